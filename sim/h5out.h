@@ -1,0 +1,47 @@
+/* cirrus — streaming HDF5 output (DESIGN.md §4, contract).
+ *
+ * Layout: root attributes; /time (seconds, float64); one float64 dataset per
+ * series at "<group>/<name>", e.g. "/components/web/Latency.p99", all the
+ * same length as /time.  Datasets are chunked, deflate-compressed and
+ * extendible; rows are buffered in blocks and written as the run goes, so
+ * memory does not grow with simulated time.
+ *
+ * The file is written under a temporary name in the same directory
+ * ("<path>.tmp-XXXXXX") and renamed to <path> only by a successful
+ * cirrus_h5_close(..., commit = TRUE): a killed or failed run never leaves a
+ * file that looks complete, and never clobbers an existing <path>. */
+#ifndef CIRRUS_H5OUT_H
+#define CIRRUS_H5OUT_H
+
+#include <glib.h>
+
+typedef struct CirrusH5 CirrusH5;
+
+/* Create the temporary file next to `path`.  IO error names the path. */
+CirrusH5 *cirrus_h5_open(const char *path, GError **error);
+
+/* Declare a series before the first row.  `group` is an absolute group path
+ * ("/components/web"), created with its parents as needed; `name` may
+ * contain dots but not '/'.  Returns the column index (0, 1, 2, ... in the
+ * order declared). */
+guint cirrus_h5_add_series(CirrusH5 *h, const char *group, const char *name);
+
+/* Append one row: the sample time in seconds and one value per declared
+ * series (n_values must equal the number of series). */
+gboolean cirrus_h5_append(CirrusH5 *h, double time_s, const double *values,
+                          guint n_values, GError **error);
+
+/* Root attributes; may be called at any time before close. */
+gboolean cirrus_h5_attr_string(CirrusH5 *h, const char *name, const char *value, GError **error);
+gboolean cirrus_h5_attr_double(CirrusH5 *h, const char *name, double value, GError **error);
+gboolean cirrus_h5_attr_int64 (CirrusH5 *h, const char *name, gint64 value, GError **error);
+
+/* Flush buffered rows and close.  commit = TRUE renames the temporary file
+ * to the final path (IO error, naming the path, if that fails); FALSE
+ * deletes it.  Always frees h. */
+gboolean cirrus_h5_close(CirrusH5 *h, gboolean commit, GError **error);
+
+/* The temporary file's name (for messages and tests). */
+const char *cirrus_h5_temp_path(const CirrusH5 *h);
+
+#endif

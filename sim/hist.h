@@ -1,0 +1,43 @@
+/* cirrus — latency histogram with bounded relative error.
+ *
+ * An HDR-style log-bucketed histogram of non-negative int64 values (we store
+ * nanoseconds).  Values are grouped by their power of two and, within it,
+ * into 2^CIRRUS_HIST_SUB_BITS linear sub-buckets, so the width of a bucket
+ * is at most 1/128 of its lower bound and a percentile reported as the
+ * bucket's midpoint is within 0.4% of a true sample value (DESIGN.md §4
+ * asks for <= 1%).  Count, sum, min and max are kept exactly. */
+#ifndef CIRRUS_HIST_H
+#define CIRRUS_HIST_H
+
+#include <stdint.h>
+
+#define CIRRUS_HIST_SUB_BITS 7
+#define CIRRUS_HIST_SUB (1 << CIRRUS_HIST_SUB_BITS)
+/* Values below CIRRUS_HIST_SUB are stored exactly (one bucket each); above
+ * that, (64 - SUB_BITS) powers of two with SUB/2 buckets each suffice. */
+#define CIRRUS_HIST_BUCKETS (CIRRUS_HIST_SUB + (64 - CIRRUS_HIST_SUB_BITS) * (CIRRUS_HIST_SUB / 2))
+
+typedef struct CirrusHist {
+    uint64_t count;
+    double   sum;          /* sum of values, for the exact mean */
+    int64_t  min, max;     /* exact; meaningless when count == 0 */
+    int      lo, hi;       /* lowest/highest bucket index in use (hi < lo: empty) */
+    uint64_t buckets[CIRRUS_HIST_BUCKETS];
+} CirrusHist;
+
+void    cirrus_hist_init(CirrusHist *h);               /* empty */
+void    cirrus_hist_reset(CirrusHist *h);              /* empty again; cheap: clears only used buckets */
+void    cirrus_hist_add(CirrusHist *h, int64_t value); /* value < 0 counts as 0 */
+void    cirrus_hist_merge(CirrusHist *into, const CirrusHist *from);
+double  cirrus_hist_mean(const CirrusHist *h);         /* NaN when empty */
+/* The q-quantile, 0 <= q <= 1 (0.99 for p99), as the midpoint of the bucket
+ * holding the ceil(q * count)-th smallest value, clamped to [min, max];
+ * q == 1 gives max exactly.  NaN when empty. */
+double  cirrus_hist_quantile(const CirrusHist *h, double q);
+
+/* Bucket index of a value, and the [lower, upper) bounds of a bucket:
+ * exposed for tests. */
+int     cirrus_hist_bucket_of(int64_t value);
+void    cirrus_hist_bucket_bounds(int index, int64_t *lower, int64_t *upper);
+
+#endif
