@@ -1,11 +1,12 @@
 /* cirrus — latency histogram with bounded relative error.
  *
  * An HDR-style log-bucketed histogram of non-negative int64 values (we store
- * nanoseconds).  Values are grouped by their power of two and, within it,
- * into 2^CIRRUS_HIST_SUB_BITS linear sub-buckets, so the width of a bucket
- * is at most 1/128 of its lower bound and a percentile reported as the
- * bucket's midpoint is within 0.4% of a true sample value (DESIGN.md §4
- * asks for <= 1%).  Count, sum, min and max are kept exactly. */
+ * nanoseconds).  Values below 2^CIRRUS_HIST_SUB_BITS = 128 get a bucket
+ * each; above that, each power of two [2^e, 2^(e+1)) is split into 64
+ * linear sub-buckets of width 2^(e-6), so the width of a bucket is at most
+ * 1/64 of its lower bound and a percentile reported as the bucket's midpoint
+ * is within 1/128 (0.78%) of a true sample value (DESIGN.md §4 asks for
+ * <= 1%).  Count, sum, min and max are kept exactly. */
 #ifndef CIRRUS_HIST_H
 #define CIRRUS_HIST_H
 
@@ -14,8 +15,9 @@
 #define CIRRUS_HIST_SUB_BITS 7
 #define CIRRUS_HIST_SUB (1 << CIRRUS_HIST_SUB_BITS)
 /* Values below CIRRUS_HIST_SUB are stored exactly (one bucket each); above
- * that, (64 - SUB_BITS) powers of two with SUB/2 buckets each suffice. */
-#define CIRRUS_HIST_BUCKETS (CIRRUS_HIST_SUB + (64 - CIRRUS_HIST_SUB_BITS) * (CIRRUS_HIST_SUB / 2))
+ * that, a non-negative int64 has its top bit at position SUB_BITS..62, so
+ * (63 - SUB_BITS) powers of two with SUB/2 buckets each cover INT64_MAX. */
+#define CIRRUS_HIST_BUCKETS (CIRRUS_HIST_SUB + (63 - CIRRUS_HIST_SUB_BITS) * (CIRRUS_HIST_SUB / 2))
 
 typedef struct CirrusHist {
     uint64_t count;
@@ -31,12 +33,14 @@ void    cirrus_hist_add(CirrusHist *h, int64_t value); /* value < 0 counts as 0 
 void    cirrus_hist_merge(CirrusHist *into, const CirrusHist *from);
 double  cirrus_hist_mean(const CirrusHist *h);         /* NaN when empty */
 /* The q-quantile, 0 <= q <= 1 (0.99 for p99), as the midpoint of the bucket
- * holding the ceil(q * count)-th smallest value, clamped to [min, max];
- * q == 1 gives max exactly.  NaN when empty. */
+ * holding the ceil(q * count)-th smallest value (the midpoint of the
+ * integers it holds, so values below 128 come back exactly), clamped to
+ * [min, max]; q == 1 gives max exactly.  NaN when empty. */
 double  cirrus_hist_quantile(const CirrusHist *h, double q);
 
 /* Bucket index of a value, and the [lower, upper) bounds of a bucket:
- * exposed for tests. */
+ * exposed for tests.  The last bucket's upper bound, 2^63, does not fit in
+ * an int64: it is reported as INT64_MAX, which that bucket also holds. */
 int     cirrus_hist_bucket_of(int64_t value);
 void    cirrus_hist_bucket_bounds(int index, int64_t *lower, int64_t *upper);
 

@@ -1,0 +1,19 @@
+/* cirrus — the registry of component models (see registry.h). */
+#include "models/registry.h"
+#include "models/globals.h"
+#include "models/service.h"
+#include "models/workload.h"
+
+static const CirrusModelType *const model_types[] = {
+    &cirrus_workload_type,
+    &cirrus_service_type,
+    NULL,
+};
+
+static const CirrusRegistry registry = {
+    .types = model_types,
+    .workload_type = "workload",
+    .read_globals = cirrus_globals_read,
+};
+
+const CirrusRegistry *cirrus_models_registry(void) { return &registry; }

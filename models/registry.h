@@ -1,0 +1,10 @@
+/* cirrus — the registry of component models: YAML `type:` -> model.
+ * Adding a model is one line here (plus its file pair, docs page and tests). */
+#ifndef CIRRUS_MODEL_REGISTRY_H
+#define CIRRUS_MODEL_REGISTRY_H
+
+#include "sim/scenario.h"
+
+const CirrusRegistry *cirrus_models_registry(void);
+
+#endif

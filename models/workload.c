@@ -1,0 +1,271 @@
+/* cirrus — the workload model (see workload.h, docs/models/workload.md).
+ *
+ * Each arrival creates a request from one of `clients` callers (chosen
+ * uniformly) and hands it to `target`.  A sync caller waits for the reply
+ * and measures the end-to-end latency; with `client.timeout` it gives up
+ * after that long, counts TimedOut and discards the late reply.  An async
+ * caller (a Lambda Event invocation, an SQS SendMessage) is done when the
+ * target accepts or refuses. */
+#include "models/workload.h"
+#include "models/arrivals.h"
+#include "sim/config.h"
+#include "sim/scenario.h"
+#include <math.h>
+
+enum { WORKLOAD_ARRIVAL = CIRRUS_EVENT_MODEL, WORKLOAD_TIMEOUT };
+
+enum {
+    M_REQUESTS, M_SUCCEEDED, M_FAILED, M_TIMED_OUT, M_RETRIES, M_THROTTLED, M_REJECTED,
+    M_OUTSTANDING, M_LATENCY,
+};
+
+static const CirrusMetricDef workload_metrics[] = {
+    [M_REQUESTS]    = {"Requests", CIRRUS_METRIC_COUNT, "Count"},
+    [M_SUCCEEDED]   = {"Succeeded", CIRRUS_METRIC_COUNT, "Count"},
+    [M_FAILED]      = {"Failed", CIRRUS_METRIC_COUNT, "Count"},
+    [M_TIMED_OUT]   = {"TimedOut", CIRRUS_METRIC_COUNT, "Count"},
+    [M_RETRIES]     = {"Retries", CIRRUS_METRIC_COUNT, "Count"},
+    [M_THROTTLED]   = {"Throttled", CIRRUS_METRIC_COUNT, "Count"},
+    [M_REJECTED]    = {"Rejected", CIRRUS_METRIC_COUNT, "Count"},
+    [M_OUTSTANDING] = {"Outstanding", CIRRUS_METRIC_GAUGE, "Count"},
+    [M_LATENCY]     = {"Latency", CIRRUS_METRIC_LATENCY, "Seconds"},
+    {NULL, 0, NULL},
+};
+
+typedef enum { ARRIVAL_POISSON, ARRIVAL_CONSTANT, ARRIVAL_TRACE } ArrivalProcess;
+
+typedef struct {
+    const CirrusNode *target_node;  /* for link() messages */
+    char *target_name;
+    CirrusComponent *target;
+    CirrusInvocation invocation;
+    ArrivalProcess process;
+    CirrusRateProfile profile;      /* poisson, constant */
+    double next_s;                  /* exact next arrival time, seconds */
+    GArray *trace;                  /* trace: arrival times, seconds */
+    guint trace_next;
+    gint64 size, clients;
+    CirrusTime timeout;             /* 0: wait for ever */
+    gint64 outstanding;
+} Workload;
+
+static gboolean read_schedule(Workload *w, CirrusNode *list, GError **error)
+{
+    guint n = cirrus_node_len(list);
+    if (n == 0) {
+        cirrus_node_error(list, error, "'schedule' needs at least one [time, rate] point");
+        return FALSE;
+    }
+    w->profile.n = n;
+    w->profile.t = g_new(double, n);
+    w->profile.rate = g_new(double, n);
+    for (guint i = 0; i < n; i++) {
+        CirrusNode *pt = cirrus_node_item(list, i);
+        CirrusTime t;
+        if (cirrus_node_kind(pt) != CIRRUS_NODE_SEQ || cirrus_node_len(pt) != 2) {
+            cirrus_node_error(pt, error, "each schedule point must be [time, rate], e.g. [30m, 800/s]");
+            return FALSE;
+        }
+        if (!cirrus_node_to_duration(cirrus_node_item(pt, 0), &t, error) ||
+            !cirrus_node_to_rate(cirrus_node_item(pt, 1), &w->profile.rate[i], error))
+            return FALSE;
+        w->profile.t[i] = cirrus_time_to_s(t);
+        if (i > 0 && !(w->profile.t[i] > w->profile.t[i - 1])) {
+            cirrus_node_error(pt, error, "schedule times must increase");
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+static gboolean read_arrival(Workload *w, CirrusNode *cfg, GError **error)
+{
+    static const char *const processes[] = {"poisson", "constant", "trace", NULL};
+    CirrusNode *arrival, *schedule;
+    const char *trace_file;
+    double rate;
+    int process;
+    if (!cirrus_cfg_require(cfg, "arrival", "how requests arrive, e.g. {process: poisson, rate: 100/s}", error) ||
+        !cirrus_cfg_map(cfg, "arrival", &arrival, error) ||
+        !cirrus_cfg_enum(arrival, "process", processes, ARRIVAL_POISSON, &process, error) ||
+        !cirrus_cfg_rate(arrival, "rate", -1, &rate, error) ||
+        !cirrus_cfg_list(arrival, "schedule", &schedule, error) ||
+        !cirrus_cfg_string(arrival, "trace", NULL, &trace_file, error))
+        return FALSE;
+    w->process = (ArrivalProcess)process;
+    if (w->process == ARRIVAL_TRACE) {
+        if (!trace_file || rate >= 0 || schedule) {
+            cirrus_node_error(arrival, error, "process 'trace' needs 'trace: FILE' (one arrival time in "
+                              "seconds per line) and takes no 'rate' or 'schedule'");
+            return FALSE;
+        }
+        w->trace = g_array_new(FALSE, FALSE, sizeof(double));
+        return cirrus_read_numbers(cirrus_node_peek(arrival, "trace"), trace_file, TRUE, w->trace, error);
+    }
+    if ((rate >= 0) == (schedule != NULL) || trace_file) {
+        cirrus_node_error(arrival, error, "process '%s' needs exactly one of 'rate' (e.g. 100/s) or "
+                          "'schedule' ([[0s, 100/s], [30m, 800/s]])", processes[process]);
+        return FALSE;
+    }
+    if (schedule) return read_schedule(w, schedule, error);
+    w->profile.n = 1;
+    w->profile.t = g_new0(double, 1);
+    w->profile.rate = g_new(double, 1);
+    w->profile.rate[0] = rate;
+    return TRUE;
+}
+
+static gboolean workload_configure(CirrusComponent *self, void *state, CirrusNode *cfg, GError **error)
+{
+    static const char *const invocations[] = {"sync", "async", NULL};
+    Workload *w = state;
+    CirrusNode *request, *client;
+    const char *target;
+    int invocation;
+    (void)self;
+    if (!cirrus_cfg_require(cfg, "target", "the component that receives the requests", error) ||
+        !cirrus_cfg_string(cfg, "target", NULL, &target, error) ||
+        !cirrus_cfg_enum(cfg, "invocation", invocations, CIRRUS_INVOKE_SYNC, &invocation, error) ||
+        !read_arrival(w, cfg, error) ||
+        !cirrus_cfg_map(cfg, "request", &request, error) ||
+        !cirrus_cfg_size(request, "size", 1024, &w->size, error) ||
+        !cirrus_cfg_int(cfg, "clients", 1, 1, G_MAXINT64, &w->clients, error) ||
+        !cirrus_cfg_map(cfg, "client", &client, error) ||
+        !cirrus_cfg_duration(client, "timeout", 0, 0, CIRRUS_TIME_NEVER, &w->timeout, error))
+        return FALSE;
+    w->target_node = cirrus_node_peek(cfg, "target");
+    w->target_name = g_strdup(target);
+    w->invocation = (CirrusInvocation)invocation;
+    return TRUE;
+}
+
+static gboolean workload_link(CirrusComponent *self, void *state, CirrusScenario *sc, GError **error)
+{
+    Workload *w = state;
+    w->target = cirrus_scenario_lookup(sc, w->target_node, w->target_name, error);
+    if (!w->target) return FALSE;
+    if (g_strcmp0(cirrus_component_type(w->target), "workload") == 0) {
+        cirrus_node_error(w->target_node, error, "target '%s' is a workload; a workload sends to a component",
+                          w->target_name);
+        return FALSE;
+    }
+    (void)self;
+    return TRUE;
+}
+
+/* Schedule the next arrival, if there is one. */
+static void schedule_next(CirrusComponent *self, Workload *w)
+{
+    double next;
+    if (w->process == ARRIVAL_TRACE) {
+        if (w->trace_next >= w->trace->len) return;
+        next = g_array_index(w->trace, double, w->trace_next++);
+    } else {
+        double amount = w->process == ARRIVAL_POISSON ? cirrus_rng_exp1(cirrus_component_rng(self)) : 1.0;
+        next = cirrus_rate_profile_advance(&w->profile, w->next_s, amount);
+        if (!isfinite(next)) return;
+        w->next_s = next;
+    }
+    CirrusTime at = cirrus_time_from_s(next), now = cirrus_now(self);
+    cirrus_schedule(self, at > now ? at - now : 0, WORKLOAD_ARRIVAL, NULL, 0);
+}
+
+static void workload_start(CirrusComponent *self, void *state)
+{
+    schedule_next(self, state);
+}
+
+static void set_outstanding(CirrusComponent *self, Workload *w, gint64 delta)
+{
+    w->outstanding += delta;
+    cirrus_metric_gauge(self, M_OUTSTANDING, (double)w->outstanding);
+}
+
+static void on_arrival(CirrusComponent *self, Workload *w)
+{
+    CirrusRng *rng = cirrus_component_rng(self);
+    CirrusRequest *req = cirrus_request_new(self);
+    req->client = w->clients > 1 ? cirrus_rng_below(rng, (guint64)w->clients) : 0;
+    req->size = w->size;
+    req->invocation = (guint8)w->invocation;
+    cirrus_metric_count(self, M_REQUESTS, 1);
+    set_outstanding(self, w, +1);
+    cirrus_send(self, w->target, req, 0);
+    if (w->timeout > 0 && w->invocation == CIRRUS_INVOKE_SYNC)
+        cirrus_schedule(self, w->timeout, WORKLOAD_TIMEOUT, req, req->id);
+    schedule_next(self, w);
+}
+
+static void on_reply(CirrusComponent *self, Workload *w, CirrusRequest *req)
+{
+    if (req->abandoned) {     /* it already counted as timed out */
+        cirrus_request_free(self, req);
+        return;
+    }
+    set_outstanding(self, w, -1);
+    switch ((CirrusOutcome)req->outcome) {
+    case CIRRUS_OUTCOME_OK:
+        cirrus_metric_count(self, M_SUCCEEDED, 1);
+        cirrus_metric_latency(self, M_LATENCY, cirrus_now(self) - req->created);
+        break;
+    case CIRRUS_OUTCOME_THROTTLED:
+        cirrus_metric_count(self, M_THROTTLED, 1);
+        cirrus_metric_count(self, M_FAILED, 1);
+        break;
+    case CIRRUS_OUTCOME_REJECTED:
+        cirrus_metric_count(self, M_REJECTED, 1);
+        cirrus_metric_count(self, M_FAILED, 1);
+        break;
+    case CIRRUS_OUTCOME_FAILED:
+        cirrus_metric_count(self, M_FAILED, 1);
+        break;
+    case CIRRUS_OUTCOME_TIMED_OUT:
+        cirrus_metric_count(self, M_TIMED_OUT, 1);
+        break;
+    case CIRRUS_OUTCOME_PENDING:
+        g_assert_not_reached();
+    }
+    cirrus_request_free(self, req);
+}
+
+static void on_timeout(CirrusComponent *self, Workload *w, CirrusRequest *req, guint64 id)
+{
+    /* The request may have been answered (and its slot reused) meanwhile:
+     * only the same id still waiting counts. */
+    if (req->id != id || req->abandoned || req->outcome != CIRRUS_OUTCOME_PENDING) return;
+    req->abandoned = 1;
+    set_outstanding(self, w, -1);
+    cirrus_metric_count(self, M_TIMED_OUT, 1);
+}
+
+static void workload_handle(CirrusComponent *self, void *state, const CirrusEvent *ev)
+{
+    Workload *w = state;
+    switch (ev->kind) {
+    case WORKLOAD_ARRIVAL: on_arrival(self, w); break;
+    case CIRRUS_EVENT_REPLY: on_reply(self, w, ev->request); break;
+    case WORKLOAD_TIMEOUT: on_timeout(self, w, ev->request, ev->data); break;
+    default: g_assert_not_reached();
+    }
+}
+
+static void workload_destroy(CirrusComponent *self, void *state)
+{
+    Workload *w = state;
+    (void)self;
+    g_free(w->target_name);
+    g_free(w->profile.t);
+    g_free(w->profile.rate);
+    if (w->trace) g_array_free(w->trace, TRUE);
+}
+
+const CirrusModelType cirrus_workload_type = {
+    .name = "workload",
+    .state_size = sizeof(Workload),
+    .configure = workload_configure,
+    .link = workload_link,
+    .start = workload_start,
+    .handle = workload_handle,
+    .destroy = workload_destroy,
+    .metrics = workload_metrics,
+};

@@ -1,0 +1,143 @@
+/* cirrus — latency histogram with bounded relative error.
+ *
+ * Layout (S = CIRRUS_HIST_SUB_BITS = 7, H = 2^(S-1) = 64 sub-buckets):
+ *   value v < 2^S                  -> bucket v (exact)
+ *   v in [2^e, 2^(e+1)), e >= S    -> bucket 2^S + (e - S) * H + (v >> (e-S+1)) - H
+ * v >> (e-S+1) keeps the top S bits of v, i.e. a number in [H, 2H), so the
+ * power of two is cut into H buckets of width 2^(e-S+1).  The last bucket
+ * (e = 62, top bits 127) is index CIRRUS_HIST_BUCKETS - 1. */
+#include "sim/hist.h"
+
+#include <glib.h>
+#include <math.h>
+#include <string.h>
+
+#define HALF (CIRRUS_HIST_SUB / 2)
+
+G_STATIC_ASSERT(CIRRUS_HIST_BUCKETS == CIRRUS_HIST_SUB + (63 - CIRRUS_HIST_SUB_BITS) * HALF);
+
+/* Position of the most significant set bit of v > 0. */
+static inline int msb64(uint64_t v)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    return 63 - __builtin_clzll(v);
+#else
+    int e = 0;
+    while (v >>= 1) e++;
+    return e;
+#endif
+}
+
+int cirrus_hist_bucket_of(int64_t value)
+{
+    if (value < CIRRUS_HIST_SUB) return value < 0 ? 0 : (int)value;
+    int e = msb64((uint64_t)value);
+    int shift = e - CIRRUS_HIST_SUB_BITS + 1;
+    int top = (int)((uint64_t)value >> shift); /* in [HALF, SUB) */
+    return CIRRUS_HIST_SUB + (e - CIRRUS_HIST_SUB_BITS) * HALF + (top - HALF);
+}
+
+void cirrus_hist_bucket_bounds(int index, int64_t *lower, int64_t *upper)
+{
+    uint64_t lo = 0, hi = 0;
+    if (index < 0 || index >= CIRRUS_HIST_BUCKETS) {
+        g_critical("cirrus_hist_bucket_bounds: index %d out of range", index);
+    } else if (index < CIRRUS_HIST_SUB) {
+        lo = (uint64_t)index;
+        hi = lo + 1;
+    } else {
+        int j = index - CIRRUS_HIST_SUB;
+        int shift = j / HALF + 1;             /* e - S + 1 */
+        uint64_t top = (uint64_t)(HALF + j % HALF);
+        lo = top << shift;
+        /* (top + 1) << shift is 2^63 for the very last bucket: computed in
+         * uint64 it does not wrap, and it saturates to INT64_MAX below. */
+        hi = (top + 1) << shift;
+    }
+    if (lower) *lower = (int64_t)lo;
+    if (upper) *upper = hi > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)hi;
+}
+
+void cirrus_hist_init(CirrusHist *h)
+{
+    memset(h, 0, sizeof *h);
+    h->lo = CIRRUS_HIST_BUCKETS;
+    h->hi = -1;
+}
+
+void cirrus_hist_reset(CirrusHist *h)
+{
+    /* Only the buckets between lo and hi can be non-zero; a latency
+     * histogram typically spans a few hundred of the ~3700, and interval
+     * histograms are reset often. */
+    if (h->hi >= h->lo)
+        memset(&h->buckets[h->lo], 0, (size_t)(h->hi - h->lo + 1) * sizeof h->buckets[0]);
+    h->count = 0;
+    h->sum = 0.0;
+    h->min = 0;
+    h->max = 0;
+    h->lo = CIRRUS_HIST_BUCKETS;
+    h->hi = -1;
+}
+
+void cirrus_hist_add(CirrusHist *h, int64_t value)
+{
+    if (value < 0) value = 0;
+    int b = cirrus_hist_bucket_of(value);
+    h->buckets[b]++;
+    if (b < h->lo) h->lo = b;
+    if (b > h->hi) h->hi = b;
+    if (h->count == 0 || value < h->min) h->min = value;
+    if (h->count == 0 || value > h->max) h->max = value;
+    h->count++;
+    h->sum += (double)value;
+}
+
+void cirrus_hist_merge(CirrusHist *into, const CirrusHist *from)
+{
+    if (from->count == 0) return;
+    for (int i = from->lo; i <= from->hi; i++) into->buckets[i] += from->buckets[i];
+    if (from->lo < into->lo) into->lo = from->lo;
+    if (from->hi > into->hi) into->hi = from->hi;
+    if (into->count == 0 || from->min < into->min) into->min = from->min;
+    if (into->count == 0 || from->max > into->max) into->max = from->max;
+    into->count += from->count;
+    into->sum += from->sum;
+}
+
+double cirrus_hist_mean(const CirrusHist *h)
+{
+    if (h->count == 0) return NAN;
+    return h->sum / (double)h->count;
+}
+
+double cirrus_hist_quantile(const CirrusHist *h, double q)
+{
+    if (h->count == 0 || isnan(q)) return NAN;
+    if (q >= 1.0) return (double)h->max;
+
+    double r = ceil(q * (double)h->count);
+    uint64_t rank = r < 1.0 ? 1 : r >= (double)h->count ? h->count : (uint64_t)r;
+
+    uint64_t seen = 0;
+    int b = h->hi;
+    for (int i = h->lo; i <= h->hi; i++) {
+        seen += h->buckets[i];
+        if (seen >= rank) {
+            b = i;
+            break;
+        }
+    }
+    /* The bucket holds the integers lower .. upper-1; report their midpoint.
+     * For a value v in it, |mid - v| <= (width - 1) / 2 < lower / 128 <= v / 128
+     * (width <= lower / 64), and single-value buckets come back exactly.
+     * The last bucket's upper bound saturated to INT64_MAX, which it holds. */
+    int64_t lower, upper;
+    cirrus_hist_bucket_bounds(b, &lower, &upper);
+    int64_t last = b == CIRRUS_HIST_BUCKETS - 1 ? INT64_MAX : upper - 1;
+    double mid = (double)lower + (double)(last - lower) / 2.0;
+    /* Clamping moves mid towards the true value, never away from it. */
+    if (mid < (double)h->min) mid = (double)h->min;
+    if (mid > (double)h->max) mid = (double)h->max;
+    return mid;
+}

@@ -1,0 +1,68 @@
+/* cirrus — kernel internals shared by kernel.c and recorder.c.  Not for
+ * models or tools. */
+#ifndef CIRRUS_KERNEL_PRIVATE_H
+#define CIRRUS_KERNEL_PRIVATE_H
+
+#include "sim/sim.h"
+#include "sim/pes.h"
+#include "sim/pool.h"
+
+typedef struct Metric {
+    CirrusMetricDef def;
+    char  *owned_name;      /* for metrics added at run time */
+    guint  first_series;    /* column of its first series */
+    /* count */
+    gint64 interval_count, total;
+    /* gauge */
+    double value, interval_area, interval_max, stat_area, stat_min, stat_max;
+    CirrusTime last_change;
+    /* latency */
+    CirrusHist *interval_hist, *total_hist;
+    /* the per-interval series after warm-up (count and gauge) */
+    double series_sum, series_min, series_max, series_last;
+    guint64 series_n;
+} Metric;
+
+struct CirrusComponent {
+    CirrusSim *sim;
+    const CirrusModelType *type;
+    char *name;
+    const char *group;       /* interned "components" / "workloads" */
+    char *group_path;        /* "/components/<name>" */
+    void *state;
+    CirrusRng rng;
+    GArray *metrics;         /* Metric */
+};
+
+struct CirrusSim {
+    guint64 seed, replication;
+    CirrusTime now;
+    GPtrArray *components;   /* CirrusComponent *, owned */
+    GHashTable *by_name;
+    CirrusPes *pes;
+    CirrusEvent *events;     /* event slots, indexed by the pes payload */
+    guint32 n_events_cap;
+    guint32 *free_slots;     /* stack of free slot indices */
+    guint32 n_free;
+    CirrusPool *requests;
+    guint64 next_request_id;
+    guint64 events_done;
+    gsize peak_pending;
+    volatile gint stop_requested;
+    /* recorder */
+    gboolean in_stats;       /* now >= warm-up */
+    CirrusTime warmup, stats_start;
+    GPtrArray *series_names; /* char *, "<group>\t<name>" split at use */
+    GPtrArray *series_groups;
+    gboolean series_frozen;
+    double *row;
+};
+
+/* recorder.c */
+void recorder_freeze_series(CirrusSim *sim);
+void recorder_begin_stats(CirrusSim *sim, CirrusTime at);
+void recorder_fill_row(CirrusSim *sim, CirrusTime at, CirrusTime interval);
+void recorder_finish(CirrusSim *sim, CirrusTime at);
+void recorder_metric_clear(Metric *m);
+
+#endif

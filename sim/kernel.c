@@ -1,0 +1,274 @@
+/* cirrus — the event kernel: components, events, requests, the run loop. */
+#include "sim/kernel-private.h"
+#include "sim/error.h"
+#include <string.h>
+
+const char *cirrus_outcome_name(CirrusOutcome outcome)
+{
+    switch (outcome) {
+    case CIRRUS_OUTCOME_PENDING: return "pending";
+    case CIRRUS_OUTCOME_OK: return "ok";
+    case CIRRUS_OUTCOME_THROTTLED: return "throttled";
+    case CIRRUS_OUTCOME_REJECTED: return "rejected";
+    case CIRRUS_OUTCOME_FAILED: return "failed";
+    case CIRRUS_OUTCOME_TIMED_OUT: return "timed out";
+    }
+    return "?";
+}
+
+/* ---- building ---------------------------------------------------------- */
+
+CirrusSim *cirrus_sim_new(guint64 seed, guint64 replication)
+{
+    CirrusSim *sim = g_new0(CirrusSim, 1);
+    sim->seed = seed;
+    sim->replication = replication;
+    sim->components = g_ptr_array_new();
+    sim->by_name = g_hash_table_new(g_str_hash, g_str_equal);
+    sim->pes = cirrus_pes_new();
+    sim->requests = cirrus_pool_new(sizeof(CirrusRequest));
+    sim->series_names = g_ptr_array_new_with_free_func(g_free);
+    sim->series_groups = g_ptr_array_new();
+    return sim;
+}
+
+static void component_free(CirrusComponent *c)
+{
+    cirrus_model_destroy(c->type, c, c->state);
+    for (guint i = 0; i < c->metrics->len; i++) recorder_metric_clear(&g_array_index(c->metrics, Metric, i));
+    g_array_free(c->metrics, TRUE);
+    g_free(c->state);
+    g_free(c->name);
+    g_free(c->group_path);
+    g_free(c);
+}
+
+void cirrus_sim_free(CirrusSim *sim)
+{
+    if (!sim) return;
+    for (guint i = 0; i < sim->components->len; i++) component_free(sim->components->pdata[i]);
+    g_ptr_array_free(sim->components, TRUE);
+    g_hash_table_destroy(sim->by_name);
+    cirrus_pes_free(sim->pes);
+    cirrus_pool_free(sim->requests);
+    g_free(sim->events);
+    g_free(sim->free_slots);
+    g_ptr_array_free(sim->series_names, TRUE);
+    g_ptr_array_free(sim->series_groups, TRUE);
+    g_free(sim->row);
+    g_free(sim);
+}
+
+CirrusComponent *cirrus_sim_add(CirrusSim *sim, const CirrusModelType *type, const char *group,
+                                const char *name)
+{
+    g_assert(!sim->series_frozen);
+    g_assert(cirrus_sim_find(sim, name) == NULL);
+    CirrusComponent *c = g_new0(CirrusComponent, 1);
+    c->sim = sim;
+    c->type = type;
+    c->name = g_strdup(name);
+    c->group = g_intern_string(group);
+    c->group_path = g_strdup_printf("/%s/%s", group, name);
+    c->state = g_malloc0(type->state_size ? type->state_size : 1);
+    c->metrics = g_array_new(FALSE, TRUE, sizeof(Metric));
+    cirrus_rng_seed_named(&c->rng, sim->seed, name, sim->replication);
+    for (const CirrusMetricDef *d = type->metrics; d && d->name; d++)
+        cirrus_metric_add(c, d->name, d->kind, d->unit);
+    g_ptr_array_add(sim->components, c);
+    g_hash_table_insert(sim->by_name, c->name, c);
+    return c;
+}
+
+CirrusComponent *cirrus_sim_find(const CirrusSim *sim, const char *name)
+{
+    return g_hash_table_lookup(sim->by_name, name);
+}
+
+guint cirrus_sim_n_components(const CirrusSim *sim) { return sim->components->len; }
+CirrusComponent *cirrus_sim_component(const CirrusSim *sim, guint i) { return sim->components->pdata[i]; }
+void *cirrus_component_state(CirrusComponent *c) { return c->state; }
+const CirrusModelType *cirrus_component_model(const CirrusComponent *c) { return c->type; }
+const char *cirrus_component_group(const CirrusComponent *c) { return c->group; }
+const char *cirrus_component_name(const CirrusComponent *c) { return c->name; }
+const char *cirrus_component_type(const CirrusComponent *c) { return c->type->name; }
+CirrusRng *cirrus_component_rng(CirrusComponent *c) { return &c->rng; }
+CirrusTime cirrus_now(const CirrusComponent *c) { return c->sim->now; }
+guint64 cirrus_sim_events(const CirrusSim *sim) { return sim->events_done; }
+gsize cirrus_sim_peak_pending(const CirrusSim *sim) { return sim->peak_pending; }
+CirrusTime cirrus_sim_now(const CirrusSim *sim) { return sim->now; }
+void cirrus_sim_request_stop(CirrusSim *sim) { g_atomic_int_set(&sim->stop_requested, 1); }
+
+/* ---- events ------------------------------------------------------------ */
+
+static guint32 event_slot(CirrusSim *sim)
+{
+    if (sim->n_free == 0) {
+        /* Grow the slot array; slots are copied out before dispatch, so
+         * moving them is safe. */
+        guint32 old = sim->n_events_cap, cap = old ? old * 2 : 1024;
+        g_assert(cap <= CIRRUS_PES_MAX_INDEX);
+        sim->events = g_renew(CirrusEvent, sim->events, cap);
+        sim->free_slots = g_renew(guint32, sim->free_slots, cap);
+        for (guint32 i = cap; i > old; i--) sim->free_slots[sim->n_free++] = i - 1;
+        sim->n_events_cap = cap;
+    }
+    return sim->free_slots[--sim->n_free];
+}
+
+void cirrus_schedule(CirrusComponent *target, CirrusTime delay, int kind, CirrusRequest *request,
+                     guint64 data)
+{
+    CirrusSim *sim = target->sim;
+    g_assert(delay >= 0);
+    CirrusTime when = delay > CIRRUS_TIME_NEVER - sim->now ? CIRRUS_TIME_NEVER : sim->now + delay;
+    guint32 slot = event_slot(sim);
+    sim->events[slot] = (CirrusEvent){ when, target, kind, request, data };
+    if (!cirrus_pes_push(sim->pes, when, slot)) g_error("cirrus: event sequence numbers exhausted");
+    gsize pending = cirrus_pes_size(sim->pes);
+    if (pending > sim->peak_pending) sim->peak_pending = pending;
+}
+
+/* ---- requests ---------------------------------------------------------- */
+
+CirrusRequest *cirrus_request_new(CirrusComponent *origin)
+{
+    CirrusSim *sim = origin->sim;
+    CirrusRequest *r = cirrus_pool_alloc(sim->requests);
+    r->id = ++sim->next_request_id;
+    r->created = r->arrived = sim->now;
+    r->origin = origin;
+    return r;
+}
+
+void cirrus_request_free(CirrusComponent *holder, CirrusRequest *request)
+{
+    request->id = 0;  /* stale events carrying the old id now see a mismatch */
+    cirrus_pool_release(holder->sim->requests, request);
+}
+
+CirrusRequest *cirrus_request_copy(CirrusComponent *holder, const CirrusRequest *request)
+{
+    CirrusRequest *r = cirrus_pool_alloc(holder->sim->requests);
+    *r = *request;
+    r->id = ++holder->sim->next_request_id;
+    r->reply_to = NULL;
+    r->outcome = CIRRUS_OUTCOME_PENDING;
+    return r;
+}
+
+void cirrus_send(CirrusComponent *from, CirrusComponent *to, CirrusRequest *request, CirrusTime delay)
+{
+    request->reply_to = from;
+    request->outcome = CIRRUS_OUTCOME_PENDING;
+    cirrus_schedule(to, delay, CIRRUS_EVENT_REQUEST, request, 0);
+}
+
+void cirrus_reply(CirrusComponent *self, CirrusRequest *request, CirrusOutcome outcome)
+{
+    g_assert(request->reply_to != NULL);
+    request->outcome = (guint8)outcome;
+    cirrus_schedule(request->reply_to, 0, CIRRUS_EVENT_REPLY, request, 0);
+    (void)self;
+}
+
+/* ---- running ----------------------------------------------------------- */
+
+static gint compare_components(gconstpointer a, gconstpointer b)
+{
+    const CirrusComponent *x = *(CirrusComponent *const *)a, *y = *(CirrusComponent *const *)b;
+    int g = strcmp(x->group, y->group);
+    return g ? g : strcmp(x->name, y->name);
+}
+
+static gboolean emit_row(CirrusSim *sim, const CirrusRunSpec *spec, CirrusTime at, CirrusTime interval,
+                         GError **error)
+{
+    for (guint i = 0; i < sim->components->len; i++) {
+        CirrusComponent *c = sim->components->pdata[i];
+        CirrusTime saved = sim->now;
+        sim->now = at;    /* sample() sees the sample time */
+        cirrus_model_sample(c->type, c, c->state);
+        sim->now = saved;
+    }
+    recorder_fill_row(sim, at, interval);
+    if (!spec->sink) return TRUE;
+    return spec->sink(spec->user_data, cirrus_time_to_s(at), sim->row, sim->series_names->len, error);
+}
+
+/* Take every sample row due at or before `limit`, and start statistics if
+ * the warm-up ends by then.  Rows and the start of statistics fall *before*
+ * the events at their instant: row k covers [(k-1)Δ, kΔ). */
+static gboolean rows_until(CirrusSim *sim, const CirrusRunSpec *spec, CirrusTime limit,
+                           CirrusTime *next_sample, GError **error)
+{
+    while (*next_sample <= limit || (!sim->in_stats && sim->warmup <= limit)) {
+        if (!sim->in_stats && sim->warmup <= *next_sample) {
+            sim->now = sim->warmup;
+            recorder_begin_stats(sim, sim->warmup);
+            continue;
+        }
+        sim->now = *next_sample;
+        if (!emit_row(sim, spec, *next_sample, spec->sample_interval, error)) return FALSE;
+        *next_sample += spec->sample_interval;
+    }
+    return TRUE;
+}
+
+gboolean cirrus_sim_run(CirrusSim *sim, const CirrusRunSpec *spec, GError **error)
+{
+    g_assert(spec->sample_interval > 0 && spec->duration > 0);
+    recorder_freeze_series(sim);
+    sim->warmup = spec->warmup;
+    sim->now = 0;
+    if (spec->warmup == 0) recorder_begin_stats(sim, 0);
+
+    /* Start in (group, name) order: the file's order must not matter. */
+    GPtrArray *order = g_ptr_array_copy(sim->components, NULL, NULL);
+    g_ptr_array_sort(order, compare_components);
+    for (guint i = 0; i < order->len; i++) {
+        CirrusComponent *c = order->pdata[i];
+        cirrus_model_start(c->type, c, c->state);
+    }
+
+    const CirrusTime stop = spec->duration, interval = spec->sample_interval;
+    CirrusTime next_sample = interval;
+    gboolean ok = TRUE;
+    CirrusTime t;
+    guint32 slot;
+    for (;;) {
+        if (cirrus_pes_peek_time(sim->pes) >= stop) break;
+        if (!cirrus_pes_pop(sim->pes, &t, &slot)) break;
+        if (!rows_until(sim, spec, t, &next_sample, error)) { ok = FALSE; goto done; }
+        CirrusEvent ev = sim->events[slot];
+        sim->free_slots[sim->n_free++] = slot;
+        sim->now = t;
+        if (ev.kind == CIRRUS_EVENT_REQUEST) ev.request->arrived = t;
+        cirrus_model_handle(ev.target->type, ev.target, ev.target->state, &ev);
+        if ((++sim->events_done & 0xFFFFF) == 0) {
+            if (spec->progress) spec->progress(spec->user_data, t, stop, sim->events_done);
+            if (g_atomic_int_get(&sim->stop_requested)) {
+                g_set_error(error, CIRRUS_ERROR, CIRRUS_ERROR_RUN, "the run was interrupted at %.3fs",
+                            cirrus_time_to_s(t));
+                ok = FALSE;
+                goto done;
+            }
+        }
+    }
+    /* The rest of the rows up to the stop time; a last partial interval gets
+     * a row at the stop time itself. */
+    if (!rows_until(sim, spec, stop, &next_sample, error)) { ok = FALSE; goto done; }
+    if (next_sample - interval < stop) {
+        sim->now = stop;
+        if (!emit_row(sim, spec, stop, stop - (next_sample - interval), error)) { ok = FALSE; goto done; }
+    }
+    sim->now = stop;
+    for (guint i = 0; i < order->len; i++) {
+        CirrusComponent *c = order->pdata[i];
+        cirrus_model_finish(c->type, c, c->state);
+    }
+    recorder_finish(sim, stop);
+done:
+    g_ptr_array_free(order, TRUE);
+    return ok;
+}

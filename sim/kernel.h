@@ -1,0 +1,116 @@
+/* cirrus — the event kernel, as seen by component models.
+ *
+ * A simulation (CirrusSim) holds components; each is an instance of a model
+ * type (model.h) with its own state, RNG stream and metrics.  Components
+ * talk only through the kernel: they schedule events for themselves or hand
+ * requests to each other, and every event is delivered to its target's
+ * handle() slot in (time, insertion order).
+ *
+ * Kernel types are opaque to models; only CirrusEvent and CirrusRequest are
+ * open, because models read them. */
+#ifndef CIRRUS_KERNEL_H
+#define CIRRUS_KERNEL_H
+
+#include <glib.h>
+#include "sim/clock.h"
+#include "sim/rng.h"
+
+typedef struct CirrusSim CirrusSim;
+typedef struct CirrusComponent CirrusComponent;
+
+/* How a request was finished, as the one who handed it over sees it. */
+typedef enum {
+    CIRRUS_OUTCOME_PENDING = 0,
+    CIRRUS_OUTCOME_OK,         /* done (sync) or accepted (async) */
+    CIRRUS_OUTCOME_THROTTLED,  /* 429: over a rate or concurrency limit */
+    CIRRUS_OUTCOME_REJECTED,   /* 503: no capacity, full queue */
+    CIRRUS_OUTCOME_FAILED,     /* 5xx / function error */
+    CIRRUS_OUTCOME_TIMED_OUT,
+} CirrusOutcome;
+
+const char *cirrus_outcome_name(CirrusOutcome outcome);
+
+/* sync: the caller waits for the reply when the work is done.  async: the
+ * reply comes as soon as the target accepts or refuses the work. */
+typedef enum { CIRRUS_INVOKE_SYNC = 0, CIRRUS_INVOKE_ASYNC = 1 } CirrusInvocation;
+
+/* A unit of work, pooled by the kernel.  Whoever holds it last frees it. */
+typedef struct CirrusRequest {
+    CirrusTime       created;     /* when the client first sent it */
+    guint64          id;          /* unique within a run, never reused; 0 once freed */
+    CirrusTime       arrived;     /* when the current holder received it */
+    CirrusComponent *reply_to;    /* who handed it to the current holder */
+    CirrusComponent *origin;      /* the workload it came from */
+    struct CirrusRequest *parent; /* for a downstream call: the request it serves */
+    guint64          client;      /* client (caller) id within the workload */
+    gint64           size;        /* bytes */
+    guint32          attempt;     /* 0 for the first try */
+    guint8           invocation;  /* CirrusInvocation */
+    guint8           outcome;     /* CirrusOutcome, set by cirrus_reply */
+    guint8           abandoned;   /* the caller gave up (timeout); reply is discarded */
+    guint64          tag;         /* free for the current holder's use */
+} CirrusRequest;
+
+/* Event kinds.  The kernel delivers REQUEST (a request handed over: ev->request)
+ * and REPLY (the answer to a request this component handed over:
+ * ev->request->outcome).  A model numbers its own kinds from CIRRUS_EVENT_MODEL. */
+enum {
+    CIRRUS_EVENT_REQUEST = 1,
+    CIRRUS_EVENT_REPLY   = 2,
+    CIRRUS_EVENT_MODEL   = 16,
+};
+
+typedef struct CirrusEvent {
+    CirrusTime       time;
+    CirrusComponent *target;
+    int              kind;
+    CirrusRequest   *request;  /* may be NULL */
+    guint64          data;     /* free for the model */
+} CirrusEvent;
+
+/* ---- time, identity, randomness ---- */
+CirrusTime  cirrus_now(const CirrusComponent *c);
+const char *cirrus_component_name(const CirrusComponent *c);
+const char *cirrus_component_type(const CirrusComponent *c);
+CirrusRng  *cirrus_component_rng(CirrusComponent *c);
+
+/* ---- events ----
+ * Schedule an event for `target` after `delay` (>= 0) from now. */
+void cirrus_schedule(CirrusComponent *target, CirrusTime delay, int kind,
+                     CirrusRequest *request, guint64 data);
+
+/* ---- requests ---- */
+CirrusRequest *cirrus_request_new(CirrusComponent *origin);
+void           cirrus_request_free(CirrusComponent *holder, CirrusRequest *request);
+/* A new request (new id) with the same workload fields as `request`: for a
+ * component that accepts async work, replies to the caller at once and
+ * keeps working on the copy. */
+CirrusRequest *cirrus_request_copy(CirrusComponent *holder, const CirrusRequest *request);
+/* Hand `request` from `from` to `to` after `delay` (network latency); `to`
+ * gets a CIRRUS_EVENT_REQUEST, and its reply will come back to `from`. */
+void cirrus_send(CirrusComponent *from, CirrusComponent *to, CirrusRequest *request, CirrusTime delay);
+/* Answer a request that `self` was handed: `request->reply_to` gets a
+ * CIRRUS_EVENT_REPLY now, with request->outcome set. */
+void cirrus_reply(CirrusComponent *self, CirrusRequest *request, CirrusOutcome outcome);
+
+/* ---- metrics ----
+ * Metric indices are those of the model type's `metrics` table, followed by
+ * any added with cirrus_metric_add() (during configure or link). */
+typedef enum {
+    CIRRUS_METRIC_COUNT,    /* events per interval; summary sum = total after warm-up */
+    CIRRUS_METRIC_GAUGE,    /* a level; interval series = time-weighted mean (+ .max) */
+    CIRRUS_METRIC_LATENCY,  /* durations; series .p50 .p90 .p99 .mean */
+} CirrusMetricKind;
+
+typedef struct CirrusMetricDef {
+    const char      *name;   /* CloudWatch's name where one exists */
+    CirrusMetricKind kind;
+    const char      *unit;   /* "Count", "Percent", "Seconds", ... for plots/docs */
+} CirrusMetricDef;
+
+guint cirrus_metric_add(CirrusComponent *c, const char *name, CirrusMetricKind kind, const char *unit);
+void  cirrus_metric_count(CirrusComponent *c, guint metric, gint64 n);
+void  cirrus_metric_gauge(CirrusComponent *c, guint metric, double value);
+void  cirrus_metric_latency(CirrusComponent *c, guint metric, CirrusTime value);
+
+#endif

@@ -1,0 +1,77 @@
+/* cirrus — building and running a simulation (the caller's side).
+ *
+ * The scenario loader creates the components; tools run the simulation,
+ * receive each sample row as it is taken, and read the summaries at the
+ * end.  Models never use this header. */
+#ifndef CIRRUS_SIM_H
+#define CIRRUS_SIM_H
+
+#include <glib.h>
+#include "sim/hist.h"
+#include "sim/kernel.h"
+#include "sim/model.h"
+
+/* Each replication gets its own, independent RNG streams. */
+CirrusSim *cirrus_sim_new(guint64 seed, guint64 replication);
+void       cirrus_sim_free(CirrusSim *sim);
+
+/* Add a component of `type`; `group` is "components" or "workloads" (it
+ * names the HDF5 group and the summary section).  The state is allocated
+ * zeroed; the caller then configures it. */
+CirrusComponent *cirrus_sim_add(CirrusSim *sim, const CirrusModelType *type,
+                                const char *group, const char *name);
+CirrusComponent *cirrus_sim_find(const CirrusSim *sim, const char *name);
+guint            cirrus_sim_n_components(const CirrusSim *sim);
+CirrusComponent *cirrus_sim_component(const CirrusSim *sim, guint i);
+void            *cirrus_component_state(CirrusComponent *c);
+const CirrusModelType *cirrus_component_model(const CirrusComponent *c);
+const char      *cirrus_component_group(const CirrusComponent *c);
+
+/* One row of samples: time (s) and one value per series, in series order. */
+typedef gboolean (*CirrusRowSink)(void *user_data, double time_s, const double *values,
+                                  guint n_values, GError **error);
+/* Called now and then during a long run (about every 2^20 events). */
+typedef void (*CirrusProgress)(void *user_data, CirrusTime now, CirrusTime stop, guint64 events);
+
+typedef struct CirrusRunSpec {
+    CirrusTime     duration;         /* stop time */
+    CirrusTime     warmup;           /* statistics start here */
+    CirrusTime     sample_interval;  /* > 0 */
+    CirrusRowSink  sink;             /* may be NULL */
+    CirrusProgress progress;         /* may be NULL */
+    void          *user_data;
+} CirrusRunSpec;
+
+/* Series are known once every component is configured and linked: each
+ * count gives one series, each gauge two (name, name.max), each latency
+ * four (name.p50, .p90, .p99, .mean).  group is "/components/<name>". */
+guint cirrus_sim_n_series(CirrusSim *sim);
+void  cirrus_sim_series(CirrusSim *sim, guint i, const char **group, const char **name);
+
+/* Start every component (in name order, so that the order of the scenario
+ * file does not matter) and run until `duration`.  FALSE if the sink failed
+ * or the run was stopped (cirrus_sim_request_stop) or hit a limit. */
+gboolean cirrus_sim_run(CirrusSim *sim, const CirrusRunSpec *spec, GError **error);
+/* Ask a running simulation to stop at the next event (signal-safe). */
+void     cirrus_sim_request_stop(CirrusSim *sim);
+
+guint64  cirrus_sim_events(const CirrusSim *sim);
+gsize    cirrus_sim_peak_pending(const CirrusSim *sim);
+CirrusTime cirrus_sim_now(const CirrusSim *sim);
+
+/* What the run measured, after warm-up, per metric (DESIGN.md §4). */
+typedef struct CirrusMetricSummary {
+    const char      *name;
+    CirrusMetricKind kind;
+    const char      *unit;
+    double sum, mean, min, max, last;  /* see docs/outputs.md per kind */
+    guint64 intervals;                 /* sample intervals after warm-up */
+    const CirrusHist *latency;         /* LATENCY only: values in ns */
+} CirrusMetricSummary;
+
+guint cirrus_component_n_metrics(const CirrusComponent *c);
+void  cirrus_component_metric_summary(const CirrusComponent *c, guint i, CirrusMetricSummary *out);
+/* Index of a metric by name, or -1. */
+gint  cirrus_component_metric_index(const CirrusComponent *c, const char *name);
+
+#endif

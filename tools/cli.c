@@ -1,0 +1,63 @@
+/* cirrus — command dispatch, --help and --version. */
+#include "tools/cli.h"
+#include "sim/error.h"
+#include "sim/suggest.h"
+#include <stdio.h>
+#include <string.h>
+
+typedef struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} Command;
+
+static const Command commands[] = {
+    {"run", cirrus_cmd_run, "run a scenario; write HDF5 series, a summary, optional JSON"},
+    {"validate", cirrus_cmd_validate, "check a scenario; print nothing but errors"},
+    {"bench", cirrus_cmd_bench, "measure the event kernel's speed on this machine"},
+};
+
+static void print_help(FILE *out)
+{
+    fprintf(out, "cirrus %s — a discrete-event simulator of cloud architectures\n\n"
+                 "Usage: cirrus COMMAND [OPTIONS]\n\nCommands:\n", CIRRUS_VERSION);
+    for (gsize i = 0; i < G_N_ELEMENTS(commands); i++)
+        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "\n'cirrus COMMAND --help' describes a command's options.\n"
+                 "Exit status: 0 ok, 1 the run or its output failed, 2 bad command line or scenario.\n");
+}
+
+int cirrus_cli_fail(GError *error)
+{
+    int status = cirrus_error_exit_status(error);
+    fprintf(stderr, "cirrus: %s\n", error->message);
+    g_error_free(error);
+    return status;
+}
+
+int cirrus_main(int argc, char **argv)
+{
+    if (argc < 2) {
+        print_help(stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        print_help(stdout);
+        return 0;
+    }
+    if (strcmp(cmd, "--version") == 0) {
+        printf("cirrus %s\n", CIRRUS_VERSION);
+        return 0;
+    }
+    for (gsize i = 0; i < G_N_ELEMENTS(commands); i++)
+        if (strcmp(cmd, commands[i].name) == 0) return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "cirrus: unknown command '%s'", cmd);
+    const char *names[G_N_ELEMENTS(commands)];
+    for (gsize i = 0; i < G_N_ELEMENTS(commands); i++) names[i] = commands[i].name;
+    GString *hint = g_string_new(NULL);
+    cirrus_suggest_append(hint, cmd, names, G_N_ELEMENTS(commands));
+    fprintf(stderr, "%s; 'cirrus --help' lists the commands\n", hint->str);
+    g_string_free(hint, TRUE);
+    return 2;
+}

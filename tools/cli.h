@@ -1,0 +1,17 @@
+/* cirrus — the command line (DESIGN.md §2, contract).  Each command is a
+ * function taking its own argv (argv[0] is the command name) and returning
+ * the exit status: 0 ok, 1 the run or its output failed, 2 bad command line
+ * or scenario. */
+#ifndef CIRRUS_TOOLS_CLI_H
+#define CIRRUS_TOOLS_CLI_H
+
+int cirrus_main(int argc, char **argv);
+int cirrus_cmd_run(int argc, char **argv);
+int cirrus_cmd_validate(int argc, char **argv);
+int cirrus_cmd_bench(int argc, char **argv);
+
+/* Print "cirrus: <message>" on stderr and return the exit status for it. */
+#include <glib.h>
+int cirrus_cli_fail(GError *error);
+
+#endif

@@ -1,0 +1,257 @@
+/* cirrus — `cirrus run` and `cirrus validate`. */
+#include "tools/cli.h"
+#include "tools/summary.h"
+#include "models/registry.h"
+#include "sim/error.h"
+#include "sim/h5out.h"
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct {
+    char *output, *summary_json, *plot_dir, *duration;
+    char **sets;
+    gint64 seed;
+    gboolean seed_given, quiet;
+    gint replications;
+} RunOptions;
+
+/* --set values plus --seed/--duration, which are shorthands for sets. */
+static GPtrArray *collect_sets(const RunOptions *o)
+{
+    GPtrArray *sets = g_ptr_array_new_with_free_func(g_free);
+    for (guint i = 0; o->sets && o->sets[i]; i++) g_ptr_array_add(sets, g_strdup(o->sets[i]));
+    if (o->seed_given) g_ptr_array_add(sets, g_strdup_printf("seed=%" G_GINT64_FORMAT, o->seed));
+    if (o->duration) g_ptr_array_add(sets, g_strdup_printf("duration=%s", o->duration));
+    g_ptr_array_add(sets, NULL);
+    return sets;
+}
+
+/* Parse options; returns -1 to go on, else an exit status. */
+static int parse_options(int *argc, char ***argv, GOptionEntry *entries, const char *usage,
+                         const char *description, char **scenario)
+{
+    GError *error = NULL;
+    GOptionContext *ctx = g_option_context_new(usage);
+    g_option_context_add_main_entries(ctx, entries, NULL);
+    g_option_context_set_description(ctx, description);
+    gboolean ok = g_option_context_parse(ctx, argc, argv, &error);
+    g_option_context_free(ctx);
+    if (!ok) {
+        fprintf(stderr, "cirrus %s: %s\n", (*argv)[0], error->message);
+        g_error_free(error);
+        return 2;
+    }
+    if (*argc != 2) {
+        fprintf(stderr, "cirrus %s: expected one scenario file (see 'cirrus %s --help')\n", (*argv)[0], (*argv)[0]);
+        return 2;
+    }
+    *scenario = (*argv)[1];
+    return -1;
+}
+
+int cirrus_cmd_validate(int argc, char **argv)
+{
+    char **sets = NULL, *path;
+    GOptionEntry entries[] = {
+        {"set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &sets, "Override a scenario key (path=value)", "KEY=VALUE"},
+        {NULL, 0, 0, 0, NULL, NULL, NULL},
+    };
+    int status = parse_options(&argc, &argv, entries, "SCENARIO.yaml",
+                               "Checks the scenario and prints nothing but errors.", &path);
+    if (status < 0) {
+        GError *error = NULL;
+        CirrusScenario *sc = cirrus_scenario_load(path, cirrus_models_registry(), (const char *const *)sets, &error);
+        status = sc ? 0 : cirrus_cli_fail(error);
+        cirrus_scenario_free(sc);
+    }
+    g_strfreev(sets);
+    return status;
+}
+
+/* ---- the run ------------------------------------------------------------------ */
+
+typedef struct {
+    CirrusH5 *h5;
+    gboolean show_progress;
+    gint64 started_us, last_print_us;
+} RunContext;
+
+static gboolean write_row(void *user_data, double time_s, const double *values, guint n, GError **error)
+{
+    RunContext *rc = user_data;
+    return !rc->h5 || cirrus_h5_append(rc->h5, time_s, values, n, error);
+}
+
+/* One updating line on a terminal: simulated time, % done, events/s, ETA. */
+static void show_progress(void *user_data, CirrusTime now, CirrusTime stop, guint64 events)
+{
+    RunContext *rc = user_data;
+    gint64 t = g_get_monotonic_time();
+    if (!rc->show_progress || t - rc->started_us < 1000000 || t - rc->last_print_us < 200000) return;
+    rc->last_print_us = t;
+    double wall = (double)(t - rc->started_us) / 1e6, done = (double)now / (double)stop;
+    double eta = done > 0 ? wall * (1 - done) / done : 0;
+    fprintf(stderr, "\r  simulated %.0f of %.0f s  %5.1f%%  %.2f M events/s  ETA %.0f s   ",
+            cirrus_time_to_s(now), cirrus_time_to_s(stop), 100 * done, (double)events / wall / 1e6, eta);
+    fflush(stderr);
+}
+
+static CirrusSim *volatile running_sim;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    if (running_sim) cirrus_sim_request_stop(running_sim);
+}
+
+static gboolean open_output(CirrusScenario *sc, CirrusSim *sim, const char *path, CirrusH5 **out, GError **error)
+{
+    CirrusH5 *h5 = cirrus_h5_open(path, error);
+    if (!h5) return FALSE;
+    for (guint i = 0; i < cirrus_sim_n_series(sim); i++) {
+        const char *group, *name;
+        cirrus_sim_series(sim, i, &group, &name);
+        cirrus_h5_add_series(h5, group, name);
+    }
+    gboolean ok = cirrus_h5_attr_string(h5, "scenario", cirrus_scenario_name(sc), error) &&
+                  cirrus_h5_attr_string(h5, "scenario_yaml", cirrus_scenario_text(sc), error) &&
+                  cirrus_h5_attr_string(h5, "scenario_path", cirrus_scenario_path(sc), error) &&
+                  cirrus_h5_attr_string(h5, "cirrus_version", CIRRUS_VERSION, error) &&
+                  cirrus_h5_attr_int64(h5, "seed", (gint64)cirrus_scenario_seed(sc), error) &&
+                  cirrus_h5_attr_double(h5, "duration_s", cirrus_time_to_s(cirrus_scenario_duration(sc)), error) &&
+                  cirrus_h5_attr_double(h5, "warmup_s", cirrus_time_to_s(cirrus_scenario_warmup(sc)), error) &&
+                  cirrus_h5_attr_double(h5, "sample_interval_s",
+                                        cirrus_time_to_s(cirrus_scenario_sample_interval(sc)), error) &&
+                  cirrus_h5_attr_int64(h5, "replications", 1, error);
+    if (!ok) {
+        cirrus_h5_close(h5, FALSE, NULL);
+        return FALSE;
+    }
+    *out = h5;
+    return TRUE;
+}
+
+static int run_scenario(CirrusScenario *sc, const RunOptions *o)
+{
+    GError *error = NULL;
+    RunContext rc = { .show_progress = !o->quiet && isatty(STDERR_FILENO) };
+    CirrusSim *sim = cirrus_scenario_build(sc, 0, &error);
+    if (!sim) return cirrus_cli_fail(error);
+    char *output = o->output ? g_strdup(o->output) : g_strdup_printf("%s.h5", cirrus_scenario_name(sc));
+    int status = 0;
+    if (!open_output(sc, sim, output, &rc.h5, &error)) {
+        status = cirrus_cli_fail(error);
+        goto out;
+    }
+    CirrusRunSpec spec = {
+        .duration = cirrus_scenario_duration(sc),
+        .warmup = cirrus_scenario_warmup(sc),
+        .sample_interval = cirrus_scenario_sample_interval(sc),
+        .sink = write_row, .progress = show_progress, .user_data = &rc,
+    };
+    rc.started_us = g_get_monotonic_time();
+    running_sim = sim;
+    void (*old_int)(int) = signal(SIGINT, on_signal);
+    void (*old_term)(int) = signal(SIGTERM, on_signal);
+    gboolean ran = cirrus_sim_run(sim, &spec, &error);
+    signal(SIGINT, old_int);
+    signal(SIGTERM, old_term);
+    running_sim = NULL;
+    if (rc.show_progress) fprintf(stderr, "\r%80s\r", "");
+    CirrusRunInfo info = {
+        .seed = cirrus_scenario_seed(sc),
+        .duration_s = cirrus_time_to_s(spec.duration),
+        .warmup_s = cirrus_time_to_s(spec.warmup),
+        .wall_s = (double)(g_get_monotonic_time() - rc.started_us) / 1e6,
+        .events = cirrus_sim_events(sim),
+    };
+    if (!ran) {
+        /* Nothing that looks complete is left behind. */
+        cirrus_h5_close(rc.h5, FALSE, NULL);
+        status = cirrus_cli_fail(error);
+        goto out;
+    }
+    gboolean ok = cirrus_h5_attr_double(rc.h5, "wall_s", info.wall_s, &error) &&
+                  cirrus_h5_attr_int64(rc.h5, "events", (gint64)info.events, &error);
+    if (!cirrus_h5_close(rc.h5, ok, ok ? &error : NULL) || !ok) {
+        status = cirrus_cli_fail(error);
+        goto out;
+    }
+    gboolean json_to_stdout = o->summary_json && strcmp(o->summary_json, "-") == 0;
+    if (!o->quiet && !json_to_stdout) {
+        cirrus_summary_print(stdout, sc, sim, &info);
+        printf("\nseries written to %s\n", output);
+    }
+    if (o->summary_json) {
+        char *json = cirrus_summary_json(sc, sim, &info);
+        if (json_to_stdout) {
+            fputs(json, stdout);
+        } else if (!g_file_set_contents(o->summary_json, json, -1, &error)) {
+            GError *io = error;
+            error = g_error_new(CIRRUS_ERROR, CIRRUS_ERROR_IO, "cannot write '%s': %s", o->summary_json, io->message);
+            g_error_free(io);
+            status = cirrus_cli_fail(error);
+        }
+        g_free(json);
+    }
+out:
+    g_free(output);
+    cirrus_sim_free(sim);
+    return status;
+}
+
+int cirrus_cmd_run(int argc, char **argv)
+{
+    RunOptions o = { .replications = 1 };
+    char *path, *seed_text = NULL;
+    GOptionEntry entries[] = {
+        {"output", 'o', 0, G_OPTION_ARG_FILENAME, &o.output, "HDF5 file for the time series (default NAME.h5)", "OUT.h5"},
+        {"seed", 0, 0, G_OPTION_ARG_STRING, &seed_text, "Random seed (overrides the scenario's)", "N"},
+        {"duration", 0, 0, G_OPTION_ARG_STRING, &o.duration, "Simulated time (overrides the scenario's)", "T"},
+        {"set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.sets, "Override a scenario key, e.g. components.db.workers=8", "KEY=VALUE"},
+        {"replications", 0, 0, G_OPTION_ARG_INT, &o.replications, "Independent replications (only 1 so far)", "N"},
+        {"summary-json", 0, 0, G_OPTION_ARG_FILENAME, &o.summary_json, "Write the summary as JSON ('-': stdout)", "FILE"},
+        {"plot", 0, 0, G_OPTION_ARG_FILENAME, &o.plot_dir, "Write plots to DIR (not yet available)", "DIR"},
+        {"quiet", 'q', 0, G_OPTION_ARG_NONE, &o.quiet, "No summary table, no progress", NULL},
+        {NULL, 0, 0, 0, NULL, NULL, NULL},
+    };
+    int status = parse_options(&argc, &argv, entries, "SCENARIO.yaml",
+                               "Runs the scenario and writes its time series to HDF5 (DESIGN.md §4).", &path);
+    if (status >= 0) goto out;
+    if (seed_text) {
+        guint64 seed;
+        if (!g_ascii_string_to_unsigned(seed_text, 10, 0, G_MAXINT64, &seed, NULL)) {
+            fprintf(stderr, "cirrus run: --seed takes a whole number from 0 to 2^63-1, not '%s'\n", seed_text);
+            status = 2;
+            goto out;
+        }
+        o.seed = (gint64)seed;
+        o.seed_given = TRUE;
+    }
+    if (o.replications != 1) {
+        fprintf(stderr, "cirrus run: --replications other than 1 is not implemented in this version\n");
+        status = 2;
+        goto out;
+    }
+    if (o.plot_dir) {
+        fprintf(stderr, "cirrus run: --plot is not implemented in this version\n");
+        status = 2;
+        goto out;
+    }
+    GPtrArray *sets = collect_sets(&o);
+    GError *error = NULL;
+    CirrusScenario *sc = cirrus_scenario_load(path, cirrus_models_registry(), (const char *const *)sets->pdata, &error);
+    g_ptr_array_free(sets, TRUE);
+    status = sc ? run_scenario(sc, &o) : cirrus_cli_fail(error);
+    cirrus_scenario_free(sc);
+out:
+    g_free(o.output);
+    g_free(o.summary_json);
+    g_free(o.plot_dir);
+    g_free(o.duration);
+    g_free(seed_text);
+    g_strfreev(o.sets);
+    return status;
+}
