@@ -9,7 +9,7 @@
  *            exact extremes of the instantaneous level.
  *   latency  series = .p50 .p90 .p99 .mean of the interval (NaN when the
  *            interval saw none, as CloudWatch shows no data point); summary
- *            = a histogram of every value (<= 0.4% relative error). */
+ *            = a histogram of every value (< 0.78% relative error). */
 #include "sim/kernel-private.h"
 #include <math.h>
 

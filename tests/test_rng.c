@@ -195,18 +195,25 @@ static void test_below_chi_square(void)
         g_assert_cmpfloat(chi2_stat(counts, K, PER), <, crit);
     }
 
-    /* n = 3 * 2^62: x mod n would put half the mass in [0, 2^62); Lemire's
-     * rejection keeps the three thirds equal.  df = 2. */
+    /* n = 3 * 2^62, where 2^64 is not a multiple of n, so any shortcut is
+     * visibly biased.  x mod n puts half the mass in [0, 2^62): the thirds
+     * v >> 62 catch that.  The multiply-shift floor(x n / 2^64) without
+     * Lemire's rejection step maps two x to every v = 0 (mod 3) and one to
+     * the others: v mod 3 catches that.  Uniform v makes both uniform over
+     * three classes (df = 2 each). */
     {
         enum { K = 3, PER = 200000 };
         const guint64 n = G_GUINT64_CONSTANT(3) << 62;
-        guint64 counts[K] = {0};
+        guint64 thirds[K] = {0}, residues[K] = {0};
         for (int i = 0; i < K * PER; i++) {
             guint64 v = cirrus_rng_below(&rng, n);
             g_assert_cmpuint(v, <, n);
-            counts[v >> 62]++;
+            thirds[v >> 62]++;
+            residues[v % 3]++;
         }
-        g_assert_cmpfloat(chi2_stat(counts, K, PER), <, chi2_critical_even(K - 1, alpha));
+        double crit = chi2_critical_even(K - 1, alpha);
+        g_assert_cmpfloat(chi2_stat(thirds, K, PER), <, crit);
+        g_assert_cmpfloat(chi2_stat(residues, K, PER), <, crit);
     }
 
     /* Degenerate bound. */

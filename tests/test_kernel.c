@@ -1,0 +1,332 @@
+/* cirrus — kernel tests: pending-event set, pools, event delivery, the
+ * metric recorder, determinism. */
+#include "testutil.h"
+#include "sim/pes.h"
+#include "sim/pool.h"
+#include "tools/summary.h"
+
+/* ---- pending-event set ---- */
+
+typedef struct { CirrusTime t; guint32 idx; } Ref;
+
+static gint ref_cmp(gconstpointer a, gconstpointer b)
+{
+    const Ref *x = a, *y = b;
+    if (x->t != y->t) return x->t < y->t ? -1 : 1;
+    return x->idx < y->idx ? -1 : x->idx > y->idx;  /* idx = insertion order here */
+}
+
+/* Random times with many ties, interleaved pushes and pops: the output
+ * must be the stable sort of the input by time. */
+static void test_pes_order(void)
+{
+    CirrusPes *pes = cirrus_pes_new();
+    CirrusRng rng;
+    cirrus_rng_seed(&rng, 99);
+    GArray *ref = g_array_new(FALSE, FALSE, sizeof(Ref));
+    guint32 next = 0;
+    CirrusTime last_t = -1;
+    guint32 last_idx = 0;
+    for (int round = 0; round < 200; round++) {
+        for (int k = 0; k < 500; k++) {
+            /* Times at or after the last popped one, drawn from a small
+             * range so that ties are common. */
+            CirrusTime t = MAX(last_t, 0) + (CirrusTime)cirrus_rng_below(&rng, 50);
+            Ref r = { t, next };
+            g_assert_true(cirrus_pes_push(pes, t, next++));
+            g_array_append_val(ref, r);
+        }
+        g_array_sort(ref, ref_cmp);
+        for (int k = 0; k < 400; k++) {
+            CirrusTime t;
+            guint32 idx;
+            g_assert_true(cirrus_pes_pop(pes, &t, &idx));
+            Ref want = g_array_index(ref, Ref, 0);
+            g_array_remove_index(ref, 0);
+            g_assert_cmpint(t, ==, want.t);
+            g_assert_cmpuint(idx, ==, want.idx);
+            g_assert_true(t > last_t || (t == last_t && idx > last_idx));
+            last_t = t;
+            last_idx = idx;
+        }
+        g_assert_cmpuint(cirrus_pes_size(pes), ==, ref->len);
+    }
+    g_assert_cmpint(cirrus_pes_peek_time(pes), ==, g_array_index(ref, Ref, 0).t);
+    g_array_free(ref, TRUE);
+    cirrus_pes_free(pes);
+}
+
+static void test_pes_empty(void)
+{
+    CirrusPes *pes = cirrus_pes_new();
+    CirrusTime t;
+    guint32 idx;
+    g_assert_false(cirrus_pes_pop(pes, &t, &idx));
+    g_assert_cmpint(cirrus_pes_peek_time(pes), ==, CIRRUS_TIME_NEVER);
+    cirrus_pes_free(pes);
+}
+
+/* ---- pool ---- */
+
+static void test_pool_reuse(void)
+{
+    CirrusPool *pool = cirrus_pool_new(40);
+    gpointer objs[1000];
+    for (int i = 0; i < 1000; i++) {
+        objs[i] = cirrus_pool_alloc(pool);
+        memset(objs[i], 0xAB, 40);
+    }
+    g_assert_cmpuint(cirrus_pool_in_use(pool), ==, 1000);
+    gsize carved = cirrus_pool_capacity(pool);
+    for (int i = 0; i < 1000; i++) cirrus_pool_release(pool, objs[i]);
+    g_assert_cmpuint(cirrus_pool_in_use(pool), ==, 0);
+    /* A second generation reuses the same memory: nothing new is carved,
+     * and objects come back zeroed. */
+    for (int round = 0; round < 10; round++) {
+        for (int i = 0; i < 1000; i++) {
+            objs[i] = cirrus_pool_alloc(pool);
+            for (int b = 0; b < 40; b++) g_assert_cmpint(((guint8 *)objs[i])[b], ==, 0);
+        }
+        for (int i = 0; i < 1000; i++) cirrus_pool_release(pool, objs[i]);
+    }
+    g_assert_cmpuint(cirrus_pool_capacity(pool), ==, carved);
+    cirrus_pool_free(pool);
+}
+
+/* ---- a probe model: records what it is delivered ---- */
+
+enum { PROBE_TICK = CIRRUS_EVENT_MODEL };
+enum { PROBE_COUNT, PROBE_LEVEL, PROBE_LAT };
+static const CirrusMetricDef probe_metrics[] = {
+    {"Ticks", CIRRUS_METRIC_COUNT, "Count"},
+    {"Level", CIRRUS_METRIC_GAUGE, "Count"},
+    {"Lat", CIRRUS_METRIC_LATENCY, "Seconds"},
+    {NULL, 0, NULL},
+};
+
+typedef struct { GArray *log; gint64 mode; } Probe;
+
+static gboolean probe_configure(CirrusComponent *self, void *state, CirrusNode *cfg, GError **error)
+{
+    Probe *p = state;
+    (void)self;
+    p->log = g_array_new(FALSE, FALSE, sizeof(guint64));
+    return cirrus_cfg_int(cfg, "mode", 0, 0, 10, &p->mode, error);
+}
+
+static void probe_start(CirrusComponent *self, void *state)
+{
+    Probe *p = state;
+    if (p->mode == 0) {
+        /* Three events at the same instant, scheduled in order 1, 2, 3, and
+         * one earlier: delivered 4, 1, 2, 3. */
+        cirrus_schedule(self, 5 * CIRRUS_SEC, PROBE_TICK, NULL, 1);
+        cirrus_schedule(self, 5 * CIRRUS_SEC, PROBE_TICK, NULL, 2);
+        cirrus_schedule(self, 5 * CIRRUS_SEC, PROBE_TICK, NULL, 3);
+        cirrus_schedule(self, 1 * CIRRUS_SEC, PROBE_TICK, NULL, 4);
+    } else {
+        /* Level pattern: 0 until 2 s, 10 until 7 s, then 4; ticks counted
+         * at 1, 2, ..., 29 s; a latency of k ms at tick k. */
+        for (int k = 1; k < 30; k++) cirrus_schedule(self, k * CIRRUS_SEC, PROBE_TICK, NULL, (guint64)k);
+    }
+}
+
+static void probe_handle(CirrusComponent *self, void *state, const CirrusEvent *ev)
+{
+    Probe *p = state;
+    g_assert_cmpint(ev->kind, ==, PROBE_TICK);
+    g_assert_cmpint(ev->time, ==, cirrus_now(self));
+    guint64 entry = ev->data;
+    g_array_append_val(p->log, entry);
+    if (p->mode == 0 && ev->data == 1) {
+        /* Scheduled now for now: runs after the events already due now. */
+        cirrus_schedule(self, 0, PROBE_TICK, NULL, 5);
+    }
+    cirrus_metric_count(self, PROBE_COUNT, 1);
+    if (ev->data == 2) cirrus_metric_gauge(self, PROBE_LEVEL, 10);
+    if (ev->data == 7) cirrus_metric_gauge(self, PROBE_LEVEL, 4);
+    cirrus_metric_latency(self, PROBE_LAT, (CirrusTime)ev->data * CIRRUS_MS);
+}
+
+static void probe_destroy(CirrusComponent *self, void *state)
+{
+    Probe *p = state;
+    (void)self;
+    g_array_free(p->log, TRUE);
+}
+
+static const CirrusModelType probe_type = {
+    .name = "probe", .state_size = sizeof(Probe), .configure = probe_configure,
+    .start = probe_start, .handle = probe_handle, .destroy = probe_destroy, .metrics = probe_metrics,
+};
+
+static const CirrusModelType *const probe_types[] = {&probe_type, NULL};
+static const CirrusRegistry probe_registry = { .types = probe_types, .workload_type = "none" };
+
+static TestRun *run_probe(const char *text)
+{
+    GError *error = NULL;
+    TestRun *r = g_new0(TestRun, 1);
+    r->sc = cirrus_scenario_load_text("probe.yaml", text, &probe_registry, NULL, &error);
+    g_assert_no_error(error);
+    r->sim = cirrus_scenario_build(r->sc, 0, &error);
+    g_assert_no_error(error);
+    r->n_series = cirrus_sim_n_series(r->sim);
+    r->times = g_array_new(FALSE, FALSE, sizeof(double));
+    r->rows = g_array_new(FALSE, FALSE, sizeof(double));
+    CirrusRunSpec spec = { .duration = cirrus_scenario_duration(r->sc), .warmup = cirrus_scenario_warmup(r->sc),
+                           .sample_interval = cirrus_scenario_sample_interval(r->sc),
+                           .sink = test_sink, .user_data = r };
+    g_assert_true(cirrus_sim_run(r->sim, &spec, &error));
+    return r;
+}
+
+static void test_event_order(void)
+{
+    TestRun *r = run_probe("name: p\nduration: 10s\ncomponents: [{name: a, type: probe}]\n");
+    Probe *p = cirrus_component_state(cirrus_sim_find(r->sim, "a"));
+    static const guint64 want[] = {4, 1, 2, 3, 5};
+    g_assert_cmpuint(p->log->len, ==, G_N_ELEMENTS(want));
+    for (guint i = 0; i < G_N_ELEMENTS(want); i++) g_assert_cmpuint(g_array_index(p->log, guint64, i), ==, want[i]);
+    test_run_free(r);
+}
+
+/* Rows: interval k covers [(k-1)Δ, kΔ); an event exactly at kΔ falls in
+ * the next row.  Duration 25 s with Δ = 10 s gives rows at 10, 20, 25. */
+static void test_recorder_rows(void)
+{
+    TestRun *r = run_probe("name: p\nduration: 25s\nwarmup: 5s\nsample_interval: 10s\n"
+                           "components: [{name: a, type: probe, mode: 1}]\n");
+    g_assert_cmpuint(test_n_rows(r), ==, 3);
+    g_assert_cmpfloat(g_array_index(r->times, double, 0), ==, 10.0);
+    g_assert_cmpfloat(g_array_index(r->times, double, 2), ==, 25.0);
+    guint ticks = test_series(r, "/components/a", "Ticks");
+    guint level = test_series(r, "/components/a", "Level"), level_max = test_series(r, "/components/a", "Level.max");
+    guint p50 = test_series(r, "/components/a", "Lat.p50");
+    /* Ticks at 1..9 | 10..19 | 20..24 (the one at 25 s is not run). */
+    g_assert_cmpfloat(test_value(r, 0, ticks), ==, 9);
+    g_assert_cmpfloat(test_value(r, 1, ticks), ==, 10);
+    g_assert_cmpfloat(test_value(r, 2, ticks), ==, 5);
+    /* Level over [0,10): 0 for 2 s, 10 for 5 s, 4 for 3 s -> 6.2; max 10.
+     * Over [20,25): 4. */
+    g_assert_cmpfloat(fabs(test_value(r, 0, level) - 6.2), <, 1e-12);
+    g_assert_cmpfloat(test_value(r, 0, level_max), ==, 10);
+    g_assert_cmpfloat(test_value(r, 1, level), ==, 4);
+    g_assert_cmpfloat(test_value(r, 2, level), ==, 4);
+    g_assert_cmpfloat(test_value(r, 1, level_max), ==, 4);
+    /* Latencies 10..19 ms: the median is 14 or 15 ms, within 0.4%. */
+    g_assert_cmpfloat(test_value(r, 1, p50), >=, 0.014 * 0.996);
+    g_assert_cmpfloat(test_value(r, 1, p50), <=, 0.015 * 1.004);
+    /* Summary after the 5 s warm-up: ticks at 5..24 = 20; the level's
+     * time-weighted mean over [5,25) = (10*2 + 4*18)/20 = 4.6, max 10 (it
+     * is 10 at 5 s), min 4. */
+    CirrusMetricSummary t = test_summary(r, "a", "Ticks"), l = test_summary(r, "a", "Level");
+    g_assert_cmpfloat(t.sum, ==, 20);
+    g_assert_cmpfloat(fabs(l.mean - 4.6), <, 1e-12);
+    g_assert_cmpfloat(l.max, ==, 10);
+    g_assert_cmpfloat(l.min, ==, 4);
+    g_assert_cmpfloat(l.last, ==, 4);
+    CirrusMetricSummary lat = test_summary(r, "a", "Lat");
+    g_assert_cmpuint(lat.latency->count, ==, 20);
+    g_assert_cmpint(lat.latency->min, ==, 5 * CIRRUS_MS);
+    g_assert_cmpint(lat.latency->max, ==, 24 * CIRRUS_MS);
+    test_run_free(r);
+}
+
+/* ---- determinism ---- */
+
+static const char det_scenario[] =
+    "name: det\nduration: 30m\nwarmup: 1m\nseed: 7\n"
+    "workloads:\n"
+    "  - {name: u1, target: s1, arrival: {process: poisson, rate: 50/s}, client: {timeout: 300ms}}\n"
+    "  - {name: u2, target: s2, invocation: async, arrival: {process: poisson, schedule: [[0s, 10/s], [20m, 90/s]]}}\n"
+    "components:\n"
+    "  - {name: s1, type: service, workers: 2, queue_limit: 5, service_time: {dist: lognormal, mean: 30ms, cv: 1.5}}\n"
+    "  - {name: s2, type: service, workers: 4, service_time: {dist: gamma, mean: 40ms, cv: 0.5}}\n";
+
+/* The same scenario with its entries in another order. */
+static const char det_scenario_reordered[] =
+    "name: det\nduration: 30m\nwarmup: 1m\nseed: 7\n"
+    "components:\n"
+    "  - {name: s2, type: service, workers: 4, service_time: {dist: gamma, mean: 40ms, cv: 0.5}}\n"
+    "  - {name: s1, type: service, workers: 2, queue_limit: 5, service_time: {dist: lognormal, mean: 30ms, cv: 1.5}}\n"
+    "workloads:\n"
+    "  - {name: u2, target: s2, invocation: async, arrival: {process: poisson, schedule: [[0s, 10/s], [20m, 90/s]]}}\n"
+    "  - {name: u1, target: s1, arrival: {process: poisson, rate: 50/s}, client: {timeout: 300ms}}\n";
+
+/* A series by group/name, as bytes, for bit-for-bit comparison. */
+static GBytes *series_bytes(TestRun *r, const char *group, const char *name)
+{
+    guint col = test_series(r, group, name);
+    GByteArray *b = g_byte_array_new();
+    for (guint i = 0; i < test_n_rows(r); i++) {
+        double v = test_value(r, i, col);
+        g_byte_array_append(b, (const guint8 *)&v, sizeof v);
+    }
+    return g_byte_array_free_to_bytes(b);
+}
+
+static void assert_runs_identical(TestRun *a, TestRun *b)
+{
+    g_assert_cmpuint(a->n_series, ==, b->n_series);
+    g_assert_cmpuint(test_n_rows(a), ==, test_n_rows(b));
+    g_assert_cmpuint(cirrus_sim_events(a->sim), ==, cirrus_sim_events(b->sim));
+    for (guint i = 0; i < a->n_series; i++) {
+        const char *g, *n;
+        cirrus_sim_series(a->sim, i, &g, &n);
+        GBytes *x = series_bytes(a, g, n), *y = series_bytes(b, g, n);
+        if (!g_bytes_equal(x, y)) g_error("series %s/%s differs between runs", g, n);
+        g_bytes_unref(x);
+        g_bytes_unref(y);
+    }
+    CirrusRunInfo info = { .seed = 7, .duration_s = 1800, .warmup_s = 60 };
+    char *ja = cirrus_summary_json(a->sc, a->sim, &info), *jb = cirrus_summary_json(b->sc, b->sim, &info);
+    g_assert_cmpstr(ja, ==, jb);
+    g_free(ja);
+    g_free(jb);
+}
+
+static void test_determinism_same_seed(void)
+{
+    TestRun *a = test_run_text(det_scenario, NULL), *b = test_run_text(det_scenario, NULL);
+    g_assert_cmpfloat(test_summary(a, "s1", "Rejected").sum, >, 0);   /* the run exercises refusals */
+    g_assert_cmpfloat(test_summary(a, "u1", "TimedOut").sum, >, 0);   /* and timeouts */
+    assert_runs_identical(a, b);
+    /* A different seed gives a different run. */
+    const char *sets[] = {"seed=8", NULL};
+    TestRun *c = test_run_text(det_scenario, sets);
+    g_assert_cmpfloat(test_summary(a, "u1", "Requests").sum, !=, test_summary(c, "u1", "Requests").sum);
+    test_run_free(a);
+    test_run_free(b);
+    test_run_free(c);
+}
+
+static void test_determinism_file_order(void)
+{
+    TestRun *a = test_run_text(det_scenario, NULL), *b = test_run_text(det_scenario_reordered, NULL);
+    /* Series come in file order, so compare them by name. */
+    g_assert_cmpuint(cirrus_sim_events(a->sim), ==, cirrus_sim_events(b->sim));
+    for (guint i = 0; i < a->n_series; i++) {
+        const char *g, *n;
+        cirrus_sim_series(a->sim, i, &g, &n);
+        GBytes *x = series_bytes(a, g, n), *y = series_bytes(b, g, n);
+        if (!g_bytes_equal(x, y)) g_error("series %s/%s depends on the order of the file", g, n);
+        g_bytes_unref(x);
+        g_bytes_unref(y);
+    }
+    test_run_free(a);
+    test_run_free(b);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/sim/pes/order-and-ties", test_pes_order);
+    g_test_add_func("/sim/pes/empty", test_pes_empty);
+    g_test_add_func("/sim/pool/reuse", test_pool_reuse);
+    g_test_add_func("/sim/kernel/event-order", test_event_order);
+    g_test_add_func("/sim/recorder/rows-and-summary", test_recorder_rows);
+    g_test_add_func("/sim/determinism/same-seed", test_determinism_same_seed);
+    g_test_add_func("/sim/determinism/file-order", test_determinism_file_order);
+    return g_test_run();
+}

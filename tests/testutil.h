@@ -1,0 +1,93 @@
+/* cirrus tests — run a scenario in-process and keep its series in memory. */
+#ifndef CIRRUS_TESTUTIL_H
+#define CIRRUS_TESTUTIL_H
+
+#include <glib.h>
+#include <math.h>
+#include <string.h>
+#include "models/registry.h"
+#include "sim/scenario.h"
+#include "sim/sim.h"
+#include "sim/config.h"
+
+typedef struct TestRun {
+    CirrusScenario *sc;
+    CirrusSim *sim;
+    GArray *times;    /* double */
+    GArray *rows;     /* double, n_series per row */
+    guint n_series;
+} TestRun;
+
+static inline gboolean test_sink(void *ud, double t, const double *v, guint n, GError **error)
+{
+    TestRun *r = ud;
+    (void)error;
+    g_assert_cmpuint(n, ==, r->n_series);
+    g_array_append_val(r->times, t);
+    g_array_append_vals(r->rows, v, n);
+    return TRUE;
+}
+
+/* Load scenario text (with optional --set assignments), run it, keep it all. */
+static inline TestRun *test_run_text(const char *text, const char *const *sets)
+{
+    GError *error = NULL;
+    TestRun *r = g_new0(TestRun, 1);
+    r->sc = cirrus_scenario_load_text("test.yaml", text, cirrus_models_registry(), sets, &error);
+    g_assert_no_error(error);
+    r->sim = cirrus_scenario_build(r->sc, 0, &error);
+    g_assert_no_error(error);
+    r->n_series = cirrus_sim_n_series(r->sim);
+    r->times = g_array_new(FALSE, FALSE, sizeof(double));
+    r->rows = g_array_new(FALSE, FALSE, sizeof(double));
+    CirrusRunSpec spec = {
+        .duration = cirrus_scenario_duration(r->sc),
+        .warmup = cirrus_scenario_warmup(r->sc),
+        .sample_interval = cirrus_scenario_sample_interval(r->sc),
+        .sink = test_sink, .user_data = r,
+    };
+    g_assert_true(cirrus_sim_run(r->sim, &spec, &error));
+    g_assert_no_error(error);
+    return r;
+}
+
+static inline void test_run_free(TestRun *r)
+{
+    g_array_free(r->times, TRUE);
+    g_array_free(r->rows, TRUE);
+    cirrus_sim_free(r->sim);
+    cirrus_scenario_free(r->sc);
+    g_free(r);
+}
+
+/* Column of series "<group>/<name>", e.g. ("/components/station", "Latency.mean"). */
+static inline guint test_series(TestRun *r, const char *group, const char *name)
+{
+    for (guint i = 0; i < r->n_series; i++) {
+        const char *g, *n;
+        cirrus_sim_series(r->sim, i, &g, &n);
+        if (strcmp(g, group) == 0 && strcmp(n, name) == 0) return i;
+    }
+    g_error("no series %s/%s", group, name);
+    return 0;
+}
+
+static inline double test_value(TestRun *r, guint row, guint column)
+{
+    return g_array_index(r->rows, double, row * r->n_series + column);
+}
+
+static inline guint test_n_rows(TestRun *r) { return r->times->len; }
+
+static inline CirrusMetricSummary test_summary(TestRun *r, const char *component, const char *metric)
+{
+    CirrusComponent *c = cirrus_sim_find(r->sim, component);
+    g_assert_nonnull(c);
+    gint i = cirrus_component_metric_index(c, metric);
+    g_assert_cmpint(i, >=, 0);
+    CirrusMetricSummary m;
+    cirrus_component_metric_summary(c, (guint)i, &m);
+    return m;
+}
+
+#endif
