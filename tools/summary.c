@@ -146,7 +146,7 @@ static void print_entity(FILE *out, CirrusComponent *c)
             fprintf(out, "  %-26s %14.0f\n", m.name, m.sum);
             break;
         case CIRRUS_METRIC_GAUGE:
-            fprintf(out, "  %-26s %14.3f  mean   %.3f max %s\n", m.name, m.mean, m.max, m.unit);
+            fprintf(out, "  %-26s %14.3f  time-weighted mean; peak %.3f (%s)\n", m.name, m.mean, m.max, m.unit);
             break;
         case CIRRUS_METRIC_LATENCY: {
             const CirrusHist *h = m.latency;
@@ -154,7 +154,7 @@ static void print_entity(FILE *out, CirrusComponent *c)
                 fprintf(out, "  %-26s %14s\n", m.name, "(none)");
                 break;
             }
-            fprintf(out, "  %-26s %14.3f  ms mean; p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f  max %.3f  (n=%" G_GUINT64_FORMAT ")\n",
+            fprintf(out, "  %-26s %14.3f  ms mean; p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f  max %.3f  (n = %" G_GUINT64_FORMAT ")\n",
                     m.name, cirrus_hist_mean(h) / 1e6, cirrus_hist_quantile(h, 0.5) / 1e6,
                     cirrus_hist_quantile(h, 0.9) / 1e6, cirrus_hist_quantile(h, 0.99) / 1e6,
                     cirrus_hist_quantile(h, 0.999) / 1e6, (double)h->max / 1e6, h->count);

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# cirrus — set up a fresh Debian machine: install what is missing, build,
+# and run the flagship scenario.  Usage: tools/setup.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source tools/deps.sh
+cirrus_install_deps
+cirrus_build build
+echo
+echo "== running scenarios/flagship.yaml =="
+mkdir -p out
+./build/cirrus run scenarios/flagship.yaml -o out/flagship.h5 --summary-json out/flagship.json
+echo
+echo "Done. The binary is build/cirrus; the run's series are in out/flagship.h5"
+echo "and its summary in out/flagship.json.  Next: docs/getting-started.md"
