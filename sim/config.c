@@ -8,10 +8,38 @@
 
 CirrusNode *cirrus_cfg_node(CirrusNode *map, const char *key) { return cirrus_node_get(map, key); }
 
+/* Report that `key` is missing from `map`.  A key that is present and a
+ * plausible misspelling of it (and not one of `exclude`, keys known to be
+ * valid there) is most likely the culprit, so the error points at it and
+ * suggests the right spelling: a misspelt required key would otherwise be
+ * reported as merely missing, with no "did you mean". */
+static void missing_key(CirrusNode *map, const char *key, const char *message,
+                        const char *const *exclude, GError **error)
+{
+    guint limit = MAX(2u, (guint)strlen(key) / 3), best = G_MAXUINT;
+    CirrusNode *near = NULL;
+    for (guint i = 0; cirrus_node_kind(map) == CIRRUS_NODE_MAP && i < cirrus_node_len(map); i++) {
+        const char *k = cirrus_node_key(map, i);
+        if (exclude && g_strv_contains(exclude, k)) continue;
+        guint d = cirrus_edit_distance(k, key);
+        if (d <= limit && d < best) {
+            best = d;
+            near = cirrus_node_key_node(map, i);
+        }
+    }
+    if (near)
+        cirrus_node_error(near, error, "%s: found '%s' instead (did you mean '%s'?)", message,
+                          cirrus_node_scalar(near), key);
+    else
+        cirrus_node_error(map, error, "%s", message);
+}
+
 gboolean cirrus_cfg_require(CirrusNode *map, const char *key, const char *what, GError **error)
 {
     if (cirrus_node_get(map, key)) return TRUE;
-    cirrus_node_error(map, error, "missing required key '%s' (%s)", key, what);
+    char *msg = g_strdup_printf("missing required key '%s' (%s)", key, what);
+    missing_key(map, key, msg, NULL, error);
+    g_free(msg);
     return FALSE;
 }
 
@@ -271,13 +299,18 @@ gboolean cirrus_read_numbers(const CirrusNode *at, const char *path, gboolean as
 
 /* ---- distributions ---------------------------------------------------- */
 
+/* Every key a distribution map may hold: never taken for a misspelling. */
+static const char *const dist_keys[] = {"dist", "value", "mean", "min", "max", "sd", "cv", "file", NULL};
+
 /* A distribution parameter given as a duration (with units) -> seconds. */
 static gboolean dist_param(CirrusNode *map, const char *kind, const char *key, gboolean is_duration,
                            double *out, GError **error)
 {
     CirrusNode *n = cirrus_node_get(map, key);
     if (!n) {
-        cirrus_node_error(map, error, "%s distribution needs '%s'", kind, key);
+        char *msg = g_strdup_printf("%s distribution needs '%s'", kind, key);
+        missing_key(map, key, msg, dist_keys, error);
+        g_free(msg);
         return FALSE;
     }
     if (!is_duration) return to_double(n, key, out, error);
@@ -294,8 +327,10 @@ gboolean cirrus_cfg_dist(CirrusNode *map, const char *key, const CirrusDist *def
     memset(out, 0, sizeof *out);
     if (!n) {
         if (!def) {
-            cirrus_node_error(map, error, "missing required key '%s' (a distribution such as "
-                              "{dist: exponential, mean: 50ms})", key);
+            char *msg = g_strdup_printf("missing required key '%s' (a distribution such as "
+                                        "{dist: exponential, mean: 50ms})", key);
+            missing_key(map, key, msg, NULL, error);
+            g_free(msg);
             return FALSE;
         }
         *out = *def;

@@ -93,7 +93,15 @@ static gboolean next_event(Parse *p, yaml_event_t *ev)
 {
     if (yaml_parser_parse(&p->parser, ev)) return TRUE;
     const yaml_parser_t *y = &p->parser;
-    if (y->context)
+    /* The problem is often found far from its cause (an unclosed bracket is
+     * noticed lines later, or at the end of the file): also say where the
+     * construct being parsed began. */
+    if (y->context && (y->context_mark.line != y->problem_mark.line ||
+                       y->context_mark.column != y->problem_mark.column))
+        parse_error_at(p, &y->problem_mark, "invalid YAML: %s %s that starts at line %d, column %d",
+                       y->problem ? y->problem : "syntax error", y->context,
+                       (int)y->context_mark.line + 1, (int)y->context_mark.column + 1);
+    else if (y->context)
         parse_error_at(p, &y->problem_mark, "invalid YAML: %s %s", y->problem ? y->problem : "syntax error", y->context);
     else
         parse_error_at(p, &y->problem_mark, "invalid YAML: %s", y->problem ? y->problem : "syntax error");

@@ -74,22 +74,38 @@ static gboolean apply_set(CirrusNode *root, const char *assignment, GError **err
     gboolean ok = FALSE;
     CirrusNode *value = NULL, *at = root;
 
-    /* The value is YAML too, so that maps can be set: {dist: constant, value: 1s}. */
-    if (eq[1] == '\0') value = cirrus_node_new_scalar(label, (int)(eq - assignment) + 2, "");
+    for (guint i = 0; i < n; i++) {
+        if (segs[i][0] == '\0') {
+            g_set_error(error, CIRRUS_ERROR, CIRRUS_ERROR_USAGE,
+                        "--set %s: the path has an empty part (two dots, or a dot at an end)", path);
+            goto out;
+        }
+    }
+
+    /* The value is YAML too, so that maps can be set: {dist: constant, value: 1s}.
+     * A blank value is an empty text (not an empty YAML "file"). */
+    if (eq[1 + strspn(eq + 1, " \t")] == '\0') value = cirrus_node_new_scalar(label, 1, "");
     else if (!(value = cirrus_node_parse(label, eq + 1, strlen(eq + 1), error))) goto out;
 
     for (guint i = 0; i + 1 < n; i++) {
-        CirrusNode *next;
+        CirrusNode *next = NULL;
         if (cirrus_node_kind(at) == CIRRUS_NODE_SEQ) {
-            next = named_item(at, segs[i]);
+            /* Names may hold '.' (web.v2): try the longest run of segments
+             * that names an item first, leaving at least the last as the key. */
+            for (guint j = n - 2; !next; j--) {
+                GString *name = g_string_new(segs[i]);
+                for (guint k = i + 1; k <= j; k++) g_string_append_printf(name, ".%s", segs[k]);
+                next = named_item(at, name->str);
+                g_string_free(name, TRUE);
+                if (next) i = j;
+                if (j == i) break;
+            }
         } else if (cirrus_node_kind(at) == CIRRUS_NODE_MAP) {
             next = cirrus_node_peek(at, segs[i]);
             if (!next) {   /* create an intermediate map that was left out */
                 next = cirrus_node_parse(label, "{}", 2, NULL);
                 cirrus_node_set(at, segs[i], next);
             }
-        } else {
-            next = NULL;
         }
         if (!next) {
             g_set_error(error, CIRRUS_ERROR, CIRRUS_ERROR_SCENARIO,
@@ -160,6 +176,11 @@ static gboolean add_entry(CirrusScenario *sc, CirrusSim *sim, CirrusNode *entry,
             return FALSE;
     }
     const CirrusModelType *type = find_type(sc->registry, type_name);
+    if (type && !fixed_type && g_strcmp0(type_name, sc->registry->workload_type) == 0) {
+        cirrus_node_error(cirrus_node_peek(entry, "type"), error, "'%s' is not a component type: "
+                          "workloads go in the 'workloads' list", type_name);
+        return FALSE;
+    }
     if (!type) {
         GPtrArray *names = g_ptr_array_new();
         for (guint i = 0; sc->registry->types[i]; i++)
@@ -256,16 +277,35 @@ static gboolean read_top_level(CirrusScenario *sc, GError **error)
         !cirrus_cfg_string(root, "description", "", &description, error) ||
         !cirrus_cfg_require(root, "duration", "simulated time, e.g. 2h", error) ||
         !cirrus_cfg_duration(root, "duration", 0, CIRRUS_MS, 3650 * CIRRUS_DAY, &sc->duration, error) ||
-        !cirrus_cfg_duration(root, "warmup", 0, 0, sc->duration - 1, &sc->warmup, error) ||
+        !cirrus_cfg_duration(root, "warmup", 0, 0, CIRRUS_TIME_NEVER, &sc->warmup, error) ||
         !cirrus_cfg_int(root, "seed", 1, 0, G_MAXINT64, &seed, error) ||
         !cirrus_cfg_duration(root, "sample_interval", 10 * CIRRUS_SEC, CIRRUS_MS, sc->duration,
                              &sc->sample_interval, error) ||
         !cirrus_cfg_list(root, "faults", &faults, error))
         return FALSE;
+    if (!*name || strpbrk(name, "/\\")) {
+        /* It names the default output file, NAME.h5. */
+        cirrus_node_error(cirrus_node_peek(root, "name"), error,
+                          "the scenario's name '%s' must not be empty or hold '/' or '\\' "
+                          "(it names the default output file)", name);
+        return FALSE;
+    }
+    if (sc->warmup >= sc->duration) {
+        cirrus_node_error(cirrus_node_peek(root, "warmup"), error,
+                          "'warmup' (%s) must be shorter than 'duration' (%s)",
+                          cirrus_node_scalar(cirrus_node_peek(root, "warmup")),
+                          cirrus_node_scalar(cirrus_node_peek(root, "duration")));
+        return FALSE;
+    }
     /* Keep a row count that a person can plot and a file can hold. */
     if (sc->duration / sc->sample_interval > 10000000) {
-        cirrus_node_error(cirrus_node_peek(root, "sample_interval"), error,
-                          "sample_interval gives more than 10 million rows over the duration; make it longer");
+        CirrusNode *interval = cirrus_node_peek(root, "sample_interval");
+        if (interval)
+            cirrus_node_error(interval, error, "sample_interval gives more than 10 million rows over "
+                              "the duration; make it longer");
+        else   /* the default 10s: point at the duration that is too long for it */
+            cirrus_node_error(cirrus_node_peek(root, "duration"), error, "the duration holds more than "
+                              "10 million of the default 10s sample_interval; set a longer sample_interval");
         return FALSE;
     }
     if (faults && cirrus_node_len(faults) > 0) {

@@ -96,7 +96,8 @@ gboolean cirrus_parse_rate(const char *text, double *per_second, gboolean *is_by
     g_free(amount_unit);
     if (!ok || !find_unit(per_units, G_N_ELEMENTS(per_units), slash + 1, &per)) return FALSE;
     if (v < 0) { *why = "a rate that is not negative"; return FALSE; }
-    *per_second = v * scale / per;
-    if (!isfinite(*per_second)) return FALSE;
+    double r = v * scale / per;
+    if (!isfinite(r)) return FALSE;    /* leave *per_second alone on failure, as the others do */
+    *per_second = r;
     return TRUE;
 }
