@@ -25,7 +25,7 @@ CirrusSim *cirrus_sim_new(guint64 seed, guint64 replication)
     sim->replication = replication;
     sim->components = g_ptr_array_new();
     sim->by_name = g_hash_table_new(g_str_hash, g_str_equal);
-    sim->pes = cirrus_pes_new();
+    sim->pes = cirrus_pes_new(CIRRUS_PES_RADIX);
     sim->requests = cirrus_pool_new(sizeof(CirrusRequest));
     sim->series_names = g_ptr_array_new_with_free_func(g_free);
     sim->series_groups = g_ptr_array_new();
@@ -97,6 +97,13 @@ CirrusTime cirrus_now(const CirrusComponent *c) { return c->sim->now; }
 guint64 cirrus_sim_events(const CirrusSim *sim) { return sim->events_done; }
 gsize cirrus_sim_peak_pending(const CirrusSim *sim) { return sim->peak_pending; }
 CirrusTime cirrus_sim_now(const CirrusSim *sim) { return sim->now; }
+void cirrus_sim_set_pes(CirrusSim *sim, CirrusPesKind kind)
+{
+    g_assert(cirrus_pes_size(sim->pes) == 0 && sim->events_done == 0);
+    cirrus_pes_free(sim->pes);
+    sim->pes = cirrus_pes_new(kind);
+}
+
 void cirrus_sim_request_stop(CirrusSim *sim) { g_atomic_int_set(&sim->stop_requested, 1); }
 
 /* ---- events ------------------------------------------------------------ */
@@ -237,8 +244,8 @@ gboolean cirrus_sim_run(CirrusSim *sim, const CirrusRunSpec *spec, GError **erro
     CirrusTime t;
     guint32 slot;
     for (;;) {
-        if (cirrus_pes_peek_time(sim->pes) >= stop) break;
-        if (!cirrus_pes_pop(sim->pes, &t, &slot)) break;
+        /* An event at or after the stop time ends the run unexecuted. */
+        if (!cirrus_pes_pop(sim->pes, &t, &slot) || t >= stop) break;
         if (!rows_until(sim, spec, t, &next_sample, error)) { ok = FALSE; goto done; }
         CirrusEvent ev = sim->events[slot];
         sim->free_slots[sim->n_free++] = slot;

@@ -6,7 +6,16 @@
  * 32-bit index chosen by the caller (the kernel's event slot).
  *
  * It is its own module behind this small interface so that it can be
- * benchmarked alone (`cirrus bench`) and replaced. */
+ * benchmarked alone (`cirrus bench`) and replaced.  Two structures are
+ * offered; both deliver exactly the same order, so results do not depend
+ * on the choice:
+ *   CIRRUS_PES_RADIX  a radix heap (the default).  Push is an append to one
+ *                     of 65 buckets; pop redistributes one bucket at a time,
+ *                     reading and writing memory in sequence.  It relies on
+ *                     what holds in a discrete-event simulation: nothing is
+ *                     pushed earlier than the last time popped.
+ *   CIRRUS_PES_HEAP4  an implicit 4-ary min-heap of 16-byte keys.
+ * docs/performance.md has the measurements behind the default. */
 #ifndef CIRRUS_PES_H
 #define CIRRUS_PES_H
 
@@ -15,17 +24,24 @@
 
 typedef struct CirrusPes CirrusPes;
 
+typedef enum { CIRRUS_PES_RADIX, CIRRUS_PES_HEAP4 } CirrusPesKind;
+
+/* "radix" / "heap4" -> kind; FALSE if unknown. */
+gboolean    cirrus_pes_kind_from_name(const char *name, CirrusPesKind *kind);
+const char *cirrus_pes_kind_name(CirrusPesKind kind);
+
 /* Largest payload index + 1, and the number of insertions a set accepts over
  * its life (seq numbers are packed beside the index in 64 bits). */
 #define CIRRUS_PES_INDEX_BITS 25
 #define CIRRUS_PES_MAX_INDEX  ((guint32)1 << CIRRUS_PES_INDEX_BITS)
 #define CIRRUS_PES_MAX_SEQ    ((guint64)1 << (64 - CIRRUS_PES_INDEX_BITS))
 
-CirrusPes *cirrus_pes_new(void);
+CirrusPes *cirrus_pes_new(CirrusPesKind kind);
 void       cirrus_pes_free(CirrusPes *pes);
 
-/* Insert; index < CIRRUS_PES_MAX_INDEX.  Returns FALSE (and inserts
- * nothing) only when the set's lifetime sequence numbers are exhausted. */
+/* Insert; index < CIRRUS_PES_MAX_INDEX; time >= 0 and, for the radix
+ * heap, time >= the last time popped.  Returns FALSE (and inserts nothing)
+ * only when the heap's lifetime sequence numbers are exhausted. */
 gboolean   cirrus_pes_push(CirrusPes *pes, CirrusTime time, guint32 index);
 
 /* Remove the earliest entry (FIFO among equal times).  FALSE when empty. */

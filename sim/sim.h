@@ -10,6 +10,7 @@
 #include "sim/hist.h"
 #include "sim/kernel.h"
 #include "sim/model.h"
+#include "sim/pes.h"
 
 /* Each replication gets its own, independent RNG streams. */
 CirrusSim *cirrus_sim_new(guint64 seed, guint64 replication);
@@ -52,6 +53,9 @@ void  cirrus_sim_series(CirrusSim *sim, guint i, const char **group, const char 
  * file does not matter) and run until `duration`.  FALSE if the sink failed
  * or the run was stopped (cirrus_sim_request_stop) or hit a limit. */
 gboolean cirrus_sim_run(CirrusSim *sim, const CirrusRunSpec *spec, GError **error);
+/* Choose the pending-event set (before the run; default radix).  Results
+ * are identical either way. */
+void     cirrus_sim_set_pes(CirrusSim *sim, CirrusPesKind kind);
 /* Ask a running simulation to stop at the next event (signal-safe). */
 void     cirrus_sim_request_stop(CirrusSim *sim);
 

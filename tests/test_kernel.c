@@ -18,9 +18,9 @@ static gint ref_cmp(gconstpointer a, gconstpointer b)
 
 /* Random times with many ties, interleaved pushes and pops: the output
  * must be the stable sort of the input by time. */
-static void test_pes_order(void)
+static void test_pes_order(gconstpointer data)
 {
-    CirrusPes *pes = cirrus_pes_new();
+    CirrusPes *pes = cirrus_pes_new((CirrusPesKind)GPOINTER_TO_INT(data));
     CirrusRng rng;
     cirrus_rng_seed(&rng, 99);
     GArray *ref = g_array_new(FALSE, FALSE, sizeof(Ref));
@@ -56,14 +56,50 @@ static void test_pes_order(void)
     cirrus_pes_free(pes);
 }
 
-static void test_pes_empty(void)
+static void test_pes_empty(gconstpointer data)
 {
-    CirrusPes *pes = cirrus_pes_new();
+    CirrusPes *pes = cirrus_pes_new((CirrusPesKind)GPOINTER_TO_INT(data));
     CirrusTime t;
     guint32 idx;
     g_assert_false(cirrus_pes_pop(pes, &t, &idx));
     g_assert_cmpint(cirrus_pes_peek_time(pes), ==, CIRRUS_TIME_NEVER);
     cirrus_pes_free(pes);
+}
+
+/* Both structures agree over a wide range of times, including huge gaps
+ * (bit 62) and many equal times. */
+static void test_pes_large_times(void)
+{
+    CirrusPes *a = cirrus_pes_new(CIRRUS_PES_RADIX), *b = cirrus_pes_new(CIRRUS_PES_HEAP4);
+    CirrusRng rng;
+    cirrus_rng_seed(&rng, 5);
+    CirrusTime now = 0;
+    for (guint32 i = 0; i < 20000; i++) {
+        CirrusTime d = (CirrusTime)(cirrus_rng_next(&rng) >> (1 + cirrus_rng_below(&rng, 63)));
+        if (cirrus_rng_below(&rng, 4) == 0) d = 0;
+        if (d > (INT64_MAX >> 1)) d >>= 1;
+        g_assert_true(cirrus_pes_push(a, now + d, i));
+        g_assert_true(cirrus_pes_push(b, now + d, i));
+        if (i % 3 == 2) {
+            CirrusTime ta, tb;
+            guint32 ia, ib;
+            g_assert_true(cirrus_pes_pop(a, &ta, &ia));
+            g_assert_true(cirrus_pes_pop(b, &tb, &ib));
+            g_assert_cmpint(ta, ==, tb);
+            g_assert_cmpuint(ia, ==, ib);
+            now = ta;
+        }
+    }
+    CirrusTime ta, tb;
+    guint32 ia, ib;
+    while (cirrus_pes_pop(a, &ta, &ia)) {
+        g_assert_true(cirrus_pes_pop(b, &tb, &ib));
+        g_assert_cmpint(ta, ==, tb);
+        g_assert_cmpuint(ia, ==, ib);
+    }
+    g_assert_cmpuint(cirrus_pes_size(b), ==, 0);
+    cirrus_pes_free(a);
+    cirrus_pes_free(b);
 }
 
 /* ---- pool ---- */
@@ -318,11 +354,40 @@ static void test_determinism_file_order(void)
     test_run_free(b);
 }
 
+/* The heap and the radix heap give bit-identical runs. */
+static void test_determinism_pes_kinds(void)
+{
+    TestRun *runs[2];
+    for (int k = 0; k < 2; k++) {
+        GError *error = NULL;
+        TestRun *r = g_new0(TestRun, 1);
+        r->sc = cirrus_scenario_load_text("det.yaml", det_scenario, cirrus_models_registry(), NULL, &error);
+        g_assert_no_error(error);
+        r->sim = cirrus_scenario_build(r->sc, 0, &error);
+        cirrus_sim_set_pes(r->sim, k == 0 ? CIRRUS_PES_RADIX : CIRRUS_PES_HEAP4);
+        r->n_series = cirrus_sim_n_series(r->sim);
+        r->times = g_array_new(FALSE, FALSE, sizeof(double));
+        r->rows = g_array_new(FALSE, FALSE, sizeof(double));
+        CirrusRunSpec spec = { .duration = cirrus_scenario_duration(r->sc), .warmup = cirrus_scenario_warmup(r->sc),
+                               .sample_interval = cirrus_scenario_sample_interval(r->sc),
+                               .sink = test_sink, .user_data = r };
+        g_assert_true(cirrus_sim_run(r->sim, &spec, &error));
+        runs[k] = r;
+    }
+    assert_runs_identical(runs[0], runs[1]);
+    test_run_free(runs[0]);
+    test_run_free(runs[1]);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
-    g_test_add_func("/sim/pes/order-and-ties", test_pes_order);
-    g_test_add_func("/sim/pes/empty", test_pes_empty);
+    g_test_add_data_func("/sim/pes/radix/order-and-ties", GINT_TO_POINTER(CIRRUS_PES_RADIX), test_pes_order);
+    g_test_add_data_func("/sim/pes/heap4/order-and-ties", GINT_TO_POINTER(CIRRUS_PES_HEAP4), test_pes_order);
+    g_test_add_data_func("/sim/pes/radix/empty", GINT_TO_POINTER(CIRRUS_PES_RADIX), test_pes_empty);
+    g_test_add_data_func("/sim/pes/heap4/empty", GINT_TO_POINTER(CIRRUS_PES_HEAP4), test_pes_empty);
+    g_test_add_func("/sim/pes/large-times", test_pes_large_times);
+    g_test_add_func("/sim/determinism/pes-kinds", test_determinism_pes_kinds);
     g_test_add_func("/sim/pool/reuse", test_pool_reuse);
     g_test_add_func("/sim/kernel/event-order", test_event_order);
     g_test_add_func("/sim/recorder/rows-and-summary", test_recorder_rows);
