@@ -235,11 +235,10 @@ CirrusSim *cirrus_scenario_build(CirrusScenario *sc, guint64 replication, GError
     sc->building = sim;
     gboolean ok = add_section(sc, sim, "workloads", sc->registry->workload_type, error) &&
                   add_section(sc, sim, "components", NULL, error);
-    for (guint i = 0; ok && i < cirrus_sim_n_components(sim); i++) {
-        CirrusComponent *c = cirrus_sim_component(sim, i);
-        ok = cirrus_model_link(cirrus_component_model(c), c, cirrus_component_state(c), sc, error);
-    }
-    /* Keys nobody asked for, component by component for a precise context. */
+    /* Keys nobody asked for, component by component for a precise context.
+     * Models read their keys in configure(), so this can come before link():
+     * a misspelt key (say 'componets') is then reported as such rather than
+     * as the unknown target it leads to. */
     for (guint s = 0; ok && s < 2; s++) {
         const char *section = s == 0 ? "workloads" : "components";
         CirrusNode *list = cirrus_node_peek(sc->root, section);
@@ -253,6 +252,10 @@ CirrusSim *cirrus_scenario_build(CirrusScenario *sc, guint64 replication, GError
         }
     }
     if (ok) ok = cirrus_node_check_unused(sc->root, "the scenario", error);
+    for (guint i = 0; ok && i < cirrus_sim_n_components(sim); i++) {
+        CirrusComponent *c = cirrus_sim_component(sim, i);
+        ok = cirrus_model_link(cirrus_component_model(c), c, cirrus_component_state(c), sc, error);
+    }
     sc->building = NULL;
     if (!ok) {
         cirrus_sim_free(sim);
