@@ -14,10 +14,11 @@ gboolean cirrus_globals_read(CirrusScenario *sc, CirrusNode *root, GError **erro
     CirrusGlobals *g = g_new0(CirrusGlobals, 1);
     CirrusNode *account, *regions;
     cirrus_scenario_set_globals(sc, g, globals_free);
-    /* AWS: the default regional quota is 1,000 concurrent executions, and
-     * 100 of them must always stay unreserved, so it cannot be below 100. */
+    /* AWS: the default regional quota is 1,000 concurrent executions; new
+     * accounts may start lower.  (The rule that 100 must stay unreserved
+     * limits reservations, so it is checked where they are made.) */
     if (!cirrus_cfg_map(root, "account", &account, error) ||
-        !cirrus_cfg_int(account, "lambda_concurrency_limit", 1000, 100, 10000000,
+        !cirrus_cfg_int(account, "lambda_concurrency_limit", 1000, 1, 10000000,
                         &g->lambda_concurrency_limit, error) ||
         !cirrus_cfg_list(root, "regions", &regions, error))
         return FALSE;

@@ -46,6 +46,7 @@ typedef struct {
     guint trace_next;
     gint64 size, clients;
     CirrusTime timeout;             /* 0: wait for ever */
+    CirrusRng client_rng;           /* which client calls: apart from arrival times */
     gint64 outstanding;
 } Workload;
 
@@ -133,6 +134,11 @@ static gboolean workload_configure(CirrusComponent *self, void *state, CirrusNod
         !cirrus_cfg_map(cfg, "client", &client, error) ||
         !cirrus_cfg_duration(client, "timeout", 0, 0, CIRRUS_TIME_NEVER, &w->timeout, error))
         return FALSE;
+    if (w->timeout > 0 && invocation == CIRRUS_INVOKE_ASYNC) {
+        cirrus_node_error(cirrus_node_peek(client, "timeout"), error,
+                          "'timeout' applies to sync invocations; an async caller is answered on acceptance");
+        return FALSE;
+    }
     w->target_node = cirrus_node_peek(cfg, "target");
     w->target_name = g_strdup(target);
     w->invocation = (CirrusInvocation)invocation;
@@ -172,7 +178,9 @@ static void schedule_next(CirrusComponent *self, Workload *w)
 
 static void workload_start(CirrusComponent *self, void *state)
 {
-    schedule_next(self, state);
+    Workload *w = state;
+    cirrus_component_substream(self, "clients", &w->client_rng);
+    schedule_next(self, w);
 }
 
 static void set_outstanding(CirrusComponent *self, Workload *w, gint64 delta)
@@ -183,9 +191,8 @@ static void set_outstanding(CirrusComponent *self, Workload *w, gint64 delta)
 
 static void on_arrival(CirrusComponent *self, Workload *w)
 {
-    CirrusRng *rng = cirrus_component_rng(self);
     CirrusRequest *req = cirrus_request_new(self);
-    req->client = w->clients > 1 ? cirrus_rng_below(rng, (guint64)w->clients) : 0;
+    req->client = w->clients > 1 ? cirrus_rng_below(&w->client_rng, (guint64)w->clients) : 0;
     req->size = w->size;
     req->invocation = (guint8)w->invocation;
     cirrus_metric_count(self, M_REQUESTS, 1);

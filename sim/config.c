@@ -186,10 +186,8 @@ gboolean cirrus_cfg_size(CirrusNode *map, const char *key, gint64 def, gint64 *o
 static gboolean to_rate(const CirrusNode *node, const char *key, double *out, GError **error)
 {
     char buf[128];
-    const char *why, *text = cirrus_node_scalar(node);
-    gboolean bytes = FALSE;
-    if (!text || !cirrus_parse_rate(text, out, &bytes, &why) || bytes) {
-        if (!text || bytes) why = "a rate of events such as 100/s or 6000/m";
+    const char *why = "a rate of events such as 100/s or 6000/m", *text = cirrus_node_scalar(node);
+    if (!text || !cirrus_parse_event_rate(text, out, &why)) {
         cirrus_node_error(node, error, "%sexpected %s, got '%s'", key_label(key, buf, sizeof buf), why,
                           text ? text : "(not a value)");
         return FALSE;

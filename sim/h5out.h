@@ -8,8 +8,10 @@
  *
  * The file is written under a temporary name in the same directory
  * ("<path>.tmp-XXXXXX") and renamed to <path> only by a successful
- * cirrus_h5_close(..., commit = TRUE): a killed or failed run never leaves a
- * file that looks complete, and never clobbers an existing <path>. */
+ * cirrus_h5_close(..., commit = TRUE): a failed run never leaves a file
+ * that looks complete and leaves an existing <path> as it was (a run killed
+ * outright may leave its "<path>.tmp-XXXXXX" behind, never a partial
+ * <path>); a successful run replaces <path>. */
 #ifndef CIRRUS_H5OUT_H
 #define CIRRUS_H5OUT_H
 

@@ -93,6 +93,14 @@ const char *cirrus_component_group(const CirrusComponent *c) { return c->group; 
 const char *cirrus_component_name(const CirrusComponent *c) { return c->name; }
 const char *cirrus_component_type(const CirrusComponent *c) { return c->type->name; }
 CirrusRng *cirrus_component_rng(CirrusComponent *c) { return &c->rng; }
+void cirrus_component_substream(const CirrusComponent *c, const char *purpose, CirrusRng *out)
+{
+    /* A separator no name may contain keeps ("a", "b/c") and ("a/b", "c") apart. */
+    char *name = g_strconcat(c->name, "\x1f", purpose, NULL);
+    cirrus_rng_seed_named(out, c->sim->seed, name, c->sim->replication);
+    g_free(name);
+}
+
 CirrusTime cirrus_now(const CirrusComponent *c) { return c->sim->now; }
 guint64 cirrus_sim_events(const CirrusSim *sim) { return sim->events_done; }
 gsize cirrus_sim_peak_pending(const CirrusSim *sim) { return sim->peak_pending; }

@@ -73,6 +73,10 @@ CirrusTime  cirrus_now(const CirrusComponent *c);
 const char *cirrus_component_name(const CirrusComponent *c);
 const char *cirrus_component_type(const CirrusComponent *c);
 CirrusRng  *cirrus_component_rng(CirrusComponent *c);
+/* Seed `out` as a further stream of this component's, for one `purpose`,
+ * independent of its main stream: drawing for one thing (which client
+ * calls) then never shifts the numbers of another (when it calls). */
+void        cirrus_component_substream(const CirrusComponent *c, const char *purpose, CirrusRng *out);
 
 /* ---- events ----
  * Schedule an event for `target` after `delay` (>= 0) from now. */

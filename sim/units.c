@@ -101,3 +101,17 @@ gboolean cirrus_parse_rate(const char *text, double *per_second, gboolean *is_by
     *per_second = r;
     return TRUE;
 }
+
+gboolean cirrus_parse_event_rate(const char *text, double *per_second, const char **why)
+{
+    gboolean bytes = FALSE;
+    double v;
+    if (!cirrus_parse_rate(text, &v, &bytes, why) || bytes) {
+        /* Keep a specific reason ("not negative"); replace the generic
+         * syntax hint, which mentions byte rates. */
+        if (bytes || g_str_has_prefix(*why, "a rate such as")) *why = "a rate of events such as 100/s or 6000/m";
+        return FALSE;
+    }
+    *per_second = v;
+    return TRUE;
+}

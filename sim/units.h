@@ -19,5 +19,7 @@ gboolean cirrus_parse_duration(const char *text, CirrusTime *out, const char **w
 gboolean cirrus_parse_size(const char *text, gint64 *bytes, const char **why);
 /* Rate in events (or bytes, if *is_bytes) per second. */
 gboolean cirrus_parse_rate(const char *text, double *per_second, gboolean *is_bytes, const char **why);
+/* A rate of events only (100/s, 6000/m); a byte rate is refused. */
+gboolean cirrus_parse_event_rate(const char *text, double *per_second, const char **why);
 
 #endif

@@ -153,7 +153,7 @@ static void test_valid_full(void)
         "workloads:\n"
         "  - name: a\n"
         "    target: s1\n"
-        "    invocation: async\n"
+        "    invocation: sync\n"
         "    arrival:\n"
         "      process: constant\n"
         "      schedule: [[0s, 10/s], [30m, 6000/m], [1h, 3600/h]]\n"
@@ -428,6 +428,9 @@ static void test_enum(void)
                       "'invocation' must be one of sync, async; got 'maybe'", NULL);
     expect_edit_error("    target: station\n", "    target: station\n    invocation: asink\n", LABEL ":6:17: ",
                       "got 'asink' (did you mean 'async'?)", NULL);
+    /* A timeout only makes sense for a caller that waits. */
+    expect_edit_error("    target: station\n", "    target: station\n    invocation: async\n    client: {timeout: 1s}\n",
+                      LABEL ":7:23: ", "'timeout' applies to sync invocations", NULL);
     expect_edit_error("process: poisson", "process: poison", LABEL ":6:24: ",
                       "'process' must be one of poisson, constant, trace; got 'poison' (did you mean 'poisson'?)", NULL);
     expect_edit_error("dist: exponential", "dist: exponentail", LABEL ":11:26: ",

@@ -106,7 +106,8 @@ static void on_signal(int sig)
     if (running_sim) cirrus_sim_request_stop(running_sim);
 }
 
-static gboolean open_output(CirrusScenario *sc, CirrusSim *sim, const char *path, CirrusH5 **out, GError **error)
+static gboolean open_output(CirrusScenario *sc, CirrusSim *sim, const char *path, const char *overrides,
+                            CirrusH5 **out, GError **error)
 {
     CirrusH5 *h5 = cirrus_h5_open(path, error);
     if (!h5) return FALSE;
@@ -118,6 +119,8 @@ static gboolean open_output(CirrusScenario *sc, CirrusSim *sim, const char *path
     gboolean ok = cirrus_h5_attr_string(h5, "scenario", cirrus_scenario_name(sc), error) &&
                   cirrus_h5_attr_string(h5, "scenario_yaml", cirrus_scenario_text(sc), error) &&
                   cirrus_h5_attr_string(h5, "scenario_path", cirrus_scenario_path(sc), error) &&
+                  /* what --set/--seed/--duration changed, one per line */
+                  cirrus_h5_attr_string(h5, "overrides", overrides, error) &&
                   cirrus_h5_attr_string(h5, "cirrus_version", CIRRUS_VERSION, error) &&
                   cirrus_h5_attr_int64(h5, "seed", (gint64)cirrus_scenario_seed(sc), error) &&
                   cirrus_h5_attr_double(h5, "duration_s", cirrus_time_to_s(cirrus_scenario_duration(sc)), error) &&
@@ -133,7 +136,7 @@ static gboolean open_output(CirrusScenario *sc, CirrusSim *sim, const char *path
     return TRUE;
 }
 
-static int run_scenario(CirrusScenario *sc, const RunOptions *o)
+static int run_scenario(CirrusScenario *sc, const RunOptions *o, const char *overrides)
 {
     GError *error = NULL;
     RunContext rc = { .show_progress = !o->quiet && isatty(STDERR_FILENO) };
@@ -141,7 +144,7 @@ static int run_scenario(CirrusScenario *sc, const RunOptions *o)
     if (!sim) return cirrus_cli_fail(error);
     char *output = o->output ? g_strdup(o->output) : g_strdup_printf("%s.h5", cirrus_scenario_name(sc));
     int status = 0;
-    if (!open_output(sc, sim, output, &rc.h5, &error)) {
+    if (!open_output(sc, sim, output, overrides, &rc.h5, &error)) {
         status = cirrus_cli_fail(error);
         goto out;
     }
@@ -218,7 +221,7 @@ int cirrus_cmd_run(int argc, char **argv)
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
     int status = parse_options(&argc, &argv, entries, "SCENARIO.yaml",
-                               "Runs the scenario and writes its time series to HDF5 (DESIGN.md §4).", &path);
+                               "Runs the scenario and writes its time series to HDF5 (docs/outputs.md).", &path);
     if (status >= 0) goto out;
     if (seed_text) {
         guint64 seed;
@@ -243,8 +246,10 @@ int cirrus_cmd_run(int argc, char **argv)
     GPtrArray *sets = collect_sets(&o);
     GError *error = NULL;
     CirrusScenario *sc = cirrus_scenario_load(path, cirrus_models_registry(), (const char *const *)sets->pdata, &error);
+    char *overrides = g_strjoinv("\n", (char **)sets->pdata);
     g_ptr_array_free(sets, TRUE);
-    status = sc ? run_scenario(sc, &o) : cirrus_cli_fail(error);
+    status = sc ? run_scenario(sc, &o, overrides) : cirrus_cli_fail(error);
+    g_free(overrides);
     cirrus_scenario_free(sc);
 out:
     g_free(o.output);

@@ -23,12 +23,25 @@ static void json_string(GString *s, const char *text)
     g_string_append_c(s, '"');
 }
 
-/* JSON has no NaN or infinity: those become null. */
+/* JSON has no NaN or infinity: those become null.  Whole numbers (counts,
+ * totals) are written in full, never in exponent form; others in the
+ * fewest digits (15 to 17) that read back as the same double. */
 static void json_number(GString *s, double v)
 {
     if (!isfinite(v)) { g_string_append(s, "null"); return; }
+    if (v == floor(v) && fabs(v) < 9.0e15) {
+        g_string_append_printf(s, "%" G_GINT64_FORMAT, (gint64)v);
+        return;
+    }
+    /* The shortest of 15..17 significant digits that reads back exactly. */
     char buf[G_ASCII_DTOSTR_BUF_SIZE];
-    g_string_append(s, g_ascii_formatd(buf, sizeof buf, "%.10g", v));
+    for (int digits = 15; digits <= 17; digits++) {
+        char fmt[8];
+        g_snprintf(fmt, sizeof fmt, "%%.%dg", digits);
+        g_ascii_formatd(buf, sizeof buf, fmt, v);
+        if (g_ascii_strtod(buf, NULL) == v) break;
+    }
+    g_string_append(s, buf);
 }
 
 static void json_key_number(GString *s, const char *key, double v, gboolean comma)
@@ -119,10 +132,11 @@ char *cirrus_summary_json(CirrusScenario *sc, CirrusSim *sim, const CirrusRunInf
     g_string_append_c(s, ':');
     json_string(s, cirrus_scenario_name(sc));
     g_string_append_c(s, ',');
-    json_key_number(s, "seed", (double)info->seed, TRUE);
+    /* The seed and event count are 64-bit integers: written exactly. */
+    g_string_append_printf(s, "\"seed\":%" G_GUINT64_FORMAT ",", info->seed);
     json_key_number(s, "duration_s", info->duration_s, TRUE);
     json_key_number(s, "warmup_s", info->warmup_s, TRUE);
-    json_key_number(s, "events", (double)info->events, TRUE);
+    g_string_append_printf(s, "\"events\":%" G_GUINT64_FORMAT ",", info->events);
     json_key_number(s, "wall_s", info->wall_s, TRUE);
     json_key_number(s, "replications", 1, TRUE);
     json_group(s, sim, "components");
