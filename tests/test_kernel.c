@@ -201,20 +201,7 @@ static const CirrusRegistry probe_registry = { .types = probe_types, .workload_t
 
 static TestRun *run_probe(const char *text)
 {
-    GError *error = NULL;
-    TestRun *r = g_new0(TestRun, 1);
-    r->sc = cirrus_scenario_load_text("probe.yaml", text, &probe_registry, NULL, &error);
-    g_assert_no_error(error);
-    r->sim = cirrus_scenario_build(r->sc, 0, &error);
-    g_assert_no_error(error);
-    r->n_series = cirrus_sim_n_series(r->sim);
-    r->times = g_array_new(FALSE, FALSE, sizeof(double));
-    r->rows = g_array_new(FALSE, FALSE, sizeof(double));
-    CirrusRunSpec spec = { .duration = cirrus_scenario_duration(r->sc), .warmup = cirrus_scenario_warmup(r->sc),
-                           .sample_interval = cirrus_scenario_sample_interval(r->sc),
-                           .sink = test_sink, .user_data = r };
-    g_assert_true(cirrus_sim_run(r->sim, &spec, &error));
-    return r;
+    return test_run_with(text, &probe_registry, NULL, CIRRUS_PES_RADIX);
 }
 
 static void test_event_order(void)
@@ -358,22 +345,9 @@ static void test_determinism_file_order(void)
 static void test_determinism_pes_kinds(void)
 {
     TestRun *runs[2];
-    for (int k = 0; k < 2; k++) {
-        GError *error = NULL;
-        TestRun *r = g_new0(TestRun, 1);
-        r->sc = cirrus_scenario_load_text("det.yaml", det_scenario, cirrus_models_registry(), NULL, &error);
-        g_assert_no_error(error);
-        r->sim = cirrus_scenario_build(r->sc, 0, &error);
-        cirrus_sim_set_pes(r->sim, k == 0 ? CIRRUS_PES_RADIX : CIRRUS_PES_HEAP4);
-        r->n_series = cirrus_sim_n_series(r->sim);
-        r->times = g_array_new(FALSE, FALSE, sizeof(double));
-        r->rows = g_array_new(FALSE, FALSE, sizeof(double));
-        CirrusRunSpec spec = { .duration = cirrus_scenario_duration(r->sc), .warmup = cirrus_scenario_warmup(r->sc),
-                               .sample_interval = cirrus_scenario_sample_interval(r->sc),
-                               .sink = test_sink, .user_data = r };
-        g_assert_true(cirrus_sim_run(r->sim, &spec, &error));
-        runs[k] = r;
-    }
+    for (int k = 0; k < 2; k++)
+        runs[k] = test_run_with(det_scenario, cirrus_models_registry(), NULL,
+                                k == 0 ? CIRRUS_PES_RADIX : CIRRUS_PES_HEAP4);
     assert_runs_identical(runs[0], runs[1]);
     test_run_free(runs[0]);
     test_run_free(runs[1]);

@@ -28,15 +28,18 @@ static inline gboolean test_sink(void *ud, double t, const double *v, guint n, G
     return TRUE;
 }
 
-/* Load scenario text (with optional --set assignments), run it, keep it all. */
-static inline TestRun *test_run_text(const char *text, const char *const *sets)
+/* Load scenario text with a registry and optional --set assignments, run
+ * it on the given pending-event set, keep it all. */
+static inline TestRun *test_run_with(const char *text, const CirrusRegistry *registry,
+                                     const char *const *sets, CirrusPesKind pes)
 {
     GError *error = NULL;
     TestRun *r = g_new0(TestRun, 1);
-    r->sc = cirrus_scenario_load_text("test.yaml", text, cirrus_models_registry(), sets, &error);
+    r->sc = cirrus_scenario_load_text("test.yaml", text, registry, sets, &error);
     g_assert_no_error(error);
     r->sim = cirrus_scenario_build(r->sc, 0, &error);
     g_assert_no_error(error);
+    cirrus_sim_set_pes(r->sim, pes);
     r->n_series = cirrus_sim_n_series(r->sim);
     r->times = g_array_new(FALSE, FALSE, sizeof(double));
     r->rows = g_array_new(FALSE, FALSE, sizeof(double));
@@ -49,6 +52,12 @@ static inline TestRun *test_run_text(const char *text, const char *const *sets)
     g_assert_true(cirrus_sim_run(r->sim, &spec, &error));
     g_assert_no_error(error);
     return r;
+}
+
+/* The usual case: the models' registry, the default event set. */
+static inline TestRun *test_run_text(const char *text, const char *const *sets)
+{
+    return test_run_with(text, cirrus_models_registry(), sets, CIRRUS_PES_RADIX);
 }
 
 static inline void test_run_free(TestRun *r)
