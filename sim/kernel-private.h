@@ -49,6 +49,7 @@ struct CirrusSim {
     guint64 events_done;
     gsize peak_pending;
     volatile gint stop_requested;
+    GArray *faults;          /* FaultEntry */
     /* recorder */
     gboolean in_stats;       /* now >= warm-up */
     CirrusTime warmup, stats_start;
@@ -57,6 +58,11 @@ struct CirrusSim {
     gboolean series_frozen;
     double *row;
 };
+
+typedef struct FaultEntry {
+    CirrusFault fault;
+    CirrusComponent *target;   /* NULL: every component modelling the kind */
+} FaultEntry;
 
 /* recorder.c */
 void recorder_freeze_series(CirrusSim *sim);

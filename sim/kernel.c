@@ -29,6 +29,7 @@ CirrusSim *cirrus_sim_new(guint64 seed, guint64 replication)
     sim->requests = cirrus_pool_new(sizeof(CirrusRequest));
     sim->series_names = g_ptr_array_new_with_free_func(g_free);
     sim->series_groups = g_ptr_array_new();
+    sim->faults = g_array_new(FALSE, FALSE, sizeof(FaultEntry));
     return sim;
 }
 
@@ -55,6 +56,7 @@ void cirrus_sim_free(CirrusSim *sim)
     g_free(sim->free_slots);
     g_ptr_array_free(sim->series_names, TRUE);
     g_ptr_array_free(sim->series_groups, TRUE);
+    g_array_free(sim->faults, TRUE);
     g_free(sim->row);
     g_free(sim);
 }
@@ -134,14 +136,64 @@ static guint32 event_slot(CirrusSim *sim)
 void cirrus_schedule(CirrusComponent *target, CirrusTime delay, int kind, CirrusRequest *request,
                      guint64 data)
 {
+    cirrus_post(target, target, delay, kind, request, data);
+}
+
+void cirrus_post(CirrusComponent *from, CirrusComponent *target, CirrusTime delay, int kind,
+                 CirrusRequest *request, guint64 data)
+{
     CirrusSim *sim = target->sim;
     g_assert(delay >= 0);
     CirrusTime when = delay > CIRRUS_TIME_NEVER - sim->now ? CIRRUS_TIME_NEVER : sim->now + delay;
     guint32 slot = event_slot(sim);
-    sim->events[slot] = (CirrusEvent){ when, target, kind, request, data };
+    sim->events[slot] = (CirrusEvent){ when, target, from, kind, request, data };
     if (!cirrus_pes_push(sim->pes, when, slot)) g_error("cirrus: event sequence numbers exhausted");
     gsize pending = cirrus_pes_size(sim->pes);
     if (pending > sim->peak_pending) sim->peak_pending = pending;
+}
+
+/* ---- faults ------------------------------------------------------------ */
+
+const char *cirrus_fault_kind_name(CirrusFaultKind kind)
+{
+    switch (kind) {
+    case CIRRUS_FAULT_OUTAGE: return "outage";
+    case CIRRUS_FAULT_SLOWDOWN: return "slowdown";
+    case CIRRUS_FAULT_INSTANCE_FAILURE: return "instance_failure";
+    case CIRRUS_FAULT_ZONE_OUTAGE: return "zone_outage";
+    case CIRRUS_FAULT_REGION_OUTAGE: return "region_outage";
+    }
+    return "?";
+}
+
+void cirrus_sim_add_fault(CirrusSim *sim, const CirrusFault *fault, CirrusComponent *target)
+{
+    FaultEntry e = { *fault, target };
+    g_array_append_val(sim->faults, e);
+}
+
+const CirrusFault *cirrus_event_fault(const CirrusComponent *self, const CirrusEvent *ev)
+{
+    g_assert(ev->kind == CIRRUS_EVENT_FAULT_BEGIN || ev->kind == CIRRUS_EVENT_FAULT_END);
+    g_assert(ev->data < self->sim->faults->len);
+    return &g_array_index(self->sim->faults, FaultEntry, ev->data).fault;
+}
+
+/* Schedule each fault's begin and end for whoever models it. */
+static void schedule_faults(CirrusSim *sim, GPtrArray *order)
+{
+    for (guint i = 0; i < sim->faults->len; i++) {
+        const FaultEntry *e = &g_array_index(sim->faults, FaultEntry, i);
+        for (guint c = 0; c < order->len; c++) {
+            CirrusComponent *comp = order->pdata[c];
+            gboolean aimed = e->target ? e->target == comp
+                                       : (comp->type->faults & CIRRUS_FAULT_BIT(e->fault.kind)) != 0;
+            if (!aimed) continue;
+            cirrus_schedule(comp, e->fault.at, CIRRUS_EVENT_FAULT_BEGIN, NULL, i);
+            if (e->fault.duration > 0)
+                cirrus_schedule(comp, e->fault.at + e->fault.duration, CIRRUS_EVENT_FAULT_END, NULL, i);
+        }
+    }
 }
 
 /* ---- requests ---------------------------------------------------------- */
@@ -176,15 +228,14 @@ void cirrus_send(CirrusComponent *from, CirrusComponent *to, CirrusRequest *requ
 {
     request->reply_to = from;
     request->outcome = CIRRUS_OUTCOME_PENDING;
-    cirrus_schedule(to, delay, CIRRUS_EVENT_REQUEST, request, 0);
+    cirrus_post(from, to, delay, CIRRUS_EVENT_REQUEST, request, 0);
 }
 
 void cirrus_reply(CirrusComponent *self, CirrusRequest *request, CirrusOutcome outcome)
 {
     g_assert(request->reply_to != NULL);
     request->outcome = (guint8)outcome;
-    cirrus_schedule(request->reply_to, 0, CIRRUS_EVENT_REPLY, request, 0);
-    (void)self;
+    cirrus_post(self, request->reply_to, 0, CIRRUS_EVENT_REPLY, request, 0);
 }
 
 /* ---- running ----------------------------------------------------------- */
@@ -241,6 +292,7 @@ gboolean cirrus_sim_run(CirrusSim *sim, const CirrusRunSpec *spec, GError **erro
     /* Start in (group, name) order: the file's order must not matter. */
     GPtrArray *order = g_ptr_array_copy(sim->components, NULL, NULL);
     g_ptr_array_sort(order, compare_components);
+    schedule_faults(sim, order);
     for (guint i = 0; i < order->len; i++) {
         CirrusComponent *c = order->pdata[i];
         cirrus_model_start(c->type, c, c->state);

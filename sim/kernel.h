@@ -55,14 +55,18 @@ typedef struct CirrusRequest {
  * and REPLY (the answer to a request this component handed over:
  * ev->request->outcome).  A model numbers its own kinds from CIRRUS_EVENT_MODEL. */
 enum {
-    CIRRUS_EVENT_REQUEST = 1,
-    CIRRUS_EVENT_REPLY   = 2,
-    CIRRUS_EVENT_MODEL   = 16,
+    CIRRUS_EVENT_REQUEST     = 1,
+    CIRRUS_EVENT_REPLY       = 2,
+    CIRRUS_EVENT_FAULT_BEGIN = 3,   /* cirrus_event_fault(ev) says which */
+    CIRRUS_EVENT_FAULT_END   = 4,
+    CIRRUS_EVENT_MODEL       = 16,  /* a model's own kinds start here */
+    CIRRUS_EVENT_PROTOCOL    = 1000 /* kinds shared between models (models/targets.h) */
 };
 
 typedef struct CirrusEvent {
     CirrusTime       time;
     CirrusComponent *target;
+    CirrusComponent *source;   /* who scheduled it (the target itself for timers) */
     int              kind;
     CirrusRequest   *request;  /* may be NULL */
     guint64          data;     /* free for the model */
@@ -82,6 +86,11 @@ void        cirrus_component_substream(const CirrusComponent *c, const char *pur
  * Schedule an event for `target` after `delay` (>= 0) from now. */
 void cirrus_schedule(CirrusComponent *target, CirrusTime delay, int kind,
                      CirrusRequest *request, guint64 data);
+/* The same, for another component: `to` sees ev->source == from.  This is
+ * how components that cooperate (a load balancer and its targets) send each
+ * other notices that are not requests. */
+void cirrus_post(CirrusComponent *from, CirrusComponent *to, CirrusTime delay, int kind,
+                 CirrusRequest *request, guint64 data);
 
 /* ---- requests ---- */
 CirrusRequest *cirrus_request_new(CirrusComponent *origin);
@@ -116,5 +125,30 @@ guint cirrus_metric_add(CirrusComponent *c, const char *name, CirrusMetricKind k
 void  cirrus_metric_count(CirrusComponent *c, guint metric, gint64 n);
 void  cirrus_metric_gauge(CirrusComponent *c, guint metric, double value);
 void  cirrus_metric_latency(CirrusComponent *c, guint metric, CirrusTime value);
+
+/* ---- faults (the scenario's `faults:` list) ----
+ * A fault is delivered as FAULT_BEGIN at `at` and, when it has a duration,
+ * FAULT_END at at + duration, to the component it names, or for zone and
+ * region faults to every component whose model lists that kind. */
+typedef enum {
+    CIRRUS_FAULT_OUTAGE,            /* the component stops serving */
+    CIRRUS_FAULT_SLOWDOWN,          /* service times x factor */
+    CIRRUS_FAULT_INSTANCE_FAILURE,  /* `count` instances die (no end) */
+    CIRRUS_FAULT_ZONE_OUTAGE,       /* everything in `zone` stops */
+    CIRRUS_FAULT_REGION_OUTAGE,     /* everything in `region` stops */
+} CirrusFaultKind;
+
+typedef struct CirrusFault {
+    CirrusFaultKind kind;
+    CirrusTime at, duration;   /* duration 0: no end */
+    const char *component;     /* NULL for zone/region faults */
+    const char *zone, *region; /* for zone/region outages */
+    gint64 count;              /* instance_failure */
+    double factor;             /* slowdown */
+} CirrusFault;
+
+const char *cirrus_fault_kind_name(CirrusFaultKind kind);
+/* The fault behind a FAULT_BEGIN / FAULT_END event. */
+const CirrusFault *cirrus_event_fault(const CirrusComponent *self, const CirrusEvent *ev);
 
 #endif

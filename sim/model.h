@@ -37,7 +37,12 @@ typedef struct CirrusModelType {
     void (*destroy)(CirrusComponent *self, void *state);
     /* Its metrics, in index order, terminated by {NULL}. */
     const CirrusMetricDef *metrics;
+    /* The fault kinds it models, as CIRRUS_FAULT_BIT(kind) bits; the loader
+     * refuses a fault aimed at a model without that bit. */
+    guint32 faults;
 } CirrusModelType;
+
+#define CIRRUS_FAULT_BIT(kind) (1u << (kind))
 
 static inline gboolean cirrus_model_configure(const CirrusModelType *t, CirrusComponent *c, void *s,
                                               CirrusNode *cfg, GError **error)

@@ -2,6 +2,7 @@
 #include "sim/scenario.h"
 #include "sim/config.h"
 #include "sim/error.h"
+#include "sim/faults.h"
 #include "sim/suggest.h"
 #include <string.h>
 
@@ -234,7 +235,8 @@ CirrusSim *cirrus_scenario_build(CirrusScenario *sc, guint64 replication, GError
     CirrusSim *sim = cirrus_sim_new(sc->seed, replication);
     sc->building = sim;
     gboolean ok = add_section(sc, sim, "workloads", sc->registry->workload_type, error) &&
-                  add_section(sc, sim, "components", NULL, error);
+                  add_section(sc, sim, "components", NULL, error) &&
+                  cirrus_faults_read(cirrus_node_get(sc->root, "faults"), sim, sc->duration, error);
     /* Keys nobody asked for, component by component for a precise context.
      * Models read their keys in configure(), so this can come before link():
      * a misspelt key (say 'componets') is then reported as such rather than
@@ -309,10 +311,6 @@ static gboolean read_top_level(CirrusScenario *sc, GError **error)
         else   /* the default 10s: point at the duration that is too long for it */
             cirrus_node_error(cirrus_node_peek(root, "duration"), error, "the duration holds more than "
                               "10 million of the default 10s sample_interval; set a longer sample_interval");
-        return FALSE;
-    }
-    if (faults && cirrus_node_len(faults) > 0) {
-        cirrus_node_error(faults, error, "fault injection ('faults') is not implemented in this version of cirrus");
         return FALSE;
     }
     sc->name = g_strdup(name);

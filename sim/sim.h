@@ -53,6 +53,11 @@ void  cirrus_sim_series(CirrusSim *sim, guint i, const char **group, const char 
  * file does not matter) and run until `duration`.  FALSE if the sink failed
  * or the run was stopped (cirrus_sim_request_stop) or hit a limit. */
 gboolean cirrus_sim_run(CirrusSim *sim, const CirrusRunSpec *spec, GError **error);
+/* Add a fault (copied).  `target` is the component it names, or NULL for a
+ * zone or region fault, which goes to every component whose model lists
+ * that kind.  Its events are scheduled when the run starts. */
+void cirrus_sim_add_fault(CirrusSim *sim, const CirrusFault *fault, CirrusComponent *target);
+
 /* Choose the pending-event set (before the run; default radix).  Results
  * are identical either way. */
 void     cirrus_sim_set_pes(CirrusSim *sim, CirrusPesKind kind);

@@ -730,8 +730,27 @@ static void test_relative_paths(void)
 
 static void test_faults(void)
 {
-    expect_edit_error("components:", "faults:\n  - {at: 30m, kind: outage, component: station, duration: 10m}\ncomponents:",
-                      LABEL ":8:3: ", "fault injection ('faults') is not implemented", NULL);
+    /* Faults load when their component models them ... */
+    char *ok = edit(BASE, "components:", "faults:\n  - {at: 30m, kind: outage, component: station, duration: 10m}\n"
+                    "  - {at: 40m, kind: slowdown, component: station, factor: 5, duration: 5m}\ncomponents:");
+    cirrus_scenario_free(load_ok(ok, NULL));
+    g_free(ok);
+    /* ... and every mistake is located and explained. */
+    expect_edit_error("components:", "faults:\n  - {at: 30m, kind: instance_failure, component: station}\ncomponents:",
+                      LABEL ":8:50: ", "service 'station' does not model instance_failure faults (it models: outage, slowdown)",
+                      NULL);
+    expect_edit_error("components:", "faults:\n  - {at: 30m, kind: outage, component: statoin, duration: 1m}\ncomponents:",
+                      LABEL ":8:40: ", "unknown component 'statoin' (did you mean 'station'?)", NULL);
+    expect_edit_error("components:", "faults:\n  - {at: 30m, kind: outage, component: station}\ncomponents:",
+                      LABEL ":8:5: ", "missing required key 'duration'", NULL);
+    expect_edit_error("components:", "faults:\n  - {at: 3h, kind: outage, component: station, duration: 1m}\ncomponents:",
+                      LABEL ":8:10: ", "the fault starts at or after the end of the run", NULL);
+    expect_edit_error("components:", "faults:\n  - {at: 1m, kind: outag, component: station, duration: 1m}\ncomponents:",
+                      LABEL ":8:20: ", "(did you mean 'outage'?)", NULL);
+    expect_edit_error("components:", "faults:\n  - {at: 1m, kind: slowdown, component: station, duration: 1m}\ncomponents:",
+                      LABEL ":8:5: ", "missing required key 'factor'", NULL);
+    expect_edit_error("components:", "faults:\n  - {at: 1m, kind: zone_outage, zone: a, duration: 1m}\ncomponents:",
+                      LABEL ":8:5: ", "no component in this scenario models zone_outage faults", NULL);
     expect_edit_error("components:", "faults: {at: 30m}\ncomponents:", LABEL ":7:9: ", "'faults' must be a list", NULL);
     char *text = edit(BASE, "components:", "faults: []\ncomponents:");
     cirrus_scenario_free(load_ok(text, NULL));
