@@ -38,8 +38,14 @@ double cirrus_rate_profile_advance(const CirrusRateProfile *p, double from, doub
             return r > 0 ? t + amount / r : INFINITY;
         }
         double end = p->t[i];
+        if (end == t && i > 0 && p->t[i - 1] == end) {   /* a step: no width, no area */
+            i++;
+            continue;
+        }
         double slope = i == 0 ? 0.0 : (p->rate[i] - p->rate[i - 1]) / (p->t[i] - p->t[i - 1]);
-        double area = (end - t) * (r + cirrus_rate_profile_at(p, end)) / 2.0;
+        /* The piece's own value at its end (the left limit: a step there
+         * belongs to the next piece). */
+        double area = (end - t) * (r + p->rate[i]) / 2.0;
         if (amount <= area) {
             double x = solve_linear_rate(r, slope, amount);
             return MIN(t + x, end);

@@ -2,6 +2,8 @@
  *
  * A profile is a piecewise-linear rate r(t) through points (t_i, r_i); before
  * the first point the first rate holds, after the last the last rate holds.
+ * Two points may share a time: the rate then steps there (r is continuous
+ * from the right).
  * The next arrival after t is the time t' at which the integrated rate
  * Λ(t') - Λ(t) reaches a given amount E: E ~ Exp(1) gives a (non-homogeneous)
  * Poisson process — the time-change theorem — and E = 1 gives evenly spaced
@@ -12,7 +14,7 @@
 #include <glib.h>
 
 typedef struct CirrusRateProfile {
-    double *t;        /* seconds, strictly increasing */
+    double *t;        /* seconds, non-decreasing; at most two equal (a step) */
     double *rate;     /* per second, >= 0 */
     guint   n;        /* >= 1 */
 } CirrusRateProfile;

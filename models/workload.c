@@ -71,8 +71,13 @@ static gboolean read_schedule(Workload *w, CirrusNode *list, GError **error)
             !cirrus_node_to_rate(cirrus_node_item(pt, 1), &w->profile.rate[i], error))
             return FALSE;
         w->profile.t[i] = cirrus_time_to_s(t);
-        if (i > 0 && !(w->profile.t[i] > w->profile.t[i - 1])) {
-            cirrus_node_error(pt, error, "schedule times must increase");
+        /* Two points at one time make a step; a third would be ambiguous. */
+        if (i > 0 && w->profile.t[i] < w->profile.t[i - 1]) {
+            cirrus_node_error(pt, error, "schedule times must not decrease");
+            return FALSE;
+        }
+        if (i > 1 && w->profile.t[i] == w->profile.t[i - 2]) {
+            cirrus_node_error(pt, error, "at most two schedule points may share a time (a step)");
             return FALSE;
         }
     }

@@ -552,10 +552,10 @@ static void test_sample_interval(void)
 
 static void test_schedule(void)
 {
-    expect_edit_error("{process: poisson, rate: 80/s}", "{schedule: [[0s, 10/s], [30m, 20/s], [30m, 5/s]]}",
-                      LABEL ":6:51: ", "schedule times must increase", NULL);
+    expect_edit_error("{process: poisson, rate: 80/s}", "{schedule: [[0s, 10/s], [30m, 20/s], [30m, 5/s], [30m, 1/s]]}",
+                      LABEL ":6:63: ", "at most two schedule points may share a time", NULL);
     expect_edit_error("{process: poisson, rate: 80/s}", "{schedule: [[10m, 10/s], [5m, 20/s]]}", LABEL ":6:39: ",
-                      "schedule times must increase", NULL);
+                      "schedule times must not decrease", NULL);
     expect_edit_error("{process: poisson, rate: 80/s}", "{schedule: [[0s, 10/s, 3]]}", LABEL ":6:26: ",
                       "each schedule point must be [time, rate]", NULL);
     expect_edit_error("{process: poisson, rate: 80/s}", "{schedule: []}", LABEL ":6:25: ",

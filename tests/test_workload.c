@@ -16,6 +16,13 @@ static void test_profile_inverse(void)
     g_assert_cmpfloat(fabs(cirrus_rate_profile_advance(&p, 0, 100) - 15.0), <, 1e-12);
     /* Beyond the last point the last rate holds. */
     g_assert_cmpfloat(fabs(cirrus_rate_profile_advance(&p, 30, 20) - 32.0), <, 1e-12);
+    /* A step at 10 s: 1/s before, 5/s after (right-continuous). */
+    double t3[] = {0, 10, 10}, r3[] = {1, 1, 5};
+    CirrusRateProfile st = { t3, r3, 3 };
+    g_assert_cmpfloat(cirrus_rate_profile_at(&st, 10), ==, 5);
+    g_assert_cmpfloat(fabs(cirrus_rate_profile_advance(&st, 0, 10) - 10.0), <, 1e-12);
+    g_assert_cmpfloat(fabs(cirrus_rate_profile_advance(&st, 0, 15) - 11.0), <, 1e-12);
+    g_assert_cmpfloat(fabs(cirrus_rate_profile_advance(&st, 10, 5) - 11.0), <, 1e-12);
     /* A rate that falls to zero for good: no more arrivals. */
     double t2[] = {0, 10}, r2[] = {10, 0};
     CirrusRateProfile q = { t2, r2, 2 };
