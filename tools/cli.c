@@ -14,6 +14,7 @@ typedef struct {
 static const Command commands[] = {
     {"run", cirrus_cmd_run, "run a scenario; write HDF5 series, a summary, optional JSON"},
     {"validate", cirrus_cmd_validate, "check a scenario; print nothing but errors"},
+    {"plot", cirrus_cmd_plot, "draw a run's series (PNG or SVG) through gnuplot"},
     {"bench", cirrus_cmd_bench, "measure the event kernel's speed on this machine"},
 };
 
