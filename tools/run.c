@@ -1,9 +1,11 @@
 /* cirrus — `cirrus run` and `cirrus validate`. */
 #include "tools/cli.h"
+#include "tools/plot.h"
 #include "tools/summary.h"
 #include "models/registry.h"
 #include "sim/error.h"
 #include "sim/h5out.h"
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -136,6 +138,30 @@ static gboolean open_output(CirrusScenario *sc, CirrusSim *sim, const char *path
     return TRUE;
 }
 
+/* The default plot of a finished run: DIR/NAME.png. */
+static int plot_dashboard(const char *h5, const char *dir, const char *name, gboolean quiet)
+{
+    GError *error = NULL;
+    if (g_mkdir_with_parents(dir, 0777) != 0) {
+        fprintf(stderr, "cirrus: cannot create '%s': %s\n", dir, g_strerror(errno));
+        return 1;
+    }
+    char *png = g_strdup_printf("%s/%s.png", dir, name), *script = NULL;
+    CirrusH5Run *run = cirrus_h5run_open(h5, &error);
+    GPtrArray *none = g_ptr_array_new();
+    gboolean ok = run && (script = cirrus_plot_script(run, none, png, &error)) && cirrus_plot_render(script, &error);
+    if (ok && !quiet) printf("plot written to %s\n", png);
+    g_ptr_array_unref(none);
+    cirrus_h5run_close(run);
+    g_free(script);
+    g_free(png);
+    if (ok) return 0;
+    /* The run itself succeeded and its file is kept: a plot failure is an
+     * output failure (1), not a scenario error. */
+    error->code = CIRRUS_ERROR_IO;
+    return cirrus_cli_fail(error);
+}
+
 static int run_scenario(CirrusScenario *sc, const RunOptions *o, const char *overrides)
 {
     GError *error = NULL;
@@ -187,6 +213,7 @@ static int run_scenario(CirrusScenario *sc, const RunOptions *o, const char *ove
         cirrus_summary_print(stdout, sc, sim, &info);
         printf("\nseries written to %s\n", output);
     }
+    if (o->plot_dir && status == 0) status = plot_dashboard(output, o->plot_dir, cirrus_scenario_name(sc), o->quiet);
     if (o->summary_json) {
         char *json = cirrus_summary_json(sc, sim, &info);
         if (json_to_stdout) {
@@ -216,7 +243,7 @@ int cirrus_cmd_run(int argc, char **argv)
         {"set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.sets, "Override a scenario key, e.g. components.db.workers=8", "KEY=VALUE"},
         {"replications", 0, 0, G_OPTION_ARG_INT, &o.replications, "Independent replications (only 1 so far)", "N"},
         {"summary-json", 0, 0, G_OPTION_ARG_FILENAME, &o.summary_json, "Write the summary as JSON ('-': stdout)", "FILE"},
-        {"plot", 0, 0, G_OPTION_ARG_FILENAME, &o.plot_dir, "Write plots to DIR (not yet available)", "DIR"},
+        {"plot", 0, 0, G_OPTION_ARG_FILENAME, &o.plot_dir, "Write the dashboard plot to DIR/NAME.png", "DIR"},
         {"quiet", 'q', 0, G_OPTION_ARG_NONE, &o.quiet, "No summary table, no progress", NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
@@ -235,11 +262,6 @@ int cirrus_cmd_run(int argc, char **argv)
     }
     if (o.replications != 1) {
         fprintf(stderr, "cirrus run: --replications other than 1 is not implemented in this version\n");
-        status = 2;
-        goto out;
-    }
-    if (o.plot_dir) {
-        fprintf(stderr, "cirrus run: --plot is not implemented in this version\n");
         status = 2;
         goto out;
     }
