@@ -1,5 +1,7 @@
 /* cirrus — the registry of component models (see registry.h). */
 #include "models/registry.h"
+#include "models/alb.h"
+#include "models/asg.h"
 #include "models/globals.h"
 #include "models/service.h"
 #include "models/workload.h"
@@ -7,6 +9,9 @@
 static const CirrusModelType *const model_types[] = {
     &cirrus_workload_type,
     &cirrus_service_type,
+    &cirrus_alb_type,
+    &cirrus_nlb_type,
+    &cirrus_asg_type,
     NULL,
 };
 

@@ -14,9 +14,10 @@
  *   LB -> provider   TARGETS_ATTACH        (at start) "send me your targets"
  *   provider -> LB   TARGETS_REGISTER      an instance is InService: add it.  It
  *                                          starts in the "initial" health state
- *                                          and gets traffic once it passes
- *                                          healthy_threshold checks (AWS rule),
- *                                          except that a load balancer whose
+ *                                          and gets traffic once it passes one
+ *                                          health check (AWS rule; the healthy
+ *                                          threshold is for an unhealthy target
+ *                                          coming back), and a load balancer whose
  *                                          targets are all unhealthy routes to
  *                                          all of them (ALB "fail open").
  *   provider -> LB   TARGETS_DEREGISTER    stop sending new requests to it; drain

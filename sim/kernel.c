@@ -287,7 +287,6 @@ gboolean cirrus_sim_run(CirrusSim *sim, const CirrusRunSpec *spec, GError **erro
     recorder_freeze_series(sim);
     sim->warmup = spec->warmup;
     sim->now = 0;
-    if (spec->warmup == 0) recorder_begin_stats(sim, 0);
 
     /* Start in (group, name) order: the file's order must not matter. */
     GPtrArray *order = g_ptr_array_copy(sim->components, NULL, NULL);
@@ -297,6 +296,10 @@ gboolean cirrus_sim_run(CirrusSim *sim, const CirrusRunSpec *spec, GError **erro
         CirrusComponent *c = order->pdata[i];
         cirrus_model_start(c->type, c, c->state);
     }
+    /* With no warm-up, statistics start at 0 once the components have:
+     * a gauge's level before its model first set it (the 0 it was created
+     * with) held for no time and is no extreme of the run. */
+    if (spec->warmup == 0) recorder_begin_stats(sim, 0);
 
     const CirrusTime stop = spec->duration, interval = spec->sample_interval;
     CirrusTime next_sample = interval;

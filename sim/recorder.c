@@ -142,6 +142,10 @@ void recorder_begin_stats(CirrusSim *sim, CirrusTime at)
         CirrusComponent *c = sim->components->pdata[ci];
         for (guint i = 0; i < c->metrics->len; i++) {
             Metric *m = metric_at(c, i);
+            /* Statistics that start at 0 begin after the components' start(),
+             * and what they counted then is part of the run. */
+            if (at == 0 && m->def.kind == CIRRUS_METRIC_COUNT) m->total += m->interval_count;
+            if (at == 0 && m->def.kind == CIRRUS_METRIC_LATENCY) cirrus_hist_merge(m->total_hist, m->interval_hist);
             if (m->def.kind != CIRRUS_METRIC_GAUGE) continue;
             gauge_advance(m, at, FALSE);
             m->stat_area = 0;

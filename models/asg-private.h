@@ -1,0 +1,153 @@
+/* cirrus — the `asg` model's insides, shared by asg.c (instances, requests,
+ * the load balancer protocol, health, faults) and asg_policy.c (scaling
+ * policies and the CloudWatch period aggregates they read).  Not for other
+ * models: they talk to an asg only through the kernel. */
+#ifndef CIRRUS_MODEL_ASG_PRIVATE_H
+#define CIRRUS_MODEL_ASG_PRIVATE_H
+
+#include "models/asg.h"
+#include "sim/config.h"
+#include "sim/fifo.h"
+
+/* The most instances a group may have (min, max, desired, a change). */
+#define ASG_MAX_INSTANCES 100000
+
+enum {
+    M_DESIRED, M_IN_SERVICE, M_PENDING, M_TERMINATING, M_CPU, M_ACTIVITIES, M_REQUESTS,
+    M_REJECTED, M_FAILED, M_LATENCY, M_REPLACEMENTS, M_PERIOD_CPU, M_RCPT,
+};
+
+/* An instance's lifecycle as Auto Scaling reports it.  A slot whose
+ * instance is gone is FREE and waits for the next launch. */
+typedef enum { INST_FREE, INST_PENDING, INST_IN_SERVICE, INST_TERMINATING } InstanceState;
+
+/* A policy's scaling activity that an instance belongs to until it is
+ * complete: launched ones when they are InService, terminated ones when
+ * they are gone (AWS starts a cooldown only then). */
+typedef enum { ACT_NONE, ACT_OUT, ACT_IN } Activity;
+
+typedef struct {
+    guint32    id;            /* given once, never reused; 0 for a free slot */
+    guint      slot;          /* its index in Asg.slots */
+    guint8     zone;          /* index into the group's zones */
+    guint8     state;         /* InstanceState */
+    guint8     activity;      /* Activity */
+    gboolean   dead;          /* instance_failure: stopped for good */
+    gboolean   unhealthy;     /* marked by a health check; being replaced */
+    gboolean   elb_reported;  /* an LB reported it unhealthy during its grace period */
+    gboolean   deregistered;  /* sent TARGETS_DEREGISTER to at least one LB */
+    CirrusTime launched, in_service_at;
+    CirrusTime warm_end;      /* its metrics count for the policies from here on */
+    CirrusTime failed_at;     /* it last stopped answering then (-1: never) */
+    gint64     held;          /* workers occupied: computing or waiting on a sync call */
+    gint64     computing;     /* workers inside service_time: the CPU */
+    gint64     outstanding;   /* requests it holds: queued or occupying a worker */
+    guint      draining;      /* LBs yet to send TARGETS_DRAINED */
+    CirrusFifo waiting;
+    /* CloudWatch sums for the current period, kept up to date by
+     * asg_account(): busy worker-seconds and reporting seconds, over the
+     * whole period and over the part past warm_end ("settled"). */
+    CirrusTime acc_at;
+    double     cpu_ws, up_s, cpu_ws_settled, up_s_settled;
+} Instance;
+
+typedef enum { POLICY_NONE, POLICY_SIMPLE, POLICY_STEP, POLICY_TARGET } PolicyType;
+typedef enum { METRIC_CPU, METRIC_RCPT } PolicyMetric;
+
+typedef struct {
+    double   lower, upper;    /* relative to the threshold; +-INFINITY when open */
+    gint64   change;
+    const CirrusNode *at;     /* for configure() messages */
+} Step;
+
+typedef struct {
+    PolicyType   type;
+    PolicyMetric metric;
+    /* simple and step: the CloudWatch alarm */
+    double       threshold;
+    gint64       periods;     /* consecutive breaching datapoints to be in ALARM */
+    gboolean     below;       /* LessThanThreshold (else GreaterThanThreshold) */
+    gint64       change;      /* simple */
+    CirrusTime   cooldown;    /* simple; target tracking: scale-in only */
+    Step        *steps;       /* step, sorted by lower bound */
+    guint        n_steps;
+    /* target tracking */
+    double       target;
+    gboolean     disable_scale_in;
+    /* state: consecutive breaching datapoints (high; low for target tracking) */
+    gint64       high, low;
+} Policy;
+
+typedef struct {
+    CirrusComponent *target;
+    const CirrusNode *at;     /* for link() messages */
+    char            *name;
+    CirrusInvocation mode;
+} Call;
+
+typedef struct {
+    /* configuration */
+    gint64     min, max, desired;
+    char     **zones;         /* NULL-terminated */
+    guint      n_zones;
+    gint64     workers, queue_limit;
+    CirrusDist service_time;
+    CirrusTime boot_time;
+    Call      *calls;
+    guint      n_calls;
+    gboolean   elb_health;    /* health_check_type: elb */
+    CirrusTime grace;
+    CirrusTime period;        /* metrics_period */
+    Policy    *policies;
+    guint      n_policies;
+    CirrusTime warmup;        /* the instance warmup of the step / target tracking policies */
+
+    /* instances: slots are reused, ids never are */
+    GPtrArray  *slots;        /* Instance *, owned */
+    GArray     *free_slots;   /* guint */
+    GHashTable *by_id;        /* id -> Instance * */
+    guint32     next_id;
+    gint64      n_pending, n_in_service, n_terminating;
+    GPtrArray  *lbs;          /* attached load balancers (CirrusComponent *) */
+
+    /* what is wrong */
+    guint      *zones_down;   /* zone outages in force, per zone */
+    gint        outages;      /* group outages in force */
+    double      slow_factor;
+    gboolean    status_check_due;
+    CirrusRng   fault_rng;    /* which instances an instance_failure kills */
+
+    /* scaling activities: instances still to complete, and when the last
+     * one in each direction completed, with the cooldown that follows it */
+    gint64      pending_activity[3];    /* by Activity (ACT_OUT, ACT_IN) */
+    CirrusTime  activity_done[3];
+    CirrusTime  activity_cooldown[3];
+
+    /* CloudWatch: the CPU gauge's totals over reporting instances; the
+     * requests received in the current period; and the period's sums of
+     * instances gone since it began */
+    gint64      rep_count, rep_computing;
+    gint64      period_requests;
+    double      gone_cpu_ws, gone_up_s, gone_cpu_ws_settled, gone_up_s_settled;
+} Asg;
+
+/* asg.c */
+/* Whether an instance sends metrics: InService and alive. */
+gboolean   asg_reporting(const Asg *g, const Instance *in);
+/* Bring an instance's CloudWatch sums up to now. */
+void       asg_account(const Asg *g, Instance *in, CirrusTime now);
+/* Launching but not yet past its warmup: not counted as current capacity
+ * by step and target tracking policies (AWS instance warmup). */
+gboolean   asg_warming(const Asg *g, const Instance *in, CirrusTime now);
+/* Set the desired capacity as `policy` decided, and launch or terminate to
+ * match: one scaling activity. */
+void       asg_scale(CirrusComponent *self, Asg *g, gint64 desired, const Policy *policy);
+
+/* asg_policy.c */
+gboolean   asg_policies_configure(Asg *g, CirrusNode *cfg, GError **error);
+void       asg_policies_clear(Asg *g);
+/* The end of a CloudWatch period: compute the aggregates, evaluate the
+ * alarms, scale. */
+void       asg_period_end(CirrusComponent *self, Asg *g);
+
+#endif
