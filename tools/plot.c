@@ -133,24 +133,29 @@ static GPtrArray *dashboard_panels(CirrusH5Run *run)
     return panels;
 }
 
-/* Panels for named series: one per entity, in the order first named. */
+/* Panels for named series: one per argument given (an empty string in
+ * `series` starts the next panel), titled by the entities it shows. */
 static GPtrArray *named_panels(GPtrArray *series)
 {
     GPtrArray *panels = g_ptr_array_new_with_free_func(panel_free);
-    for (guint i = 0; i < series->len; i++) {
+    Panel *panel = NULL;
+    for (guint i = 0; i <= series->len; i++) {
+        const char *name = i < series->len ? series->pdata[i] : "";
+        if (!*name) {
+            if (panel) keep_panel(panels, panel);
+            panel = NULL;
+            continue;
+        }
         char *entity;
         const char *metric;
-        split_series(series->pdata[i], &entity, &metric);
-        Panel *panel = NULL;
-        for (guint k = 0; k < panels->len && !panel; k++)
-            if (g_str_has_prefix(((Panel *)panels->pdata[k])->title, entity)) panel = panels->pdata[k];
-        if (!panel) {
-            panel = g_new0(Panel, 1);
-            panel->series = g_ptr_array_new_with_free_func(g_free);
-            panel->title = g_strdup(entity);
-            g_ptr_array_add(panels, panel);
+        split_series(name, &entity, &metric);
+        if (!panel) panel = panel_new(g_strdup(entity));
+        else if (!strstr(panel->title, entity)) {
+            char *t = g_strdup_printf("%s, %s", panel->title, entity);
+            g_free(panel->title);
+            panel->title = t;
         }
-        g_ptr_array_add(panel->series, g_strdup(series->pdata[i]));
+        g_ptr_array_add(panel->series, g_strdup(name));
         g_free(entity);
     }
     return panels;
@@ -209,8 +214,11 @@ char *cirrus_plot_script(CirrusH5Run *run, GPtrArray *series, const char *out, G
         g_string_append_printf(s, "set title %s\nplot ", q);
         g_free(q);
         for (guint i = 0; i < panel->series->len; i++) {
-            const char *metric = strrchr(panel->series->pdata[i], '/') + 1;
-            char *qm = cirrus_gnuplot_quote(metric);
+            /* With one entity in the panel the metric alone names a line;
+             * with several, "entity/Metric". */
+            const char *full = panel->series->pdata[i], *metric = strrchr(full, '/') + 1;
+            const char *label = strchr(panel->title, ',') ? strchr(full, '/') + 1 : metric;
+            char *qm = cirrus_gnuplot_quote(label);
             g_string_append_printf(s, "%s$D%u using 1:2 with lines lw 2 title %s", i ? ", " : "", block + i, qm);
             g_free(qm);
         }
@@ -314,12 +322,14 @@ int cirrus_cmd_plot(int argc, char **argv)
         for (guint i = 0; i < all->len; i++) printf("%s\n", (char *)all->pdata[i]);
         goto done;
     }
-    for (int i = 2; i < argc; i++)
+    for (int i = 2; i < argc; i++) {
+        if (i > 2) g_ptr_array_add(series, g_strdup(""));   /* one panel per argument */
         if (!expand(all, argv[i], series)) {
             fprintf(stderr, "cirrus plot: '%s' has no series '%s' ('cirrus plot --list %s' lists them)\n", argv[1], argv[i], argv[1]);
             status = 2;
             goto done;
         }
+    }
     if (!out) {
         char *base = g_str_has_suffix(argv[1], ".h5") ? g_strndup(argv[1], strlen(argv[1]) - 3) : g_strdup(argv[1]);
         out = g_strconcat(base, ".png", NULL);
