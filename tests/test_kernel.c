@@ -277,6 +277,21 @@ static const char det_scenario_reordered[] =
     "  - {name: u2, target: s2, invocation: async, arrival: {process: poisson, schedule: [[0s, 10/s], [20m, 90/s]]}}\n"
     "  - {name: u1, target: s1, arrival: {process: poisson, rate: 50/s}, client: {timeout: 300ms}}\n";
 
+/* The compute tier, with a scaling policy and a fault, in two orders. */
+#define TIER_ALB "  - {name: lb, type: alb, targets: web, health_check: {interval: 10s, healthy_threshold: 2}}\n"
+#define TIER_ASG "  - {name: web, type: asg, min: 2, max: 6, zones: [a, b], policy: {type: target_tracking, target: 50},\n" \
+                 "     instance: {workers: 4, queue_limit: 20, service_time: {dist: exponential, mean: 40ms}, boot_time: 30s}}\n"
+static const char tier_scenario[] =
+    "name: tier\nduration: 30m\nwarmup: 1m\nseed: 9\n"
+    "workloads: [{name: u, target: lb, clients: 50, arrival: {process: poisson, schedule: [[0s, 50/s], [20m, 250/s]]}}]\n"
+    "components:\n" TIER_ALB TIER_ASG
+    "faults: [{at: 15m, kind: instance_failure, component: web, count: 1}]\n";
+static const char tier_scenario_reordered[] =
+    "name: tier\nduration: 30m\nwarmup: 1m\nseed: 9\n"
+    "faults: [{at: 15m, kind: instance_failure, component: web, count: 1}]\n"
+    "components:\n" TIER_ASG TIER_ALB
+    "workloads: [{name: u, target: lb, clients: 50, arrival: {process: poisson, schedule: [[0s, 50/s], [20m, 250/s]]}}]\n";
+
 /* A series by group/name, as bytes, for bit-for-bit comparison. */
 static GBytes *series_bytes(TestRun *r, const char *group, const char *name)
 {
@@ -324,9 +339,10 @@ static void test_determinism_same_seed(void)
     test_run_free(c);
 }
 
-static void test_determinism_file_order(void)
+static void test_determinism_file_order(gconstpointer data)
 {
-    TestRun *a = test_run_text(det_scenario, NULL), *b = test_run_text(det_scenario_reordered, NULL);
+    const char *const *pair = data;
+    TestRun *a = test_run_text(pair[0], NULL), *b = test_run_text(pair[1], NULL);
     /* Series come in file order, so compare them by name. */
     g_assert_cmpuint(cirrus_sim_events(a->sim), ==, cirrus_sim_events(b->sim));
     for (guint i = 0; i < a->n_series; i++) {
@@ -366,6 +382,9 @@ int main(int argc, char **argv)
     g_test_add_func("/sim/kernel/event-order", test_event_order);
     g_test_add_func("/sim/recorder/rows-and-summary", test_recorder_rows);
     g_test_add_func("/sim/determinism/same-seed", test_determinism_same_seed);
-    g_test_add_func("/sim/determinism/file-order", test_determinism_file_order);
+    static const char *const services[] = {det_scenario, det_scenario_reordered};
+    static const char *const tier[] = {tier_scenario, tier_scenario_reordered};
+    g_test_add_data_func("/sim/determinism/file-order", services, test_determinism_file_order);
+    g_test_add_data_func("/sim/determinism/file-order-compute-tier", tier, test_determinism_file_order);
     return g_test_run();
 }
