@@ -1,6 +1,7 @@
 /* cirrus — the `faults:` list (see faults.h, docs/scenario-reference.md). */
 #include "sim/faults.h"
 #include "sim/config.h"
+#include "sim/scenario.h"
 #include "sim/suggest.h"
 
 static const char *const kind_names[] = {"outage", "slowdown", "instance_failure", "zone_outage",
@@ -24,19 +25,7 @@ static gboolean read_target(CirrusNode *entry, CirrusSim *sim, CirrusFault *f, C
         !cirrus_cfg_string(entry, "component", NULL, &name, error))
         return FALSE;
     CirrusNode *at = cirrus_node_peek(entry, "component");
-    *target = cirrus_sim_find(sim, name);
-    if (!*target) {
-        guint n = cirrus_sim_n_components(sim);
-        const char **names = g_new(const char *, n);
-        for (guint i = 0; i < n; i++) names[i] = cirrus_component_name(cirrus_sim_component(sim, i));
-        GString *msg = g_string_new(NULL);
-        g_string_printf(msg, "unknown component '%s'", name);
-        cirrus_suggest_append(msg, name, names, n);
-        cirrus_node_error(at, error, "%s", msg->str);
-        g_string_free(msg, TRUE);
-        g_free(names);
-        return FALSE;
-    }
+    if (!(*target = cirrus_sim_lookup_at(sim, at, name, error))) return FALSE;
     guint32 bits = cirrus_component_model(*target)->faults;
     if (!(bits & CIRRUS_FAULT_BIT(f->kind))) {
         char *kinds = kinds_of(bits);

@@ -215,7 +215,11 @@ static gboolean add_section(CirrusScenario *sc, CirrusSim *sim, const char *sect
 CirrusComponent *cirrus_scenario_lookup(CirrusScenario *sc, const CirrusNode *at, const char *name,
                                         GError **error)
 {
-    CirrusSim *sim = sc->building;
+    return cirrus_sim_lookup_at(sc->building, at, name, error);
+}
+
+CirrusComponent *cirrus_sim_lookup_at(CirrusSim *sim, const CirrusNode *at, const char *name, GError **error)
+{
     CirrusComponent *c = cirrus_sim_find(sim, name);
     if (c) return c;
     guint n = cirrus_sim_n_components(sim);

@@ -47,6 +47,10 @@ CirrusTime  cirrus_scenario_sample_interval(const CirrusScenario *sc);
 CirrusComponent *cirrus_scenario_lookup(CirrusScenario *sc, const CirrusNode *at,
                                         const char *name, GError **error);
 
+/* The same lookup in a simulation being built (for the loader's own
+ * sections, such as faults). */
+CirrusComponent *cirrus_sim_lookup_at(CirrusSim *sim, const CirrusNode *at, const char *name, GError **error);
+
 /* Data that read_globals stores for models to read in link(). */
 void     cirrus_scenario_set_globals(CirrusScenario *sc, gpointer data, GDestroyNotify destroy);
 gpointer cirrus_scenario_globals(const CirrusScenario *sc);
