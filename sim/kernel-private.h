@@ -50,6 +50,7 @@ struct CirrusSim {
     gsize peak_pending;
     volatile gint stop_requested;
     GArray *faults;          /* FaultEntry */
+    GHashTable *shared;      /* key -> SharedBlock */
     /* recorder */
     gboolean in_stats;       /* now >= warm-up */
     CirrusTime warmup, stats_start;

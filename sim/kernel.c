@@ -1,6 +1,7 @@
 /* cirrus — the event kernel: components, events, requests, the run loop. */
 #include "sim/kernel-private.h"
 #include "sim/error.h"
+#include <stddef.h>
 #include <string.h>
 
 const char *cirrus_outcome_name(CirrusOutcome outcome)
@@ -30,6 +31,7 @@ CirrusSim *cirrus_sim_new(guint64 seed, guint64 replication)
     sim->series_names = g_ptr_array_new_with_free_func(g_free);
     sim->series_groups = g_ptr_array_new();
     sim->faults = g_array_new(FALSE, FALSE, sizeof(FaultEntry));
+    sim->shared = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     return sim;
 }
 
@@ -57,6 +59,7 @@ void cirrus_sim_free(CirrusSim *sim)
     g_ptr_array_free(sim->series_names, TRUE);
     g_ptr_array_free(sim->series_groups, TRUE);
     g_array_free(sim->faults, TRUE);
+    g_hash_table_destroy(sim->shared);
     g_free(sim->row);
     g_free(sim);
 }
@@ -95,6 +98,20 @@ const char *cirrus_component_group(const CirrusComponent *c) { return c->group; 
 const char *cirrus_component_name(const CirrusComponent *c) { return c->name; }
 const char *cirrus_component_type(const CirrusComponent *c) { return c->type->name; }
 CirrusRng *cirrus_component_rng(CirrusComponent *c) { return &c->rng; }
+typedef struct { gsize size; max_align_t data[]; } SharedBlock;
+
+gpointer cirrus_component_shared(CirrusComponent *c, const char *key, gsize size)
+{
+    SharedBlock *b = g_hash_table_lookup(c->sim->shared, key);
+    if (!b) {
+        b = g_malloc0(sizeof(SharedBlock) + size);
+        b->size = size;
+        g_hash_table_insert(c->sim->shared, g_strdup(key), b);
+    }
+    g_assert(b->size == size);
+    return b->data;
+}
+
 void cirrus_component_substream(const CirrusComponent *c, const char *purpose, CirrusRng *out)
 {
     /* A separator no name may contain keeps ("a", "b/c") and ("a/b", "c") apart. */

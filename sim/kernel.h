@@ -82,6 +82,13 @@ CirrusRng  *cirrus_component_rng(CirrusComponent *c);
  * calls) then never shifts the numbers of another (when it calls). */
 void        cirrus_component_substream(const CirrusComponent *c, const char *purpose, CirrusRng *out);
 
+/* A block of `size` zeroed bytes shared by every component of this
+ * simulation that asks with the same `key` (the first call allocates it;
+ * later calls must pass the same size).  For state that belongs to the
+ * simulated world rather than to one component, such as an account-wide
+ * quota shared by all Lambda functions.  Freed with the simulation. */
+gpointer    cirrus_component_shared(CirrusComponent *c, const char *key, gsize size);
+
 /* ---- events ----
  * Schedule an event for `target` after `delay` (>= 0) from now. */
 void cirrus_schedule(CirrusComponent *target, CirrusTime delay, int kind,
