@@ -132,6 +132,7 @@ void cirrus_sim_set_pes(CirrusSim *sim, CirrusPesKind kind)
 }
 
 void cirrus_sim_request_stop(CirrusSim *sim) { g_atomic_int_set(&sim->stop_requested, 1); }
+gboolean cirrus_sim_stopped(const CirrusSim *sim) { return g_atomic_int_get(&((CirrusSim *)sim)->stop_requested) != 0; }
 
 /* ---- events ------------------------------------------------------------ */
 
@@ -332,8 +333,11 @@ gboolean cirrus_sim_run(CirrusSim *sim, const CirrusRunSpec *spec, GError **erro
         sim->now = t;
         if (ev.kind == CIRRUS_EVENT_REQUEST) ev.request->arrived = t;
         cirrus_model_handle(ev.target->type, ev.target, ev.target->state, &ev);
-        if ((++sim->events_done & 0xFFFFF) == 0) {
-            if (spec->progress) spec->progress(spec->user_data, t, stop, sim->events_done);
+        if ((++sim->events_done & 0xFFF) == 0) {
+            /* Every 4,096 events (well under a millisecond): a stop request
+             * is honoured promptly, progress reported now and then. */
+            if (spec->progress && (sim->events_done & 0xFFFFF) == 0)
+                spec->progress(spec->user_data, t, stop, sim->events_done);
             if (g_atomic_int_get(&sim->stop_requested)) {
                 g_set_error(error, CIRRUS_ERROR, CIRRUS_ERROR_RUN, "the run was interrupted at %.3fs",
                             cirrus_time_to_s(t));

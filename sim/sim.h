@@ -63,6 +63,9 @@ void cirrus_sim_add_fault(CirrusSim *sim, const CirrusFault *fault, CirrusCompon
 void     cirrus_sim_set_pes(CirrusSim *sim, CirrusPesKind kind);
 /* Ask a running simulation to stop at the next event (signal-safe). */
 void     cirrus_sim_request_stop(CirrusSim *sim);
+/* TRUE once a stop was requested (the run then ends early, rows written up
+ * to the last sample time before it). */
+gboolean cirrus_sim_stopped(const CirrusSim *sim);
 
 guint64  cirrus_sim_events(const CirrusSim *sim);
 gsize    cirrus_sim_peak_pending(const CirrusSim *sim);

@@ -196,6 +196,24 @@ static int run_scenario(CirrusScenario *sc, const RunOptions *o, const char *ove
         .wall_s = (double)(g_get_monotonic_time() - rc.started_us) / 1e6,
         .events = cirrus_sim_events(sim),
     };
+    if (!ran && cirrus_sim_stopped(sim)) {
+        /* Interrupted (SIGINT/SIGTERM): keep what was simulated, marked as
+         * such so that nothing mistakes it for a complete run. */
+        GError *io = NULL;
+        gboolean kept = cirrus_h5_attr_int64(rc.h5, "truncated", 1, &io) &&
+                        cirrus_h5_attr_double(rc.h5, "truncated_at_s", cirrus_time_to_s(cirrus_sim_now(sim)), &io) &&
+                        cirrus_h5_attr_int64(rc.h5, "events", (gint64)info.events, &io) &&
+                        cirrus_h5_close(rc.h5, TRUE, &io);
+        if (!kept) cirrus_h5_close(rc.h5, FALSE, NULL);
+        fprintf(stderr, "cirrus: %s; %s\n", error->message,
+                kept ? "the series simulated so far are in the output file, marked 'truncated'"
+                     : "the output could not be kept");
+        if (kept) fprintf(stderr, "cirrus: output: %s\n", output);
+        g_clear_error(&io);
+        g_error_free(error);
+        status = 1;
+        goto out;
+    }
     if (!ran) {
         /* Nothing that looks complete is left behind. */
         cirrus_h5_close(rc.h5, FALSE, NULL);
