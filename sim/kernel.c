@@ -299,8 +299,49 @@ static gboolean rows_until(CirrusSim *sim, const CirrusRunSpec *spec, CirrusTime
     return TRUE;
 }
 
+typedef struct {
+    gsize max_pending, max_in_flight;
+    gint64 deadline_us;   /* G_MAXINT64: none */
+} Limits;
+
+/* Checked every 4,096 events: a stop request, and the resource limits.  A
+ * queue that grows without bound shows up as in-flight requests (or
+ * pending events) long before memory runs out. */
+static gboolean within_limits(CirrusSim *sim, const CirrusRunSpec *spec, const Limits *limits, CirrusTime t,
+                              GError **error)
+{
+    (void)spec;
+    if (g_atomic_int_get(&sim->stop_requested)) {
+        g_set_error(error, CIRRUS_ERROR, CIRRUS_ERROR_RUN, "the run was interrupted at %.3fs", cirrus_time_to_s(t));
+        return FALSE;
+    }
+    gsize pending = cirrus_pes_size(sim->pes), in_flight = cirrus_pool_in_use(sim->requests);
+    if (pending > limits->max_pending)
+        g_set_error(error, CIRRUS_ERROR, CIRRUS_ERROR_RUN,
+                    "stopped at %.3fs: %zu pending events, over the limit of %zu (--max-pending)",
+                    cirrus_time_to_s(t), pending, limits->max_pending);
+    else if (in_flight > limits->max_in_flight)
+        g_set_error(error, CIRRUS_ERROR, CIRRUS_ERROR_RUN,
+                    "stopped at %.3fs: %zu requests in flight, over the limit of %zu (--max-in-flight); "
+                    "a queue that grows without bound? look at QueueLength", cirrus_time_to_s(t), in_flight,
+                    limits->max_in_flight);
+    else if (g_get_monotonic_time() > limits->deadline_us)
+        g_set_error(error, CIRRUS_ERROR, CIRRUS_ERROR_RUN, "stopped at %.3fs: the wall-clock limit (--max-wall) was reached",
+                    cirrus_time_to_s(t));
+    else
+        return TRUE;
+    cirrus_sim_request_stop(sim);
+    return FALSE;
+}
+
 gboolean cirrus_sim_run(CirrusSim *sim, const CirrusRunSpec *spec, GError **error)
 {
+    Limits limits = {
+        .max_pending = spec->max_pending ? MIN(spec->max_pending, (gsize)CIRRUS_PES_MAX_INDEX / 2)
+                                         : CIRRUS_DEFAULT_MAX_PENDING,
+        .max_in_flight = spec->max_in_flight ? spec->max_in_flight : CIRRUS_DEFAULT_MAX_IN_FLIGHT,
+        .deadline_us = spec->max_wall_s > 0 ? g_get_monotonic_time() + (gint64)(spec->max_wall_s * 1e6) : G_MAXINT64,
+    };
     g_assert(spec->sample_interval > 0 && spec->duration > 0);
     recorder_freeze_series(sim);
     sim->warmup = spec->warmup;
@@ -338,12 +379,7 @@ gboolean cirrus_sim_run(CirrusSim *sim, const CirrusRunSpec *spec, GError **erro
              * is honoured promptly, progress reported now and then. */
             if (spec->progress && (sim->events_done & 0xFFFFF) == 0)
                 spec->progress(spec->user_data, t, stop, sim->events_done);
-            if (g_atomic_int_get(&sim->stop_requested)) {
-                g_set_error(error, CIRRUS_ERROR, CIRRUS_ERROR_RUN, "the run was interrupted at %.3fs",
-                            cirrus_time_to_s(t));
-                ok = FALSE;
-                goto done;
-            }
+            if (!within_limits(sim, spec, &limits, t, error)) { ok = FALSE; goto done; }
         }
     }
     /* The rest of the rows up to the stop time; a last partial interval gets

@@ -41,7 +41,15 @@ typedef struct CirrusRunSpec {
     CirrusRowSink  sink;             /* may be NULL */
     CirrusProgress progress;         /* may be NULL */
     void          *user_data;
+    /* Limits (0: the default).  A run that reaches one stops early, as if
+     * interrupted, with an error that says which limit and what grew. */
+    gsize          max_pending;      /* pending events; default 16 M */
+    gsize          max_in_flight;    /* live requests; default 20 M (~2 GB) */
+    double         max_wall_s;       /* wall-clock seconds; default none */
 } CirrusRunSpec;
+
+#define CIRRUS_DEFAULT_MAX_PENDING   ((gsize)16 * 1024 * 1024)
+#define CIRRUS_DEFAULT_MAX_IN_FLIGHT ((gsize)20 * 1000 * 1000)
 
 /* Series are known once every component is configured and linked: each
  * count gives one series, each gauge two (name, name.max), each latency
@@ -63,8 +71,8 @@ void cirrus_sim_add_fault(CirrusSim *sim, const CirrusFault *fault, CirrusCompon
 void     cirrus_sim_set_pes(CirrusSim *sim, CirrusPesKind kind);
 /* Ask a running simulation to stop at the next event (signal-safe). */
 void     cirrus_sim_request_stop(CirrusSim *sim);
-/* TRUE once a stop was requested (the run then ends early, rows written up
- * to the last sample time before it). */
+/* TRUE once a stop was requested or a limit reached (the run then ends
+ * early, rows written up to the last sample time before it). */
 gboolean cirrus_sim_stopped(const CirrusSim *sim);
 
 guint64  cirrus_sim_events(const CirrusSim *sim);

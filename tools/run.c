@@ -17,6 +17,8 @@ typedef struct {
     gint64 seed;
     gboolean seed_given, quiet;
     gint replications;
+    gint64 max_pending, max_in_flight;
+    double max_wall;
 } RunOptions;
 
 /* --set values plus --seed/--duration, which are shorthands for sets. */
@@ -179,6 +181,7 @@ static int run_scenario(CirrusScenario *sc, const RunOptions *o, const char *ove
         .warmup = cirrus_scenario_warmup(sc),
         .sample_interval = cirrus_scenario_sample_interval(sc),
         .sink = write_row, .progress = show_progress, .user_data = &rc,
+        .max_pending = (gsize)o->max_pending, .max_in_flight = (gsize)o->max_in_flight, .max_wall_s = o->max_wall,
     };
     rc.started_us = g_get_monotonic_time();
     running_sim = sim;
@@ -197,8 +200,9 @@ static int run_scenario(CirrusScenario *sc, const RunOptions *o, const char *ove
         .events = cirrus_sim_events(sim),
     };
     if (!ran && cirrus_sim_stopped(sim)) {
-        /* Interrupted (SIGINT/SIGTERM): keep what was simulated, marked as
-         * such so that nothing mistakes it for a complete run. */
+        /* Interrupted (SIGINT/SIGTERM) or over a limit: keep what was
+         * simulated, marked as such so that nothing mistakes it for a
+         * complete run. */
         GError *io = NULL;
         gboolean kept = cirrus_h5_attr_int64(rc.h5, "truncated", 1, &io) &&
                         cirrus_h5_attr_double(rc.h5, "truncated_at_s", cirrus_time_to_s(cirrus_sim_now(sim)), &io) &&
@@ -263,6 +267,9 @@ int cirrus_cmd_run(int argc, char **argv)
         {"summary-json", 0, 0, G_OPTION_ARG_FILENAME, &o.summary_json, "Write the summary as JSON ('-': stdout)", "FILE"},
         {"plot", 0, 0, G_OPTION_ARG_FILENAME, &o.plot_dir, "Write the dashboard plot to DIR/NAME.png", "DIR"},
         {"quiet", 'q', 0, G_OPTION_ARG_NONE, &o.quiet, "No summary table, no progress", NULL},
+        {"max-pending", 0, 0, G_OPTION_ARG_INT64, &o.max_pending, "Stop if more events are pending (default 16777216)", "N"},
+        {"max-in-flight", 0, 0, G_OPTION_ARG_INT64, &o.max_in_flight, "Stop if more requests are alive (default 20000000)", "N"},
+        {"max-wall", 0, 0, G_OPTION_ARG_DOUBLE, &o.max_wall, "Stop after this many seconds of wall time", "SECONDS"},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
     int status = parse_options(&argc, &argv, entries, "SCENARIO.yaml",
@@ -277,6 +284,11 @@ int cirrus_cmd_run(int argc, char **argv)
         }
         o.seed = (gint64)seed;
         o.seed_given = TRUE;
+    }
+    if (o.max_pending < 0 || o.max_in_flight < 0 || o.max_wall < 0) {
+        fprintf(stderr, "cirrus run: --max-pending, --max-in-flight and --max-wall take positive numbers\n");
+        status = 2;
+        goto out;
     }
     if (o.replications != 1) {
         fprintf(stderr, "cirrus run: --replications other than 1 is not implemented in this version\n");
