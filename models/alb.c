@@ -114,7 +114,14 @@ typedef struct {
     GPtrArray  *targets;      /* Target *, in registration order (owned) */
     GHashTable *by_id;        /* id -> Target * */
     gint64 n_healthy, n_unhealthy;  /* among the registered, not draining */
-    GPtrArray  *candidates;   /* scratch: the routable targets for one request */
+    /* The routable targets, rebuilt only when routability changes (a health
+     * change, a registration, a deregistration), not per request; and, for
+     * cross_zone off, the same split by zone, zones in first-seen order. */
+    GPtrArray  *candidates;
+    gboolean    cand_dirty;
+    GPtrArray  *zone_cands[256];
+    guint8      cand_zones[256];
+    guint       n_cand_zones;
     guint64 cursor, zone_cursor[256];  /* round robin, across zones / per zone */
     CirrusRng zone_rng;       /* which zone's node takes a request */
     GHashTable *cookies;      /* client -> Cookie * (owned) */
@@ -220,6 +227,7 @@ static Target *find_target(const Lb *lb, guint32 id)
 /* Add (+1) or remove (-1) a target's contribution to the health counts. */
 static void count_health(Lb *lb, const Target *t, gint64 sign)
 {
+    lb->cand_dirty = TRUE;   /* every change of routability passes here */
     if (t->draining) return;
     if (t->health == HEALTH_HEALTHY) lb->n_healthy += sign;
     else if (t->health == HEALTH_UNHEALTHY) lb->n_unhealthy += sign;
@@ -285,6 +293,7 @@ static void drained(CirrusComponent *self, Lb *lb, Target *t)
     cirrus_post(self, lb->provider, 0, CIRRUS_TARGETS_DRAINED, NULL, CIRRUS_TARGET_PACK(t->id, t->zone));
     g_hash_table_remove(lb->by_id, GUINT_TO_POINTER(t->id));
     g_ptr_array_remove(lb->targets, t);   /* frees it */
+    lb->cand_dirty = TRUE;
 }
 
 static void on_deregister(CirrusComponent *self, Lb *lb, guint64 data)
@@ -378,34 +387,39 @@ static Target *pick_least_outstanding(GPtrArray *candidates)
     return best;
 }
 
-/* Choose a target by the algorithm among the routable ones, or NULL. */
-static Target *pick(CirrusComponent *self, Lb *lb)
+static void rebuild_candidates(Lb *lb)
 {
     GPtrArray *c = lb->candidates;
     g_ptr_array_set_size(c, 0);
     for (guint i = 0; i < lb->targets->len; i++)
         if (routable(lb, lb->targets->pdata[i])) g_ptr_array_add(c, lb->targets->pdata[i]);
+    for (guint z = 0; z < lb->n_cand_zones; z++) g_ptr_array_set_size(lb->zone_cands[lb->cand_zones[z]], 0);
+    lb->n_cand_zones = 0;
+    if (!lb->cross_zone) {
+        for (guint i = 0; i < c->len; i++) {
+            guint8 z = ((Target *)c->pdata[i])->zone;
+            if (!lb->zone_cands[z]) lb->zone_cands[z] = g_ptr_array_new();
+            if (lb->zone_cands[z]->len == 0) lb->cand_zones[lb->n_cand_zones++] = z;
+            g_ptr_array_add(lb->zone_cands[z], c->pdata[i]);
+        }
+    }
+    lb->cand_dirty = FALSE;
+}
+
+/* Choose a target by the algorithm among the routable ones, or NULL. */
+static Target *pick(CirrusComponent *self, Lb *lb)
+{
+    if (lb->cand_dirty) rebuild_candidates(lb);
+    GPtrArray *c = lb->candidates;
     if (c->len == 0) return NULL;
     guint64 *cursor = &lb->cursor;
     if (!lb->cross_zone) {
         /* The request lands on one of the nodes whose zone has a routable
          * target (a node without one is out of DNS), each equally likely,
          * and that node routes within its zone only. */
-        gboolean seen[256] = {FALSE};
-        guint8 zones[256];
-        guint n_zones = 0;
-        for (guint i = 0; i < c->len; i++) {
-            guint8 z = ((Target *)c->pdata[i])->zone;
-            if (!seen[z]) {
-                seen[z] = TRUE;
-                zones[n_zones++] = z;
-            }
-        }
-        guint8 zone = zones[n_zones > 1 ? cirrus_rng_below(&lb->zone_rng, n_zones) : 0];
-        guint kept = 0;
-        for (guint i = 0; i < c->len; i++)
-            if (((Target *)c->pdata[i])->zone == zone) c->pdata[kept++] = c->pdata[i];
-        g_ptr_array_set_size(c, kept);
+        guint n = lb->n_cand_zones;
+        guint8 zone = lb->cand_zones[n > 1 ? cirrus_rng_below(&lb->zone_rng, n) : 0];
+        c = lb->zone_cands[zone];
         cursor = &lb->zone_cursor[zone];
     }
     switch (lb->algorithm) {
@@ -549,6 +563,8 @@ static void lb_destroy(CirrusComponent *self, void *state)
     if (lb->targets) g_ptr_array_free(lb->targets, TRUE);
     if (lb->by_id) g_hash_table_destroy(lb->by_id);
     if (lb->candidates) g_ptr_array_free(lb->candidates, TRUE);
+    for (guint z = 0; z < G_N_ELEMENTS(lb->zone_cands); z++)
+        if (lb->zone_cands[z]) g_ptr_array_free(lb->zone_cands[z], TRUE);
     if (lb->cookies) g_hash_table_destroy(lb->cookies);
 }
 
