@@ -55,7 +55,7 @@ static void test_render(void)
     g_assert_no_error(error);
     /* Both entities appear, their names quoted. */
     g_assert_nonnull(strstr(script, "'workloads/users: latency percentiles (seconds)'"));
-    g_assert_nonnull(strstr(script, "'components/station: levels (time-weighted mean, and peak)'"));
+    g_assert_nonnull(strstr(script, "'components/station: Utilization (time-weighted mean, and peak)'"));
     g_assert_true(cirrus_plot_render(script, &error));
     g_assert_no_error(error);
     char *data = NULL;

@@ -38,6 +38,7 @@ static void split_series(const char *series, char **entity, const char **metric)
 typedef struct {
     char *title;
     GPtrArray *series;   /* full names */
+    gboolean several;    /* series of several entities: label lines entity/Metric */
 } Panel;
 
 static void panel_free(gpointer p)
@@ -54,6 +55,8 @@ static gboolean has_series(GPtrArray *all, const char *name)
         if (strcmp(all->pdata[i], name) == 0) return TRUE;
     return FALSE;
 }
+
+static const char *metric_of(const char *series) { return strrchr(series, '/') + 1; }
 
 /* TRUE if a series holds some value other than 0 and NaN. */
 static gboolean informative(CirrusH5Run *run, const char *series)
@@ -104,9 +107,9 @@ static GPtrArray *dashboard_panels(CirrusH5Run *run)
         const char *entity = entities->pdata[e];
         gsize el = strlen(entity);
         Panel *lat = panel_new(g_strdup_printf("%s: latency percentiles (seconds)", entity));
-        Panel *gauge = panel_new(g_strdup_printf("%s: levels (time-weighted mean, and peak)", entity));
         Panel *count = panel_new(g_strdup_printf("%s: counts per interval", entity));
-        guint gauges = 0;
+        Panel *gauges[2] = {NULL, NULL};   /* one panel each: their scales differ */
+        guint n_gauges = 0;
         for (guint i = 0; i < all->len; i++) {
             const char *name = all->pdata[i];
             if (strncmp(name, entity, el) != 0 || name[el] != '/') continue;
@@ -116,9 +119,11 @@ static GPtrArray *dashboard_panels(CirrusH5Run *run)
             if (g_str_has_suffix(name, ".p50") || g_str_has_suffix(name, ".p90") || g_str_has_suffix(name, ".p99")) {
                 if (lat->series->len < 3) g_ptr_array_add(lat->series, g_strdup(name));
             } else if (has_series(all, max)) {
-                if (gauges++ < 2) {
-                    g_ptr_array_add(gauge->series, g_strdup(name));
-                    g_ptr_array_add(gauge->series, g_strdup(max));
+                if (n_gauges < 2) {
+                    Panel *g = gauges[n_gauges++] =
+                        panel_new(g_strdup_printf("%s: %s (time-weighted mean, and peak)", entity, metric_of(name)));
+                    g_ptr_array_add(g->series, g_strdup(name));
+                    g_ptr_array_add(g->series, g_strdup(max));
                 }
             } else if (count->series->len < 4) {
                 g_ptr_array_add(count->series, g_strdup(name));
@@ -126,7 +131,7 @@ static GPtrArray *dashboard_panels(CirrusH5Run *run)
             g_free(max);
         }
         keep_panel(panels, lat);
-        keep_panel(panels, gauge);
+        for (guint g = 0; g < n_gauges; g++) keep_panel(panels, gauges[g]);
         keep_panel(panels, count);
     }
     g_ptr_array_unref(entities);
@@ -154,6 +159,7 @@ static GPtrArray *named_panels(GPtrArray *series)
             char *t = g_strdup_printf("%s, %s", panel->title, entity);
             g_free(panel->title);
             panel->title = t;
+            panel->several = TRUE;
         }
         g_ptr_array_add(panel->series, g_strdup(name));
         g_free(entity);
@@ -217,7 +223,7 @@ char *cirrus_plot_script(CirrusH5Run *run, GPtrArray *series, const char *out, G
             /* With one entity in the panel the metric alone names a line;
              * with several, "entity/Metric". */
             const char *full = panel->series->pdata[i], *metric = strrchr(full, '/') + 1;
-            const char *label = strchr(panel->title, ',') ? strchr(full, '/') + 1 : metric;
+            const char *label = panel->several ? strchr(full, '/') + 1 : metric;
             char *qm = cirrus_gnuplot_quote(label);
             g_string_append_printf(s, "%s$D%u using 1:2 with lines lw 2 title %s", i ? ", " : "", block + i, qm);
             g_free(qm);
