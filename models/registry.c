@@ -3,7 +3,9 @@
 #include "models/alb.h"
 #include "models/asg.h"
 #include "models/globals.h"
+#include "models/lambda.h"
 #include "models/service.h"
+#include "models/sqs.h"
 #include "models/workload.h"
 
 static const CirrusModelType *const model_types[] = {
@@ -12,6 +14,8 @@ static const CirrusModelType *const model_types[] = {
     &cirrus_alb_type,
     &cirrus_nlb_type,
     &cirrus_asg_type,
+    &cirrus_lambda_type,
+    &cirrus_sqs_type,
     NULL,
 };
 

@@ -1,0 +1,120 @@
+/* cirrus — the `lambda` model's insides, shared by lambda.c (configuration,
+ * invocations, async retries, faults) and lambda_env.c (execution
+ * environments, concurrency pools, the scaling rate).  Not for other
+ * models: they talk to a function only through the kernel. */
+#ifndef CIRRUS_MODEL_LAMBDA_PRIVATE_H
+#define CIRRUS_MODEL_LAMBDA_PRIVATE_H
+
+#include "models/lambda.h"
+#include "sim/config.h"
+
+enum { LAMBDA_DONE = CIRRUS_EVENT_MODEL, LAMBDA_RETRY, LAMBDA_RECLAIM, LAMBDA_EXPIRE };
+
+enum {
+    M_INVOCATIONS, M_ERRORS, M_THROTTLES, M_CONCURRENT, M_DURATION, M_COLD_STARTS, M_DLQ_ERRORS,
+    M_DROPPED, M_SPILLOVER, M_ENVIRONMENTS, M_PROV_CONCURRENT, M_ASYNC_RECEIVED, M_ASYNC_AGE,
+    M_TIMEOUTS, M_SERVICE_ERRORS, M_ON_FAILURE_SENT,
+};
+
+/* Which idle environment takes the next invocation. */
+typedef enum { REUSE_MRU, REUSE_LRU, REUSE_RANDOM } Reuse;
+
+/* How an invocation ends, decided when it starts. */
+typedef enum { END_OK, END_ERROR, END_TIMEOUT } End;
+
+typedef enum { ENV_FREE, ENV_BUSY, ENV_IDLE } EnvState;
+
+#define ENV_NONE G_MAXUINT32
+
+/* One execution environment.  Slots live in an array and are reused, so
+ * memory follows the number alive at once. */
+typedef struct {
+    CirrusRequest *req;        /* the invocation it runs (BUSY) */
+    CirrusTime expires;        /* recycled when it is next free at or after this (NEVER: provisioned) */
+    CirrusTime idle_since;     /* IDLE: when it became idle */
+    CirrusTime handler;        /* BUSY: the handler's time, for Duration */
+    guint32 gen;               /* + 1 when it dies: a stale LAMBDA_EXPIRE sees it */
+    guint32 prev, next;        /* IDLE: neighbours in its idle list, oldest first */
+    guint32 pos;               /* IDLE, random reuse: its index in the list's `members` */
+    guint32 epoch;             /* BUSY: the function's outage epoch when it started */
+    guint8 state;              /* EnvState */
+    guint8 provisioned;
+    guint8 end;                /* End */
+    guint8 expire_set;         /* its LAMBDA_EXPIRE is scheduled (at most one per life) */
+} Env;
+
+/* Idle environments in the order they became idle (head: longest idle),
+ * plus, for random reuse, an array to draw from. */
+typedef struct {
+    guint32 head, tail, len;
+    GArray *members;           /* guint32 slots; NULL unless reuse is random */
+} IdleList;
+
+/* The account's regional concurrency, shared by every function of a run
+ * (cirrus_component_shared "lambda-account").  Functions with reserved
+ * concurrency, and the provisioned concurrency of those without, claim
+ * part of the limit at link time; the rest is the unreserved pool. */
+typedef struct {
+    gint64 limit;              /* account.lambda_concurrency_limit */
+    gint64 claimed;            /* sum of reservations (+ unreserved functions' provisioned) */
+    gint64 unreserved_busy;    /* on-demand invocations in flight in the unreserved pool */
+} LambdaAccount;
+
+/* AWS keeps this much of the account's concurrency unreserved. */
+#define LAMBDA_MIN_UNRESERVED 100
+
+typedef struct {
+    /* configuration */
+    gint64 memory_mb;
+    CirrusTime timeout;
+    gint64 reserved;           /* -1: none, the function uses the unreserved pool */
+    gint64 provisioned;
+    CirrusDist duration, cold_start;   /* seconds */
+    CirrusTime idle_timeout, max_lifetime;
+    double failure_rate;
+    gboolean scale_with_memory;
+    double duration_factor;    /* max(1, 1769 / memory) when scaling with memory, else 1 */
+    gint64 scale_envs;         /* scaling rate: this many new environments ... */
+    CirrusTime scale_per;      /* ... per this long */
+    Reuse reuse;
+    gint64 max_retries;
+    CirrusTime max_event_age;
+    char *on_failure_name;
+    const CirrusNode *on_failure_at, *reserved_at, *provisioned_at;
+    CirrusComponent *on_failure;
+
+    /* run time */
+    LambdaAccount *account;
+    GArray *envs;              /* Env */
+    GArray *free_slots;        /* guint32 */
+    IdleList idle;             /* on-demand environments */
+    IdleList prov_idle;        /* provisioned environments */
+    gint64 live;               /* environments alive */
+    gint64 busy;               /* invocations in flight (= ConcurrentExecutions) */
+    gint64 busy_prov;          /* of them on provisioned environments */
+    gboolean reclaim_pending;  /* a LAMBDA_RECLAIM is scheduled */
+    GArray *scale_times;       /* CirrusTime: creation times of the last scale_envs new environments */
+    guint scale_head;          /* oldest entry once scale_times is full */
+    CirrusRng reuse_rng, retry_rng;
+    gint outages;
+    guint32 epoch;             /* +1 at each outage: invocations begun before it fail */
+    double slow_factor;
+} Lambda;
+
+static inline Env *lambda_env(const Lambda *f, guint32 slot) { return &g_array_index(f->envs, Env, slot); }
+
+/* lambda_env.c */
+void lambda_envs_init(Lambda *f);
+void lambda_envs_clear(Lambda *f);
+/* The provisioned environments, initialised before the run starts. */
+void lambda_envs_start(CirrusComponent *self, Lambda *f);
+/* An environment for one invocation, marked BUSY with its concurrency
+ * taken, or ENV_NONE: throttled.  *cold says whether it is new. */
+guint32 lambda_acquire(CirrusComponent *self, Lambda *f, gboolean *cold);
+/* The invocation on `slot` is over: give its concurrency back, and the
+ * environment to its idle list, or recycle it past its lifetime. */
+void lambda_release(CirrusComponent *self, Lambda *f, guint32 slot);
+void lambda_on_reclaim(CirrusComponent *self, Lambda *f);
+void lambda_on_expire(CirrusComponent *self, Lambda *f, guint64 data);
+
+#endif
