@@ -8,7 +8,13 @@
 #include "models/lambda.h"
 #include "sim/config.h"
 
-enum { LAMBDA_DONE = CIRRUS_EVENT_MODEL, LAMBDA_RETRY, LAMBDA_RECLAIM, LAMBDA_EXPIRE };
+enum {
+    LAMBDA_DONE = CIRRUS_EVENT_MODEL, LAMBDA_RETRY, LAMBDA_RECLAIM, LAMBDA_EXPIRE,
+    LAMBDA_ESM_SCALE, LAMBDA_ESM_RESUME,   /* lambda_esm.c */
+};
+
+/* An event source mapping's state (lambda_esm.c). */
+typedef struct LambdaEsm LambdaEsm;
 
 enum {
     M_INVOCATIONS, M_ERRORS, M_THROTTLES, M_CONCURRENT, M_DURATION, M_COLD_STARTS, M_DLQ_ERRORS,
@@ -82,6 +88,7 @@ typedef struct {
     char *on_failure_name;
     const CirrusNode *on_failure_at, *reserved_at, *provisioned_at;
     CirrusComponent *on_failure;
+    LambdaEsm *esm;            /* NULL: no event_source */
 
     /* run time */
     LambdaAccount *account;
@@ -116,5 +123,24 @@ guint32 lambda_acquire(CirrusComponent *self, Lambda *f, gboolean *cold);
 void lambda_release(CirrusComponent *self, Lambda *f, guint32 slot);
 void lambda_on_reclaim(CirrusComponent *self, Lambda *f);
 void lambda_on_expire(CirrusComponent *self, Lambda *f, guint64 data);
+
+/* lambda.c */
+/* Invoke synchronously: the invocation begins (OK), or is refused
+ * (THROTTLED; FAILED during an outage) and counted as such.  The handler
+ * runs `records` draws of `duration`. */
+CirrusOutcome lambda_invoke(CirrusComponent *self, Lambda *f, CirrusRequest *req, guint records);
+
+/* lambda_esm.c: the event source mapping, when the function has one.
+ * configure() gets the `event_source` map. */
+gboolean lambda_esm_configure(CirrusComponent *self, Lambda *f, CirrusNode *cfg, GError **error);
+gboolean lambda_esm_link(CirrusComponent *self, Lambda *f, CirrusScenario *sc, GError **error);
+void     lambda_esm_start(CirrusComponent *self, Lambda *f);
+void     lambda_esm_free(Lambda *f);
+/* An event of the mapping's (queue answers, its timers): handled, or FALSE. */
+gboolean lambda_esm_handle(CirrusComponent *self, Lambda *f, const CirrusEvent *ev);
+/* Whether `req` is an invocation the mapping made. */
+gboolean lambda_esm_owns(const Lambda *f, const CirrusComponent *self, const CirrusRequest *req);
+/* The mapping's invocation `req` ended (or was refused) with `outcome`. */
+void     lambda_esm_invoked(CirrusComponent *self, Lambda *f, CirrusRequest *req, CirrusOutcome outcome);
 
 #endif

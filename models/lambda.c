@@ -111,13 +111,10 @@ static gboolean lambda_configure(CirrusComponent *self, void *state, CirrusNode 
     CirrusDist cold_default;
     CirrusNode *source;
     int reuse;
-    (void)self;
     f->slow_factor = 1.0;
-    if ((source = cirrus_cfg_node(cfg, "event_source"))) {
-        cirrus_node_mark_used(source);
-        cirrus_node_error(source, error, "event sources need the sqs/kinesis models, not implemented yet");
+    if (!cirrus_cfg_map(cfg, "event_source", &source, error) ||
+        (source && !lambda_esm_configure(self, f, source, error)))
         return FALSE;
-    }
     /* Cold start: AWS publishes no figure (it depends on the runtime, the
      * package and the init code); 250 ms, lognormal with cv 0.5, is a
      * typical small Node.js or Python function. */
@@ -186,6 +183,7 @@ static gboolean lambda_link(CirrusComponent *self, void *state, CirrusScenario *
 {
     Lambda *f = state;
     if (!claim_concurrency(self, f, sc, error)) return FALSE;
+    if (f->esm && !lambda_esm_link(self, f, sc, error)) return FALSE;
     if (f->on_failure_name) {
         f->on_failure = cirrus_scenario_lookup(sc, f->on_failure_at, f->on_failure_name, error);
         if (!f->on_failure) return FALSE;
@@ -201,7 +199,10 @@ static gboolean lambda_link(CirrusComponent *self, void *state, CirrusScenario *
 
 /* ---- invocations ------------------------------------------------------- */
 
-static void start_invocation(CirrusComponent *self, Lambda *f, guint32 slot, CirrusRequest *req, gboolean cold)
+/* `records`: the handler's time is the sum of that many draws of
+ * `duration` (an event source mapping's batch, processed one by one). */
+static void start_invocation(CirrusComponent *self, Lambda *f, guint32 slot, CirrusRequest *req, gboolean cold,
+                             guint records)
 {
     CirrusRng *rng = cirrus_component_rng(self);
     CirrusTime init = 0;
@@ -209,7 +210,9 @@ static void start_invocation(CirrusComponent *self, Lambda *f, guint32 slot, Cir
         cirrus_metric_count(self, M_COLD_STARTS, 1);
         init = cirrus_time_from_s(cirrus_dist_sample(&f->cold_start, rng));
     }
-    double seconds = cirrus_dist_sample(&f->duration, rng) * f->duration_factor * f->slow_factor;
+    double seconds = 0;
+    for (guint r = 0; r < records; r++) seconds += cirrus_dist_sample(&f->duration, rng);
+    seconds *= f->duration_factor * f->slow_factor;
     CirrusTime handler = cirrus_time_from_s(seconds);
     End end = END_OK;
     if (f->failure_rate > 0 && cirrus_rng_uniform(rng) < f->failure_rate) end = END_ERROR;
@@ -285,7 +288,31 @@ static void async_attempt(CirrusComponent *self, Lambda *f, CirrusRequest *ev)
     }
     ev->tag = 0;
     cirrus_metric_latency(self, M_ASYNC_AGE, now - ev->arrived);
-    start_invocation(self, f, slot, ev, cold);
+    start_invocation(self, f, slot, ev, cold, 1);
+}
+
+CirrusOutcome lambda_invoke(CirrusComponent *self, Lambda *f, CirrusRequest *req, guint records)
+{
+    if (f->outages > 0) {
+        cirrus_metric_count(self, M_SERVICE_ERRORS, 1);
+        return CIRRUS_OUTCOME_FAILED;
+    }
+    gboolean cold;
+    guint32 slot = lambda_acquire(self, f, &cold);
+    if (slot == ENV_NONE) {
+        cirrus_metric_count(self, M_THROTTLES, 1);
+        return CIRRUS_OUTCOME_THROTTLED;
+    }
+    start_invocation(self, f, slot, req, cold, records);
+    return CIRRUS_OUTCOME_OK;
+}
+
+/* A synchronous invocation is over: the answer goes to the caller, or to
+ * the event source mapping that made it. */
+static void answer_sync(CirrusComponent *self, Lambda *f, CirrusRequest *req, CirrusOutcome outcome)
+{
+    if (lambda_esm_owns(f, self, req)) lambda_esm_invoked(self, f, req, outcome);
+    else cirrus_reply(self, req, outcome);
 }
 
 static void on_request(CirrusComponent *self, Lambda *f, CirrusRequest *req)
@@ -309,14 +336,8 @@ static void on_request(CirrusComponent *self, Lambda *f, CirrusRequest *req)
         async_attempt(self, f, ev);
         return;
     }
-    gboolean cold;
-    guint32 slot = lambda_acquire(self, f, &cold);
-    if (slot == ENV_NONE) {
-        cirrus_metric_count(self, M_THROTTLES, 1);
-        cirrus_reply(self, req, CIRRUS_OUTCOME_THROTTLED);
-        return;
-    }
-    start_invocation(self, f, slot, req, cold);
+    CirrusOutcome started = lambda_invoke(self, f, req, 1);
+    if (started != CIRRUS_OUTCOME_OK) cirrus_reply(self, req, started);
 }
 
 static void on_done(CirrusComponent *self, Lambda *f, guint32 slot)
@@ -331,7 +352,7 @@ static void on_done(CirrusComponent *self, Lambda *f, guint32 slot)
         /* Begun before an outage struck: lost to it, not the function's error. */
         cirrus_metric_count(self, M_SERVICE_ERRORS, 1);
         if (req->invocation == CIRRUS_INVOKE_ASYNC) backoff(self, f, req);
-        else cirrus_reply(self, req, CIRRUS_OUTCOME_FAILED);
+        else answer_sync(self, f, req, CIRRUS_OUTCOME_FAILED);
         return;
     }
     if (end != END_OK) {
@@ -339,7 +360,7 @@ static void on_done(CirrusComponent *self, Lambda *f, guint32 slot)
         if (end == END_TIMEOUT) cirrus_metric_count(self, M_TIMEOUTS, 1);
     }
     if (req->invocation != CIRRUS_INVOKE_ASYNC) {
-        cirrus_reply(self, req, end == END_OK ? CIRRUS_OUTCOME_OK : CIRRUS_OUTCOME_FAILED);
+        answer_sync(self, f, req, end == END_OK ? CIRRUS_OUTCOME_OK : CIRRUS_OUTCOME_FAILED);
     } else if (end == END_OK) {
         cirrus_request_free(self, req);
     } else if ((gint64)req->attempt < f->max_retries) {
@@ -382,6 +403,7 @@ static void lambda_start(CirrusComponent *self, void *state)
     cirrus_component_substream(self, "reuse", &f->reuse_rng);
     cirrus_component_substream(self, "retry", &f->retry_rng);
     lambda_envs_start(self, f);
+    if (f->esm) lambda_esm_start(self, f);
 }
 
 static void lambda_handle(CirrusComponent *self, void *state, const CirrusEvent *ev)
@@ -399,7 +421,8 @@ static void lambda_handle(CirrusComponent *self, void *state, const CirrusEvent 
     case LAMBDA_EXPIRE: lambda_on_expire(self, f, ev->data); break;
     case CIRRUS_EVENT_FAULT_BEGIN: on_fault(self, f, cirrus_event_fault(self, ev), TRUE); break;
     case CIRRUS_EVENT_FAULT_END: on_fault(self, f, cirrus_event_fault(self, ev), FALSE); break;
-    default: g_assert_not_reached();
+    default:
+        if (!lambda_esm_handle(self, f, ev)) g_assert_not_reached();
     }
 }
 
@@ -411,6 +434,7 @@ static void lambda_destroy(CirrusComponent *self, void *state)
     cirrus_dist_clear(&f->cold_start);
     g_free(f->on_failure_name);
     lambda_envs_clear(f);
+    lambda_esm_free(f);
 }
 
 const CirrusModelType cirrus_lambda_type = {

@@ -169,4 +169,21 @@ typedef enum {
 #define CIRRUS_QUEUE_ATTRIBUTE_ATTR(data) ((CirrusQueueAttr)((data) >> 56))
 #define CIRRUS_QUEUE_ATTRIBUTE_VALUE(data) ((data) & ((G_GUINT64_CONSTANT(1) << 56) - 1))
 
+/* Link-time facts about a queue, for the components that must check them
+ * before the run: a dead-letter queue must be of its source's kind, and a
+ * Lambda event source mapping refuses a queue whose visibility timeout is
+ * shorter than the function's timeout, as AWS does.  The queue fills them
+ * in its configure(); every component is configured before any is
+ * linked, so a link() may read them. */
+typedef struct {
+    gboolean   configured;           /* FALSE: `name` is not an sqs component */
+    gboolean   fifo;
+    CirrusTime visibility_timeout;
+    CirrusTime receive_wait;
+} CirrusQueueSettings;
+
+/* The settings of the queue called `name`, a block shared by the whole
+ * simulation (never NULL; ->configured says whether such a queue exists). */
+CirrusQueueSettings *cirrus_queue_settings(CirrusComponent *asker, const char *name);
+
 #endif

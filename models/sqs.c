@@ -127,11 +127,6 @@ typedef struct {
     gboolean         busy;
 } Waiter;
 
-/* What a queue tells the others about itself, in the shared block
- * "sqs:<name>" (for checking a dead-letter queue's type at link time). */
-typedef struct {
-    gboolean configured, fifo;
-} SqsPublic;
 
 typedef struct {
     /* configuration */
@@ -801,12 +796,12 @@ static void on_fault(CirrusComponent *self, Sqs *q, const CirrusFault *f, gboole
 
 /* ---- configuration ------------------------------------------------------- */
 
-static char *public_key(const char *name) { return g_strconcat("sqs:", name, NULL); }
-
-static SqsPublic *public_of(CirrusComponent *c, const char *name)
+/* What a queue tells the others about itself (models/queues.h) lives in
+ * the shared block "sqs:<name>". */
+CirrusQueueSettings *cirrus_queue_settings(CirrusComponent *asker, const char *name)
 {
-    char *key = public_key(name);
-    SqsPublic *p = cirrus_component_shared(c, key, sizeof(SqsPublic));
+    char *key = g_strconcat("sqs:", name, NULL);
+    CirrusQueueSettings *p = cirrus_component_shared(asker, key, sizeof(CirrusQueueSettings));
     g_free(key);
     return p;
 }
@@ -861,9 +856,11 @@ static gboolean sqs_configure(CirrusComponent *self, void *state, CirrusNode *cf
                           "'max_message_size' must be from 1KB to 1MB (AWS: 1,024 to 1,048,576 bytes)");
         return FALSE;
     }
-    SqsPublic *pub = public_of(self, cirrus_component_name(self));
+    CirrusQueueSettings *pub = cirrus_queue_settings(self, cirrus_component_name(self));
     pub->configured = TRUE;
     pub->fifo = q->fifo;
+    pub->visibility_timeout = q->visibility;
+    pub->receive_wait = q->receive_wait;
 
     q->msgs = g_array_new(FALSE, TRUE, sizeof(Message));
     q->waiters = g_array_new(FALSE, TRUE, sizeof(Waiter));
@@ -892,7 +889,7 @@ static gboolean sqs_link(CirrusComponent *self, void *state, CirrusScenario *sc,
                           q->dlq_name);
         return FALSE;
     }
-    const SqsPublic *pub = public_of(self, q->dlq_name);
+    const CirrusQueueSettings *pub = cirrus_queue_settings(self, q->dlq_name);
     g_assert(pub->configured);
     if (pub->fifo != q->fifo) {
         /* AWS: "The dead-letter queue of a FIFO queue must also be a FIFO
