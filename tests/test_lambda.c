@@ -830,8 +830,7 @@ static void test_config_errors(void)
     BAD("    async: {max_event_age: 7h}\n", "bad.yaml:7:", "between 60s and 21600s");
     BAD("    async: {on_failure: nowhere}\n", "bad.yaml:7:", "unknown component 'nowhere'");
     BAD("    async: {on_failure: fn}\n", "bad.yaml:7:", "the function itself");
-    BAD("    event_source: {source: orders, batch_size: 10}\n", "bad.yaml:7:",
-        "event sources need the sqs/kinesis models, not implemented yet");
+    BAD("    event_source: {source: orders, batch_size: 10}\n", "bad.yaml:7:", "unknown component 'orders'");
     BAD("    reuse: newest\n", "bad.yaml:7:", "mru, lru, random");
     BAD("    scaling_rate: {environments: 0}\n", "bad.yaml:7:", "environments");
     BAD("    idle_timout: 5m\n", "bad.yaml:7:", "did you mean 'idle_timeout'");
