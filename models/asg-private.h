@@ -9,6 +9,16 @@
 #include "sim/config.h"
 #include "sim/fifo.h"
 
+enum {
+    ASG_DONE = CIRRUS_EVENT_MODEL, ASG_BOOT, ASG_PERIOD, ASG_STATUS_CHECK, ASG_GRACE_END,
+    ASG_MESSAGE_DONE, ASG_POLL_AGAIN,   /* asg_consume.c */
+};
+
+/* One worker of a consuming instance (asg_consume.c). */
+typedef struct AsgPoller AsgPoller;
+/* A consuming group's settings and counters (asg_consume.c). */
+typedef struct AsgConsume AsgConsume;
+
 /* The most instances a group may have (min, max, desired, a change). */
 #define ASG_MAX_INSTANCES 100000
 
@@ -44,6 +54,7 @@ typedef struct {
     gint64     outstanding;   /* requests it holds: queued or occupying a worker */
     guint      draining;      /* LBs yet to send TARGETS_DRAINED */
     CirrusFifo waiting;
+    AsgPoller *pollers;       /* consuming groups: one per worker (kept across slot reuse) */
     /* CloudWatch sums for the current period, kept up to date by
      * asg_account(): busy worker-seconds and reporting seconds, over the
      * whole period and over the part past warm_end ("settled"). */
@@ -52,7 +63,7 @@ typedef struct {
 } Instance;
 
 typedef enum { POLICY_NONE, POLICY_SIMPLE, POLICY_STEP, POLICY_TARGET } PolicyType;
-typedef enum { METRIC_CPU, METRIC_RCPT } PolicyMetric;
+typedef enum { METRIC_CPU, METRIC_RCPT, METRIC_QUEUE } PolicyMetric;
 
 typedef struct {
     double   lower, upper;    /* relative to the threshold; +-INFINITY when open */
@@ -74,6 +85,13 @@ typedef struct {
     /* target tracking */
     double       target;
     gboolean     disable_scale_in;
+    /* METRIC_QUEUE: a queue's ApproximateNumberOfMessagesVisible, in
+     * total or per InService instance (AWS's "backlog per instance") */
+    char        *source_name;
+    const CirrusNode *source_at;
+    CirrusComponent *source;
+    gboolean     per_instance;
+    double       queue_visible;   /* the queue's answer for this period */
     /* state: consecutive breaching datapoints (high; low for target tracking) */
     gint64       high, low;
 } Policy;
@@ -100,6 +118,8 @@ typedef struct {
     CirrusTime period;        /* metrics_period */
     Policy    *policies;
     guint      n_policies;
+    guint      queries_pending;   /* queue metrics asked for, not yet answered this period */
+    AsgConsume *consume;          /* NULL: the instances serve requests */
     CirrusTime warmup;        /* the instance warmup of the step / target tracking policies */
 
     /* instances: slots are reused, ids never are */
@@ -132,6 +152,13 @@ typedef struct {
 } Asg;
 
 /* asg.c */
+Instance  *asg_find(const Asg *g, guint32 id);
+/* Running and answering: serves requests and health probes. */
+gboolean   asg_answers(const Asg *g, const Instance *in);
+/* A terminating instance goes once nothing holds it. */
+void       asg_maybe_gone(CirrusComponent *self, Asg *g, Instance *in);
+/* `delta` more (or fewer) of the instance's workers compute: the CPU. */
+void       asg_computing(CirrusComponent *self, Asg *g, Instance *in, gint64 delta);
 /* Whether an instance sends metrics: InService and alive. */
 gboolean   asg_reporting(const Asg *g, const Instance *in);
 /* Bring an instance's CloudWatch sums up to now. */
@@ -145,9 +172,26 @@ void       asg_scale(CirrusComponent *self, Asg *g, gint64 desired, const Policy
 
 /* asg_policy.c */
 gboolean   asg_policies_configure(Asg *g, CirrusNode *cfg, GError **error);
+gboolean   asg_policies_link(CirrusComponent *self, Asg *g, CirrusScenario *sc, GError **error);
+/* At the end of a period: ask the queues that policies read; FALSE if
+ * none (evaluate now), else asg_period_end() runs when they answer. */
+gboolean   asg_policies_query(CirrusComponent *self, Asg *g);
+void       asg_policies_answer(CirrusComponent *self, Asg *g, const CirrusEvent *ev);
 void       asg_policies_clear(Asg *g);
 /* The end of a CloudWatch period: compute the aggregates, evaluate the
  * alarms, scale. */
 void       asg_period_end(CirrusComponent *self, Asg *g);
+
+/* asg_consume.c: instances whose workers poll an sqs queue (`consumes`) */
+gboolean   asg_consume_configure(CirrusComponent *self, Asg *g, CirrusNode *cfg, GError **error);
+gboolean   asg_consume_link(CirrusComponent *self, Asg *g, CirrusScenario *sc, GError **error);
+/* An instance is InService: its workers start polling. */
+void       asg_consume_start(CirrusComponent *self, Asg *g, Instance *in);
+/* An instance is terminating: it polls no more, finishes what it holds. */
+void       asg_consume_stop(CirrusComponent *self, Asg *g, Instance *in);
+/* After a fault ends: workers of instances that answer again poll again. */
+void       asg_consume_resume(CirrusComponent *self, Asg *g);
+void       asg_consume_handle(CirrusComponent *self, Asg *g, const CirrusEvent *ev);
+void       asg_consume_free(Asg *g);
 
 #endif

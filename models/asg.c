@@ -30,12 +30,12 @@
  * TARGETS_UNHEALTHY counts too, once the grace period is over.  Either way
  * the instance is terminated and replaced. */
 #include "models/asg-private.h"
+#include "models/queues.h"
 #include "models/targets.h"
 #include "sim/scenario.h"
 #include <math.h>
 #include <string.h>
 
-enum { ASG_DONE = CIRRUS_EVENT_MODEL, ASG_BOOT, ASG_PERIOD, ASG_STATUS_CHECK, ASG_GRACE_END };
 
 /* AWS: EC2 runs its status checks on each running instance every minute. */
 #define STATUS_CHECK_INTERVAL CIRRUS_MIN
@@ -127,17 +127,15 @@ static gboolean read_calls(Asg *g, CirrusNode *list, GError **error)
     return TRUE;
 }
 
-static gboolean read_instance(Asg *g, CirrusNode *cfg, GError **error)
+static gboolean read_instance(CirrusComponent *self, Asg *g, CirrusNode *cfg, GError **error)
 {
     CirrusNode *inst, *calls, *consumes;
     if (!cirrus_cfg_require(cfg, "instance", "what one instance does, e.g. {workers: 4, service_time: 50ms}", error) ||
         !cirrus_cfg_map(cfg, "instance", &inst, error))
         return FALSE;
-    if ((consumes = cirrus_cfg_node(inst, "consumes"))) {
-        cirrus_node_mark_used(consumes);
-        cirrus_node_error(consumes, error, "consumes: needs the sqs model, not implemented yet");
+    if (!cirrus_cfg_map(inst, "consumes", &consumes, error) ||
+        (consumes && !asg_consume_configure(self, g, consumes, error)))
         return FALSE;
-    }
     /* boot_time: AWS has no default (it is the AMI's start-up time); 60 s
      * is a typical Linux instance from launch to a serving application,
      * and 0 would hide the launch lag that scaling scenarios are about. */
@@ -153,6 +151,7 @@ static void instance_free(gpointer data)
 {
     Instance *in = data;
     cirrus_fifo_clear(&in->waiting);
+    g_free(in->pollers);
     g_free(in);
 }
 
@@ -161,7 +160,6 @@ static gboolean asg_configure(CirrusComponent *self, void *state, CirrusNode *cf
     static const char *const check_types[] = {"ec2", "elb", NULL};
     Asg *g = state;
     int check;
-    (void)self;
     g->slow_factor = 1.0;
     g->slots = g_ptr_array_new_with_free_func(instance_free);
     g->free_slots = g_array_new(FALSE, FALSE, sizeof(guint));
@@ -187,7 +185,7 @@ static gboolean asg_configure(CirrusComponent *self, void *state, CirrusNode *cf
     /* AWS: EC2 status checks are the default health check type; the
      * console's grace period is 300 s (the API's is 0); CloudWatch's
      * detailed monitoring is 1-minute (basic is 5-minute). */
-    if (!read_zones(g, cfg, error) || !read_instance(g, cfg, error) ||
+    if (!read_zones(g, cfg, error) || !read_instance(self, g, cfg, error) ||
         !cirrus_cfg_enum(cfg, "health_check_type", check_types, 0, &check, error) ||
         !cirrus_cfg_duration(cfg, "health_check_grace", 300 * CIRRUS_SEC, 0, CIRRUS_DAY, &g->grace, error) ||
         !cirrus_cfg_duration(cfg, "metrics_period", CIRRUS_MIN, CIRRUS_SEC, CIRRUS_DAY, &g->period, error) ||
@@ -210,12 +208,12 @@ static gboolean asg_link(CirrusComponent *self, void *state, CirrusScenario *sc,
             return FALSE;
         }
     }
-    return TRUE;
+    return (!g->consume || asg_consume_link(self, g, sc, error)) && asg_policies_link(self, g, sc, error);
 }
 
 /* ---- instance bookkeeping ---------------------------------------------- */
 
-static Instance *find(const Asg *g, guint32 id)
+Instance *asg_find(const Asg *g, guint32 id)
 {
     return id ? g_hash_table_lookup(g->by_id, GUINT_TO_POINTER(id)) : NULL;
 }
@@ -226,8 +224,7 @@ static gboolean impaired(const Asg *g, const Instance *in)
     return in->dead || g->zones_down[in->zone] > 0;
 }
 
-/* Running and answering: serves requests and health probes. */
-static gboolean answers(const Asg *g, const Instance *in)
+gboolean asg_answers(const Asg *g, const Instance *in)
 {
     return (in->state == INST_IN_SERVICE || in->state == INST_TERMINATING) && !impaired(g, in) &&
            g->outages == 0;
@@ -339,19 +336,24 @@ static void instance_gone(CirrusComponent *self, Asg *g, Instance *in);
 
 /* A terminating instance is gone when every load balancer has drained it,
  * or, with none attached, when it has finished what it holds. */
-static void maybe_gone(CirrusComponent *self, Asg *g, Instance *in)
+void asg_maybe_gone(CirrusComponent *self, Asg *g, Instance *in)
 {
     if (in->state == INST_TERMINATING && in->draining == 0 && (in->deregistered || in->outstanding == 0))
         instance_gone(self, g, in);
 }
 
-static void begin_service(CirrusComponent *self, Asg *g, Instance *in, CirrusRequest *req)
+void asg_computing(CirrusComponent *self, Asg *g, Instance *in, gint64 delta)
 {
     unhook(self, g, in);
-    in->held++;
-    in->computing++;
+    in->computing += delta;
     hook(g, in);
     update_cpu_gauge(self, g);
+}
+
+static void begin_service(CirrusComponent *self, Asg *g, Instance *in, CirrusRequest *req)
+{
+    in->held++;
+    asg_computing(self, g, in, 1);
     double seconds = cirrus_dist_sample(&g->service_time, cirrus_component_rng(self)) * g->slow_factor;
     cirrus_schedule(self, cirrus_time_from_s(seconds), ASG_DONE, req, 0);
 }
@@ -362,9 +364,9 @@ static void release(CirrusComponent *self, Asg *g, Instance *in, CirrusRequest *
 {
     in->held--;
     finish(self, in, req, outcome);
-    CirrusRequest *next = answers(g, in) ? cirrus_fifo_pop(&in->waiting) : NULL;
+    CirrusRequest *next = asg_answers(g, in) ? cirrus_fifo_pop(&in->waiting) : NULL;
     if (next) begin_service(self, g, in, next);
-    maybe_gone(self, g, in);
+    asg_maybe_gone(self, g, in);
 }
 
 static void send_call(CirrusComponent *self, const Call *c, CirrusRequest *req)
@@ -399,15 +401,12 @@ static void proceed(CirrusComponent *self, Asg *g, Instance *in, CirrusRequest *
 
 static void on_done(CirrusComponent *self, Asg *g, CirrusRequest *req)
 {
-    Instance *in = find(g, TAG_ID(req->tag));
+    Instance *in = asg_find(g, TAG_ID(req->tag));
     if (!in) {   /* terminated while it served: the work is lost */
         finish(self, NULL, req, CIRRUS_OUTCOME_FAILED);
         return;
     }
-    unhook(self, g, in);
-    in->computing--;
-    hook(g, in);
-    update_cpu_gauge(self, g);
+    asg_computing(self, g, in, -1);
     proceed(self, g, in, req, 0);
 }
 
@@ -420,7 +419,7 @@ static void on_reply(CirrusComponent *self, Asg *g, CirrusRequest *d)
     CirrusRequest *req = d->parent;
     CirrusOutcome outcome = (CirrusOutcome)d->outcome;
     cirrus_request_free(self, d);
-    Instance *in = find(g, TAG_ID(req->tag));
+    Instance *in = asg_find(g, TAG_ID(req->tag));
     if (!in) finish(self, NULL, req, CIRRUS_OUTCOME_FAILED);
     /* A dependency's error is the application's 5xx. */
     else if (outcome != CIRRUS_OUTCOME_OK) release(self, g, in, req, CIRRUS_OUTCOME_FAILED);
@@ -457,7 +456,7 @@ static Instance *pick_direct(const Asg *g)
     Instance *best = NULL;
     for (guint i = 0; i < g->slots->len; i++) {
         Instance *in = g->slots->pdata[i];
-        if (in->state != INST_IN_SERVICE || !answers(g, in)) continue;
+        if (in->state != INST_IN_SERVICE || !asg_answers(g, in)) continue;
         if (!best || in->outstanding < best->outstanding ||
             (in->outstanding == best->outstanding && in->id < best->id))
             best = in;
@@ -470,17 +469,23 @@ static void on_request(CirrusComponent *self, Asg *g, CirrusRequest *req)
     Instance *in;
     cirrus_metric_count(self, M_REQUESTS, 1);
     g->period_requests++;
+    if (g->consume) {
+        /* Its workers poll a queue: it serves no requests (docs/models/asg.md). */
+        cirrus_metric_count(self, M_REJECTED, 1);
+        cirrus_reply(self, req, CIRRUS_OUTCOME_REJECTED);
+        return;
+    }
     if (req->tag != 0) {
         /* From a load balancer, for one instance.  Not running (yet, or
          * any more): refused; running but not answering: the connection
          * fails (a 5xx). */
-        in = find(g, TAG_ID(req->tag));
+        in = asg_find(g, TAG_ID(req->tag));
         if (!in || in->state == INST_PENDING) {
             cirrus_metric_count(self, M_REJECTED, 1);
             cirrus_reply(self, req, CIRRUS_OUTCOME_REJECTED);
             return;
         }
-        if (!answers(g, in)) {
+        if (!asg_answers(g, in)) {
             cirrus_metric_count(self, M_FAILED, 1);
             cirrus_reply(self, req, CIRRUS_OUTCOME_FAILED);
             return;
@@ -523,8 +528,10 @@ static Instance *launch(CirrusComponent *self, Asg *g, guint zone, Activity acti
         g_array_set_size(g->free_slots, g->free_slots->len - 1);
         in = g->slots->pdata[slot];
         CirrusFifo keep = in->waiting;   /* empty; keep its buffer */
+        AsgPoller *pollers = in->pollers;
         *in = (Instance){0};
         in->waiting = keep;
+        in->pollers = pollers;
         in->slot = slot;
     } else {
         in = g_new0(Instance, 1);
@@ -567,6 +574,7 @@ static void to_in_service(CirrusComponent *self, Asg *g, Instance *in)
         cirrus_post(self, g->lbs->pdata[i], 0, CIRRUS_TARGETS_REGISTER, NULL, CIRRUS_TARGET_PACK(in->id, in->zone));
     activity_step(self, g, in);
     if (impaired(g, in)) want_status_check(self, g);
+    if (g->consume) asg_consume_start(self, g, in);
 }
 
 static void instance_gone(CirrusComponent *self, Asg *g, Instance *in)
@@ -611,7 +619,8 @@ static void terminate(CirrusComponent *self, Asg *g, Instance *in, Activity acti
         in->draining = g->lbs->len;
         in->deregistered = g->lbs->len > 0;
     }
-    maybe_gone(self, g, in);
+    if (g->consume) asg_consume_stop(self, g, in);
+    asg_maybe_gone(self, g, in);
 }
 
 /* The AWS default termination policy: the zone with the most instances,
@@ -669,7 +678,7 @@ void asg_scale(CirrusComponent *self, Asg *g, gint64 desired, const Policy *poli
 
 static void on_boot(CirrusComponent *self, Asg *g, guint32 id)
 {
-    Instance *in = find(g, id);
+    Instance *in = asg_find(g, id);
     if (!in || in->state != INST_PENDING) return;   /* terminated while it booted */
     to_in_service(self, g, in);
     update_gauges(self, g);
@@ -705,7 +714,7 @@ static void on_status_check(CirrusComponent *self, Asg *g)
  * period is looked at again when it ends. */
 static void on_unhealthy(CirrusComponent *self, Asg *g, guint64 data)
 {
-    Instance *in = find(g, CIRRUS_TARGET_ID(data));
+    Instance *in = asg_find(g, CIRRUS_TARGET_ID(data));
     if (!g->elb_health || !in || in->state != INST_IN_SERVICE) return;
     CirrusTime now = cirrus_now(self), grace_end = in->in_service_at + g->grace;
     if (now >= grace_end) {
@@ -719,12 +728,12 @@ static void on_unhealthy(CirrusComponent *self, Asg *g, guint64 data)
 
 static void on_grace_end(CirrusComponent *self, Asg *g, guint32 id)
 {
-    Instance *in = find(g, id);
+    Instance *in = asg_find(g, id);
     if (!in || in->state != INST_IN_SERVICE || !in->elb_reported) return;
     in->elb_reported = FALSE;
     /* The load balancer says nothing when an instance recovers, so judge
      * by whether it answers its health checks now. */
-    if (!answers(g, in)) {
+    if (!asg_answers(g, in)) {
         replace(self, g, in);
         reconcile(self, g, ACT_NONE);
     }
@@ -746,16 +755,16 @@ static void on_attach(CirrusComponent *self, Asg *g, CirrusComponent *lb)
 
 static void on_drained(CirrusComponent *self, Asg *g, guint64 data)
 {
-    Instance *in = find(g, CIRRUS_TARGET_ID(data));
+    Instance *in = asg_find(g, CIRRUS_TARGET_ID(data));
     if (!in || in->state != INST_TERMINATING || in->draining == 0) return;
     in->draining--;
-    maybe_gone(self, g, in);
+    asg_maybe_gone(self, g, in);
 }
 
 static void on_probe(CirrusComponent *self, Asg *g, const CirrusEvent *ev)
 {
-    const Instance *in = find(g, CIRRUS_TARGET_ID(ev->data));
-    if (in && answers(g, in))
+    const Instance *in = asg_find(g, CIRRUS_TARGET_ID(ev->data));
+    if (in && asg_answers(g, in))
         cirrus_post(self, ev->source, 0, CIRRUS_TARGETS_HEALTH_RESULT, NULL,
                     CIRRUS_TARGET_PACK(in->id, in->zone) | CIRRUS_TARGET_HEALTHY);
 }
@@ -839,6 +848,7 @@ static void on_fault(CirrusComponent *self, Asg *g, const CirrusFault *f, gboole
     case CIRRUS_FAULT_REGION_OUTAGE:
         g_assert_not_reached();
     }
+    if (!begin && g->consume) asg_consume_resume(self, g);   /* instances that answer again poll again */
     update_gauges(self, g);
 }
 
@@ -870,9 +880,11 @@ static void asg_handle(CirrusComponent *self, void *state, const CirrusEvent *ev
     case ASG_DONE: on_done(self, g, ev->request); break;
     case ASG_BOOT: on_boot(self, g, (guint32)ev->data); break;
     case ASG_PERIOD:
-        asg_period_end(self, g);
+        if (!asg_policies_query(self, g)) asg_period_end(self, g);   /* else when the queues answer */
         cirrus_schedule(self, g->period, ASG_PERIOD, NULL, 0);
         break;
+    case CIRRUS_QUEUE_ATTRIBUTE: asg_policies_answer(self, g, ev); break;
+    case CIRRUS_QUEUE_MESSAGES: case ASG_MESSAGE_DONE: case ASG_POLL_AGAIN: asg_consume_handle(self, g, ev); break;
     case ASG_STATUS_CHECK: on_status_check(self, g); break;
     case ASG_GRACE_END: on_grace_end(self, g, (guint32)ev->data); break;
     case CIRRUS_EVENT_FAULT_BEGIN: on_fault(self, g, cirrus_event_fault(self, ev), TRUE); break;
@@ -899,6 +911,7 @@ static void asg_destroy(CirrusComponent *self, void *state)
     g_free(g->zones_down);
     cirrus_dist_clear(&g->service_time);
     asg_policies_clear(g);
+    asg_consume_free(g);
 }
 
 const CirrusModelType cirrus_asg_type = {

@@ -31,6 +31,8 @@
  * the largest capacity); a scale-in also needs every target tracking
  * policy to agree. */
 #include "models/asg-private.h"
+#include "models/queues.h"
+#include "sim/scenario.h"
 #include <math.h>
 #include <stdlib.h>
 
@@ -51,18 +53,38 @@ static const char *const comparisons[] = {"above", "below", NULL};
 
 /* ---- configuration ----------------------------------------------------- */
 
+/* A queue's metric: {metric: ApproximateNumberOfMessagesVisible, source:
+ * orders, per_instance: true}.  Per instance it is AWS's recommended
+ * "backlog per instance" for scaling on SQS; a target tracking policy
+ * needs it so (its proportional rule assumes a per-instance metric). */
+static gboolean read_queue_metric(Policy *p, CirrusNode *map, CirrusNode *n, GError **error)
+{
+    static const char *const queue_metrics[] = {"ApproximateNumberOfMessagesVisible", NULL};
+    const char *source;
+    int which;
+    cirrus_cfg_node(map, "metric");
+    if (!cirrus_cfg_require(n, "metric", "the queue's metric, ApproximateNumberOfMessagesVisible", error) ||
+        !cirrus_cfg_enum(n, "metric", queue_metrics, 0, &which, error) ||
+        !cirrus_cfg_require(n, "source", "the sqs queue whose metric it is", error) ||
+        !cirrus_cfg_string(n, "source", NULL, &source, error) ||
+        !cirrus_cfg_bool(n, "per_instance", FALSE, &p->per_instance, error))
+        return FALSE;
+    p->metric = METRIC_QUEUE;
+    p->source_name = g_strdup(source);
+    p->source_at = cirrus_node_peek(n, "source");
+    if (p->type == POLICY_TARGET && !p->per_instance) {
+        cirrus_node_error(n, error, "target tracking on a queue needs per_instance: true (the backlog per "
+                          "instance, as AWS recommends): a total does not fall as instances are added");
+        return FALSE;
+    }
+    return TRUE;
+}
+
 static gboolean read_metric(Policy *p, CirrusNode *map, GError **error)
 {
     CirrusNode *n = cirrus_node_peek(map, "metric");
     int metric;
-    if (n && cirrus_node_kind(n) == CIRRUS_NODE_MAP) {
-        const char *name = cirrus_node_scalar(cirrus_node_peek(n, "metric"));
-        cirrus_cfg_node(map, "metric");
-        cirrus_node_mark_used(n);
-        cirrus_node_error(n, error, "metric: %s needs the sqs model, not implemented yet",
-                          name ? name : "a queue's metric");
-        return FALSE;
-    }
+    if (n && cirrus_node_kind(n) == CIRRUS_NODE_MAP) return read_queue_metric(p, map, n, error);
     if (!cirrus_cfg_enum(map, "metric", metric_names, METRIC_CPU, &metric, error)) return FALSE;
     p->metric = (PolicyMetric)metric;
     return TRUE;
@@ -250,9 +272,28 @@ gboolean asg_policies_configure(Asg *g, CirrusNode *cfg, GError **error)
     return TRUE;
 }
 
+gboolean asg_policies_link(CirrusComponent *self, Asg *g, CirrusScenario *sc, GError **error)
+{
+    for (guint i = 0; i < g->n_policies; i++) {
+        Policy *p = &g->policies[i];
+        if (p->metric != METRIC_QUEUE) continue;
+        p->source = cirrus_scenario_lookup(sc, p->source_at, p->source_name, error);
+        if (!p->source) return FALSE;
+        if (!cirrus_queue_settings(self, p->source_name)->configured) {
+            cirrus_node_error(p->source_at, error, "'%s' is a %s; ApproximateNumberOfMessagesVisible is an sqs "
+                              "queue's metric", p->source_name, cirrus_component_type(p->source));
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
 void asg_policies_clear(Asg *g)
 {
-    for (guint i = 0; i < g->n_policies; i++) g_free(g->policies[i].steps);
+    for (guint i = 0; i < g->n_policies; i++) {
+        g_free(g->policies[i].steps);
+        g_free(g->policies[i].source_name);
+    }
     g_free(g->policies);
     g->policies = NULL;
     g->n_policies = 0;
@@ -338,10 +379,20 @@ static gint64 propose_step(const Asg *g, Policy *p, double v, CirrusTime now)
     return warming ? -1 : clamp_capacity(g, g->desired + step->change);
 }
 
+/* A queue metric's datapoint: the queue's visible messages, divided per
+ * InService instance when asked (all of them count: the backlog is the
+ * queue's, not reported by the instances). */
+static double queue_datapoint(const Asg *g, const Policy *p)
+{
+    if (!p->per_instance) return p->queue_visible;
+    return p->queue_visible / (double)MAX(g->n_in_service, 1);
+}
+
 static gint64 propose_target(const Asg *g, Policy *p, const Datapoints *d, CirrusTime now, gboolean *blocks_in)
 {
-    double v = p->metric == METRIC_CPU ? d->cpu_settled : d->rcpt;
-    double capacity = p->metric == METRIC_CPU ? d->capacity_settled : d->capacity;
+    double v = p->metric == METRIC_CPU ? d->cpu_settled : p->metric == METRIC_RCPT ? d->rcpt : queue_datapoint(g, p);
+    double capacity = p->metric == METRIC_CPU ? d->capacity_settled
+                    : p->metric == METRIC_RCPT ? d->capacity : (double)MAX(g->n_in_service, 1);
     *blocks_in = !p->disable_scale_in;
     if (isnan(v)) {
         p->high = p->low = 0;
@@ -403,7 +454,8 @@ void asg_period_end(CirrusComponent *self, Asg *g)
         /* Step and target tracking policies see only instances past
          * their warmup (AWS: a warming instance's usage data is left out
          * of the aggregate); a simple policy has no warmup. */
-        double v = p->metric == METRIC_CPU ? (p->type == POLICY_STEP ? d.cpu_settled : d.cpu) : d.rcpt;
+        double v = p->metric == METRIC_CPU ? (p->type == POLICY_STEP ? d.cpu_settled : d.cpu)
+                 : p->metric == METRIC_RCPT ? d.rcpt : queue_datapoint(g, p);
         gboolean blocks = FALSE;
         gint64 want = -1;
         switch (p->type) {
@@ -421,4 +473,27 @@ void asg_period_end(CirrusComponent *self, Asg *g)
     if (!winner || best == g->desired) return;
     if (best < g->desired && tt_blocks_in) return;   /* AWS: every target tracking policy must agree to scale in */
     asg_scale(self, g, best, winner);
+}
+
+/* ---- queue metrics ------------------------------------------------------ */
+
+gboolean asg_policies_query(CirrusComponent *self, Asg *g)
+{
+    g_assert(g->queries_pending == 0);
+    for (guint i = 0; i < g->n_policies; i++) {
+        if (g->policies[i].metric != METRIC_QUEUE) continue;
+        g->queries_pending++;
+        cirrus_post(self, g->policies[i].source, 0, CIRRUS_QUEUE_QUERY, NULL, CIRRUS_QUEUE_ATTR_VISIBLE);
+    }
+    return g->queries_pending > 0;
+}
+
+void asg_policies_answer(CirrusComponent *self, Asg *g, const CirrusEvent *ev)
+{
+    g_assert(g->queries_pending > 0);
+    g_assert(CIRRUS_QUEUE_ATTRIBUTE_ATTR(ev->data) == CIRRUS_QUEUE_ATTR_VISIBLE);
+    for (guint i = 0; i < g->n_policies; i++)
+        if (g->policies[i].source == ev->source)
+            g->policies[i].queue_visible = (double)CIRRUS_QUEUE_ATTRIBUTE_VALUE(ev->data);
+    if (--g->queries_pending == 0) asg_period_end(self, g);
 }

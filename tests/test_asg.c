@@ -763,10 +763,10 @@ static void test_config_errors(void)
     char *t;
 #define BAD(body, where, what) \
     t = g_strconcat(head, body, NULL); assert_error(t, where, what); g_free(t)
-    BAD("    instance: {service_time: 10ms, consumes: {source: q}}\n", "bad.yaml:6:", "consumes: needs the sqs model");
+    BAD("    instance: {service_time: 10ms, consumes: {source: q}}\n", "bad.yaml:6:", "unknown component 'q'");
     BAD("    instance: {service_time: 10ms}\n    policy: {type: target_tracking, target: 5,\n"
         "      metric: {metric: ApproximateNumberOfMessagesVisible, source: q}}\n",
-        "bad.yaml:8:", "needs the sqs model");
+        "bad.yaml:8:", "per_instance: true");
     BAD("    min: 2\n    max: 1\n    instance: {service_time: 10ms}\n", "bad.yaml:7:", "below min");
     BAD("    max: 3\n    desired: 4\n    instance: {service_time: 10ms}\n", "bad.yaml:7:", "desired (4)");
     BAD("    instance: {service_time: 10ms}\n    policy: {type: simple, alarm: {threshold: 5}, change: 1, cooldwon: 1s}\n",
