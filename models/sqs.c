@@ -481,7 +481,10 @@ static void answer(CirrusComponent *self, CirrusComponent *consumer, CirrusReque
                    CirrusRequest *chain, guint n, guint flags)
 {
     poll->parent = chain;
-    if (n == 0 && !(flags & CIRRUS_QUEUE_CANCELLED)) cirrus_metric_count(self, M_EMPTY, 1);
+    /* NumberOfEmptyReceives counts calls that succeeded and found nothing:
+     * not a receive given up by its consumer, nor one that failed in an
+     * outage (an error, not an answer). */
+    if (n == 0 && !(flags & (CIRRUS_QUEUE_CANCELLED | CIRRUS_QUEUE_FAILED))) cirrus_metric_count(self, M_EMPTY, 1);
     cirrus_post(self, consumer, 0, CIRRUS_QUEUE_MESSAGES, poll, CIRRUS_QUEUE_MESSAGES_INFO(n, flags));
 }
 

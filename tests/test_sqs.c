@@ -690,6 +690,40 @@ static void test_cancel(void)
     test_run_free(r);
 }
 
+/* An outage (10 s to 20 s): a long poll waiting at its start is answered
+ * at once with an error, and so is a receive during it; a send fails; a
+ * delete fails, so the message received at 2 s (visibility 30 s) comes
+ * back at 32 s.  A failed receive is an error, not an empty receive
+ * (NumberOfEmptyReceives counts calls that succeeded and returned
+ * nothing), so none is counted. */
+static void test_outage(void)
+{
+    TestRun *r = run(
+        "name: outage\nduration: 1m\nsample_interval: 1s\n"
+        "faults: [{at: 10s, kind: outage, component: q, duration: 10s}]\n"
+        "components:\n"
+        "  - {name: q, type: sqs}\n"
+        "  - {name: c, type: consumer, queue: q, actions: [\n"
+        "     {at: 0s, do: send}, {at: 2s, do: receive, wait: 20s}, {at: 3s, do: receive, wait: 20s},\n"
+        "     {at: 12s, do: send}, {at: 13s, do: receive, wait: 0s}, {at: 14s, do: delete, msg: 0},\n"
+        "     {at: 21s, do: send}, {at: 22s, do: receive, max: 10, wait: 0s}, {at: 40s, do: receive, wait: 0s}]}\n");
+    Consumer *c = consumer(r, "c");
+    g_assert_cmpuint(c->answers->len, ==, 5);
+    g_assert_cmpint(answer_at(c, 1)->t, ==, S(10));
+    g_assert_cmpuint(answer_at(c, 1)->flags, ==, CIRRUS_QUEUE_FAILED);
+    g_assert_cmpint(answer_at(c, 2)->t, ==, S(13));
+    g_assert_cmpuint(answer_at(c, 2)->flags, ==, CIRRUS_QUEUE_FAILED);
+    g_assert_cmpuint(answer_at(c, 3)->count, ==, 1);   /* 22 s: only the message of 21 s */
+    g_assert_cmpuint(c->deliveries->len, ==, 3);
+    assert_delivery(c, 2, S(40), 1);                   /* the delete of 14 s failed */
+    g_assert_cmpint(g_array_index(c->replies, Reply, 1).outcome, ==, CIRRUS_OUTCOME_FAILED);
+    g_assert_cmpint(g_array_index(c->replies, Reply, 2).outcome, ==, CIRRUS_OUTCOME_OK);
+    g_assert_cmpfloat(sum(r, "q", "NumberOfMessagesSent"), ==, 2);
+    g_assert_cmpfloat(sum(r, "q", "NumberOfMessagesDeleted"), ==, 0);
+    g_assert_cmpfloat(sum(r, "q", "NumberOfEmptyReceives"), ==, 0);
+    test_run_free(r);
+}
+
 /* ---- FIFO ------------------------------------------------------------------- */
 
 /* Group ordering.  Three messages for group 0, two for group 1, sent at
@@ -936,6 +970,7 @@ int main(int argc, char **argv)
     g_test_add_func("/models/sqs/polling", test_polling);
     g_test_add_func("/models/sqs/batch", test_batch);
     g_test_add_func("/models/sqs/cancel", test_cancel);
+    g_test_add_func("/models/sqs/outage", test_outage);
     g_test_add_func("/models/sqs/fifo-group-order", test_fifo_group_order);
     g_test_add_func("/models/sqs/fifo-dedup", test_fifo_dedup);
     g_test_add_func("/models/sqs/fifo-throughput", test_fifo_throughput);
