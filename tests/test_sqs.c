@@ -356,6 +356,28 @@ static void assert_delivery(Consumer *c, guint i, CirrusTime t, guint attempt)
     g_assert_cmpuint(d->attempt, ==, attempt);
 }
 
+/* The attribute values the consumer was answered, in order. */
+#define ASSERT_ATTRS(c, ...) do { \
+        static const guint64 want_[] = {__VA_ARGS__}; \
+        g_assert_cmpuint((c)->attrs->len, ==, G_N_ELEMENTS(want_)); \
+        for (guint i_ = 0; i_ < G_N_ELEMENTS(want_); i_++) g_assert_cmpuint(attr_at((c), i_)->value, ==, want_[i_]); \
+    } while (0)
+
+/* A count series is 1 in the rows (of `width` s) that start at the `n`
+ * times `at` and 0 in every other row. */
+static void assert_ones_at(TestRun *r, const char *component, const char *metric, double width, const double *at,
+                           guint n)
+{
+    char *group = g_strconcat("/components/", component, NULL);
+    guint col = test_series(r, group, metric);
+    g_free(group);
+    for (guint i = 0; i < test_n_rows(r); i++) {
+        double start = g_array_index(r->times, double, i) - width, want = 0;
+        for (guint k = 0; k < n; k++) want += start == at[k];
+        g_assert_cmpfloat(test_value(r, i, col), ==, want);
+    }
+}
+
 static void assert_agrees(const char *what, double sim, double theory, double se, double bar)
 {
     g_test_message("%s: simulated %.6g, theory %.6g (%+.2f%%), 4 SE = %.2f%% (bar %.0f%%)", what, sim, theory,
@@ -480,9 +502,7 @@ static void test_change_visibility(void)
         "     {at: 43201s, do: query, attr: visible}]}\n");
     c = consumer(r, "c");
     g_assert_cmpuint(c->attrs->len, ==, 3);
-    g_assert_cmpuint(attr_at(c, 0)->value, ==, 1);
-    g_assert_cmpuint(attr_at(c, 1)->value, ==, 0);
-    g_assert_cmpuint(attr_at(c, 2)->value, ==, 1);
+    ASSERT_ATTRS(c, 1, 0, 1);
     test_run_free(r);
 }
 
@@ -503,15 +523,9 @@ static void test_retention(void)
         "     {at: 59999ms, do: query, attr: visible}, {at: 60s, do: query, attr: visible},\n"
         "     {at: 70s, do: query, attr: visible}, {at: 71s, do: delete, msg: 0}]}\n");
     c = consumer(r, "c");
-    g_assert_cmpuint(attr_at(c, 0)->value, ==, 2);
-    g_assert_cmpuint(attr_at(c, 1)->value, ==, 1);
-    g_assert_cmpuint(attr_at(c, 2)->value, ==, 0);
+    ASSERT_ATTRS(c, 2, 1, 0);
     g_assert_cmpfloat(sum(r, "q", "MessagesExpired"), ==, 2);
-    guint col = test_series(r, "/components/q", "MessagesExpired");
-    for (guint i = 0; i < test_n_rows(r); i++) {
-        double start = g_array_index(r->times, double, i) - 1;
-        g_assert_cmpfloat(test_value(r, i, col), ==, start == 60 || start == 70 ? 1 : 0);
-    }
+    assert_ones_at(r, "q", "MessagesExpired", 1, (const double[]){60, 70}, 2);
     g_assert_cmpfloat(sum(r, "q", "NumberOfMessagesDeleted"), ==, 0);   /* the handle of 71 s is stale */
     test_run_free(r);
 
@@ -522,8 +536,7 @@ static void test_retention(void)
         "     {at: 0s, do: send}, {at: 11s, do: receive, wait: 0s},\n"
         "     {at: 59999ms, do: query, attr: not_visible}, {at: 60s, do: query, attr: not_visible}]}\n");
     c = consumer(r, "c");
-    g_assert_cmpuint(attr_at(c, 0)->value, ==, 1);
-    g_assert_cmpuint(attr_at(c, 1)->value, ==, 0);
+    ASSERT_ATTRS(c, 1, 0);
     g_assert_cmpfloat(sum(r, "q", "MessagesExpired"), ==, 1);
     test_run_free(r);
 }
@@ -539,9 +552,7 @@ static void test_delay(void)
     Consumer *c = consumer(r, "c");
     g_assert_cmpuint(c->deliveries->len, ==, 1);
     assert_delivery(c, 0, S(910), 0);
-    g_assert_cmpuint(attr_at(c, 0)->value, ==, 1);
-    g_assert_cmpuint(attr_at(c, 1)->value, ==, 0);
-    g_assert_cmpuint(attr_at(c, 2)->value, ==, 0);
+    ASSERT_ATTRS(c, 1, 0, 0);
     /* WaitTime counts from the send: 900 s. */
     g_assert_cmpint(test_summary(r, "q", "WaitTime").latency->max, ==, S(900));
     test_run_free(r);
@@ -596,9 +607,7 @@ static void test_dlq(void)
     g_assert_cmpfloat(sum(r, "dead", "NumberOfMessagesSent"), ==, 0);
     g_assert_cmpfloat(sum(r, "dead", "MessagesExpired"), ==, 1);
     Consumer *d = consumer(r, "d");
-    g_assert_cmpuint(attr_at(d, 0)->value, ==, 15000);   /* in the DLQ since 30 s */
-    g_assert_cmpuint(attr_at(d, 1)->value, ==, 1);
-    g_assert_cmpuint(attr_at(d, 2)->value, ==, 0);
+    ASSERT_ATTRS(d, 15000, 1, 0);
     g_assert_cmpfloat(test_summary(r, "q", "ApproximateNumberOfMessagesVisible").last, ==, 0);
     g_assert_cmpfloat(test_summary(r, "q", "ApproximateNumberOfMessagesNotVisible").last, ==, 0);
     test_run_free(r);
@@ -616,8 +625,58 @@ static void test_dlq(void)
     c = consumer(r, "c");
     g_assert_cmpuint(c->deliveries->len, ==, 3);
     d = consumer(r, "d");
-    g_assert_cmpuint(attr_at(d, 0)->value, ==, 1);
-    g_assert_cmpuint(attr_at(d, 1)->value, ==, 0);
+    ASSERT_ATTRS(d, 1, 0);
+    test_run_free(r);
+}
+
+/* Redrive back (StartMessageMoveTask as `move_tasks` on the DLQ).  Five
+ * messages are received once at 1 s and dead-lettered at 12 s
+ * (max_receive_count 1).  A task at 100 s at 2/s moves them back to their
+ * source, one every 0.5 s: at 100, 100.5, ..., 102 s.  They are new
+ * messages there: received at 103 s with receive count 1, and their
+ * retention (120 s) counts from the move, so they expire at 220-222 s, not
+ * 120 s.  A second task due at 101 s, while the first runs, is refused. */
+static void test_move_task(void)
+{
+    TestRun *r = run(
+        "name: move\nduration: 4m\nsample_interval: 500ms\n"
+        "components:\n"
+        "  - {name: q, type: sqs, visibility_timeout: 10s, retention: 120s, dlq: {target: dead, max_receive_count: 1}}\n"
+        "  - {name: dead, type: sqs, move_tasks: [{at: 100s, rate: 2/s}, {at: 101s, rate: 1/s}]}\n"
+        "  - {name: c, type: consumer, queue: q, actions: [\n"
+        "     {at: 0s, do: send, count: 5}, {at: 1s, do: receive, max: 10, wait: 0s}, {at: 12s, do: receive, wait: 0s},\n"
+        "     {at: 101001ms, do: query, attr: visible}, {at: 102001ms, do: query, attr: visible},\n"
+        "     {at: 103s, do: receive, max: 10, wait: 0s}, {at: 200s, do: query, attr: visible},\n"
+        "     {at: 223s, do: query, attr: visible}]}\n");
+    g_assert_cmpfloat(sum(r, "q", "MessagesMovedToDLQ"), ==, 5);
+    g_assert_cmpfloat(sum(r, "dead", "MessagesMovedOut"), ==, 5);
+    g_assert_cmpfloat(sum(r, "dead", "MessageMoveTasksRefused"), ==, 1);
+    g_assert_cmpfloat(sum(r, "q", "MessagesMovedIn"), ==, 5);
+    assert_ones_at(r, "dead", "MessagesMovedOut", 0.5, (const double[]){100, 100.5, 101, 101.5, 102}, 5);
+    Consumer *c = consumer(r, "c");
+    ASSERT_ATTRS(c, 3, 5, 5, 0);
+    g_assert_cmpuint(c->deliveries->len, ==, 10);
+    for (guint i = 5; i < 10; i++) assert_delivery(c, i, S(103), 0);
+    assert_ones_at(r, "q", "MessagesExpired", 0.5, (const double[]){220, 220.5, 221, 221.5, 222}, 5);
+    test_run_free(r);
+
+    /* Without a rate, all at once; to a named destination; messages sent
+     * to the DLQ directly have no source and stay without a destination. */
+    r = run(
+        "name: move-all\nduration: 1m\n"
+        "components:\n"
+        "  - {name: q, type: sqs, visibility_timeout: 1s, dlq: {target: dead, max_receive_count: 1}}\n"
+        "  - {name: dead, type: sqs, move_tasks: [{at: 30s}, {at: 40s, destination: other}]}\n"
+        "  - {name: other, type: sqs}\n"
+        "  - {name: c, type: consumer, queue: q, actions: [\n"
+        "     {at: 0s, do: send, count: 4}, {at: 1s, do: receive, max: 10, wait: 0s}, {at: 5s, do: receive, wait: 0s}]}\n"
+        "  - {name: d, type: consumer, queue: dead, actions: [{at: 0s, do: send, count: 3},\n"
+        "     {at: 29s, do: query, attr: visible}, {at: 35s, do: query, attr: visible}]}\n");
+    Consumer *d = consumer(r, "d");
+    ASSERT_ATTRS(d, 7, 3);
+    g_assert_cmpfloat(sum(r, "q", "MessagesMovedIn"), ==, 4);
+    g_assert_cmpfloat(sum(r, "other", "MessagesMovedIn"), ==, 3);
+    g_assert_cmpfloat(test_summary(r, "dead", "ApproximateNumberOfMessagesVisible").last, ==, 0);
     test_run_free(r);
 }
 
@@ -834,10 +893,7 @@ static void test_gauges(void)
         "     {at: 15s, do: query, attr: visible}, {at: 15s, do: query, attr: not_visible},\n"
         "     {at: 15s, do: query, attr: oldest}, {at: 15s, do: query, attr: delayed}]}\n");
     Consumer *c = consumer(r, "c");
-    g_assert_cmpuint(attr_at(c, 0)->value, ==, 3);
-    g_assert_cmpuint(attr_at(c, 1)->value, ==, 2);
-    g_assert_cmpuint(attr_at(c, 2)->value, ==, 15000);
-    g_assert_cmpuint(attr_at(c, 3)->value, ==, 0);
+    ASSERT_ATTRS(c, 3, 2, 15000, 0);
     guint vis = test_series(r, "/components/q", "ApproximateNumberOfMessagesVisible");
     guint inv = test_series(r, "/components/q", "ApproximateNumberOfMessagesNotVisible");
     guint age = test_series(r, "/components/q", "ApproximateAgeOfOldestMessage.max");
@@ -949,6 +1005,14 @@ static void test_config_errors(void)
          "  - {name: dead, type: sqs}\n", "bad.yaml:4:", "must also be a FIFO queue"},
         {"  - {name: q, type: sqs, dlq: {target: dead, max_receive_count: 3}}\n"
          "  - {name: dead, type: sqs, fifo: true}\n", "bad.yaml:4:", "must also be a standard queue"},
+        {"  - {name: q, type: sqs, move_tasks: [{at: 1s, rate: 501/s}]}\n", "bad.yaml:4:", "at most 500"},
+        {"  - {name: q, type: sqs, move_tasks: [{rate: 5/s}]}\n", "bad.yaml:4:", "'at'"},
+        {"  - {name: q, type: sqs, move_tasks: [{at: 2s}, {at: 1s}]}\n", "bad.yaml:4:", "time order"},
+        {"  - {name: q, type: sqs, move_tasks: [{at: 1s, destination: f}]}\n"
+         "  - {name: f, type: sqs, fifo: true}\n", "bad.yaml:4:", "must be a standard queue"},
+        {"  - {name: q, type: sqs, move_tasks: [{at: 1s, destination: s}]}\n"
+         "  - {name: s, type: service, service_time: 1s}\n", "bad.yaml:4:", "another sqs component"},
+        {"  - {name: q, type: sqs, move_tasks: [{at: 1s, destinaton: q}]}\n", "bad.yaml:4:", "did you mean 'destination'"},
     };
     for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
         char *t = g_strconcat(head, cases[i].body, NULL);
@@ -967,6 +1031,7 @@ int main(int argc, char **argv)
     g_test_add_func("/models/sqs/delay", test_delay);
     g_test_add_func("/models/sqs/size-limit", test_size_limit);
     g_test_add_func("/models/sqs/dlq", test_dlq);
+    g_test_add_func("/models/sqs/move-task", test_move_task);
     g_test_add_func("/models/sqs/polling", test_polling);
     g_test_add_func("/models/sqs/batch", test_batch);
     g_test_add_func("/models/sqs/cancel", test_cancel);
