@@ -108,6 +108,12 @@
  *                                              data = its original enqueue time
  *                                              (ns).  Never refused, throttled
  *                                              or deduplicated.
+ *   queue -> queue     QUEUE_MOVE              request = the message (the
+ *                                              receiver frees it): moved by a
+ *                                              message move task (dead-letter
+ *                                              queue redrive); a new message
+ *                                              there (enqueued now, never
+ *                                              received).  Never refused.
  *
  * Event kinds 1100-1199 are this protocol's (models/targets.h has
  * 1000-1099). */
@@ -125,6 +131,7 @@ enum {
     CIRRUS_QUEUE_QUERY,
     CIRRUS_QUEUE_ATTRIBUTE,
     CIRRUS_QUEUE_REDRIVE,
+    CIRRUS_QUEUE_MOVE,
 };
 
 /* AWS: ReceiveMessage returns 1 to 10 messages and waits at most 20 s. */

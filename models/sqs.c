@@ -36,13 +36,14 @@
 #include "sim/scenario.h"
 #include <string.h>
 
-enum { SQS_DELAY_DUE = CIRRUS_EVENT_MODEL, SQS_VISIBILITY_DUE, SQS_RETENTION_DUE, SQS_POLL_TIMEOUT };
+enum { SQS_DELAY_DUE = CIRRUS_EVENT_MODEL, SQS_VISIBILITY_DUE, SQS_RETENTION_DUE, SQS_POLL_TIMEOUT,
+       SQS_MOVE_START, SQS_MOVE_STEP };
 enum { T_DELAY, T_VISIBILITY, T_RETENTION, N_TIMERS };   /* event kind SQS_DELAY_DUE + t */
 
 enum {
     M_SENT, M_RECEIVED, M_DELETED, M_EMPTY, M_VISIBLE, M_NOT_VISIBLE, M_DELAYED, M_OLDEST,
     M_MOVED_DLQ, M_EXPIRED, M_DUPLICATES, M_REJECTED, M_THROTTLED, M_DEDUPLICATED, M_MOVED_IN,
-    M_WAIT_TIME,
+    M_WAIT_TIME, M_MOVED_OUT, M_MOVES_REFUSED,
 };
 
 static const CirrusMetricDef sqs_metrics[] = {
@@ -62,6 +63,8 @@ static const CirrusMetricDef sqs_metrics[] = {
     [M_DEDUPLICATED]  = {"MessagesDeduplicated", CIRRUS_METRIC_COUNT, "Count"},
     [M_MOVED_IN]      = {"MessagesMovedIn", CIRRUS_METRIC_COUNT, "Count"},
     [M_WAIT_TIME]     = {"WaitTime", CIRRUS_METRIC_LATENCY, "Seconds"},
+    [M_MOVED_OUT]     = {"MessagesMovedOut", CIRRUS_METRIC_COUNT, "Count"},
+    [M_MOVES_REFUSED] = {"MessageMoveTasksRefused", CIRRUS_METRIC_COUNT, "Count"},
     {NULL, 0, NULL},
 };
 
@@ -75,6 +78,8 @@ static const CirrusMetricDef sqs_metrics[] = {
 #define HT_GROUP_CALLS_PER_S 300
 #define HT_QUEUE_CALLS_PER_S 70000
 #define MAX_VISIBILITY (12 * CIRRUS_HOUR)
+/* AWS: StartMessageMoveTask's MaxNumberOfMessagesPerSecond is at most 500. */
+#define MAX_MOVE_RATE 500.0
 
 typedef enum { MSG_FREE, MSG_DELAYED, MSG_VISIBLE, MSG_INFLIGHT } MsgState;
 enum { L_RET, L_AGE, L_Q, L_GRP, N_LINKS };
@@ -89,6 +94,7 @@ typedef struct {
     CirrusTime received_at;   /* its last receive */
     CirrusTime created;       /* the producer's request's */
     CirrusComponent *origin;
+    CirrusComponent *source;  /* the queue it was dead-lettered from, or NULL */
     guint64  client;
     gint64   size;
     guint32  receives;        /* ApproximateReceiveCount */
@@ -128,6 +134,15 @@ typedef struct {
 } Waiter;
 
 
+/* A message move task (StartMessageMoveTask) from this queue. */
+typedef struct {
+    CirrusTime at;
+    double rate;                 /* messages/s; 0: as fast as possible */
+    char *dest_name;             /* NULL: each message back to its source */
+    const CirrusNode *dest_at;
+    CirrusComponent *dest;
+} MoveTask;
+
 typedef struct {
     /* configuration */
     gboolean   fifo, content_dedup, high_throughput;
@@ -160,6 +175,11 @@ typedef struct {
     guint32    waiter_free;
     List       waiting;       /* long polls, in arrival order */
     gint       outages;
+
+    /* message move tasks */
+    GArray    *moves;         /* MoveTask, in `at` order */
+    gint       move_active;   /* index of the running task, or -1 */
+    gint64     move_left, move_done;
 } Sqs;
 
 /* ---- keys ---------------------------------------------------------------- */
@@ -351,7 +371,7 @@ static void drop_message(Sqs *q, guint32 i)
     q->free_head = i;
 }
 
-static void enqueue(CirrusComponent *self, Sqs *q, const CirrusRequest *req, CirrusTime enqueued, CirrusTime delay)
+static guint32 enqueue(CirrusComponent *self, Sqs *q, const CirrusRequest *req, CirrusTime enqueued, CirrusTime delay)
 {
     CirrusTime now = cirrus_now(self);
     guint32 i = msg_alloc(q);
@@ -381,6 +401,7 @@ static void enqueue(CirrusComponent *self, Sqs *q, const CirrusRequest *req, Cir
         make_visible(q, i);
     }
     arm(self, q, T_RETENTION, msg(q, q->ret.head)->expires);
+    return i;
 }
 
 static gboolean redrive_due(const Sqs *q, guint32 i)
@@ -391,16 +412,23 @@ static gboolean redrive_due(const Sqs *q, guint32 i)
 /* AWS: a message whose receive count would exceed maxReceiveCount is moved
  * to the dead-letter queue instead of being delivered; its original
  * enqueue time goes with it. */
-static void move_to_dlq(CirrusComponent *self, Sqs *q, guint32 i)
+/* The message as a request for another queue (made for the purpose; the
+ * receiver frees it). */
+static CirrusRequest *message_out(CirrusComponent *self, const Message *m)
 {
-    const Message *m = msg(q, i);
     CirrusRequest *r = cirrus_request_new(self);
     r->created = m->created;
     r->origin = m->origin;
     r->client = m->client;
     r->size = m->size;
     r->invocation = CIRRUS_INVOKE_ASYNC;
-    cirrus_post(self, q->dlq, 0, CIRRUS_QUEUE_REDRIVE, r, (guint64)m->enqueued);
+    return r;
+}
+
+static void move_to_dlq(CirrusComponent *self, Sqs *q, guint32 i)
+{
+    const Message *m = msg(q, i);
+    cirrus_post(self, q->dlq, 0, CIRRUS_QUEUE_REDRIVE, message_out(self, m), (guint64)m->enqueued);
     cirrus_metric_count(self, M_MOVED_DLQ, 1);
     drop_message(q, i);
 }
@@ -476,7 +504,10 @@ static void answer(CirrusComponent *self, CirrusComponent *consumer, CirrusReque
                    CirrusRequest *chain, guint n, guint flags)
 {
     poll->parent = chain;
-    if (n == 0 && !(flags & CIRRUS_QUEUE_CANCELLED)) cirrus_metric_count(self, M_EMPTY, 1);
+    /* NumberOfEmptyReceives counts calls that succeeded and found nothing:
+     * not a receive given up by its consumer, nor one that failed in an
+     * outage (an error, not an answer). */
+    if (n == 0 && !(flags & (CIRRUS_QUEUE_CANCELLED | CIRRUS_QUEUE_FAILED))) cirrus_metric_count(self, M_EMPTY, 1);
     cirrus_post(self, consumer, 0, CIRRUS_QUEUE_MESSAGES, poll, CIRRUS_QUEUE_MESSAGES_INFO(n, flags));
 }
 
@@ -747,9 +778,11 @@ static void on_send(CirrusComponent *self, Sqs *q, CirrusRequest *req)
 /* A message moved here from a source queue.  AWS: a standard queue keeps
  * its original enqueue time (retention counts from it); a FIFO queue
  * resets it.  It is not counted as sent, and not delayed. */
-static void on_redrive(CirrusComponent *self, Sqs *q, CirrusRequest *req, CirrusTime enqueued)
+static void on_redrive(CirrusComponent *self, Sqs *q, CirrusRequest *req, CirrusTime enqueued,
+                       CirrusComponent *source)
 {
-    enqueue(self, q, req, q->fifo ? cirrus_now(self) : enqueued, 0);
+    guint32 i = enqueue(self, q, req, q->fifo ? cirrus_now(self) : enqueued, 0);
+    msg(q, i)->source = source;   /* where a move task without destination returns it */
     cirrus_request_free(self, req);
     cirrus_metric_count(self, M_MOVED_IN, 1);
     serve_waiters(self, q);
@@ -770,6 +803,79 @@ static void on_query(CirrusComponent *self, Sqs *q, const CirrusEvent *ev)
     default: g_assert_not_reached();
     }
     cirrus_post(self, ev->source, 0, CIRRUS_QUEUE_ATTRIBUTE, NULL, CIRRUS_QUEUE_ATTRIBUTE_PACK(attr, v));
+}
+
+/* ---- message move tasks (dead-letter queue redrive) ------------------------- */
+
+/* A message a move task may take: visible and, in a FIFO queue, the head
+ * of a group with nothing in flight (a group leaves in order). */
+static gboolean movable(const Sqs *q, guint32 i)
+{
+    const Message *m = msg(q, i);
+    if (m->state != MSG_VISIBLE) return FALSE;
+    if (!q->fifo) return TRUE;
+    const Group *g = group_of(q, m);
+    return g->inflight == 0 && g->msgs.head == i;
+}
+
+/* Move the oldest movable message that has somewhere to go.  AWS: "Dead-
+ * letter queues redrive messages in the order they are received, starting
+ * with the oldest message." */
+static gboolean move_one(CirrusComponent *self, Sqs *q, const MoveTask *t)
+{
+    for (guint32 i = q->age.head; i != NONE; i = msg(q, i)->link[L_AGE][1]) {
+        const Message *m = msg(q, i);
+        CirrusComponent *dest = t->dest ? t->dest : m->source;
+        if (!dest || !movable(q, i)) continue;
+        cirrus_post(self, dest, 0, CIRRUS_QUEUE_MOVE, message_out(self, m), 0);
+        cirrus_metric_count(self, M_MOVED_OUT, 1);
+        drop_message(q, i);
+        return TRUE;
+    }
+    return FALSE;
+}
+
+/* One step of the running task: one message at its rate (the k-th at
+ * at + k / rate, so that steps do not drift), or all at once without one.
+ * The task ends when it has moved the messages that were visible when it
+ * started (AWS: ApproximateNumberOfMessagesToMove is "obtained at the time
+ * of starting the message movement task"), when nothing is left to move,
+ * or in an outage (it fails). */
+static void move_step(CirrusComponent *self, Sqs *q)
+{
+    const MoveTask *t = &g_array_index(q->moves, MoveTask, q->move_active);
+    CirrusTime now = cirrus_now(self);
+    while (q->move_left > 0) {
+        if (q->outages > 0 || !move_one(self, q, t)) {
+            q->move_left = 0;
+            break;
+        }
+        q->move_left--;
+        q->move_done++;
+        if (t->rate > 0) break;
+    }
+    serve_waiters(self, q);   /* FIFO: a group may have a new head */
+    update_gauges(self, q);
+    if (q->move_left == 0) {
+        q->move_active = -1;
+        return;
+    }
+    CirrusTime next = t->at + cirrus_time_from_s((double)q->move_done / t->rate);
+    cirrus_schedule(self, next > now ? next - now : 0, SQS_MOVE_STEP, NULL, 0);
+}
+
+/* AWS: "Only one active message movement task is supported per queue at
+ * any given time": a task due while another runs is refused. */
+static void on_move_start(CirrusComponent *self, Sqs *q, gint k)
+{
+    if (q->move_active >= 0 || q->outages > 0) {
+        cirrus_metric_count(self, M_MOVES_REFUSED, 1);
+        return;
+    }
+    q->move_active = k;
+    q->move_left = q->n_visible;
+    q->move_done = 0;
+    move_step(self, q);
 }
 
 /* ---- faults ---------------------------------------------------------------- */
@@ -824,6 +930,48 @@ static gboolean read_dlq(Sqs *q, CirrusNode *cfg, GError **error)
     return TRUE;
 }
 
+static gboolean read_move(Sqs *q, CirrusNode *item, GError **error)
+{
+    MoveTask t = {0};
+    const char *dest;
+    if (cirrus_node_kind(item) != CIRRUS_NODE_MAP) {
+        cirrus_node_error(item, error, "each move task must be a map, e.g. {at: 2h, rate: 50/s}");
+        return FALSE;
+    }
+    if (!cirrus_cfg_require(item, "at", "when the task starts", error) ||
+        !cirrus_cfg_duration(item, "at", 0, 0, CIRRUS_TIME_NEVER, &t.at, error) ||
+        !cirrus_cfg_rate(item, "rate", 0, &t.rate, error) ||
+        !cirrus_cfg_string(item, "destination", NULL, &dest, error))
+        return FALSE;
+    const CirrusNode *rate = cirrus_node_peek(item, "rate");
+    if (rate && (t.rate <= 0 || t.rate > MAX_MOVE_RATE)) {
+        cirrus_node_error(rate, error, "'rate' must be above 0/s and at most 500/s "
+                          "(AWS: MaxNumberOfMessagesPerSecond is at most 500; omit it for the fastest)");
+        return FALSE;
+    }
+    if (q->moves->len > 0 && t.at < g_array_index(q->moves, MoveTask, q->moves->len - 1).at) {
+        cirrus_node_error(cirrus_node_peek(item, "at"), error, "move tasks must be listed in time order");
+        return FALSE;
+    }
+    if (dest) {
+        t.dest_name = g_strdup(dest);
+        t.dest_at = cirrus_node_peek(item, "destination");
+    }
+    g_array_append_val(q->moves, t);
+    return TRUE;
+}
+
+/* StartMessageMoveTask as scheduled actions: `move_tasks: [{at, rate,
+ * destination}]`. */
+static gboolean read_moves(Sqs *q, CirrusNode *cfg, GError **error)
+{
+    CirrusNode *list;
+    if (!cirrus_cfg_list(cfg, "move_tasks", &list, error)) return FALSE;
+    for (guint i = 0; list && i < cirrus_node_len(list); i++)
+        if (!read_move(q, cirrus_node_item(list, i), error)) return FALSE;
+    return TRUE;
+}
+
 static gboolean fifo_only(Sqs *q, CirrusNode *cfg, const char *key, gboolean *out, GError **error)
 {
     if (!cirrus_cfg_bool(cfg, key, FALSE, out, error)) return FALSE;
@@ -837,6 +985,8 @@ static gboolean fifo_only(Sqs *q, CirrusNode *cfg, const char *key, gboolean *ou
 static gboolean sqs_configure(CirrusComponent *self, void *state, CirrusNode *cfg, GError **error)
 {
     Sqs *q = state;
+    q->moves = g_array_new(FALSE, TRUE, sizeof(MoveTask));
+    q->move_active = -1;
     /* AWS defaults and ranges: VisibilityTimeout 30 s (0 to 12 h),
      * MessageRetentionPeriod 4 days (60 s to 14 days), DelaySeconds 0
      * (0 to 15 min), ReceiveMessageWaitTimeSeconds 0 (0 to 20 s),
@@ -849,7 +999,7 @@ static gboolean sqs_configure(CirrusComponent *self, void *state, CirrusNode *cf
         !cirrus_cfg_size(cfg, "max_message_size", 256 * 1024, &q->max_size, error) ||
         !fifo_only(q, cfg, "content_based_deduplication", &q->content_dedup, error) ||
         !fifo_only(q, cfg, "high_throughput", &q->high_throughput, error) ||
-        !read_dlq(q, cfg, error))
+        !read_dlq(q, cfg, error) || !read_moves(q, cfg, error))
         return FALSE;
     if (q->max_size < 1024 || q->max_size > 1024 * 1024) {
         cirrus_node_error(cirrus_node_peek(cfg, "max_message_size"), error,
@@ -878,17 +1028,45 @@ static gboolean sqs_configure(CirrusComponent *self, void *state, CirrusNode *cf
     return TRUE;
 }
 
+/* Another sqs component named at `at` (a DLQ or a move destination). */
+static CirrusComponent *other_queue(CirrusComponent *self, CirrusScenario *sc, const CirrusNode *at,
+                                    const char *name, const char *what, GError **error)
+{
+    CirrusComponent *c = cirrus_scenario_lookup(sc, at, name, error);
+    if (!c) return NULL;
+    if (c == self || strcmp(cirrus_component_type(c), "sqs") != 0) {
+        cirrus_node_error(at, error, "%s must be another sqs component, not '%s'", what, name);
+        return NULL;
+    }
+    return c;
+}
+
+static gboolean link_moves(CirrusComponent *self, Sqs *q, CirrusScenario *sc, GError **error)
+{
+    for (guint k = 0; k < q->moves->len; k++) {
+        MoveTask *t = &g_array_index(q->moves, MoveTask, k);
+        if (!t->dest_name) continue;
+        t->dest = other_queue(self, sc, t->dest_at, t->dest_name, "a move task's destination", error);
+        if (!t->dest) return FALSE;
+        /* AWS: "you can also configure any other queue as the redrive
+         * destination if both queues are the same type". */
+        if (cirrus_queue_settings(self, t->dest_name)->fifo != q->fifo) {
+            cirrus_node_error(t->dest_at, error, "a move task's destination must be a %s queue like '%s' "
+                              "('%s' is %s)", q->fifo ? "FIFO" : "standard", cirrus_component_name(self),
+                              t->dest_name, q->fifo ? "standard" : "FIFO");
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
 static gboolean sqs_link(CirrusComponent *self, void *state, CirrusScenario *sc, GError **error)
 {
     Sqs *q = state;
+    if (!link_moves(self, q, sc, error)) return FALSE;
     if (!q->dlq_name) return TRUE;
-    q->dlq = cirrus_scenario_lookup(sc, q->dlq_at, q->dlq_name, error);
+    q->dlq = other_queue(self, sc, q->dlq_at, q->dlq_name, "the dead-letter queue", error);
     if (!q->dlq) return FALSE;
-    if (q->dlq == self || strcmp(cirrus_component_type(q->dlq), "sqs") != 0) {
-        cirrus_node_error(q->dlq_at, error, "the dead-letter queue must be another sqs component, not '%s'",
-                          q->dlq_name);
-        return FALSE;
-    }
     const CirrusQueueSettings *pub = cirrus_queue_settings(self, q->dlq_name);
     g_assert(pub->configured);
     if (pub->fifo != q->fifo) {
@@ -907,7 +1085,10 @@ static gboolean sqs_link(CirrusComponent *self, void *state, CirrusScenario *sc,
 
 static void sqs_start(CirrusComponent *self, void *state)
 {
-    update_gauges(self, state);
+    Sqs *q = state;
+    for (guint k = 0; k < q->moves->len; k++)
+        cirrus_schedule(self, g_array_index(q->moves, MoveTask, k).at, SQS_MOVE_START, NULL, k);
+    update_gauges(self, q);
 }
 
 static void sqs_handle(CirrusComponent *self, void *state, const CirrusEvent *ev)
@@ -920,7 +1101,13 @@ static void sqs_handle(CirrusComponent *self, void *state, const CirrusEvent *ev
     case CIRRUS_QUEUE_DELETE: on_delete(self, q, ev->data); break;
     case CIRRUS_QUEUE_CHANGE_VISIBILITY: on_change_visibility(self, q, ev->data); break;
     case CIRRUS_QUEUE_QUERY: on_query(self, q, ev); break;
-    case CIRRUS_QUEUE_REDRIVE: on_redrive(self, q, ev->request, (CirrusTime)ev->data); break;
+    case CIRRUS_QUEUE_REDRIVE: on_redrive(self, q, ev->request, (CirrusTime)ev->data, ev->source); break;
+    /* AWS: "The redrive task resets the retention period. All redriven
+     * messages are considered new messages with a new messageID and
+     * enqueueTime". */
+    case CIRRUS_QUEUE_MOVE: on_redrive(self, q, ev->request, cirrus_now(self), NULL); break;
+    case SQS_MOVE_START: on_move_start(self, q, (gint)ev->data); break;
+    case SQS_MOVE_STEP: move_step(self, q); break;
     case SQS_DELAY_DUE: case SQS_VISIBILITY_DUE: case SQS_RETENTION_DUE:
         on_timer(self, q, ev->kind - SQS_DELAY_DUE, (CirrusTime)ev->data);
         break;
@@ -943,6 +1130,8 @@ static void sqs_destroy(CirrusComponent *self, void *state)
     Sqs *q = state;
     (void)self;
     g_free(q->dlq_name);
+    for (guint k = 0; q->moves && k < q->moves->len; k++) g_free(g_array_index(q->moves, MoveTask, k).dest_name);
+    if (q->moves) g_array_free(q->moves, TRUE);
     if (q->msgs) g_array_free(q->msgs, TRUE);
     if (q->waiters) g_array_free(q->waiters, TRUE);
     if (q->origins) g_ptr_array_free(q->origins, TRUE);
