@@ -3,6 +3,7 @@
 #include "models/alb.h"
 #include "models/asg.h"
 #include "models/globals.h"
+#include "models/kinesis.h"
 #include "models/lambda.h"
 #include "models/service.h"
 #include "models/sqs.h"
@@ -16,6 +17,7 @@ static const CirrusModelType *const model_types[] = {
     &cirrus_asg_type,
     &cirrus_lambda_type,
     &cirrus_sqs_type,
+    &cirrus_kinesis_type,
     NULL,
 };
 
