@@ -11,10 +11,24 @@
 enum {
     LAMBDA_DONE = CIRRUS_EVENT_MODEL, LAMBDA_RETRY, LAMBDA_RECLAIM, LAMBDA_EXPIRE,
     LAMBDA_ESM_SCALE, LAMBDA_ESM_RESUME,   /* lambda_esm.c */
+    LAMBDA_STREAM_FETCH, LAMBDA_STREAM_LANE,   /* lambda_esm_stream.c */
 };
 
 /* An event source mapping's state (lambda_esm.c). */
 typedef struct LambdaEsm LambdaEsm;
+/* A mapping from a Kinesis stream at run time (lambda_esm_stream.c). */
+typedef struct LambdaStream LambdaStream;
+
+/* A Kinesis mapping's settings, read by lambda_esm.c. */
+typedef struct {
+    CirrusComponent *source, *on_failure;
+    char *on_failure_name;
+    const CirrusNode *on_failure_at;
+    gint64 batch_size, parallel, max_retries;   /* max_retries -1: until the records expire */
+    CirrusTime window, max_age;                 /* max_age CIRRUS_TIME_NEVER: no limit */
+    gboolean per_record, bisect, latest, enhanced;
+    guint m_polled, m_invoked, m_failed, m_dropped, m_iterator_age;
+} LambdaStreamConfig;
 
 enum {
     M_INVOCATIONS, M_ERRORS, M_THROTTLES, M_CONCURRENT, M_DURATION, M_COLD_STARTS, M_DLQ_ERRORS,
@@ -142,5 +156,12 @@ gboolean lambda_esm_handle(CirrusComponent *self, Lambda *f, const CirrusEvent *
 gboolean lambda_esm_owns(const Lambda *f, const CirrusComponent *self, const CirrusRequest *req);
 /* The mapping's invocation `req` ended (or was refused) with `outcome`. */
 void     lambda_esm_invoked(CirrusComponent *self, Lambda *f, CirrusRequest *req, CirrusOutcome outcome);
+
+/* lambda_esm_stream.c */
+LambdaStream *lambda_stream_new(CirrusComponent *self, Lambda *f, const LambdaStreamConfig *cfg);
+void     lambda_stream_start(CirrusComponent *self, LambdaStream *s);
+gboolean lambda_stream_handle(CirrusComponent *self, LambdaStream *s, const CirrusEvent *ev);
+void     lambda_stream_invoked(CirrusComponent *self, LambdaStream *s, CirrusRequest *req, CirrusOutcome outcome);
+void     lambda_stream_free(LambdaStream *s);
 
 #endif

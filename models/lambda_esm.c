@@ -1,6 +1,10 @@
-/* cirrus — a Lambda function's event source mapping from an SQS queue
- * (the `event_source` key; see lambda-private.h, models/queues.h and
- * docs/models/lambda.md).
+/* cirrus — a Lambda function's event source mapping (the `event_source`
+ * key; see lambda-private.h and docs/models/lambda.md): its configuration,
+ * and the mapping from an SQS queue (models/queues.h).  The mapping from
+ * a Kinesis stream runs in lambda_esm_stream.c.
+ *
+ * The keys of both kinds are read in configure(), before the source's
+ * type is known; link() then refuses those that do not apply to it.
  *
  * AWS runs pollers on the function's behalf.  Each poller here is one
  * "concurrent batch": it long-polls the queue (20 s), gathers up to
@@ -33,6 +37,7 @@
  * batch's messages chained from its ->parent. */
 #include "models/lambda-private.h"
 #include "models/queues.h"
+#include "models/streams.h"
 #include "sim/scenario.h"
 #include <string.h>
 
@@ -63,11 +68,14 @@ typedef struct {
 struct LambdaEsm {
     /* configuration */
     char *source_name;
-    const CirrusNode *source_at, *batch_at, *window_at;
+    const CirrusNode *source_at, *batch_at, *window_at, *queue_only_at, *stream_only_at;
+    const char *queue_only_key, *stream_only_key;
     CirrusComponent *source;
     gint64 batch_size, initial, per_minute, max_pollers;
     CirrusTime window;
     gboolean per_record;
+    LambdaStreamConfig stream_cfg;   /* Kinesis sources */
+    LambdaStream *stream;            /* set at link for a Kinesis source */
     /* run time */
     GArray *pollers;               /* Poller, max_pollers of them */
     gint64 running;                /* pollers not STOPPED */
@@ -82,42 +90,107 @@ static Poller *poller(const LambdaEsm *m, guint i) { return &g_array_index(m->po
 
 /* ---- configuration ----------------------------------------------------- */
 
+/* The first of `keys` present in cfg (its node, and its name in *key), or NULL. */
+static const CirrusNode *first_present(CirrusNode *cfg, const char *const *keys, const char **key)
+{
+    for (; *keys; keys++) {
+        *key = *keys;
+        if (cirrus_node_peek(cfg, *keys)) return cirrus_node_peek(cfg, *keys);
+    }
+    return NULL;
+}
+
+/* Kinesis only.  AWS: StartingPosition; ParallelizationFactor 1-10;
+ * BisectBatchOnFunctionError; MaximumRetryAttempts -1 (infinite) to
+ * 10,000; MaximumRecordAgeInSeconds -1 (infinite) or 60 to 604,800;
+ * DestinationConfig.OnFailure. */
+static gboolean read_stream_keys(LambdaEsm *m, CirrusNode *cfg, GError **error)
+{
+    static const char *const starts[] = {"latest", "trim_horizon", NULL};
+    static const char *const fan_outs[] = {"shared", "enhanced", NULL};
+    static const char *const keys[] = {"starting_position", "parallelization_factor", "bisect_on_error",
+                                       "max_retries", "max_record_age", "fan_out", "on_failure", NULL};
+    LambdaStreamConfig *c = &m->stream_cfg;
+    const char *on_failure;
+    int start, fan_out;
+    if (!cirrus_cfg_enum(cfg, "starting_position", starts, 0, &start, error) ||
+        !cirrus_cfg_int(cfg, "parallelization_factor", 1, 1, 10, &c->parallel, error) ||
+        !cirrus_cfg_bool(cfg, "bisect_on_error", FALSE, &c->bisect, error) ||
+        !cirrus_cfg_int(cfg, "max_retries", -1, -1, 10000, &c->max_retries, error) ||
+        !cirrus_cfg_duration(cfg, "max_record_age", CIRRUS_TIME_NEVER, 60 * CIRRUS_SEC, 7 * CIRRUS_DAY,
+                             &c->max_age, error) ||
+        !cirrus_cfg_enum(cfg, "fan_out", fan_outs, 0, &fan_out, error) ||
+        !cirrus_cfg_string(cfg, "on_failure", NULL, &on_failure, error))
+        return FALSE;
+    c->latest = start == 0;
+    c->enhanced = fan_out == 1;
+    c->on_failure_name = g_strdup(on_failure);
+    c->on_failure_at = cirrus_node_peek(cfg, "on_failure");
+    m->stream_only_at = first_present(cfg, keys, &m->stream_only_key);
+    return TRUE;
+}
+
 gboolean lambda_esm_configure(CirrusComponent *self, Lambda *f, CirrusNode *cfg, GError **error)
 {
+    static const char *const queue_keys[] = {"maximum_concurrency", "scaling", NULL};
     LambdaEsm *m = g_new0(LambdaEsm, 1);
     CirrusNode *scaling;
     const char *source;
     f->esm = m;
-    if (!cirrus_cfg_require(cfg, "source", "the queue the mapping polls, an sqs component", error) ||
+    if (!cirrus_cfg_require(cfg, "source", "the queue or stream the mapping reads, an sqs or kinesis component",
+                            error) ||
         !cirrus_cfg_string(cfg, "source", NULL, &source, error) ||
-        !cirrus_cfg_int(cfg, "batch_size", 10, 1, MAX_BATCH_STANDARD, &m->batch_size, error) ||
+        !cirrus_cfg_int(cfg, "batch_size", -1, 1, MAX_BATCH_STANDARD, &m->batch_size, error) ||
         !cirrus_cfg_duration(cfg, "batching_window", 0, 0, MAX_WINDOW, &m->window, error) ||
         !cirrus_cfg_int(cfg, "maximum_concurrency", MAX_BATCHES, 2, MAX_BATCHES, &m->max_pollers, error) ||
         !cirrus_cfg_bool(cfg, "per_record_duration", FALSE, &m->per_record, error) ||
         !cirrus_cfg_map(cfg, "scaling", &scaling, error) ||
         !cirrus_cfg_int(scaling, "initial", 5, 1, MAX_BATCHES, &m->initial, error) ||
-        !cirrus_cfg_int(scaling, "per_minute", 300, 1, MAX_BATCHES, &m->per_minute, error))
+        !cirrus_cfg_int(scaling, "per_minute", 300, 1, MAX_BATCHES, &m->per_minute, error) ||
+        !read_stream_keys(m, cfg, error))
         return FALSE;
+    m->queue_only_at = first_present(cfg, queue_keys, &m->queue_only_key);
     m->source_name = g_strdup(source);
     m->source_at = cirrus_node_peek(cfg, "source");
     m->batch_at = cirrus_node_peek(cfg, "batch_size");
     m->window_at = cirrus_node_peek(cfg, "batching_window");
     if (m->initial > m->max_pollers) m->initial = m->max_pollers;
-    /* AWS: "When the batch size is greater than 10, you must also set the
-     * batching window to at least 1 second." */
-    if (m->batch_size > CIRRUS_QUEUE_MAX_BATCH && m->window < CIRRUS_SEC) {
-        cirrus_node_error(m->batch_at, error, "a batch_size over %d needs a batching_window of at least 1s, as on "
-                          "AWS (a receive returns at most %d messages)", CIRRUS_QUEUE_MAX_BATCH, CIRRUS_QUEUE_MAX_BATCH);
-        return FALSE;
-    }
     m->m_polled = cirrus_metric_add(self, "PolledEventCount", CIRRUS_METRIC_COUNT, "Count");
     m->m_invoked = cirrus_metric_add(self, "InvokedEventCount", CIRRUS_METRIC_COUNT, "Count");
     m->m_failed = cirrus_metric_add(self, "FailedInvokeEventCount", CIRRUS_METRIC_COUNT, "Count");
     m->m_deleted = cirrus_metric_add(self, "DeletedEventCount", CIRRUS_METRIC_COUNT, "Count");
     m->m_pollers = cirrus_metric_add(self, "EventSourcePollers", CIRRUS_METRIC_GAUGE, "Count");
+    m->stream_cfg.m_polled = m->m_polled;
+    m->stream_cfg.m_invoked = m->m_invoked;
+    m->stream_cfg.m_failed = m->m_failed;
+    m->stream_cfg.m_dropped = cirrus_metric_add(self, "DroppedEventCount", CIRRUS_METRIC_COUNT, "Count");
+    m->stream_cfg.m_iterator_age = cirrus_metric_add(self, "IteratorAge", CIRRUS_METRIC_GAUGE, "Milliseconds");
+    m->stream_cfg.window = m->window;
+    m->stream_cfg.per_record = m->per_record;
     m->pollers = g_array_sized_new(FALSE, TRUE, sizeof(Poller), (guint)m->max_pollers);
     g_array_set_size(m->pollers, (guint)m->max_pollers);
     m->asked = g_new0(guint8, m->max_pollers);
+    return TRUE;
+}
+
+/* A Kinesis source: its own keys, its defaults, the stream's lookup. */
+static gboolean link_stream(CirrusComponent *self, Lambda *f, LambdaEsm *m, CirrusScenario *sc, GError **error)
+{
+    LambdaStreamConfig *c = &m->stream_cfg;
+    if (m->queue_only_at) {
+        cirrus_node_error(m->queue_only_at, error, "'%s' applies to SQS sources; '%s' is a kinesis stream",
+                          m->queue_only_key, m->source_name);
+        return FALSE;
+    }
+    /* AWS: a stream mapping's batch size defaults to 100, up to 10,000. */
+    c->batch_size = m->batch_size < 0 ? 100 : m->batch_size;
+    c->source = cirrus_stream_lookup(self, sc, m->source_at, m->source_name, c->enhanced, error);
+    if (!c->source) return FALSE;
+    if (c->on_failure_name) {
+        c->on_failure = cirrus_scenario_lookup(sc, c->on_failure_at, c->on_failure_name, error);
+        if (!c->on_failure) return FALSE;
+    }
+    m->stream = lambda_stream_new(self, f, c);
     return TRUE;
 }
 
@@ -126,10 +199,24 @@ gboolean lambda_esm_link(CirrusComponent *self, Lambda *f, CirrusScenario *sc, G
     LambdaEsm *m = f->esm;
     m->source = cirrus_scenario_lookup(sc, m->source_at, m->source_name, error);
     if (!m->source) return FALSE;
+    if (strcmp(cirrus_component_type(m->source), "kinesis") == 0) return link_stream(self, f, m, sc, error);
     const CirrusQueueSettings *q = cirrus_queue_settings(self, m->source_name);
     if (!q->configured) {
-        cirrus_node_error(m->source_at, error, "event_source '%s' is a %s; a mapping here reads an sqs queue",
-                          m->source_name, cirrus_component_type(m->source));
+        cirrus_node_error(m->source_at, error, "event_source '%s' is a %s; a mapping reads an sqs queue or a "
+                          "kinesis stream", m->source_name, cirrus_component_type(m->source));
+        return FALSE;
+    }
+    if (m->stream_only_at) {
+        cirrus_node_error(m->stream_only_at, error, "'%s' applies to Kinesis sources; '%s' is an sqs queue",
+                          m->stream_only_key, m->source_name);
+        return FALSE;
+    }
+    if (m->batch_size < 0) m->batch_size = 10;   /* AWS: an SQS mapping's default batch size */
+    /* AWS: "When the batch size is greater than 10, you must also set the
+     * batching window to at least 1 second." */
+    if (m->batch_size > CIRRUS_QUEUE_MAX_BATCH && m->window < CIRRUS_SEC) {
+        cirrus_node_error(m->batch_at, error, "a batch_size over %d needs a batching_window of at least 1s, as on "
+                          "AWS (a receive returns at most %d messages)", CIRRUS_QUEUE_MAX_BATCH, CIRRUS_QUEUE_MAX_BATCH);
         return FALSE;
     }
     /* AWS refuses to create the mapping: "Queue visibility timeout: X
@@ -158,6 +245,8 @@ void lambda_esm_free(Lambda *f)
     LambdaEsm *m = f->esm;
     if (!m) return;
     g_free(m->source_name);
+    g_free(m->stream_cfg.on_failure_name);
+    if (m->stream) lambda_stream_free(m->stream);
     if (m->pollers) g_array_free(m->pollers, TRUE);
     g_free(m->asked);
     g_free(m);
@@ -206,6 +295,10 @@ static void stop_poller(CirrusComponent *self, LambdaEsm *m, guint i)
 void lambda_esm_start(CirrusComponent *self, Lambda *f)
 {
     LambdaEsm *m = f->esm;
+    if (m->stream) {
+        lambda_stream_start(self, m->stream);
+        return;
+    }
     start_pollers(self, m, m->initial);
     cirrus_schedule(self, CIRRUS_MIN, LAMBDA_ESM_SCALE, NULL, 0);
 }
@@ -312,6 +405,10 @@ static void on_messages(CirrusComponent *self, Lambda *f, LambdaEsm *m, const Ci
 void lambda_esm_invoked(CirrusComponent *self, Lambda *f, CirrusRequest *inv, CirrusOutcome outcome)
 {
     LambdaEsm *m = f->esm;
+    if (m->stream) {
+        lambda_stream_invoked(self, m->stream, inv, outcome);
+        return;
+    }
     guint i = (guint)inv->tag, n = 0;
     CirrusRequest *msg = inv->parent, *next;
     for (; msg; msg = next) {
@@ -337,6 +434,7 @@ gboolean lambda_esm_handle(CirrusComponent *self, Lambda *f, const CirrusEvent *
 {
     LambdaEsm *m = f->esm;
     if (!m) return FALSE;
+    if (m->stream) return lambda_stream_handle(self, m->stream, ev);
     switch (ev->kind) {
     case CIRRUS_QUEUE_MESSAGES: on_messages(self, f, m, ev); return TRUE;
     case LAMBDA_ESM_SCALE: on_scale(self, m); return TRUE;
