@@ -275,6 +275,17 @@ static void bisect(Lane *lane)
     lane->batch_n = keep;
 }
 
+/* The lane's batch is over (done or given up): on to the next. */
+static void next_batch(CirrusComponent *self, LambdaStream *s, Shard *sh, guint l)
+{
+    Lane *lane = &sh->lanes[l];
+    lane->retries = 0;
+    lane->cap = (guint)s->cfg.batch_size;
+    try_start(self, s, sh, l);
+    want_records(self, s, sh);
+    maybe_done(s, sh);
+}
+
 void lambda_stream_invoked(CirrusComponent *self, LambdaStream *s, CirrusRequest *inv, CirrusOutcome outcome)
 {
     Shard *sh = shard_at(s, TAG_SHARD(inv->tag));
@@ -287,11 +298,7 @@ void lambda_stream_invoked(CirrusComponent *self, LambdaStream *s, CirrusRequest
     if (outcome == CIRRUS_OUTCOME_OK) {
         free_chain(self, lane->batch);
         lane->batch = NULL;
-        lane->retries = 0;
-        lane->cap = (guint)s->cfg.batch_size;
-        try_start(self, s, sh, l);
-        want_records(self, s, sh);
-        maybe_done(s, sh);
+        next_batch(self, s, sh, l);
         return;
     }
     cirrus_metric_count(self, s->cfg.m_failed, lane->batch_n);
@@ -300,11 +307,7 @@ void lambda_stream_invoked(CirrusComponent *self, LambdaStream *s, CirrusRequest
         if ((s->cfg.max_retries >= 0 && lane->retries >= s->cfg.max_retries) ||
             (s->cfg.max_age != CIRRUS_TIME_NEVER && age > s->cfg.max_age)) {
             discard(self, s, lane);
-            lane->retries = 0;
-            lane->cap = (guint)s->cfg.batch_size;
-            try_start(self, s, sh, l);
-            want_records(self, s, sh);
-            maybe_done(s, sh);
+            next_batch(self, s, sh, l);
             return;
         }
         lane->retries++;

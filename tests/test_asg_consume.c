@@ -7,20 +7,6 @@
  * after the visibility timeout; a backlog-per-instance policy scales out
  * at its third breaching period. */
 #include "testutil.h"
-#include "sim/error.h"
-
-static double sum(TestRun *r, const char *component, const char *metric)
-{
-    return test_summary(r, component, metric).sum;
-}
-
-static double series_at(TestRun *r, guint row, const char *component, const char *series)
-{
-    char *group = g_strconcat("/components/", component, NULL);
-    double v = test_value(r, row, test_series(r, group, series));
-    g_free(group);
-    return v;
-}
 
 /* Erlang C: the probability that an arrival waits, M/M/c with load a. */
 static double erlang_c(int c, double a)
@@ -47,16 +33,16 @@ static void test_erlang_c(void)
     double lambda = 60, mu = 10, theory = erlang_c(8, lambda / mu) / (8 * mu - lambda) + 1 / mu;
     double m = 0, v = 0;
     guint n = 0;
-    for (guint i = 5; i < test_n_rows(r); i++, n++) m += series_at(r, i, "w", "MessageLatency.mean");
+    for (guint i = 5; i < test_n_rows(r); i++, n++) m += test_component_value(r, i, "w", "MessageLatency.mean");
     m /= n;
-    for (guint i = 5; i < test_n_rows(r); i++) v += pow(series_at(r, i, "w", "MessageLatency.mean") - m, 2);
+    for (guint i = 5; i < test_n_rows(r); i++) v += pow(test_component_value(r, i, "w", "MessageLatency.mean") - m, 2);
     double se = sqrt(v / (n - 1) / n);
     double sim = cirrus_hist_mean(test_summary(r, "w", "MessageLatency").latency) / 1e9;
     g_test_message("mean sojourn %.5f s vs M/M/8 %.5f s (%+.2f%%), 4 SE = %.2f%%", sim, theory,
                    100 * (sim - theory) / theory, 400 * se / theory);
     g_assert_cmpfloat(4 * se, <, 0.05 * theory);
     g_assert_cmpfloat(fabs(sim - theory), <=, 4 * se);
-    g_assert_cmpfloat(sum(r, "q", "DuplicateDeliveries"), ==, 0);
+    g_assert_cmpfloat(test_sum(r, "q", "DuplicateDeliveries"), ==, 0);
     test_run_free(r);
 }
 
@@ -75,15 +61,15 @@ static void test_visibility_timeout_duplicates(void)
         "  - name: w\n    type: asg\n    min: 1\n"
         "    instance: {workers: 2, service_time: 45s, consumes: {source: q}}\n";
     TestRun *r = test_run_text(text, NULL);
-    g_assert_cmpfloat(sum(r, "q", "NumberOfMessagesSent"), ==, 1);
-    g_assert_cmpfloat(sum(r, "q", "NumberOfMessagesReceived"), ==, 2);
-    g_assert_cmpfloat(sum(r, "q", "DuplicateDeliveries"), ==, 1);
-    g_assert_cmpfloat(sum(r, "w", "MessagesProcessed"), ==, 2);
+    g_assert_cmpfloat(test_sum(r, "q", "NumberOfMessagesSent"), ==, 1);
+    g_assert_cmpfloat(test_sum(r, "q", "NumberOfMessagesReceived"), ==, 2);
+    g_assert_cmpfloat(test_sum(r, "q", "DuplicateDeliveries"), ==, 1);
+    g_assert_cmpfloat(test_sum(r, "w", "MessagesProcessed"), ==, 2);
     /* Rows are 15 s: received in [0,15) and [30,45); processed in [45,60) and [75,90). */
-    g_assert_cmpfloat(series_at(r, 0, "q", "NumberOfMessagesReceived"), ==, 1);
-    g_assert_cmpfloat(series_at(r, 2, "q", "NumberOfMessagesReceived"), ==, 1);
-    g_assert_cmpfloat(series_at(r, 3, "w", "MessagesProcessed"), ==, 1);
-    g_assert_cmpfloat(series_at(r, 5, "w", "MessagesProcessed"), ==, 1);
+    g_assert_cmpfloat(test_component_value(r, 0, "q", "NumberOfMessagesReceived"), ==, 1);
+    g_assert_cmpfloat(test_component_value(r, 2, "q", "NumberOfMessagesReceived"), ==, 1);
+    g_assert_cmpfloat(test_component_value(r, 3, "w", "MessagesProcessed"), ==, 1);
+    g_assert_cmpfloat(test_component_value(r, 5, "w", "MessagesProcessed"), ==, 1);
     test_run_free(r);
 }
 
@@ -99,14 +85,14 @@ static void test_short_vs_long_polling(void)
         "    instance: {workers: 1, service_time: 1ms, consumes: {source: q, poll_interval: 2s}}\n";
     char *text = g_strdup_printf(tmpl, "0s");
     TestRun *r = test_run_text(text, NULL);
-    g_test_message("short polling: %.0f empty receives", sum(r, "q", "NumberOfEmptyReceives"));
-    g_assert_cmpfloat(fabs(sum(r, "q", "NumberOfEmptyReceives") - 300), <=, 1);
+    g_test_message("short polling: %.0f empty receives", test_sum(r, "q", "NumberOfEmptyReceives"));
+    g_assert_cmpfloat(fabs(test_sum(r, "q", "NumberOfEmptyReceives") - 300), <=, 1);
     test_run_free(r);
     g_free(text);
     text = g_strdup_printf(tmpl, "20s");
     r = test_run_text(text, NULL);
-    g_test_message("long polling: %.0f empty receives", sum(r, "q", "NumberOfEmptyReceives"));
-    g_assert_cmpfloat(fabs(sum(r, "q", "NumberOfEmptyReceives") - 30), <=, 1);
+    g_test_message("long polling: %.0f empty receives", test_sum(r, "q", "NumberOfEmptyReceives"));
+    g_assert_cmpfloat(fabs(test_sum(r, "q", "NumberOfEmptyReceives") - 30), <=, 1);
     test_run_free(r);
     g_free(text);
 }
@@ -127,13 +113,13 @@ static void test_instance_failure_redelivers(void)
         "    instance: {workers: 10, service_time: 20s, boot_time: 10s, consumes: {source: q}}\n"
         "faults: [{at: 10s, kind: instance_failure, component: w, count: 1}]\n";
     TestRun *r = test_run_text(text, NULL);
-    double sent = sum(r, "q", "NumberOfMessagesSent");
+    double sent = test_sum(r, "q", "NumberOfMessagesSent");
     g_assert_cmpfloat(sent, >=, 99);   /* 1 ms apart from 1 ms, up to 100 ms */
-    g_assert_cmpfloat(sum(r, "w", "MessagesAbandoned"), ==, 10);
-    g_assert_cmpfloat(sum(r, "q", "DuplicateDeliveries"), ==, 10);
-    g_assert_cmpfloat(sum(r, "w", "MessagesProcessed"), ==, sent);
-    g_assert_cmpfloat(sum(r, "q", "NumberOfMessagesDeleted"), ==, sent);
-    g_assert_cmpfloat(series_at(r, 0, "w", "MessagesProcessed"), ==, 0);
+    g_assert_cmpfloat(test_sum(r, "w", "MessagesAbandoned"), ==, 10);
+    g_assert_cmpfloat(test_sum(r, "q", "DuplicateDeliveries"), ==, 10);
+    g_assert_cmpfloat(test_sum(r, "w", "MessagesProcessed"), ==, sent);
+    g_assert_cmpfloat(test_sum(r, "q", "NumberOfMessagesDeleted"), ==, sent);
+    g_assert_cmpfloat(test_component_value(r, 0, "w", "MessagesProcessed"), ==, 0);
     test_run_free(r);
 }
 
@@ -155,10 +141,10 @@ static void test_backlog_per_instance_scaling(void)
         "      metric: {metric: ApproximateNumberOfMessagesVisible, source: q, per_instance: true}\n"
         "      target: 100\n";
     TestRun *r = test_run_text(text, NULL);
-    g_assert_cmpfloat(series_at(r, 1, "w", "GroupDesiredCapacity.max"), ==, 2);
-    g_assert_cmpfloat(series_at(r, 2, "w", "GroupDesiredCapacity"), ==, 2);   /* until 180 s exactly */
-    g_assert_cmpfloat(series_at(r, 3, "w", "GroupDesiredCapacity.max"), ==, 12);
-    g_assert_cmpfloat(sum(r, "w", "ScalingActivities"), ==, 1);
+    g_assert_cmpfloat(test_component_value(r, 1, "w", "GroupDesiredCapacity.max"), ==, 2);
+    g_assert_cmpfloat(test_component_value(r, 2, "w", "GroupDesiredCapacity"), ==, 2);   /* until 180 s exactly */
+    g_assert_cmpfloat(test_component_value(r, 3, "w", "GroupDesiredCapacity.max"), ==, 12);
+    g_assert_cmpfloat(test_sum(r, "w", "ScalingActivities"), ==, 1);
     test_run_free(r);
 }
 
@@ -173,26 +159,19 @@ static void test_requests_refused(void)
         "  - name: w\n    type: asg\n    min: 1\n"
         "    instance: {workers: 1, service_time: 1ms, consumes: {source: q}}\n";
     TestRun *r = test_run_text(text, NULL);
-    g_assert_cmpfloat(sum(r, "u", "Requests"), >=, 599);
-    g_assert_cmpfloat(sum(r, "w", "Rejected"), ==, sum(r, "u", "Requests"));
-    g_assert_cmpfloat(sum(r, "u", "Succeeded"), ==, 0);
+    g_assert_cmpfloat(test_sum(r, "u", "Requests"), >=, 599);
+    g_assert_cmpfloat(test_sum(r, "w", "Rejected"), ==, test_sum(r, "u", "Requests"));
+    g_assert_cmpfloat(test_sum(r, "u", "Succeeded"), ==, 0);
     test_run_free(r);
 }
 
 static void assert_error(const char *body, const char *where, const char *what)
 {
-    GError *error = NULL;
     char *text = g_strconcat("name: bad\nduration: 1m\ncomponents:\n"
                              "  - {name: q, type: sqs}\n"
                              "  - {name: s, type: service, workers: 1, service_time: 1ms}\n"
                              "  - name: w\n    type: asg\n    instance:\n      service_time: 10ms\n", body, NULL);
-    CirrusScenario *sc = cirrus_scenario_load_text("bad.yaml", text, cirrus_models_registry(), NULL, &error);
-    g_assert_null(sc);
-    g_assert_error(error, CIRRUS_ERROR, CIRRUS_ERROR_SCENARIO);
-    g_test_message("%s", error->message);
-    g_assert_nonnull(strstr(error->message, where));
-    g_assert_nonnull(strstr(error->message, what));
-    g_error_free(error);
+    test_assert_scenario_error(text, NULL, where, what);
     g_free(text);
 }
 

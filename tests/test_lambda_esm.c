@@ -9,12 +9,6 @@
  * in a minute with a backlog.  Little's law ties the function's mean
  * concurrency to its invocation rate and duration. */
 #include "testutil.h"
-#include "sim/error.h"
-
-static double sum(TestRun *r, const char *component, const char *metric)
-{
-    return test_summary(r, component, metric).sum;
-}
 
 static TestRun *run_pipeline_dlq(const char *duration, const char *arrival, int receives, const char *queue,
                                  const char *fn, const char *es)
@@ -30,14 +24,6 @@ static TestRun *run_pipeline_dlq(const char *duration, const char *arrival, int 
     TestRun *r = test_run_text(text, NULL);
     g_free(text);
     return r;
-}
-
-static double series_at(TestRun *r, guint row, const char *component, const char *series)
-{
-    char *group = g_strconcat("/components/", component, NULL);
-    double v = test_value(r, row, test_series(r, group, series));
-    g_free(group);
-    return v;
 }
 
 /* A producer, a queue with a DLQ after 3 receives (and the extra keys
@@ -57,14 +43,14 @@ static void test_delivers_everything(void)
 {
     TestRun *r = run_pipeline("20m", "{process: constant, rate: 50/s}", "",
                               ", duration: 200ms", ", batch_size: 10");
-    double sent = sum(r, "q", "NumberOfMessagesSent"), deleted = sum(r, "fn", "DeletedEventCount");
-    double polled = sum(r, "fn", "PolledEventCount"), inv = sum(r, "fn", "Invocations");
+    double sent = test_sum(r, "q", "NumberOfMessagesSent"), deleted = test_sum(r, "fn", "DeletedEventCount");
+    double polled = test_sum(r, "fn", "PolledEventCount"), inv = test_sum(r, "fn", "Invocations");
     g_test_message("sent %.0f polled %.0f deleted %.0f invocations %.0f", sent, polled, deleted, inv);
     g_assert_cmpfloat(sent, ==, 20 * 60 * 50);
-    g_assert_cmpfloat(polled, ==, sum(r, "fn", "InvokedEventCount"));
-    g_assert_cmpfloat(deleted, ==, sum(r, "q", "NumberOfMessagesDeleted"));
-    g_assert_cmpfloat(sum(r, "q", "DuplicateDeliveries"), ==, 0);
-    g_assert_cmpfloat(sum(r, "fn", "FailedInvokeEventCount"), ==, 0);
+    g_assert_cmpfloat(polled, ==, test_sum(r, "fn", "InvokedEventCount"));
+    g_assert_cmpfloat(deleted, ==, test_sum(r, "q", "NumberOfMessagesDeleted"));
+    g_assert_cmpfloat(test_sum(r, "q", "DuplicateDeliveries"), ==, 0);
+    g_assert_cmpfloat(test_sum(r, "fn", "FailedInvokeEventCount"), ==, 0);
     g_assert_cmpfloat(sent - deleted, <=, 50 * 0.2 + 10);   /* what one duration's arrivals can hold */
     /* Little's law, L = lambda W: the last invocation may be cut by the end,
      * so the two differ by at most one duration's worth of invocations. */
@@ -82,20 +68,20 @@ static void test_failed_batches_redrive(void)
 {
     TestRun *r = run_pipeline("20m", "{process: constant, schedule: [[0s, 1/s], [5m, 1/s], [5m, 0/s]]}", "",
                               ", duration: 100ms, failure_rate: 1.0", ", batch_size: 1");
-    double sent = sum(r, "q", "NumberOfMessagesSent");
+    double sent = test_sum(r, "q", "NumberOfMessagesSent");
     g_assert_cmpfloat(sent, ==, 300);
-    g_assert_cmpfloat(sum(r, "fn", "Invocations"), ==, 3 * sent);
-    g_assert_cmpfloat(sum(r, "fn", "Errors"), ==, 3 * sent);
-    g_assert_cmpfloat(sum(r, "q", "DuplicateDeliveries"), ==, 2 * sent);
-    g_assert_cmpfloat(sum(r, "q", "MessagesMovedToDLQ"), ==, sent);
-    g_assert_cmpfloat(sum(r, "dlq", "MessagesMovedIn"), ==, sent);
-    g_assert_cmpfloat(sum(r, "fn", "DeletedEventCount"), ==, 0);
+    g_assert_cmpfloat(test_sum(r, "fn", "Invocations"), ==, 3 * sent);
+    g_assert_cmpfloat(test_sum(r, "fn", "Errors"), ==, 3 * sent);
+    g_assert_cmpfloat(test_sum(r, "q", "DuplicateDeliveries"), ==, 2 * sent);
+    g_assert_cmpfloat(test_sum(r, "q", "MessagesMovedToDLQ"), ==, sent);
+    g_assert_cmpfloat(test_sum(r, "dlq", "MessagesMovedIn"), ==, sent);
+    g_assert_cmpfloat(test_sum(r, "fn", "DeletedEventCount"), ==, 0);
     /* Received at t, t + 30 s and t + 60 s (visible again each time the
      * timeout ends): the last of the 300, sent at 300 s, fails for good at
      * 360.1 s, so the invocations end in the 7th minute. */
-    g_assert_cmpfloat(series_at(r, 5, "fn", "Invocations"), >, 0);
-    g_assert_cmpfloat(series_at(r, 6, "fn", "Invocations"), >, 0);
-    g_assert_cmpfloat(series_at(r, 7, "fn", "Invocations"), ==, 0);
+    g_assert_cmpfloat(test_component_value(r, 5, "fn", "Invocations"), >, 0);
+    g_assert_cmpfloat(test_component_value(r, 6, "fn", "Invocations"), >, 0);
+    g_assert_cmpfloat(test_component_value(r, 7, "fn", "Invocations"), ==, 0);
     test_run_free(r);
 }
 
@@ -107,7 +93,7 @@ static void test_batching_window(void)
 {
     TestRun *r = run_pipeline("30m", "{process: constant, rate: 10/s}", "", ", duration: 10ms",
                               ", batch_size: 100, batching_window: 5s, scaling: {initial: 1}");
-    double per_batch = sum(r, "fn", "InvokedEventCount") / sum(r, "fn", "Invocations");
+    double per_batch = test_sum(r, "fn", "InvokedEventCount") / test_sum(r, "fn", "Invocations");
     g_test_message("messages per invocation %.3f", per_batch);
     g_assert_cmpfloat(per_batch, >=, 49);
     g_assert_cmpfloat(per_batch, <=, 51);
@@ -122,13 +108,13 @@ static void test_poller_scaling(void)
 {
     TestRun *r = run_pipeline("10m", "{process: constant, schedule: [[0s, 10000/s], [10s, 10000/s], [10s, 0/s]]}",
                               ", visibility_timeout: 5m", ", duration: 1s", ", batch_size: 10");
-    g_assert_cmpfloat(series_at(r, 0, "fn", "EventSourcePollers.max"), ==, 5);
-    g_assert_cmpfloat(series_at(r, 1, "fn", "EventSourcePollers.max"), ==, 305);
-    g_assert_cmpfloat(series_at(r, 2, "fn", "EventSourcePollers.max"), <=, 305);
+    g_assert_cmpfloat(test_component_value(r, 0, "fn", "EventSourcePollers.max"), ==, 5);
+    g_assert_cmpfloat(test_component_value(r, 1, "fn", "EventSourcePollers.max"), ==, 305);
+    g_assert_cmpfloat(test_component_value(r, 2, "fn", "EventSourcePollers.max"), <=, 305);
     /* Minute 1: 5 pollers x 60 batches of 10. */
-    g_assert_cmpfloat(fabs(series_at(r, 0, "fn", "PolledEventCount") - 5 * 60 * 10), <=, 5 * 10);
-    g_assert_cmpfloat(sum(r, "fn", "DeletedEventCount"), ==, 100000);
-    g_assert_cmpfloat(series_at(r, 9, "fn", "EventSourcePollers"), ==, 5);   /* back to five */
+    g_assert_cmpfloat(fabs(test_component_value(r, 0, "fn", "PolledEventCount") - 5 * 60 * 10), <=, 5 * 10);
+    g_assert_cmpfloat(test_sum(r, "fn", "DeletedEventCount"), ==, 100000);
+    g_assert_cmpfloat(test_component_value(r, 9, "fn", "EventSourcePollers"), ==, 5);   /* back to five */
     test_run_free(r);
 }
 
@@ -142,17 +128,17 @@ static void test_throttles_and_maximum_concurrency(void)
     const char *arrival = "{process: constant, schedule: [[0s, 200/s], [3m, 200/s], [3m, 0/s]]}";
     TestRun *r = run_pipeline_dlq("20m", arrival, 1, ", visibility_timeout: 10s",
                                   ", duration: 500ms, reserved_concurrency: 20", ", batch_size: 1");
-    double throttles = sum(r, "fn", "Throttles"), moved = sum(r, "q", "MessagesMovedToDLQ");
+    double throttles = test_sum(r, "fn", "Throttles"), moved = test_sum(r, "q", "MessagesMovedToDLQ");
     g_test_message("without maximum_concurrency: %.0f throttles, %.0f to the DLQ", throttles, moved);
     g_assert_cmpfloat(throttles, >, 0);
     g_assert_cmpfloat(moved, ==, throttles);
-    g_assert_cmpfloat(sum(r, "fn", "DeletedEventCount") + moved, ==, 36000);
+    g_assert_cmpfloat(test_sum(r, "fn", "DeletedEventCount") + moved, ==, 36000);
     test_run_free(r);
     r = run_pipeline_dlq("20m", arrival, 1, ", visibility_timeout: 10s",
                          ", duration: 500ms, reserved_concurrency: 20", ", batch_size: 1, maximum_concurrency: 20");
-    g_assert_cmpfloat(sum(r, "fn", "Throttles"), ==, 0);
-    g_assert_cmpfloat(sum(r, "q", "MessagesMovedToDLQ"), ==, 0);
-    g_assert_cmpfloat(sum(r, "fn", "DeletedEventCount"), ==, 36000);
+    g_assert_cmpfloat(test_sum(r, "fn", "Throttles"), ==, 0);
+    g_assert_cmpfloat(test_sum(r, "q", "MessagesMovedToDLQ"), ==, 0);
+    g_assert_cmpfloat(test_sum(r, "fn", "DeletedEventCount"), ==, 36000);
     g_assert_cmpfloat(test_summary(r, "fn", "EventSourcePollers").max, <=, 20);
     test_run_free(r);
 }
@@ -172,19 +158,12 @@ static void test_per_record_duration(void)
 
 static void assert_error(const char *body, const char *where, const char *what)
 {
-    GError *error = NULL;
     char *text = g_strconcat("name: bad\nduration: 1m\ncomponents:\n"
                              "  - {name: q, type: sqs, visibility_timeout: 30s}\n"
                              "  - {name: f, type: sqs, fifo: true, visibility_timeout: 60s}\n"
                              "  - {name: s, type: service, workers: 1, service_time: 1ms}\n"
                              "  - name: fn\n    type: lambda\n    duration: 10ms\n", body, NULL);
-    CirrusScenario *sc = cirrus_scenario_load_text("bad.yaml", text, cirrus_models_registry(), NULL, &error);
-    g_assert_null(sc);
-    g_assert_error(error, CIRRUS_ERROR, CIRRUS_ERROR_SCENARIO);
-    g_test_message("%s", error->message);
-    g_assert_nonnull(strstr(error->message, where));
-    g_assert_nonnull(strstr(error->message, what));
-    g_error_free(error);
+    test_assert_scenario_error(text, NULL, where, what);
     g_free(text);
 }
 

@@ -6,12 +6,6 @@
  * records pass max_record_age (the iterator age shows it); Little's law
  * for the mean concurrency. */
 #include "testutil.h"
-#include "sim/error.h"
-
-static double sum(TestRun *r, const char *component, const char *metric)
-{
-    return test_summary(r, component, metric).sum;
-}
 
 /* A producer into a 4-shard stream, the function reading it. */
 static TestRun *run_stream(const char *duration, const char *arrival, const char *fn, const char *es)
@@ -38,7 +32,7 @@ static void test_concurrency_is_shards_times_factor(void)
         double peak = test_summary(r, "fn", "ConcurrentExecutions").max;
         g_test_message("factor %d: peak concurrency %.0f", factor, peak);
         g_assert_cmpfloat(peak, ==, 4 * factor);
-        g_assert_cmpfloat(sum(r, "fn", "Throttles"), ==, 0);
+        g_assert_cmpfloat(test_sum(r, "fn", "Throttles"), ==, 0);
         test_run_free(r);
         g_free(es);
     }
@@ -52,13 +46,13 @@ static void test_reads_everything(void)
     for (int enhanced = 0; enhanced <= 1; enhanced++) {
         TestRun *r = run_stream("10m", "{process: poisson, rate: 500/s}", ", duration: 50ms",
                                 enhanced ? ", fan_out: enhanced" : "");
-        double in = sum(r, "s", "IncomingRecords"), polled = sum(r, "fn", "PolledEventCount");
-        double inv = sum(r, "fn", "Invocations"), T = 600;
+        double in = test_sum(r, "s", "IncomingRecords"), polled = test_sum(r, "fn", "PolledEventCount");
+        double inv = test_sum(r, "fn", "Invocations"), T = 600;
         g_test_message("%s: %.0f records in, %.0f read, %.0f invocations", enhanced ? "enhanced" : "shared", in,
                        polled, inv);
         g_assert_cmpfloat(in - polled, <=, 500 * 1.1);   /* at most the last second's records unread */
-        g_assert_cmpfloat(sum(r, "fn", "InvokedEventCount"), <=, polled);
-        g_assert_cmpfloat(polled - sum(r, "fn", "InvokedEventCount"), <=, 500 * 1.1);
+        g_assert_cmpfloat(test_sum(r, "fn", "InvokedEventCount"), <=, polled);
+        g_assert_cmpfloat(polled - test_sum(r, "fn", "InvokedEventCount"), <=, 500 * 1.1);
         double mean = test_summary(r, "fn", "ConcurrentExecutions").mean;
         g_assert_cmpfloat(fabs(mean - inv / T * 0.05), <=, 4 * 0.05 / T + 1e-9);
         test_run_free(r);
@@ -72,12 +66,12 @@ static void test_max_retries_then_drop(void)
 {
     TestRun *r = run_stream("10m", "{process: constant, schedule: [[0s, 200/s], [2m, 200/s], [2m, 0/s]]}",
                             ", duration: 10ms, failure_rate: 1.0", ", max_retries: 2");
-    double in = sum(r, "s", "IncomingRecords");
+    double in = test_sum(r, "s", "IncomingRecords");
     g_assert_cmpfloat(in, ==, 24000);
-    g_assert_cmpfloat(sum(r, "fn", "DroppedEventCount"), ==, in);
-    g_assert_cmpfloat(sum(r, "fn", "InvokedEventCount"), ==, 3 * in);
-    g_assert_cmpfloat(sum(r, "fn", "FailedInvokeEventCount"), ==, 3 * in);
-    g_assert_cmpfloat(fmod(sum(r, "fn", "Invocations"), 3), ==, 0);
+    g_assert_cmpfloat(test_sum(r, "fn", "DroppedEventCount"), ==, in);
+    g_assert_cmpfloat(test_sum(r, "fn", "InvokedEventCount"), ==, 3 * in);
+    g_assert_cmpfloat(test_sum(r, "fn", "FailedInvokeEventCount"), ==, 3 * in);
+    g_assert_cmpfloat(fmod(test_sum(r, "fn", "Invocations"), 3), ==, 0);
     test_run_free(r);
 }
 
@@ -94,25 +88,18 @@ static void test_blocked_until_record_age(void)
     g_test_message("IteratorAge peak %.0f ms", age_ms);
     g_assert_cmpfloat(age_ms, >=, 56000);
     g_assert_cmpfloat(age_ms, <=, 62000);
-    g_assert_cmpfloat(sum(r, "fn", "DroppedEventCount"), >, 0);
-    g_assert_cmpfloat(sum(r, "fn", "DeletedEventCount"), ==, 0);
+    g_assert_cmpfloat(test_sum(r, "fn", "DroppedEventCount"), >, 0);
+    g_assert_cmpfloat(test_sum(r, "fn", "DeletedEventCount"), ==, 0);
     test_run_free(r);
 }
 
 static void assert_error(const char *body, const char *where, const char *what)
 {
-    GError *error = NULL;
     char *text = g_strconcat("name: bad\nduration: 1m\ncomponents:\n"
                              "  - {name: s, type: kinesis, shards: 1}\n"
                              "  - {name: q, type: sqs}\n"
                              "  - name: fn\n    type: lambda\n    duration: 10ms\n", body, NULL);
-    CirrusScenario *sc = cirrus_scenario_load_text("bad.yaml", text, cirrus_models_registry(), NULL, &error);
-    g_assert_null(sc);
-    g_assert_error(error, CIRRUS_ERROR, CIRRUS_ERROR_SCENARIO);
-    g_test_message("%s", error->message);
-    g_assert_nonnull(strstr(error->message, where));
-    g_assert_nonnull(strstr(error->message, what));
-    g_error_free(error);
+    test_assert_scenario_error(text, NULL, where, what);
     g_free(text);
 }
 

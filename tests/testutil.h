@@ -9,6 +9,7 @@
 #include "sim/scenario.h"
 #include "sim/sim.h"
 #include "sim/config.h"
+#include "sim/error.h"
 
 typedef struct TestRun {
     CirrusScenario *sc;
@@ -97,6 +98,38 @@ static inline CirrusMetricSummary test_summary(TestRun *r, const char *component
     CirrusMetricSummary m;
     cirrus_component_metric_summary(c, (guint)i, &m);
     return m;
+}
+
+/* The after-warm-up total of a count metric. */
+static inline double test_sum(TestRun *r, const char *component, const char *metric)
+{
+    return test_summary(r, component, metric).sum;
+}
+
+/* Row `row` of series "<series>" of component `component`. */
+static inline double test_component_value(TestRun *r, guint row, const char *component, const char *series)
+{
+    char *group = g_strconcat("/components/", component, NULL);
+    double v = test_value(r, row, test_series(r, group, series));
+    g_free(group);
+    return v;
+}
+
+/* Loading `text` (with `registry`, the models' when NULL) must fail with a
+ * scenario error whose message holds both `where` (e.g. "bad.yaml:9:")
+ * and `what`. */
+static inline void test_assert_scenario_error(const char *text, const CirrusRegistry *registry, const char *where,
+                                              const char *what)
+{
+    GError *error = NULL;
+    CirrusScenario *sc = cirrus_scenario_load_text("bad.yaml", text, registry ? registry : cirrus_models_registry(),
+                                                   NULL, &error);
+    g_assert_null(sc);
+    g_assert_error(error, CIRRUS_ERROR, CIRRUS_ERROR_SCENARIO);
+    g_test_message("%s", error->message);
+    g_assert_nonnull(strstr(error->message, where));
+    g_assert_nonnull(strstr(error->message, what));
+    g_error_free(error);
 }
 
 #endif
