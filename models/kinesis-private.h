@@ -101,7 +101,6 @@ typedef struct {
     GArray *shards;            /* Shard, indexed by id */
     guint n_open;
     GPtrArray *consumers;      /* Consumer *, in registration order */
-    guint n_enhanced_claimed;  /* cirrus_stream_lookup's count (link time) */
     CirrusRng key_rng;
     gint outages;
     gboolean store;            /* keep records (someone may read them) */

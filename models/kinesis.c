@@ -106,6 +106,7 @@ static guint16 shard_new(Kinesis *k, HashKey lo, HashKey hi, guint16 parent, gui
     s.w_sec = s.r_sec = -1;
     s.r_bytes.tokens = SHARD_READ_BYTES;
     s.metric_records = s.metric_exceeded = -1;
+    s.recs = g_array_new(FALSE, FALSE, sizeof(Rec));
     g_array_append_val(k->shards, s);
     return s.id;
 }
@@ -465,7 +466,6 @@ static void kinesis_start(CirrusComponent *self, void *state)
     cirrus_component_substream(self, "partition-keys", &k->key_rng);
     for (guint i = 0; i < k->shards->len; i++) {
         Shard *s = shard_at(k, i);
-        s->recs = g_array_new(FALSE, FALSE, sizeof(Rec));
         if (s->parent == CIRRUS_STREAM_NO_SHARD) {
             s->state = SHARD_OPEN;
             n++;
