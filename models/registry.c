@@ -5,6 +5,7 @@
 #include "models/globals.h"
 #include "models/lambda.h"
 #include "models/service.h"
+#include "models/sns.h"
 #include "models/sqs.h"
 #include "models/workload.h"
 
@@ -16,6 +17,7 @@ static const CirrusModelType *const model_types[] = {
     &cirrus_asg_type,
     &cirrus_lambda_type,
     &cirrus_sqs_type,
+    &cirrus_sns_type,
     NULL,
 };
 

@@ -9,6 +9,7 @@
 #include "sim/scenario.h"
 #include "sim/sim.h"
 #include "sim/config.h"
+#include "sim/error.h"
 
 typedef struct TestRun {
     CirrusScenario *sc;
@@ -97,6 +98,21 @@ static inline CirrusMetricSummary test_summary(TestRun *r, const char *component
     CirrusMetricSummary m;
     cirrus_component_metric_summary(c, (guint)i, &m);
     return m;
+}
+
+/* Loading `text` (labelled "bad.yaml") must fail with a scenario error
+ * whose message holds `where` (e.g. "bad.yaml:4:") and `what`. */
+static inline void test_assert_error(const char *text, const CirrusRegistry *registry, const char *where,
+                                     const char *what)
+{
+    GError *error = NULL;
+    CirrusScenario *sc = cirrus_scenario_load_text("bad.yaml", text, registry, NULL, &error);
+    g_assert_null(sc);
+    g_assert_error(error, CIRRUS_ERROR, CIRRUS_ERROR_SCENARIO);
+    g_test_message("%s", error->message);
+    g_assert_nonnull(strstr(error->message, where));
+    g_assert_nonnull(strstr(error->message, what));
+    g_error_free(error);
 }
 
 #endif
