@@ -6,6 +6,7 @@
 #include "models/kinesis.h"
 #include "models/lambda.h"
 #include "models/service.h"
+#include "models/sns.h"
 #include "models/sqs.h"
 #include "models/workload.h"
 
@@ -18,6 +19,7 @@ static const CirrusModelType *const model_types[] = {
     &cirrus_lambda_type,
     &cirrus_sqs_type,
     &cirrus_kinesis_type,
+    &cirrus_sns_type,
     NULL,
 };
 

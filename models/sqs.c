@@ -97,6 +97,7 @@ typedef struct {
     CirrusComponent *source;  /* the queue it was dead-lettered from, or NULL */
     guint64  client;
     gint64   size;
+    guint64  attributes;      /* the producer's message attributes */
     guint32  receives;        /* ApproximateReceiveCount */
     guint32  group;           /* FIFO: index into groups */
     guint32  link[N_LINKS][2];   /* [list][0 prev, 1 next] */
@@ -383,6 +384,7 @@ static guint32 enqueue(CirrusComponent *self, Sqs *q, const CirrusRequest *req, 
     m->origin = req->origin;
     m->client = req->client;
     m->size = req->size;
+    m->attributes = req->attributes;
     list_insert_sorted(q, &q->ret, L_RET, i);
     list_push_back(q, &q->age, L_AGE, i);
     if (q->fifo) {
@@ -421,6 +423,7 @@ static CirrusRequest *message_out(CirrusComponent *self, const Message *m)
     r->origin = m->origin;
     r->client = m->client;
     r->size = m->size;
+    r->attributes = m->attributes;
     r->invocation = CIRRUS_INVOKE_ASYNC;
     return r;
 }
@@ -459,6 +462,7 @@ static CirrusRequest *receive_one(CirrusComponent *self, Sqs *q, guint32 i)
     r->origin = m->origin ? m->origin : self;
     r->client = m->client;
     r->size = m->size;
+    r->attributes = m->attributes;
     r->attempt = m->receives - 1;
     r->invocation = CIRRUS_INVOKE_ASYNC;
     r->tag = (guint64)i | ((guint64)m->gen << 32);
@@ -910,6 +914,13 @@ CirrusQueueSettings *cirrus_queue_settings(CirrusComponent *asker, const char *n
     CirrusQueueSettings *p = cirrus_component_shared(asker, key, sizeof(CirrusQueueSettings));
     g_free(key);
     return p;
+}
+
+gboolean cirrus_sqs_is_fifo(CirrusComponent *any, const char *name)
+{
+    const CirrusQueueSettings *pub = cirrus_queue_settings(any, name);
+    g_assert(pub->configured);
+    return pub->fifo;
 }
 
 static gboolean read_dlq(Sqs *q, CirrusNode *cfg, GError **error)

@@ -15,4 +15,8 @@
 
 extern const CirrusModelType cirrus_sqs_type;
 
+/* Whether the sqs component called `name` is a FIFO queue; for another
+ * model's link() (every component is configured by then). */
+gboolean cirrus_sqs_is_fifo(CirrusComponent *any, const char *name);
+
 #endif

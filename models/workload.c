@@ -8,6 +8,7 @@
  * target accepts or refuses. */
 #include "models/workload.h"
 #include "models/arrivals.h"
+#include "models/attributes.h"
 #include "sim/config.h"
 #include "sim/scenario.h"
 #include <math.h>
@@ -48,6 +49,12 @@ typedef struct {
     CirrusTime timeout;             /* 0: wait for ever */
     CirrusRng client_rng;           /* which client calls: apart from arrival times */
     gint64 outstanding;
+    /* message attributes: per attribute, its values' numbers and
+     * cumulative probabilities (what is left above the last: absent) */
+    guint n_attrs;
+    GArray *attr_ids[CIRRUS_ATTR_SLOTS];   /* guint */
+    GArray *attr_cum[CIRRUS_ATTR_SLOTS];   /* double */
+    CirrusRng attr_rng;             /* apart from arrivals and clients */
 } Workload;
 
 static gboolean read_schedule(Workload *w, CirrusNode *list, GError **error)
@@ -121,6 +128,67 @@ static gboolean read_arrival(Workload *w, CirrusNode *cfg, GError **error)
     return TRUE;
 }
 
+/* `attributes: {type: {order: 0.7, refund: 0.3}, ...}`: each request gets
+ * one value of each attribute, drawn with these probabilities; when they
+ * add up to less than 1, the rest is the chance that the request lacks the
+ * attribute.  For SNS filter policies (models/attributes.h). */
+static gboolean read_attributes(CirrusComponent *self, Workload *w, CirrusNode *cfg, GError **error)
+{
+    CirrusNode *map;
+    if (!cirrus_cfg_map(cfg, "attributes", &map, error)) return FALSE;
+    if (!map) return TRUE;
+    if (cirrus_node_len(map) > CIRRUS_ATTR_SLOTS) {
+        cirrus_node_error(map, error, "at most %d message attributes per workload", CIRRUS_ATTR_SLOTS);
+        return FALSE;
+    }
+    for (guint a = 0; a < cirrus_node_len(map); a++) {
+        const char *name = cirrus_node_key(map, a);
+        CirrusNode *values;
+        if (!cirrus_cfg_map(map, name, &values, error)) return FALSE;
+        if (cirrus_node_len(values) == 0) {
+            cirrus_node_error(cirrus_node_key_node(map, a), error, "attribute '%s' needs its values with their "
+                              "probabilities, e.g. {order: 0.7, refund: 0.3}", name);
+            return FALSE;
+        }
+        w->attr_ids[a] = g_array_new(FALSE, FALSE, sizeof(guint));
+        w->attr_cum[a] = g_array_new(FALSE, FALSE, sizeof(double));
+        w->n_attrs = a + 1;
+        double cum = 0;
+        for (guint v = 0; v < cirrus_node_len(values); v++) {
+            const char *value = cirrus_node_key(values, v);
+            double p;
+            if (!cirrus_cfg_double(values, value, 0, 0, 1, &p, error)) return FALSE;
+            guint id = cirrus_attr_intern(self, cirrus_node_key_node(values, v), name, value, error);
+            if (!id) return FALSE;
+            cum += p;
+            g_array_append_val(w->attr_ids[a], id);
+            g_array_append_val(w->attr_cum[a], cum);
+        }
+        if (cum > 1 + 1e-9) {
+            cirrus_node_error(values, error, "the probabilities of attribute '%s' add up to %g, more than 1",
+                              name, cum);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+/* One value per attribute (or none), packed one per slot. */
+static guint64 draw_attributes(Workload *w)
+{
+    guint64 attrs = 0;
+    for (guint a = 0; a < w->n_attrs; a++) {
+        double u = cirrus_rng_uniform(&w->attr_rng);
+        const GArray *cum = w->attr_cum[a];
+        for (guint v = 0; v < cum->len; v++)
+            if (u < g_array_index(cum, double, v)) {
+                attrs = cirrus_attr_set_slot(attrs, a, g_array_index(w->attr_ids[a], guint, v));
+                break;
+            }
+    }
+    return attrs;
+}
+
 static gboolean workload_configure(CirrusComponent *self, void *state, CirrusNode *cfg, GError **error)
 {
     static const char *const invocations[] = {"sync", "async", NULL};
@@ -137,7 +205,8 @@ static gboolean workload_configure(CirrusComponent *self, void *state, CirrusNod
         !cirrus_cfg_size(request, "size", 1024, &w->size, error) ||
         !cirrus_cfg_int(cfg, "clients", 1, 1, G_MAXINT64, &w->clients, error) ||
         !cirrus_cfg_map(cfg, "client", &client, error) ||
-        !cirrus_cfg_duration(client, "timeout", 0, 0, CIRRUS_TIME_NEVER, &w->timeout, error))
+        !cirrus_cfg_duration(client, "timeout", 0, 0, CIRRUS_TIME_NEVER, &w->timeout, error) ||
+        !read_attributes(self, w, cfg, error))
         return FALSE;
     if (w->timeout > 0 && invocation == CIRRUS_INVOKE_ASYNC) {
         cirrus_node_error(cirrus_node_peek(client, "timeout"), error,
@@ -185,6 +254,7 @@ static void workload_start(CirrusComponent *self, void *state)
 {
     Workload *w = state;
     cirrus_component_substream(self, "clients", &w->client_rng);
+    cirrus_component_substream(self, "attributes", &w->attr_rng);
     schedule_next(self, w);
 }
 
@@ -200,6 +270,7 @@ static void on_arrival(CirrusComponent *self, Workload *w)
     req->client = w->clients > 1 ? cirrus_rng_below(&w->client_rng, (guint64)w->clients) : 0;
     req->size = w->size;
     req->invocation = (guint8)w->invocation;
+    req->attributes = draw_attributes(w);
     cirrus_metric_count(self, M_REQUESTS, 1);
     set_outstanding(self, w, +1);
     cirrus_send(self, w->target, req, 0);
@@ -269,6 +340,10 @@ static void workload_destroy(CirrusComponent *self, void *state)
     g_free(w->profile.t);
     g_free(w->profile.rate);
     if (w->trace) g_array_free(w->trace, TRUE);
+    for (guint a = 0; a < w->n_attrs; a++) {
+        if (w->attr_ids[a]) g_array_free(w->attr_ids[a], TRUE);
+        if (w->attr_cum[a]) g_array_free(w->attr_cum[a], TRUE);
+    }
 }
 
 const CirrusModelType cirrus_workload_type = {

@@ -49,6 +49,9 @@ typedef struct CirrusRequest {
     guint8           outcome;     /* CirrusOutcome, set by cirrus_reply */
     guint8           abandoned;   /* the caller gave up (timeout); reply is discarded */
     guint64          tag;         /* free for the current holder's use */
+    guint64          attributes;  /* message attributes: up to 8 interned
+                                   * name=value pairs, one per byte
+                                   * (models/attributes.h); 0: none */
 } CirrusRequest;
 
 /* Event kinds.  The kernel delivers REQUEST (a request handed over: ev->request)

@@ -30,6 +30,7 @@
  * producer and a pool of long-polling workers) derives its tolerance from
  * per-minute batch means, as tests/test_lambda.c does. */
 #include "testutil.h"
+#include "models/attributes.h"
 #include "models/globals.h"
 #include "models/queues.h"
 #include "models/service.h"
@@ -49,7 +50,7 @@ typedef struct {
     int attr;
 } Action;
 
-typedef struct { CirrusTime t; guint64 handle; guint attempt; CirrusTime created; guint64 client; gint64 poll; } Delivery;
+typedef struct { CirrusTime t; guint64 handle; guint attempt; CirrusTime created; guint64 client; gint64 poll; guint64 attributes; } Delivery;
 typedef struct { CirrusTime t; gint64 poll; guint count, flags; } Answer;
 typedef struct { CirrusTime t; int outcome; } Reply;
 typedef struct { CirrusTime t; int attr; guint64 value; } Attr;
@@ -226,7 +227,7 @@ static void on_messages(CirrusComponent *self, Consumer *c, const CirrusEvent *e
     g_array_append_val(c->answers, a);
     guint seen = 0;
     for (CirrusRequest *m = poll->parent; m; m = m->parent, seen++) {
-        Delivery d = { cirrus_now(self), m->tag, m->attempt, m->created, m->client, which };
+        Delivery d = { cirrus_now(self), m->tag, m->attempt, m->created, m->client, which, m->attributes };
         g_assert_true(m->arrived == cirrus_now(self));
         g_array_append_val(c->deliveries, d);
     }
@@ -783,6 +784,31 @@ static void test_outage(void)
     test_run_free(r);
 }
 
+/* A message keeps its producer's attributes (models/attributes.h), also
+ * through a dead-letter queue: a workload gives every message kind=a. */
+static void test_attributes_kept(void)
+{
+    TestRun *r = run(
+        "name: attrs\nduration: 30s\n"
+        "workloads: [{name: u, target: q, invocation: async, arrival: {process: constant, rate: 1/s},\n"
+        "             attributes: {kind: {a: 1}}}]\n"
+        "components:\n"
+        "  - {name: q, type: sqs, visibility_timeout: 1s, dlq: {target: dead, max_receive_count: 1}}\n"
+        "  - {name: dead, type: sqs}\n"
+        "  - {name: c, type: consumer, queue: q, actions: [{at: 3500ms, do: receive, max: 10, wait: 0s},\n"
+        "     {at: 5s, do: receive, max: 10, wait: 0s}]}\n"
+        "  - {name: d, type: consumer, queue: dead, actions: [{at: 6s, do: receive, max: 10, wait: 0s}]}\n");
+    Consumer *c = consumer(r, "c"), *d = consumer(r, "d");
+    g_assert_cmpuint(c->deliveries->len, ==, 4);   /* 1, 2, 3 s at 3.5 s; 4 s at 5 s */
+    g_assert_cmpuint(d->deliveries->len, ==, 3);
+    guint64 want = delivery(c, 0)->attributes;
+    g_assert_cmpuint(cirrus_attr_slot(want, 0), !=, 0);
+    g_assert_cmpuint(want >> 8, ==, 0);
+    for (guint i = 0; i < 4; i++) g_assert_cmpuint(delivery(c, i)->attributes, ==, want);
+    for (guint i = 0; i < 3; i++) g_assert_cmpuint(delivery(d, i)->attributes, ==, want);
+    test_run_free(r);
+}
+
 /* ---- FIFO ------------------------------------------------------------------- */
 
 /* Group ordering.  Three messages for group 0, two for group 1, sent at
@@ -969,14 +995,7 @@ static void test_littles_law(void)
 
 static void assert_error(const char *text, const char *where, const char *what)
 {
-    GError *error = NULL;
-    CirrusScenario *sc = cirrus_scenario_load_text("bad.yaml", text, &test_registry, NULL, &error);
-    g_assert_null(sc);
-    g_assert_error(error, CIRRUS_ERROR, CIRRUS_ERROR_SCENARIO);
-    g_test_message("%s", error->message);
-    g_assert_nonnull(strstr(error->message, where));
-    g_assert_nonnull(strstr(error->message, what));
-    g_error_free(error);
+    test_assert_scenario_error(text, &test_registry, where, what);
 }
 
 static void test_config_errors(void)
@@ -1036,6 +1055,7 @@ int main(int argc, char **argv)
     g_test_add_func("/models/sqs/batch", test_batch);
     g_test_add_func("/models/sqs/cancel", test_cancel);
     g_test_add_func("/models/sqs/outage", test_outage);
+    g_test_add_func("/models/sqs/attributes-kept", test_attributes_kept);
     g_test_add_func("/models/sqs/fifo-group-order", test_fifo_group_order);
     g_test_add_func("/models/sqs/fifo-dedup", test_fifo_dedup);
     g_test_add_func("/models/sqs/fifo-throughput", test_fifo_throughput);
