@@ -41,6 +41,10 @@ static void collect(CirrusH5Run *run, const char *top)
 CirrusH5Run *cirrus_h5run_open(const char *path, GError **error)
 {
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    if (!g_file_test(path, G_FILE_TEST_IS_REGULAR)) {
+        g_set_error(error, CIRRUS_ERROR, CIRRUS_ERROR_USAGE, "cannot read '%s': no such file", path);
+        return NULL;
+    }
     hid_t file = H5Fis_hdf5(path) > 0 ? H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT) : -1;
     if (file < 0) {
         g_set_error(error, CIRRUS_ERROR, CIRRUS_ERROR_USAGE, "cannot read '%s': not an HDF5 file written by cirrus run", path);
