@@ -90,7 +90,7 @@ gboolean cirrus_tables_write_faults(CirrusH5 *h, CirrusSim *sim, GError **error)
         kind[i] = cirrus_fault_kind_name(f->kind);
         target[i] = f->component ? f->component : f->zone ? f->zone : f->region ? f->region : "";
         detail[i] = f->kind == CIRRUS_FAULT_SLOWDOWN ? g_strdup_printf("x%g", f->factor)
-                    : f->kind == CIRRUS_FAULT_INSTANCE_FAILURE ? g_strdup_printf("%" G_GINT64_FORMAT " instances", f->count)
+                    : f->kind == CIRRUS_FAULT_INSTANCE_FAILURE ? g_strdup_printf("%" G_GINT64_FORMAT " instance%s", f->count, f->count == 1 ? "" : "s")
                     : g_strdup("");
     }
     const CirrusH5Field fields[] = {
