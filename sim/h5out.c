@@ -358,6 +358,84 @@ gboolean cirrus_h5_attr_int64(CirrusH5 *h, const char *name, gint64 value, GErro
     return write_root_attr(h, name, H5T_STD_I64LE, H5T_NATIVE_INT64, &v, error);
 }
 
+/* ---- tables ------------------------------------------------------------ */
+
+/* Memory and file layouts are the same packed compound: a char * for a
+ * string member (HDF5's variable-length string), a double for a number. */
+static hid_t table_type(const CirrusH5Field *fields, guint n_fields, hid_t str_type, gsize *row_size)
+{
+    gsize size = 0;
+    for (guint f = 0; f < n_fields; f++) size += fields[f].strings ? sizeof(char *) : sizeof(double);
+    *row_size = size;
+    hid_t type = H5Tcreate(H5T_COMPOUND, size);
+    gsize offset = 0;
+    for (guint f = 0; type >= 0 && f < n_fields; f++) {
+        gboolean str = fields[f].strings != NULL;
+        if (H5Tinsert(type, fields[f].name, offset, str ? str_type : H5T_NATIVE_DOUBLE) < 0) {
+            H5Tclose(type);
+            return H5I_INVALID_HID;
+        }
+        offset += str ? sizeof(char *) : sizeof(double);
+    }
+    return type;
+}
+
+gboolean cirrus_h5_table(CirrusH5 *h, const char *path, const CirrusH5Field *fields, guint n_fields,
+                         guint n_rows, GError **error)
+{
+    g_return_val_if_fail(h != NULL && path != NULL && path[0] == '/' && n_fields > 0, FALSE);
+    if (!check_usable(h, error))
+        return FALSE;
+    gsize row_size;
+    hid_t str = H5Tcopy(H5T_C_S1);
+    if (str >= 0 && (H5Tset_size(str, H5T_VARIABLE) < 0 || H5Tset_cset(str, H5T_CSET_UTF8) < 0)) {
+        H5Tclose(str);
+        str = H5I_INVALID_HID;
+    }
+    hid_t type = str >= 0 ? table_type(fields, n_fields, str, &row_size) : H5I_INVALID_HID;
+    /* Rows packed as the compound lays them out; strings that are not
+     * UTF-8 are replaced, as for string attributes. */
+    guint8 *rows = type >= 0 ? g_malloc0(row_size * MAX(n_rows, 1u)) : NULL;
+    GPtrArray *made_valid = g_ptr_array_new_with_free_func(g_free);
+    for (guint r = 0; rows && r < n_rows; r++) {
+        guint8 *p = rows + r * row_size;
+        for (guint f = 0; f < n_fields; f++) {
+            if (fields[f].strings) {
+                const char *text = fields[f].strings[r] ? fields[f].strings[r] : "";
+                if (!g_utf8_validate(text, -1, NULL)) {
+                    text = g_utf8_make_valid(text, -1);
+                    g_ptr_array_add(made_valid, (gpointer)text);
+                }
+                memcpy(p, &text, sizeof text);
+                p += sizeof text;
+            } else {
+                memcpy(p, &fields[f].numbers[r], sizeof(double));
+                p += sizeof(double);
+            }
+        }
+    }
+    const hsize_t dims = n_rows;
+    hid_t lcpl = make_lcpl();
+    hid_t space = H5Screate_simple(1, &dims, NULL);
+    hid_t dset = type >= 0 && lcpl >= 0 && space >= 0
+                     ? H5Dcreate2(h->file, path, type, space, lcpl, H5P_DEFAULT, H5P_DEFAULT)
+                     : H5I_INVALID_HID;
+    gboolean ok = dset >= 0 && (n_rows == 0 || H5Dwrite(dset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows) >= 0);
+    if (dset >= 0 && H5Dclose(dset) < 0) ok = FALSE;
+    if (!ok) {
+        char *what = g_strdup_printf("cannot write table '%s'", path);
+        hdf5_fail(h, error, what);
+        g_free(what);
+    }
+    if (space >= 0) H5Sclose(space);
+    if (lcpl >= 0) H5Pclose(lcpl);
+    if (type >= 0) H5Tclose(type);
+    if (str >= 0) H5Tclose(str);
+    g_ptr_array_unref(made_valid);
+    g_free(rows);
+    return ok;
+}
+
 /* ---- public API -------------------------------------------------------- */
 
 CirrusH5 *cirrus_h5_open(const char *path, GError **error)

@@ -38,6 +38,20 @@ gboolean cirrus_h5_attr_string(CirrusH5 *h, const char *name, const char *value,
 gboolean cirrus_h5_attr_double(CirrusH5 *h, const char *name, double value, GError **error);
 gboolean cirrus_h5_attr_int64 (CirrusH5 *h, const char *name, gint64 value, GError **error);
 
+/* A small table written at once (not streamed): a 1-D dataset at `path`
+ * (parent groups created as needed) of a compound type with one member per
+ * field, in the order given — a variable-length UTF-8 string or a float64
+ * each — and `n_rows` rows (0 is allowed).  h5py reads it as a structured
+ * array.  Used for /summary and /faults (docs/outputs.md). */
+typedef struct CirrusH5Field {
+    const char *name;
+    const char *const *strings;   /* n_rows strings, or NULL for a number field */
+    const double *numbers;        /* n_rows numbers when strings is NULL */
+} CirrusH5Field;
+
+gboolean cirrus_h5_table(CirrusH5 *h, const char *path, const CirrusH5Field *fields, guint n_fields,
+                         guint n_rows, GError **error);
+
 /* Flush buffered rows and close.  commit = TRUE renames the temporary file
  * to the final path (IO error, naming the path, if that fails); FALSE
  * deletes it.  Always frees h. */

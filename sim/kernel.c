@@ -190,6 +190,14 @@ void cirrus_sim_add_fault(CirrusSim *sim, const CirrusFault *fault, CirrusCompon
     g_array_append_val(sim->faults, e);
 }
 
+guint cirrus_sim_n_faults(const CirrusSim *sim) { return sim->faults->len; }
+
+const CirrusFault *cirrus_sim_fault(const CirrusSim *sim, guint i)
+{
+    g_assert(i < sim->faults->len);
+    return &g_array_index(sim->faults, FaultEntry, i).fault;
+}
+
 const CirrusFault *cirrus_event_fault(const CirrusComponent *self, const CirrusEvent *ev)
 {
     g_assert(ev->kind == CIRRUS_EVENT_FAULT_BEGIN || ev->kind == CIRRUS_EVENT_FAULT_END);

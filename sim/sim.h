@@ -65,6 +65,10 @@ gboolean cirrus_sim_run(CirrusSim *sim, const CirrusRunSpec *spec, GError **erro
  * zone or region fault, which goes to every component whose model lists
  * that kind.  Its events are scheduled when the run starts. */
 void cirrus_sim_add_fault(CirrusSim *sim, const CirrusFault *fault, CirrusComponent *target);
+/* The faults added, in the order of the scenario (for the HDF5 /faults
+ * table that plots and reports draw on the time axis). */
+guint              cirrus_sim_n_faults(const CirrusSim *sim);
+const CirrusFault *cirrus_sim_fault(const CirrusSim *sim, guint i);
 
 /* Choose the pending-event set (before the run; default radix).  Results
  * are identical either way. */

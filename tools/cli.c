@@ -15,6 +15,8 @@ static const Command commands[] = {
     {"run", cirrus_cmd_run, "run a scenario; write HDF5 series, a summary, optional JSON"},
     {"validate", cirrus_cmd_validate, "check a scenario; print nothing but errors"},
     {"plot", cirrus_cmd_plot, "draw a run's series (PNG or SVG) through gnuplot"},
+    {"compare", cirrus_cmd_compare, "put the summaries of runs side by side, with differences and overlay plots"},
+    {"report", cirrus_cmd_report, "write one self-contained HTML page about a run"},
     {"bench", cirrus_cmd_bench, "measure the event kernel's speed on this machine"},
 };
 

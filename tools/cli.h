@@ -10,6 +10,8 @@ int cirrus_cmd_run(int argc, char **argv);
 int cirrus_cmd_validate(int argc, char **argv);
 int cirrus_cmd_bench(int argc, char **argv);
 int cirrus_cmd_plot(int argc, char **argv);
+int cirrus_cmd_compare(int argc, char **argv);
+int cirrus_cmd_report(int argc, char **argv);
 
 /* Print "cirrus: <message>" on stderr and return the exit status for it. */
 #include <glib.h>

@@ -41,6 +41,10 @@ static void collect(CirrusH5Run *run, const char *top)
 CirrusH5Run *cirrus_h5run_open(const char *path, GError **error)
 {
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    if (!g_file_test(path, G_FILE_TEST_IS_REGULAR)) {
+        g_set_error(error, CIRRUS_ERROR, CIRRUS_ERROR_USAGE, "cannot read '%s': no such file", path);
+        return NULL;
+    }
     hid_t file = H5Fis_hdf5(path) > 0 ? H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT) : -1;
     if (file < 0) {
         g_set_error(error, CIRRUS_ERROR, CIRRUS_ERROR_USAGE, "cannot read '%s': not an HDF5 file written by cirrus run", path);
@@ -117,5 +121,87 @@ char *cirrus_h5run_attr_string(CirrusH5Run *run, const char *name)
     }
     H5Tclose(type);
     H5Aclose(attr);
+    return out;
+}
+
+gboolean cirrus_h5run_attr_double(CirrusH5Run *run, const char *name, double *value)
+{
+    if (H5Aexists(run->file, name) <= 0) return FALSE;
+    hid_t attr = H5Aopen(run->file, name, H5P_DEFAULT);
+    gboolean ok = attr >= 0 && H5Aread(attr, H5T_NATIVE_DOUBLE, value) >= 0;
+    if (attr >= 0) H5Aclose(attr);
+    return ok;
+}
+
+const char *cirrus_h5run_path(CirrusH5Run *run) { return run->path; }
+
+/* Read one member of a compound dataset into `buf` (one `size`-byte
+ * element per row) as `member_type`; the row count, or -1. */
+static gssize read_member(CirrusH5Run *run, const char *table, const char *field, hid_t member_type, gsize size,
+                          GArray *buf)
+{
+    if (H5Lexists(run->file, table, H5P_DEFAULT) <= 0) return -1;
+    hid_t ds = H5Dopen2(run->file, table, H5P_DEFAULT);
+    if (ds < 0) return -1;
+    hid_t ftype = H5Dget_type(ds), space = H5Dget_space(ds), mtype = H5Tcreate(H5T_COMPOUND, size);
+    hssize_t n = space >= 0 ? H5Sget_simple_extent_npoints(space) : -1;
+    gboolean ok = ftype >= 0 && H5Tget_class(ftype) == H5T_COMPOUND && H5Tget_member_index(ftype, field) >= 0 &&
+                  n >= 0 && mtype >= 0 && H5Tinsert(mtype, field, 0, member_type) >= 0;
+    if (ok) {
+        g_array_set_size(buf, (guint)n);
+        ok = n == 0 || H5Dread(ds, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf->data) >= 0;
+    }
+    if (mtype >= 0) H5Tclose(mtype);
+    if (space >= 0) H5Sclose(space);
+    if (ftype >= 0) H5Tclose(ftype);
+    H5Dclose(ds);
+    return ok ? (gssize)n : -1;
+}
+
+GPtrArray *cirrus_h5run_table_strings(CirrusH5Run *run, const char *table, const char *field)
+{
+    hid_t str = H5Tcopy(H5T_C_S1);
+    H5Tset_size(str, H5T_VARIABLE);
+    H5Tset_cset(str, H5T_CSET_UTF8);
+    GArray *raw = g_array_new(FALSE, TRUE, sizeof(char *));
+    gssize n = read_member(run, table, field, str, sizeof(char *), raw);
+    H5Tclose(str);
+    GPtrArray *out = NULL;
+    if (n >= 0) {
+        out = g_ptr_array_new_with_free_func(g_free);
+        for (guint i = 0; i < raw->len; i++) {
+            char *v = g_array_index(raw, char *, i);
+            g_ptr_array_add(out, g_strdup(v ? v : ""));
+            if (v) H5free_memory(v);
+        }
+    }
+    g_array_free(raw, TRUE);
+    return out;
+}
+
+GArray *cirrus_h5run_table_numbers(CirrusH5Run *run, const char *table, const char *field)
+{
+    GArray *out = g_array_new(FALSE, TRUE, sizeof(double));
+    if (read_member(run, table, field, H5T_NATIVE_DOUBLE, sizeof(double), out) < 0) {
+        g_array_free(out, TRUE);
+        return NULL;
+    }
+    return out;
+}
+
+GPtrArray *cirrus_h5run_children(CirrusH5Run *run, const char *group)
+{
+    if (H5Lexists(run->file, group, H5P_DEFAULT) <= 0) return NULL;
+    hid_t g = H5Gopen2(run->file, group, H5P_DEFAULT);
+    if (g < 0) return NULL;
+    GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+    H5G_info_t info;
+    if (H5Gget_info(g, &info) >= 0)
+        for (hsize_t i = 0; i < info.nlinks; i++) {
+            char name[256];
+            if (H5Lget_name_by_idx(g, ".", H5_INDEX_NAME, H5_ITER_INC, i, name, sizeof name, H5P_DEFAULT) >= 0)
+                g_ptr_array_add(out, g_strdup(name));
+        }
+    H5Gclose(g);
     return out;
 }

@@ -20,4 +20,17 @@ GArray      *cirrus_h5run_read(CirrusH5Run *run, const char *series, GError **er
 /* A string root attribute (e.g. "scenario"), or NULL. */
 char        *cirrus_h5run_attr_string(CirrusH5Run *run, const char *name);
 
+/* A numeric root attribute (int64 or float64); FALSE if absent. */
+gboolean     cirrus_h5run_attr_double(CirrusH5Run *run, const char *name, double *value);
+/* The path the run was opened from. */
+const char  *cirrus_h5run_path(CirrusH5Run *run);
+
+/* One field of a table written by cirrus_h5_table (e.g. "/summary",
+ * "entity"), one entry per row; NULL if the table or the field is absent. */
+GPtrArray   *cirrus_h5run_table_strings(CirrusH5Run *run, const char *table, const char *field);
+GArray      *cirrus_h5run_table_numbers(CirrusH5Run *run, const char *table, const char *field);
+/* The names of the links in a group, in name order ("/replications" ->
+ * "0", "1", ...); NULL if there is no such group. */
+GPtrArray   *cirrus_h5run_children(CirrusH5Run *run, const char *group);
+
 #endif

@@ -7,6 +7,7 @@
  * strings with enhanced text off, never as gnuplot syntax. */
 #include "tools/plot.h"
 #include "tools/cli.h"
+#include "tools/runtables.h"
 #include "sim/error.h"
 #include <glib/gstdio.h>
 #include <math.h>
@@ -89,7 +90,7 @@ static void keep_panel(GPtrArray *panels, Panel *panel)
 /* The dashboard: per entity, in file order, up to three panels — its
  * latency percentiles, its gauges (time-weighted mean and peak, at most
  * two), and its counts per interval — leaving out series that are all 0. */
-static GPtrArray *dashboard_panels(CirrusH5Run *run)
+static GPtrArray *dashboard_panels(CirrusH5Run *run, const char *only)
 {
     GPtrArray *all = cirrus_h5run_series(run);
     GPtrArray *panels = g_ptr_array_new_with_free_func(panel_free);
@@ -105,6 +106,7 @@ static GPtrArray *dashboard_panels(CirrusH5Run *run)
     }
     for (guint e = 0; e < entities->len; e++) {
         const char *entity = entities->pdata[e];
+        if (only && strcmp(entity, only) != 0) continue;
         gsize el = strlen(entity);
         Panel *lat = panel_new(g_strdup_printf("%s: latency percentiles (seconds)", entity));
         Panel *count = panel_new(g_strdup_printf("%s: counts per interval", entity));
@@ -167,9 +169,9 @@ static GPtrArray *named_panels(GPtrArray *series)
     return panels;
 }
 
-static void append_datablock(GString *s, guint index, GArray *time, GArray *values, double scale)
+void cirrus_plot_datablock(GString *s, const char *name, GArray *time, GArray *values, double scale)
 {
-    g_string_append_printf(s, "$D%u << EOD\n", index);
+    g_string_append_printf(s, "%s << EOD\n", name);
     char a[G_ASCII_DTOSTR_BUF_SIZE], b[G_ASCII_DTOSTR_BUF_SIZE];
     for (guint i = 0; i < time->len && i < values->len; i++) {
         double v = g_array_index(values, double, i);
@@ -179,14 +181,223 @@ static void append_datablock(GString *s, guint index, GArray *time, GArray *valu
     g_string_append(s, "EOD\n");
 }
 
-char *cirrus_plot_script(CirrusH5Run *run, GPtrArray *series, const char *out, GError **error)
+/* A band's block: time, low, high; a row where either is NaN breaks the
+ * band (a blank line), so that filledcurves never bridges a gap. */
+static void band_datablock(GString *s, guint index, GArray *time, GArray *low, GArray *high, double scale)
+{
+    g_string_append_printf(s, "$B%u << EOD\n", index);
+    char a[G_ASCII_DTOSTR_BUF_SIZE], b[G_ASCII_DTOSTR_BUF_SIZE], c[G_ASCII_DTOSTR_BUF_SIZE];
+    for (guint i = 0; i < time->len && i < low->len && i < high->len; i++) {
+        double l = g_array_index(low, double, i), h = g_array_index(high, double, i);
+        if (!isfinite(l) || !isfinite(h)) {
+            g_string_append_c(s, '\n');
+            continue;
+        }
+        g_string_append_printf(s, "%s %s %s\n", g_ascii_dtostr(a, sizeof a, g_array_index(time, double, i) / scale),
+                               g_ascii_dtostr(b, sizeof b, l), g_ascii_dtostr(c, sizeof c, h));
+    }
+    g_string_append(s, "EOD\n");
+}
+
+double cirrus_plot_time_scale(double end_s, const char **unit)
+{
+    *unit = end_s > 7200 ? "hours" : "minutes";
+    return end_s > 7200 ? 3600 : 60;
+}
+
+static double at(GArray *a, guint i) { return g_array_index(a, double, i); }
+
+/* Row k covers [t0, t1) and its level mean is the time-weighted mean.  One
+ * change at c from a steady `old` to a steady `new` gives
+ * mean = old + (new - old) (t1 - c) / (t1 - t0): solve for c.  Otherwise
+ * (more changes, or levels not known to be steady), the row's midpoint. */
+static double change_instant(double t0, double t1, double old, double mean, double next, gboolean exact)
+{
+    if (exact && next != old) {
+        double f = (mean - old) / (next - old);
+        if (f >= 0 && f <= 1) return t1 - f * (t1 - t0);
+    }
+    return 0.5 * (t0 + t1);
+}
+
+GArray *cirrus_plot_scaling_times(GArray *time, GArray *level, GArray *activities)
+{
+    GArray *out = g_array_new(FALSE, FALSE, sizeof(double));
+    guint n = MIN(time->len, level->len);
+    if (activities) n = MIN(n, activities->len);
+    for (guint k = 0; k < n; k++) {
+        double t0 = k ? at(time, k - 1) : 0, t1 = at(time, k);
+        double old = k ? at(level, k - 1) : at(level, k), next = k + 1 < n ? at(level, k + 1) : at(level, k);
+        if (activities) {
+            /* The rows before and after without an activity hold steady
+             * levels: with one activity in between, its instant is exact. */
+            double m = at(activities, k);
+            if (!(m > 0)) continue;
+            gboolean steady = k > 0 && at(activities, k - 1) == 0 && (k + 1 >= n || at(activities, k + 1) == 0);
+            if (m == 1) {
+                double c = change_instant(t0, t1, old, at(level, k), next, steady);
+                g_array_append_val(out, c);
+            } else {
+                for (guint j = 0; j < (guint)m; j++) {
+                    double c = t0 + (j + 0.5) * (t1 - t0) / m;
+                    g_array_append_val(out, c);
+                }
+            }
+            continue;
+        }
+        /* No activity series: a row whose mean differs from the one before
+         * holds a change, unless it only finishes one begun in that row,
+         * which the two-row pattern below consumes. */
+        double mean = at(level, k);
+        if (k == 0 || mean == old || !isfinite(mean)) continue;
+        gboolean steady = (k == 1 || at(level, k - 2) == old) && (k + 2 >= n || at(level, k + 2) == next);
+        double c = change_instant(t0, t1, old, mean, next, steady);
+        g_array_append_val(out, c);
+        if (steady && next != mean) k++;
+    }
+    return out;
+}
+
+/* Fault windows as shaded spans behind the lines, instants (no end) as
+ * dashed red lines, each labelled at the top; labels are quoted text. */
+static void append_faults(GString *s, GArray *spans, double scale)
+{
+    char a[G_ASCII_DTOSTR_BUF_SIZE], b[G_ASCII_DTOSTR_BUF_SIZE];
+    for (guint i = 0; spans && i < spans->len; i++) {
+        const CirrusFaultSpan *f = &g_array_index(spans, CirrusFaultSpan, i);
+        g_ascii_dtostr(a, sizeof a, f->start_s / scale);
+        g_ascii_dtostr(b, sizeof b, f->end_s / scale);
+        if (f->end_s > f->start_s)
+            g_string_append_printf(s, "set object rect from first %s, graph 0 to first %s, graph 1 behind "
+                                      "fillcolor rgb '#f4c7c3' fillstyle solid 0.6 noborder\n", a, b);
+        else
+            g_string_append_printf(s, "set arrow from first %s, graph 0 to first %s, graph 1 nohead "
+                                      "lc rgb '#c0392b' lw 1.5 dt 2 front\n", a, a);
+        char *q = cirrus_gnuplot_quote(f->label);
+        g_string_append_printf(s, "set label %s at first %s, graph %.2f left offset 0.4,0 front "
+                                  "textcolor rgb '#a93226'\n", q, a, 0.94 - 0.07 * (i % 4));
+        g_free(q);
+    }
+}
+
+static void append_scaling(GString *s, GArray *times, double scale)
+{
+    char a[G_ASCII_DTOSTR_BUF_SIZE];
+    for (guint i = 0; times && i < times->len; i++) {
+        g_ascii_dtostr(a, sizeof a, g_array_index(times, double, i) / scale);
+        g_string_append_printf(s, "set arrow from first %s, graph 0 to first %s, graph 1 nohead "
+                                  "lc rgb '#1e8449' lw 1.5 dt 2 back\n", a, a);
+    }
+}
+
+/* Scaling activities of every entity with a GroupDesiredCapacity series
+ * (an asg), keyed by entity. */
+static GHashTable *scaling_by_entity(CirrusH5Run *run, GArray *time)
+{
+    GHashTable *by = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_array_unref);
+    GPtrArray *all = cirrus_h5run_series(run);
+    for (guint i = 0; i < all->len; i++) {
+        const char *name = all->pdata[i];
+        if (!g_str_has_suffix(name, "/GroupDesiredCapacity")) continue;
+        GArray *level = cirrus_h5run_read(run, name, NULL);
+        if (!level) continue;
+        char *entity = g_strndup(name, strlen(name) - strlen("/GroupDesiredCapacity"));
+        char *count = g_strconcat(entity, "/ScalingActivities", NULL);
+        GArray *activities = has_series(all, count) ? cirrus_h5run_read(run, count, NULL) : NULL;
+        g_hash_table_insert(by, entity, cirrus_plot_scaling_times(time, level, activities));
+        if (activities) g_array_free(activities, TRUE);
+        g_array_free(level, TRUE);
+        g_free(count);
+    }
+    return by;
+}
+
+static const char *const colours[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2"};
+
+/* Index in the panel of `base` + suffix, or -1. */
+static gint find_in_panel(Panel *panel, const char *base, const char *suffix)
+{
+    for (guint i = 0; i < panel->series->len; i++) {
+        const char *name = panel->series->pdata[i];
+        gsize bl = strlen(base);
+        if (strncmp(name, base, bl) == 0 && strcmp(name + bl, suffix) == 0) return (gint)i;
+    }
+    return -1;
+}
+
+/* The plot command of one panel: latency percentiles as a p50..p99 band
+ * with the p50 line (and p90 dashed), every other series as a line. */
+static void append_plot(GString *s, Panel *panel, guint block, gboolean faults, gboolean scaling)
+{
+    g_string_append(s, "plot ");
+    guint items = 0, colour = 0;
+    for (guint i = 0; i < panel->series->len; i++) {
+        const char *full = panel->series->pdata[i], *metric = strrchr(full, '/') + 1;
+        /* With one entity in the panel the metric alone names a line; with
+         * several, "entity/Metric". */
+        const char *label = panel->several ? strchr(full, '/') + 1 : metric;
+        char *base = g_str_has_suffix(full, ".p50") ? g_strndup(full, strlen(full) - 4) : NULL;
+        gint p99 = base ? find_in_panel(panel, base, ".p99") : -1;
+        if (g_str_has_suffix(full, ".p99") || g_str_has_suffix(full, ".p90")) {
+            char *b = g_strndup(full, strlen(full) - 4);
+            gboolean in_band = find_in_panel(panel, b, ".p50") >= 0 && find_in_panel(panel, b, ".p99") >= 0;
+            g_free(b);
+            if (in_band) { g_free(base); continue; }   /* drawn with its p50 */
+        }
+        const char *c = colours[colour++ % G_N_ELEMENTS(colours)];
+        if (p99 >= 0) {
+            gsize ll = strlen(label) - 4;
+            char *band = panel->several ? g_strdup_printf("%.*s p50..p99", (int)ll, label) : g_strdup("p50..p99");
+            char *q_band = cirrus_gnuplot_quote(band);
+            g_free(band);
+            char *q50 = cirrus_gnuplot_quote(label);
+            g_string_append_printf(s, "%s$B%u using 1:2:3 with filledcurves fc rgb '%s' fs transparent solid 0.25 "
+                                      "noborder title %s, $D%u using 1:2 with lines lw 2 lc rgb '%s' title %s",
+                                   items++ ? ", " : "", block + i, c, q_band, block + i, c, q50);
+            gint p90 = find_in_panel(panel, base, ".p90");
+            if (p90 >= 0) {
+                char *q90 = cirrus_gnuplot_quote(panel->several ? strchr(panel->series->pdata[p90], '/') + 1
+                                                                : strrchr(panel->series->pdata[p90], '/') + 1);
+                g_string_append_printf(s, ", $D%u using 1:2 with lines lw 1 dt 2 lc rgb '%s' title %s", block + p90, c, q90);
+                g_free(q90);
+            }
+            g_free(q_band);
+            g_free(q50);
+        } else {
+            char *q = cirrus_gnuplot_quote(label);
+            g_string_append_printf(s, "%s$D%u using 1:2 with lines lw 2 lc rgb '%s' title %s", items++ ? ", " : "",
+                                   block + i, c, q);
+            g_free(q);
+        }
+        g_free(base);
+    }
+    if (faults) g_string_append(s, ", keyentry with boxes fc rgb '#f4c7c3' fs solid 0.6 noborder title 'fault window'");
+    if (scaling) g_string_append(s, ", keyentry with lines lc rgb '#1e8449' lw 1.5 dt 2 title 'scaling activity'");
+    g_string_append_c(s, '\n');
+}
+
+/* Does the panel show an entity with scaling activities? */
+static GArray *panel_scaling(GHashTable *scaling, Panel *panel)
+{
+    for (guint i = 0; i < panel->series->len; i++) {
+        char *entity;
+        const char *metric;
+        split_series(panel->series->pdata[i], &entity, &metric);
+        GArray *t = g_hash_table_lookup(scaling, entity);
+        g_free(entity);
+        if (t && t->len) return t;
+    }
+    return NULL;
+}
+
+/* The whole script for `panels`, one under the other. */
+static char *panels_script(CirrusH5Run *run, GPtrArray *panels, const char *out, GError **error)
 {
     GArray *time = cirrus_h5run_time(run, error);
     if (!time) return NULL;
     double end = time->len ? g_array_index(time, double, time->len - 1) : 0;
-    double scale = end > 7200 ? 3600 : 60;
-    const char *unit = end > 7200 ? "hours" : "minutes";
-    GPtrArray *panels = series->len ? named_panels(series) : dashboard_panels(run);
+    const char *unit;
+    double scale = cirrus_plot_time_scale(end, &unit);
     GString *s = g_string_new("# written by cirrus plot\n");
     gboolean svg = g_str_has_suffix(out, ".svg");
     guint rows = MAX(panels->len, 1u);
@@ -194,7 +405,10 @@ char *cirrus_plot_script(CirrusH5Run *run, GPtrArray *series, const char *out, G
     g_string_append_printf(s, "set terminal %s size %u,%u\nset output %s\n", svg ? "svg dynamic" : "pngcairo",
                            1000, 60 + 230 * rows, q_out);
     g_free(q_out);
-    g_string_append(s, "set termoption noenhanced\nset datafile missing 'NaN'\nset grid\nset key outside right top\n");
+    g_string_append(s, "set termoption noenhanced\nset encoding utf8\nset datafile missing 'NaN'\nset grid\n"
+                       "set key outside right top\n"
+                       /* the same plot area in every panel, whatever its key's width */
+                       "set lmargin at screen 0.08\nset rmargin at screen 0.68\n");
     guint block = 0;
     gboolean ok = TRUE;
     for (guint p = 0; p < panels->len && ok; p++) {
@@ -202,7 +416,19 @@ char *cirrus_plot_script(CirrusH5Run *run, GPtrArray *series, const char *out, G
         for (guint i = 0; i < panel->series->len && ok; i++) {
             GArray *v = cirrus_h5run_read(run, panel->series->pdata[i], error);
             if (!v) { ok = FALSE; break; }
-            append_datablock(s, block + i, time, v, scale);
+            char name[32];
+            g_snprintf(name, sizeof name, "$D%u", block + i);
+            cirrus_plot_datablock(s, name, time, v, scale);
+            const char *full = panel->series->pdata[i];
+            char *base = g_str_has_suffix(full, ".p50") ? g_strndup(full, strlen(full) - 4) : NULL;
+            gint p99 = base ? find_in_panel(panel, base, ".p99") : -1;
+            if (p99 >= 0) {
+                GArray *high = cirrus_h5run_read(run, panel->series->pdata[p99], error);
+                if (high) band_datablock(s, block + i, time, v, high, scale);
+                else ok = FALSE;
+                if (high) g_array_free(high, TRUE);
+            }
+            g_free(base);
             g_array_free(v, TRUE);
         }
         block += panel->series->len;
@@ -212,33 +438,48 @@ char *cirrus_plot_script(CirrusH5Run *run, GPtrArray *series, const char *out, G
     g_string_append_printf(s, "set multiplot layout %u,1 title %s\n", rows, q_title);
     g_free(q_title);
     g_free(scenario);
-    g_string_append_printf(s, "set xlabel 'simulated time (%s)'\n", unit);
+    char e[G_ASCII_DTOSTR_BUF_SIZE];
+    g_string_append_printf(s, "set xlabel 'simulated time (%s)'\nset xrange [0:%s]\n", unit,
+                           g_ascii_dtostr(e, sizeof e, end > 0 ? end / scale : 1));
+    GArray *faults = cirrus_fault_spans_read(run);
+    GHashTable *scaling = scaling_by_entity(run, time);
     block = 0;
     for (guint p = 0; p < panels->len && ok; p++) {
         Panel *panel = panels->pdata[p];
         char *q = cirrus_gnuplot_quote(panel->title);
-        g_string_append_printf(s, "set title %s\nplot ", q);
+        g_string_append_printf(s, "unset object\nunset arrow\nunset label\nset title %s\n", q);
         g_free(q);
-        for (guint i = 0; i < panel->series->len; i++) {
-            /* With one entity in the panel the metric alone names a line;
-             * with several, "entity/Metric". */
-            const char *full = panel->series->pdata[i], *metric = strrchr(full, '/') + 1;
-            const char *label = panel->several ? strchr(full, '/') + 1 : metric;
-            char *qm = cirrus_gnuplot_quote(label);
-            g_string_append_printf(s, "%s$D%u using 1:2 with lines lw 2 title %s", i ? ", " : "", block + i, qm);
-            g_free(qm);
-        }
-        g_string_append_c(s, '\n');
+        append_faults(s, faults, scale);
+        GArray *marks = panel_scaling(scaling, panel);
+        append_scaling(s, marks, scale);
+        append_plot(s, panel, block, faults->len > 0, marks != NULL);
         block += panel->series->len;
     }
     g_string_append(s, "unset multiplot\n");
-    g_ptr_array_unref(panels);
+    g_hash_table_unref(scaling);
+    cirrus_fault_spans_free(faults);
     g_array_free(time, TRUE);
     if (!ok) {
         g_string_free(s, TRUE);
         return NULL;
     }
     return g_string_free(s, FALSE);
+}
+
+char *cirrus_plot_script(CirrusH5Run *run, GPtrArray *series, const char *out, GError **error)
+{
+    GPtrArray *panels = series->len ? named_panels(series) : dashboard_panels(run, NULL);
+    char *script = panels_script(run, panels, out, error);
+    g_ptr_array_unref(panels);
+    return script;
+}
+
+char *cirrus_plot_entity_script(CirrusH5Run *run, const char *entity, const char *out, GError **error)
+{
+    GPtrArray *panels = dashboard_panels(run, entity);
+    char *script = panels->len ? panels_script(run, panels, out, error) : NULL;
+    g_ptr_array_unref(panels);
+    return script;
 }
 
 gboolean cirrus_plot_render(const char *script, GError **error)

@@ -11,6 +11,25 @@
  * gnuplot commands. */
 char *cirrus_plot_script(CirrusH5Run *run, GPtrArray *series, const char *out, GError **error);
 
+/* The dashboard panels of one entity ("components/web") only, for the
+ * HTML report; NULL (and no error) if it has nothing to draw. */
+char *cirrus_plot_entity_script(CirrusH5Run *run, const char *entity, const char *out, GError **error);
+
+/* The instants (s) of an asg's scaling activities, from its
+ * GroupDesiredCapacity series (time-weighted mean per row; `time` holds
+ * each row's end) and, if not NULL, its ScalingActivities counts per row.
+ * One change in a row between steady levels: the instant that gives the
+ * row's mean, exactly.  Several in a row: spread over the row (with the
+ * counts) or its midpoint (without). */
+GArray *cirrus_plot_scaling_times(GArray *time, GArray *level, GArray *activities);
+
+/* Inline data for a script: "NAME << EOD", rows "time/scale value"
+ * (NaN for a non-finite value), "EOD". */
+void cirrus_plot_datablock(GString *s, const char *name, GArray *time, GArray *values, double scale);
+/* Seconds per unit of the time axis for a run ending at end_s: minutes up
+ * to 2 h, hours beyond. */
+double cirrus_plot_time_scale(double end_s, const char **unit);
+
 /* Run gnuplot on a script; IO error if gnuplot is missing or fails. */
 gboolean cirrus_plot_render(const char *script, GError **error);
 

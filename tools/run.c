@@ -1,6 +1,7 @@
 /* cirrus — `cirrus run` and `cirrus validate`. */
 #include "tools/cli.h"
 #include "tools/plot.h"
+#include "tools/runtables.h"
 #include "tools/summary.h"
 #include "models/registry.h"
 #include "sim/error.h"
@@ -131,7 +132,8 @@ static gboolean open_output(CirrusScenario *sc, CirrusSim *sim, const char *path
                   cirrus_h5_attr_double(h5, "warmup_s", cirrus_time_to_s(cirrus_scenario_warmup(sc)), error) &&
                   cirrus_h5_attr_double(h5, "sample_interval_s",
                                         cirrus_time_to_s(cirrus_scenario_sample_interval(sc)), error) &&
-                  cirrus_h5_attr_int64(h5, "replications", 1, error);
+                  cirrus_h5_attr_int64(h5, "replications", 1, error) &&
+                  cirrus_tables_write_faults(h5, sim, error);
     if (!ok) {
         cirrus_h5_close(h5, FALSE, NULL);
         return FALSE;
@@ -225,7 +227,8 @@ static int run_scenario(CirrusScenario *sc, const RunOptions *o, const char *ove
         goto out;
     }
     gboolean ok = cirrus_h5_attr_double(rc.h5, "wall_s", info.wall_s, &error) &&
-                  cirrus_h5_attr_int64(rc.h5, "events", (gint64)info.events, &error);
+                  cirrus_h5_attr_int64(rc.h5, "events", (gint64)info.events, &error) &&
+                  cirrus_tables_write_summary(rc.h5, "/summary", sim, &error);
     if (!cirrus_h5_close(rc.h5, ok, ok ? &error : NULL) || !ok) {
         status = cirrus_cli_fail(error);
         goto out;

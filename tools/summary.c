@@ -5,7 +5,7 @@
 
 /* ---- JSON ---------------------------------------------------------------- */
 
-static void json_string(GString *s, const char *text)
+void cirrus_json_string(GString *s, const char *text)
 {
     g_string_append_c(s, '"');
     for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
@@ -26,7 +26,7 @@ static void json_string(GString *s, const char *text)
 /* JSON has no NaN or infinity: those become null.  Whole numbers (counts,
  * totals) are written in full, never in exponent form; others in the
  * fewest digits (15 to 17) that read back as the same double. */
-static void json_number(GString *s, double v)
+void cirrus_json_number(GString *s, double v)
 {
     if (!isfinite(v)) { g_string_append(s, "null"); return; }
     if (v == floor(v) && fabs(v) < 9.0e15) {
@@ -46,9 +46,9 @@ static void json_number(GString *s, double v)
 
 static void json_key_number(GString *s, const char *key, double v, gboolean comma)
 {
-    json_string(s, key);
+    cirrus_json_string(s, key);
     g_string_append_c(s, ':');
-    json_number(s, v);
+    cirrus_json_number(s, v);
     if (comma) g_string_append_c(s, ',');
 }
 
@@ -67,26 +67,26 @@ static void json_latency(GString *s, const CirrusHist *h)
 
 static void json_component(GString *s, CirrusComponent *c, gboolean with_type)
 {
-    json_string(s, cirrus_component_name(c));
+    cirrus_json_string(s, cirrus_component_name(c));
     g_string_append(s, ":{");
     if (with_type) {
-        json_string(s, "type");
+        cirrus_json_string(s, "type");
         g_string_append_c(s, ':');
-        json_string(s, cirrus_component_type(c));
+        cirrus_json_string(s, cirrus_component_type(c));
         g_string_append_c(s, ',');
     }
-    json_string(s, "metrics");
+    cirrus_json_string(s, "metrics");
     g_string_append(s, ":{");
     const CirrusHist *first_latency = NULL;
     for (guint i = 0; i < cirrus_component_n_metrics(c); i++) {
         CirrusMetricSummary m;
         cirrus_component_metric_summary(c, i, &m);
         if (i) g_string_append_c(s, ',');
-        json_string(s, m.name);
+        cirrus_json_string(s, m.name);
         g_string_append(s, ":{");
         if (m.kind == CIRRUS_METRIC_LATENCY) {
             if (!first_latency) first_latency = m.latency;
-            json_string(s, "latency_ms");
+            cirrus_json_string(s, "latency_ms");
             g_string_append_c(s, ':');
             json_latency(s, m.latency);
         } else {
@@ -103,7 +103,7 @@ static void json_component(GString *s, CirrusComponent *c, gboolean with_type)
      * also the entity's own latency_ms block. */
     if (first_latency) {
         g_string_append_c(s, ',');
-        json_string(s, "latency_ms");
+        cirrus_json_string(s, "latency_ms");
         g_string_append_c(s, ':');
         json_latency(s, first_latency);
     }
@@ -113,7 +113,7 @@ static void json_component(GString *s, CirrusComponent *c, gboolean with_type)
 static void json_group(GString *s, CirrusSim *sim, const char *group)
 {
     gboolean first = TRUE, is_workloads = strcmp(group, "workloads") == 0;
-    json_string(s, group);
+    cirrus_json_string(s, group);
     g_string_append(s, ":{");
     for (guint i = 0; i < cirrus_sim_n_components(sim); i++) {
         CirrusComponent *c = cirrus_sim_component(sim, i);
@@ -128,9 +128,9 @@ static void json_group(GString *s, CirrusSim *sim, const char *group)
 char *cirrus_summary_json(CirrusScenario *sc, CirrusSim *sim, const CirrusRunInfo *info)
 {
     GString *s = g_string_new("{");
-    json_string(s, "scenario");
+    cirrus_json_string(s, "scenario");
     g_string_append_c(s, ':');
-    json_string(s, cirrus_scenario_name(sc));
+    cirrus_json_string(s, cirrus_scenario_name(sc));
     g_string_append_c(s, ',');
     /* The seed and event count are 64-bit integers: written exactly. */
     g_string_append_printf(s, "\"seed\":%" G_GUINT64_FORMAT ",", info->seed);

@@ -16,4 +16,10 @@ void  cirrus_summary_print(FILE *out, CirrusScenario *sc, CirrusSim *sim, const 
 /* The summary JSON document (newly allocated). */
 char *cirrus_summary_json(CirrusScenario *sc, CirrusSim *sim, const CirrusRunInfo *info);
 
+/* JSON pieces, shared with `cirrus compare --json`: a string literal
+ * (escaped), and a number (null for NaN and infinities; whole numbers in
+ * full, others in the fewest digits that read back exactly). */
+void  cirrus_json_string(GString *s, const char *text);
+void  cirrus_json_number(GString *s, double v);
+
 #endif

@@ -1,0 +1,304 @@
+/* cirrus — /summary and /faults tables (see runtables.h). */
+#include "tools/runtables.h"
+#include "sim/error.h"
+#include <math.h>
+#include <string.h>
+
+const char *const cirrus_stat_names[CIRRUS_STAT_N] = {
+    "count", "sum", "mean", "min", "max", "last", "p50", "p90", "p99", "p999",
+};
+
+static const char *const string_fields[] = {"group", "entity", "type", "metric", "kind", "unit"};
+
+static const char *kind_name(CirrusMetricKind kind)
+{
+    switch (kind) {
+    case CIRRUS_METRIC_COUNT: return "count";
+    case CIRRUS_METRIC_GAUGE: return "gauge";
+    case CIRRUS_METRIC_LATENCY: return "latency";
+    }
+    return "?";
+}
+
+/* One metric's numbers, as the summary JSON gives them (latencies in ms). */
+static void metric_stats(const CirrusMetricSummary *m, double *v)
+{
+    for (guint k = 0; k < CIRRUS_STAT_N; k++) v[k] = NAN;
+    if (m->kind != CIRRUS_METRIC_LATENCY) {
+        v[CIRRUS_STAT_SUM] = m->sum;
+        v[CIRRUS_STAT_MEAN] = m->mean;
+        v[CIRRUS_STAT_MIN] = m->min;
+        v[CIRRUS_STAT_MAX] = m->max;
+        v[CIRRUS_STAT_LAST] = m->last;
+        return;
+    }
+    const CirrusHist *h = m->latency;
+    static const double q[] = {0.50, 0.90, 0.99, 0.999};
+    v[CIRRUS_STAT_COUNT] = (double)h->count;
+    if (h->count == 0) return;
+    v[CIRRUS_STAT_MEAN] = cirrus_hist_mean(h) / 1e6;
+    for (guint k = 0; k < G_N_ELEMENTS(q); k++) v[CIRRUS_STAT_P50 + k] = cirrus_hist_quantile(h, q[k]) / 1e6;
+    v[CIRRUS_STAT_MAX] = (double)h->max / 1e6;
+}
+
+gboolean cirrus_tables_write_summary(CirrusH5 *h, const char *path, CirrusSim *sim, GError **error)
+{
+    GPtrArray *str[G_N_ELEMENTS(string_fields)];
+    GArray *num[CIRRUS_STAT_N];
+    for (guint f = 0; f < G_N_ELEMENTS(string_fields); f++) str[f] = g_ptr_array_new();
+    for (guint k = 0; k < CIRRUS_STAT_N; k++) num[k] = g_array_new(FALSE, FALSE, sizeof(double));
+    /* Workloads first, then components, each in file order: the order of
+     * the summary table. */
+    for (guint pass = 0; pass < 2; pass++)
+        for (guint i = 0; i < cirrus_sim_n_components(sim); i++) {
+            CirrusComponent *c = cirrus_sim_component(sim, i);
+            gboolean workload = strcmp(cirrus_component_group(c), "workloads") == 0;
+            if (workload != (pass == 0)) continue;
+            for (guint m = 0; m < cirrus_component_n_metrics(c); m++) {
+                CirrusMetricSummary ms;
+                cirrus_component_metric_summary(c, m, &ms);
+                const char *s[] = {cirrus_component_group(c), cirrus_component_name(c), cirrus_component_type(c),
+                                   ms.name, kind_name(ms.kind), ms.unit ? ms.unit : ""};
+                for (guint f = 0; f < G_N_ELEMENTS(string_fields); f++) g_ptr_array_add(str[f], (gpointer)s[f]);
+                double v[CIRRUS_STAT_N];
+                metric_stats(&ms, v);
+                for (guint k = 0; k < CIRRUS_STAT_N; k++) g_array_append_val(num[k], v[k]);
+            }
+        }
+    CirrusH5Field fields[G_N_ELEMENTS(string_fields) + CIRRUS_STAT_N];
+    guint n = 0;
+    for (guint f = 0; f < G_N_ELEMENTS(string_fields); f++)
+        fields[n++] = (CirrusH5Field){string_fields[f], (const char *const *)str[f]->pdata, NULL};
+    for (guint k = 0; k < CIRRUS_STAT_N; k++)
+        fields[n++] = (CirrusH5Field){cirrus_stat_names[k], NULL, (const double *)(void *)num[k]->data};
+    gboolean ok = cirrus_h5_table(h, path, fields, n, str[0]->len, error);
+    for (guint f = 0; f < G_N_ELEMENTS(string_fields); f++) g_ptr_array_unref(str[f]);
+    for (guint k = 0; k < CIRRUS_STAT_N; k++) g_array_free(num[k], TRUE);
+    return ok;
+}
+
+gboolean cirrus_tables_write_faults(CirrusH5 *h, CirrusSim *sim, GError **error)
+{
+    guint n = cirrus_sim_n_faults(sim);
+    double *start = g_new0(double, n + 1), *duration = g_new0(double, n + 1);
+    const char **kind = g_new0(const char *, n + 1), **target = g_new0(const char *, n + 1);
+    char **detail = g_new0(char *, n + 1);
+    for (guint i = 0; i < n; i++) {
+        const CirrusFault *f = cirrus_sim_fault(sim, i);
+        start[i] = cirrus_time_to_s(f->at);
+        duration[i] = cirrus_time_to_s(f->duration);
+        kind[i] = cirrus_fault_kind_name(f->kind);
+        target[i] = f->component ? f->component : f->zone ? f->zone : f->region ? f->region : "";
+        detail[i] = f->kind == CIRRUS_FAULT_SLOWDOWN ? g_strdup_printf("x%g", f->factor)
+                    : f->kind == CIRRUS_FAULT_INSTANCE_FAILURE ? g_strdup_printf("%" G_GINT64_FORMAT " instance%s", f->count, f->count == 1 ? "" : "s")
+                    : g_strdup("");
+    }
+    const CirrusH5Field fields[] = {
+        {"start_s", NULL, start}, {"duration_s", NULL, duration}, {"kind", kind, NULL},
+        {"target", target, NULL}, {"detail", (const char *const *)detail, NULL},
+    };
+    gboolean ok = cirrus_h5_table(h, "/faults", fields, G_N_ELEMENTS(fields), n, error);
+    g_strfreev(detail);
+    g_free(start);
+    g_free(duration);
+    g_free(kind);
+    g_free(target);
+    return ok;
+}
+
+/* ---- reading -------------------------------------------------------------- */
+
+static void row_free(gpointer p)
+{
+    CirrusSummaryRow *r = p;
+    g_free(r->group);
+    g_free(r->entity);
+    g_free(r->type);
+    g_free(r->metric);
+    g_free(r->kind);
+    g_free(r->unit);
+    g_free(r);
+}
+
+char *cirrus_summary_row_key(const CirrusSummaryRow *row)
+{
+    return g_strdup_printf("%s/%s/%s", row->group, row->entity, row->metric);
+}
+
+/* One summary table's rows, or NULL if the table or a field is missing. */
+static GPtrArray *read_rows(CirrusH5Run *run, const char *table)
+{
+    GPtrArray *str[G_N_ELEMENTS(string_fields)] = {NULL};
+    GArray *num[CIRRUS_STAT_N] = {NULL};
+    gboolean ok = TRUE;
+    for (guint f = 0; f < G_N_ELEMENTS(string_fields); f++)
+        ok = (str[f] = cirrus_h5run_table_strings(run, table, string_fields[f])) && ok;
+    for (guint k = 0; k < CIRRUS_STAT_N; k++)
+        ok = (num[k] = cirrus_h5run_table_numbers(run, table, cirrus_stat_names[k])) && ok;
+    GPtrArray *rows = NULL;
+    if (ok) {
+        rows = g_ptr_array_new_with_free_func(row_free);
+        for (guint i = 0; i < str[0]->len; i++) {
+            CirrusSummaryRow *r = g_new0(CirrusSummaryRow, 1);
+            char **s[] = {&r->group, &r->entity, &r->type, &r->metric, &r->kind, &r->unit};
+            for (guint f = 0; f < G_N_ELEMENTS(string_fields); f++) *s[f] = g_strdup(str[f]->pdata[i]);
+            for (guint k = 0; k < CIRRUS_STAT_N; k++) {
+                r->v[k] = g_array_index(num[k], double, i);
+                r->ci95[k] = NAN;
+            }
+            g_ptr_array_add(rows, r);
+        }
+    }
+    for (guint f = 0; f < G_N_ELEMENTS(string_fields); f++)
+        if (str[f]) g_ptr_array_unref(str[f]);
+    for (guint k = 0; k < CIRRUS_STAT_N; k++)
+        if (num[k]) g_array_free(num[k], TRUE);
+    return rows;
+}
+
+static gboolean same_rows(GPtrArray *a, GPtrArray *b)
+{
+    if (a->len != b->len) return FALSE;
+    for (guint i = 0; i < a->len; i++) {
+        const CirrusSummaryRow *x = a->pdata[i], *y = b->pdata[i];
+        if (strcmp(x->group, y->group) || strcmp(x->entity, y->entity) || strcmp(x->metric, y->metric)) return FALSE;
+    }
+    return TRUE;
+}
+
+/* Replace the numbers of `rows` by the mean and 95% half-width over the
+ * replications' tables. */
+static gboolean aggregate(CirrusH5Run *run, GPtrArray *names, GPtrArray *rows, GError **error)
+{
+    GPtrArray *reps = g_ptr_array_new_with_free_func((GDestroyNotify)g_ptr_array_unref);
+    gboolean ok = TRUE;
+    for (guint k = 0; k < names->len && ok; k++) {
+        char *table = g_strdup_printf("/replications/%s/summary", (char *)names->pdata[k]);
+        GPtrArray *r = read_rows(run, table);
+        ok = r && same_rows(r, rows);
+        if (!ok)
+            g_set_error(error, CIRRUS_ERROR, CIRRUS_ERROR_USAGE,
+                        "'%s': %s %s the metrics of /summary", cirrus_h5run_path(run), table,
+                        r ? "does not hold" : "is missing or lacks");
+        if (r) g_ptr_array_add(reps, r);
+        g_free(table);
+    }
+    double *x = g_new(double, names->len);
+    for (guint i = 0; ok && i < rows->len; i++) {
+        CirrusSummaryRow *row = rows->pdata[i];
+        for (guint s = 0; s < CIRRUS_STAT_N; s++) {
+            for (guint k = 0; k < reps->len; k++)
+                x[k] = ((CirrusSummaryRow *)((GPtrArray *)reps->pdata[k])->pdata[i])->v[s];
+            cirrus_mean_ci95(x, reps->len, &row->v[s], &row->ci95[s]);
+        }
+    }
+    g_free(x);
+    g_ptr_array_unref(reps);
+    return ok;
+}
+
+CirrusRunSummary *cirrus_run_summary_read(CirrusH5Run *run, GError **error)
+{
+    GPtrArray *rows = read_rows(run, "/summary");
+    if (!rows) {
+        g_set_error(error, CIRRUS_ERROR, CIRRUS_ERROR_USAGE,
+                    "'%s' has no /summary table: not written by this version of cirrus run (run it again)",
+                    cirrus_h5run_path(run));
+        return NULL;
+    }
+    CirrusRunSummary *s = g_new0(CirrusRunSummary, 1);
+    s->rows = rows;
+    s->replications = 1;
+    GPtrArray *reps = cirrus_h5run_children(run, "/replications");
+    if (reps && reps->len > 0) {
+        s->replications = reps->len;
+        if (!aggregate(run, reps, rows, error)) {
+            cirrus_run_summary_free(s);
+            s = NULL;
+        }
+    }
+    if (reps) g_ptr_array_unref(reps);
+    return s;
+}
+
+void cirrus_run_summary_free(CirrusRunSummary *s)
+{
+    if (!s) return;
+    g_ptr_array_unref(s->rows);
+    g_free(s);
+}
+
+static void span_clear(gpointer p)
+{
+    CirrusFaultSpan *f = p;
+    g_free(f->kind);
+    g_free(f->target);
+    g_free(f->label);
+}
+
+GArray *cirrus_fault_spans_read(CirrusH5Run *run)
+{
+    GArray *spans = g_array_new(FALSE, TRUE, sizeof(CirrusFaultSpan));
+    g_array_set_clear_func(spans, span_clear);
+    GArray *start = cirrus_h5run_table_numbers(run, "/faults", "start_s");
+    GArray *duration = cirrus_h5run_table_numbers(run, "/faults", "duration_s");
+    GPtrArray *kind = cirrus_h5run_table_strings(run, "/faults", "kind");
+    GPtrArray *target = cirrus_h5run_table_strings(run, "/faults", "target");
+    GPtrArray *detail = cirrus_h5run_table_strings(run, "/faults", "detail");
+    double end = 0;
+    if (!cirrus_h5run_attr_double(run, "truncated_at_s", &end)) cirrus_h5run_attr_double(run, "duration_s", &end);
+    for (guint i = 0; start && duration && kind && target && detail && i < start->len; i++) {
+        CirrusFaultSpan f = {0};
+        f.start_s = g_array_index(start, double, i);
+        double d = g_array_index(duration, double, i);
+        f.end_s = d > 0 ? (end > 0 ? MIN(f.start_s + d, MAX(end, f.start_s)) : f.start_s + d) : f.start_s;
+        f.kind = g_strdup(kind->pdata[i]);
+        f.target = g_strdup(target->pdata[i]);
+        const char *det = detail->pdata[i];
+        f.label = g_strdup_printf("%s %s%s%s", f.kind, f.target, *det ? " " : "", det);
+        g_array_append_val(spans, f);
+    }
+    if (start) g_array_free(start, TRUE);
+    if (duration) g_array_free(duration, TRUE);
+    if (kind) g_ptr_array_unref(kind);
+    if (target) g_ptr_array_unref(target);
+    if (detail) g_ptr_array_unref(detail);
+    return spans;
+}
+
+void cirrus_fault_spans_free(GArray *spans)
+{
+    if (spans) g_array_free(spans, TRUE);
+}
+
+/* ---- replication statistics ---------------------------------------------- */
+
+double cirrus_student_t975(guint df)
+{
+    /* Exact to the digits shown for df <= 30 (standard tables); beyond,
+     * the Cornish-Fisher expansion of t in powers of 1/df around the normal
+     * quantile, whose error at df = 30 is below 1e-6. */
+    static const double table[] = {
+        12.7062047, 4.3026527, 3.1824463, 2.7764451, 2.5705818, 2.4469119, 2.3646243, 2.3060041,
+        2.2621572, 2.2281389, 2.2009852, 2.1788128, 2.1603687, 2.1447867, 2.1314495, 2.1199053,
+        2.1098156, 2.1009220, 2.0930241, 2.0859634, 2.0796138, 2.0738731, 2.0686576, 2.0638986,
+        2.0595386, 2.0555294, 2.0518305, 2.0484071, 2.0452296, 2.0422725,
+    };
+    g_return_val_if_fail(df >= 1, NAN);
+    if (df <= G_N_ELEMENTS(table)) return table[df - 1];
+    const double z = 1.959963984540054, v = df, z2 = z * z;
+    const double g1 = (z2 + 1) * z / 4;
+    const double g2 = ((5 * z2 + 16) * z2 + 3) * z / 96;
+    const double g3 = (((3 * z2 + 19) * z2 + 17) * z2 - 15) * z / 384;
+    const double g4 = ((((79 * z2 + 776) * z2 + 1482) * z2 - 1920) * z2 - 945) * z / 92160;
+    return z + g1 / v + g2 / (v * v) + g3 / (v * v * v) + g4 / (v * v * v * v);
+}
+
+void cirrus_mean_ci95(const double *x, guint n, double *mean, double *half_width)
+{
+    double sum = 0, ss = 0;
+    for (guint i = 0; i < n; i++) sum += x[i];
+    *mean = n ? sum / n : NAN;
+    for (guint i = 0; i < n; i++) ss += (x[i] - *mean) * (x[i] - *mean);
+    *half_width = n >= 2 ? cirrus_student_t975(n - 1) * sqrt(ss / (n - 1) / n) : NAN;
+}

@@ -1,0 +1,62 @@
+/* cirrus — the tables a run adds to its HDF5 file besides the series:
+ * /summary (the run's summary numbers) and /faults (the scenario's faults
+ * as time spans), their reading back, and replication statistics
+ * (docs/outputs.md, "Tables"). */
+#ifndef CIRRUS_TOOLS_RUNTABLES_H
+#define CIRRUS_TOOLS_RUNTABLES_H
+
+#include <glib.h>
+#include "sim/h5out.h"
+#include "sim/sim.h"
+#include "tools/h5read.h"
+
+/* The numbers of one summary row.  Counts and gauges fill sum, mean, min,
+ * max, last (as in the summary JSON); latencies fill count, mean, p50, p90,
+ * p99, p999, max in milliseconds.  The others are NaN. */
+typedef enum {
+    CIRRUS_STAT_COUNT, CIRRUS_STAT_SUM, CIRRUS_STAT_MEAN, CIRRUS_STAT_MIN, CIRRUS_STAT_MAX,
+    CIRRUS_STAT_LAST, CIRRUS_STAT_P50, CIRRUS_STAT_P90, CIRRUS_STAT_P99, CIRRUS_STAT_P999,
+    CIRRUS_STAT_N
+} CirrusStat;
+
+extern const char *const cirrus_stat_names[CIRRUS_STAT_N];
+
+typedef struct CirrusSummaryRow {
+    char *group, *entity, *type, *metric, *kind, *unit;
+    double v[CIRRUS_STAT_N];
+    double ci95[CIRRUS_STAT_N];   /* 95% half-width over replications; NaN with one run */
+} CirrusSummaryRow;
+
+typedef struct CirrusRunSummary {
+    GPtrArray *rows;        /* CirrusSummaryRow *, in summary order */
+    guint replications;     /* 1, or the number of /replications/<k>/summary tables */
+} CirrusRunSummary;
+
+typedef struct CirrusFaultSpan {
+    double start_s, end_s;  /* end_s == start_s: no end (instance_failure) */
+    char *kind, *target, *label;
+} CirrusFaultSpan;
+
+/* Writing, at the end of a run: /summary (path), and /faults. */
+gboolean cirrus_tables_write_summary(CirrusH5 *h, const char *path, CirrusSim *sim, GError **error);
+gboolean cirrus_tables_write_faults(CirrusH5 *h, CirrusSim *sim, GError **error);
+
+/* Reading.  The summary is NULL with a usage error naming the file when it
+ * has no /summary (a file written before cirrus 0.1.0 had one).  With a
+ * /replications group, the numbers are the mean over the replications and
+ * ci95 their Student-t 95% half-width. */
+CirrusRunSummary *cirrus_run_summary_read(CirrusH5Run *run, GError **error);
+void              cirrus_run_summary_free(CirrusRunSummary *s);
+/* "components/web/Latency": the row's key. */
+char             *cirrus_summary_row_key(const CirrusSummaryRow *row);
+/* The faults, in scenario order, with the run's end clipping open spans;
+ * an empty array for a file with no /faults. */
+GArray           *cirrus_fault_spans_read(CirrusH5Run *run);
+void              cirrus_fault_spans_free(GArray *spans);
+
+/* The 97.5% quantile of Student's t with `df` degrees of freedom (df >= 1). */
+double cirrus_student_t975(guint df);
+/* Mean and 95% half-width of n values (half-width NaN for n < 2). */
+void   cirrus_mean_ci95(const double *x, guint n, double *mean, double *half_width);
+
+#endif
