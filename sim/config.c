@@ -163,8 +163,10 @@ gboolean cirrus_cfg_duration(CirrusNode *map, const char *key, CirrusTime def, C
     if (!n) { *out = def; return TRUE; }
     if (!to_duration(n, key, out, error)) return FALSE;
     if (*out < min || *out > max) {
-        cirrus_node_error(n, error, "'%s' must be between %gs and %gs, got %s", key,
-                          cirrus_time_to_s(min), cirrus_time_to_s(max), cirrus_node_scalar(n));
+        char *lo = cirrus_format_duration(min), *hi = cirrus_format_duration(max);
+        cirrus_node_error(n, error, "'%s' must be between %s and %s, got %s", key, lo, hi, cirrus_node_scalar(n));
+        g_free(lo);
+        g_free(hi);
         return FALSE;
     }
     return TRUE;

@@ -115,3 +115,12 @@ gboolean cirrus_parse_event_rate(const char *text, double *per_second, const cha
     *per_second = v;
     return TRUE;
 }
+
+char *cirrus_format_duration(CirrusTime t)
+{
+    if (t % CIRRUS_SEC == 0 && t / CIRRUS_SEC < 100000) return g_strdup_printf("%" G_GINT64_FORMAT "s", t / CIRRUS_SEC);
+    if (t % CIRRUS_DAY == 0) return g_strdup_printf("%" G_GINT64_FORMAT "d", t / CIRRUS_DAY);
+    if (t % CIRRUS_HOUR == 0) return g_strdup_printf("%" G_GINT64_FORMAT "h", t / CIRRUS_HOUR);
+    if (t % CIRRUS_MS == 0 && t < CIRRUS_SEC) return g_strdup_printf("%" G_GINT64_FORMAT "ms", t / CIRRUS_MS);
+    return g_strdup_printf("%.9gs", cirrus_time_to_s(t));
+}

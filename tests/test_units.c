@@ -229,6 +229,26 @@ static void test_rate_refused(void)
     assert_rate_refused("-1MB/s", "a rate that is not negative");
 }
 
+/* Durations in messages read as a scenario would write them, and parse
+ * back to the same value. */
+static void test_format_duration(void)
+{
+    static const struct { CirrusTime t; const char *text; } cases[] = {
+        {0, "0s"}, {900 * CIRRUS_SEC, "900s"}, {21600 * CIRRUS_SEC, "21600s"}, {14 * CIRRUS_DAY, "14d"},
+        {365 * CIRRUS_DAY, "365d"}, {30 * CIRRUS_HOUR, "30h"}, {250 * CIRRUS_MS, "250ms"},
+        {1500 * CIRRUS_MS, "1.5s"},
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        char *text = cirrus_format_duration(cases[i].t);
+        CirrusTime back;
+        const char *why;
+        g_assert_cmpstr(text, ==, cases[i].text);
+        g_assert_true(cirrus_parse_duration(text, &back, &why));
+        g_assert_cmpint(back, ==, cases[i].t);
+        g_free(text);
+    }
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -239,5 +259,6 @@ int main(int argc, char **argv)
     g_test_add_func("/sim/units/size-refused", test_size_refused);
     g_test_add_func("/sim/units/rate", test_rate);
     g_test_add_func("/sim/units/rate-refused", test_rate_refused);
+    g_test_add_func("/sim/units/format-duration", test_format_duration);
     return g_test_run();
 }
