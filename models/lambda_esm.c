@@ -21,8 +21,8 @@
  * up to 300 more each minute, to at most 1,000 concurrent batches or the
  * mapping's maximum_concurrency; back to five when traffic is low.  Here a
  * minute counts as "messages still available" when some receive in it
- * came back full (as many messages as it asked for: the queue had more)
- * and none came back empty.  A minute with no full receive had more
+ * left messages visible in the queue (CIRRUS_QUEUE_MORE: a backlog) and
+ * none came back empty.  A minute with no full receive had more
  * pollers than messages: the pollers come down to a quarter more than
  * the most that were invoking at once in that minute, not below
  * `initial` (AWS does not publish its rule; this one keeps up with the
@@ -81,8 +81,7 @@ struct LambdaEsm {
     gint64 running;                /* pollers not STOPPED */
     gint64 to_stop;                /* this many stop when their receive or invocation is over */
     gint64 invoking, minute_peak;  /* pollers invoking now; the most at once this minute */
-    gboolean minute_full, minute_empty;   /* receives in this minute: some came back full / some empty */
-    guint8 *asked;                 /* per poller: how many its receive asked for */
+    gboolean minute_full, minute_empty;   /* receives in this minute: some left a backlog / some empty */
     guint m_polled, m_invoked, m_failed, m_deleted, m_pollers;
 };
 
@@ -169,7 +168,6 @@ gboolean lambda_esm_configure(CirrusComponent *self, Lambda *f, CirrusNode *cfg,
     m->stream_cfg.per_record = m->per_record;
     m->pollers = g_array_sized_new(FALSE, TRUE, sizeof(Poller), (guint)m->max_pollers);
     g_array_set_size(m->pollers, (guint)m->max_pollers);
-    m->asked = g_new0(guint8, m->max_pollers);
     return TRUE;
 }
 
@@ -248,7 +246,6 @@ void lambda_esm_free(Lambda *f)
     g_free(m->stream_cfg.on_failure_name);
     if (m->stream) lambda_stream_free(m->stream);
     if (m->pollers) g_array_free(m->pollers, TRUE);
-    g_free(m->asked);
     g_free(m);
     f->esm = NULL;
 }
@@ -264,7 +261,6 @@ static void receive(CirrusComponent *self, LambdaEsm *m, guint i)
     if (p->count > 0) wait = MIN(wait, p->window_end - now);   /* gathering: only what is left of the window */
     CirrusRequest *poll = cirrus_request_new(self);
     poll->tag = i;
-    m->asked[i] = (guint8)want;
     p->state = POLLER_RECEIVING;
     cirrus_post(self, m->source, 0, CIRRUS_QUEUE_RECEIVE, poll,
                 CIRRUS_QUEUE_RECEIVE_ARGS(want, (guint)(wait / CIRRUS_MS)));
@@ -370,7 +366,7 @@ static void on_messages(CirrusComponent *self, Lambda *f, LambdaEsm *m, const Ci
     g_assert(p->state == POLLER_RECEIVING);
     cirrus_request_free(self, poll);
     if (count > 0) {
-        if (count >= CIRRUS_QUEUE_MAX_BATCH || (count >= m->asked[i] && p->count == 0)) m->minute_full = TRUE;
+        if (flags & CIRRUS_QUEUE_MORE) m->minute_full = TRUE;
         cirrus_metric_count(self, m->m_polled, count);
         if (p->count == 0) p->window_end = now + m->window;
         if (p->last) p->last->parent = msg;   /* this receive's chain goes after the batch so far */

@@ -150,6 +150,7 @@ enum {
 #define CIRRUS_QUEUE_SHORT     0x1u   /* the receive did not wait (wait 0) */
 #define CIRRUS_QUEUE_CANCELLED 0x2u   /* answered because of QUEUE_CANCEL */
 #define CIRRUS_QUEUE_FAILED    0x4u   /* the queue is down (an outage): an error */
+#define CIRRUS_QUEUE_MORE      0x8u   /* messages were still visible after this answer (a backlog) */
 
 #define CIRRUS_QUEUE_MESSAGES_INFO(count, flags) ((guint64)((count) & 0xFFu) | ((guint64)((flags) & 0xFFu) << 8))
 #define CIRRUS_QUEUE_MESSAGES_COUNT(data) ((guint)((data) & 0xFFu))

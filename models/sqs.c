@@ -158,6 +158,9 @@ typedef struct {
     guint32    free_head;
     List       ret, age, delayed, visible, inflight;
     gint64     n_delayed, n_visible, n_inflight;
+    gint64     shown[3];               /* the gauges' values as last set (update_gauges) */
+    guint32    shown_oldest;
+    CirrusTime shown_oldest_entered;
     CirrusTime timer_at[N_TIMERS];   /* the pending timer's time (NEVER: none) */
 
     /* FIFO */
@@ -280,12 +283,25 @@ static double oldest_age_s(CirrusComponent *self, const Sqs *q)
     return q->age.head == NONE ? 0 : cirrus_time_to_s(cirrus_now(self) - msg(q, q->age.head)->entered);
 }
 
-static void update_gauges(CirrusComponent *self, const Sqs *q)
+/* The gauges, told only what changed (most events change one count or
+ * none: this is on every send, receive and delete).  The age of the oldest
+ * message is set when the oldest message changes, and at every sample
+ * (sqs_sample), so it is exact at those instants and a step in between. */
+static void update_gauges(CirrusComponent *self, Sqs *q)
 {
-    cirrus_metric_gauge(self, M_VISIBLE, (double)q->n_visible);
-    cirrus_metric_gauge(self, M_NOT_VISIBLE, (double)q->n_inflight);
-    cirrus_metric_gauge(self, M_DELAYED, (double)q->n_delayed);
-    cirrus_metric_gauge(self, M_OLDEST, oldest_age_s(self, q));
+    const gint64 now[3] = {q->n_visible, q->n_inflight, q->n_delayed};
+    static const guint metric[3] = {M_VISIBLE, M_NOT_VISIBLE, M_DELAYED};
+    for (int i = 0; i < 3; i++)
+        if (now[i] != q->shown[i]) {
+            q->shown[i] = now[i];
+            cirrus_metric_gauge(self, metric[i], (double)now[i]);
+        }
+    CirrusTime oldest = q->age.head == NONE ? CIRRUS_TIME_NEVER : msg(q, q->age.head)->entered;
+    if (q->age.head != q->shown_oldest || oldest != q->shown_oldest_entered) {
+        q->shown_oldest = q->age.head;
+        q->shown_oldest_entered = oldest;
+        cirrus_metric_gauge(self, M_OLDEST, oldest_age_s(self, q));
+    }
 }
 
 /* ---- messages ---------------------------------------------------------------- */
@@ -515,6 +531,13 @@ static void answer(CirrusComponent *self, CirrusComponent *consumer, CirrusReque
     cirrus_post(self, consumer, 0, CIRRUS_QUEUE_MESSAGES, poll, CIRRUS_QUEUE_MESSAGES_INFO(n, flags));
 }
 
+/* CIRRUS_QUEUE_MORE when messages are still visible after a delivery: a
+ * backlog, which is what a Lambda event source mapping scales up on. */
+static guint more_flag(const Sqs *q)
+{
+    return q->n_visible > 0 ? CIRRUS_QUEUE_MORE : 0;
+}
+
 static inline Waiter *waiter(const Sqs *q, guint32 s) { return &g_array_index(q->waiters, Waiter, s); }
 
 static void waiter_unlink(Sqs *q, guint32 s)
@@ -541,7 +564,7 @@ static void serve_waiters(CirrusComponent *self, Sqs *q)
         CirrusComponent *consumer = waiter(q, s)->consumer;
         CirrusRequest *poll = waiter(q, s)->poll;
         waiter_unlink(q, s);
-        answer(self, consumer, poll, chain, n, 0);
+        answer(self, consumer, poll, chain, n, more_flag(q));
     }
 }
 
@@ -560,7 +583,7 @@ static void on_receive(CirrusComponent *self, Sqs *q, const CirrusEvent *ev)
     CirrusRequest *chain;
     guint n = deliver(self, q, max, &chain);
     if (n > 0 || wait == 0) {
-        answer(self, ev->source, poll, chain, n, wait == 0 ? CIRRUS_QUEUE_SHORT : 0);
+        answer(self, ev->source, poll, chain, n, (wait == 0 ? CIRRUS_QUEUE_SHORT : 0) | more_flag(q));
         update_gauges(self, q);
         return;
     }
@@ -1026,6 +1049,8 @@ static gboolean sqs_configure(CirrusComponent *self, void *state, CirrusNode *cf
     q->msgs = g_array_new(FALSE, TRUE, sizeof(Message));
     q->waiters = g_array_new(FALSE, TRUE, sizeof(Waiter));
     q->free_head = q->waiter_free = NONE;
+    q->shown_oldest = NONE;
+    q->shown_oldest_entered = CIRRUS_TIME_NEVER;
     q->ret = q->age = q->delayed = q->visible = q->inflight = q->waiting = (List){NONE, NONE};
     for (int t = 0; t < N_TIMERS; t++) q->timer_at[t] = CIRRUS_TIME_NEVER;
     q->origins = g_ptr_array_new();

@@ -376,7 +376,10 @@ gboolean cirrus_sim_run(CirrusSim *sim, const CirrusRunSpec *spec, GError **erro
     for (;;) {
         /* An event at or after the stop time ends the run unexecuted. */
         if (!cirrus_pes_pop(sim->pes, &t, &slot) || t >= stop) break;
-        if (!rows_until(sim, spec, t, &next_sample, error)) { ok = FALSE; goto done; }
+        if ((t >= next_sample || !sim->in_stats) && !rows_until(sim, spec, t, &next_sample, error)) {
+            ok = FALSE;
+            goto done;
+        }
         CirrusEvent ev = sim->events[slot];
         sim->free_slots[sim->n_free++] = slot;
         sim->now = t;

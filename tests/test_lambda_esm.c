@@ -118,6 +118,24 @@ static void test_poller_scaling(void)
     test_run_free(r);
 }
 
+/* No backlog, no scale-up: 30 messages/s of 0.5 s each need 15 concurrent
+ * on average (Little's law), and an M/G/infinity peak within a minute
+ * stays under 15 + 5 sqrt(15) = 34.4.  After the start-up backlog has gone,
+ * the pollers settle at a quarter above the minute's peak: between 15 and
+ * 1.25 x 34.4 = 43 — not at arrival rate x 20 s of long polling (600), as
+ * they would if any non-empty receive counted as "messages available". */
+static void test_pollers_follow_need(void)
+{
+    TestRun *r = run_pipeline("30m", "{process: poisson, rate: 30/s}", "",
+                              ", duration: 500ms, reserved_concurrency: 100", ", batch_size: 1");
+    for (guint row = 10; row < test_n_rows(r); row++) {
+        double pollers = test_component_value(r, row, "fn", "EventSourcePollers.max");
+        g_assert_cmpfloat(pollers, >=, 15);
+        g_assert_cmpfloat(pollers, <=, 43);
+    }
+    test_run_free(r);
+}
+
 /* More pollers than the function's reserved concurrency: invocations are
  * throttled and their messages come back; with max_receive_count 1 each
  * throttled message goes to the DLQ on its next receive, so the DLQ gets
@@ -188,6 +206,7 @@ int main(int argc, char **argv)
     g_test_add_func("/models/lambda/esm/failed-batches-redrive", test_failed_batches_redrive);
     g_test_add_func("/models/lambda/esm/batching-window", test_batching_window);
     g_test_add_func("/models/lambda/esm/poller-scaling", test_poller_scaling);
+    g_test_add_func("/models/lambda/esm/pollers-follow-need", test_pollers_follow_need);
     g_test_add_func("/models/lambda/esm/throttles-and-maximum-concurrency", test_throttles_and_maximum_concurrency);
     g_test_add_func("/models/lambda/esm/per-record-duration", test_per_record_duration);
     g_test_add_func("/models/lambda/esm/config-errors", test_config_errors);
