@@ -4,6 +4,7 @@
 #define CIRRUS_KERNEL_PRIVATE_H
 
 #include "sim/sim.h"
+#include "sim/fifo.h"
 #include "sim/pes.h"
 #include "sim/pool.h"
 
@@ -40,6 +41,14 @@ struct CirrusSim {
     GPtrArray *components;   /* CirrusComponent *, owned */
     GHashTable *by_name;
     CirrusPes *pes;
+    /* Events posted with no delay while an event is being handled: they
+     * are due now, after every event already due now (those were all
+     * pushed earlier, so their sequence numbers are lower), and in the
+     * order posted — exactly the pes's (time, sequence) order, without
+     * its cost.  Most events are of this kind: requests, replies and
+     * notices between components.  Slot indices, as pointers. */
+    CirrusFifo due_now;
+    gboolean dispatching;    /* inside a model's handle() */
     CirrusEvent *events;     /* event slots, indexed by the pes payload */
     guint32 n_events_cap;
     guint32 *free_slots;     /* stack of free slot indices */

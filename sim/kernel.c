@@ -53,6 +53,7 @@ void cirrus_sim_free(CirrusSim *sim)
     g_ptr_array_free(sim->components, TRUE);
     g_hash_table_destroy(sim->by_name);
     cirrus_pes_free(sim->pes);
+    cirrus_fifo_clear(&sim->due_now);
     cirrus_pool_free(sim->requests);
     g_free(sim->events);
     g_free(sim->free_slots);
@@ -157,6 +158,24 @@ void cirrus_schedule(CirrusComponent *target, CirrusTime delay, int kind, Cirrus
     cirrus_post(target, target, delay, kind, request, data);
 }
 
+static inline gsize pending_events(const CirrusSim *sim)
+{
+    return cirrus_pes_size(sim->pes) + cirrus_fifo_len(&sim->due_now);
+}
+
+/* The next event: one due now that was posted without delay, unless the
+ * pes still holds one due now (posted earlier, so it goes first); else
+ * the pes's next.  FALSE when there is none. */
+static inline gboolean next_event(CirrusSim *sim, CirrusTime *t, guint32 *slot)
+{
+    if (cirrus_fifo_len(&sim->due_now) > 0 && cirrus_pes_peek_time(sim->pes) != sim->now) {
+        *slot = GPOINTER_TO_UINT(cirrus_fifo_pop(&sim->due_now));
+        *t = sim->now;
+        return TRUE;
+    }
+    return cirrus_pes_pop(sim->pes, t, slot);
+}
+
 void cirrus_post(CirrusComponent *from, CirrusComponent *target, CirrusTime delay, int kind,
                  CirrusRequest *request, guint64 data)
 {
@@ -165,8 +184,11 @@ void cirrus_post(CirrusComponent *from, CirrusComponent *target, CirrusTime dela
     CirrusTime when = delay > CIRRUS_TIME_NEVER - sim->now ? CIRRUS_TIME_NEVER : sim->now + delay;
     guint32 slot = event_slot(sim);
     sim->events[slot] = (CirrusEvent){ when, target, from, kind, request, data };
-    if (!cirrus_pes_push(sim->pes, when, slot)) g_error("cirrus: event sequence numbers exhausted");
-    gsize pending = cirrus_pes_size(sim->pes);
+    if (delay == 0 && sim->dispatching)
+        cirrus_fifo_push(&sim->due_now, GUINT_TO_POINTER(slot));
+    else if (!cirrus_pes_push(sim->pes, when, slot))
+        g_error("cirrus: event sequence numbers exhausted");
+    gsize pending = pending_events(sim);
     if (pending > sim->peak_pending) sim->peak_pending = pending;
 }
 
@@ -323,7 +345,7 @@ static gboolean within_limits(CirrusSim *sim, const CirrusRunSpec *spec, const L
         g_set_error(error, CIRRUS_ERROR, CIRRUS_ERROR_RUN, "the run was interrupted at %.3fs", cirrus_time_to_s(t));
         return FALSE;
     }
-    gsize pending = cirrus_pes_size(sim->pes), in_flight = cirrus_pool_in_use(sim->requests);
+    gsize pending = pending_events(sim), in_flight = cirrus_pool_in_use(sim->requests);
     if (pending > limits->max_pending)
         g_set_error(error, CIRRUS_ERROR, CIRRUS_ERROR_RUN,
                     "stopped at %.3fs: %zu pending events, over the limit of %zu (--max-pending)",
@@ -375,7 +397,7 @@ gboolean cirrus_sim_run(CirrusSim *sim, const CirrusRunSpec *spec, GError **erro
     guint32 slot;
     for (;;) {
         /* An event at or after the stop time ends the run unexecuted. */
-        if (!cirrus_pes_pop(sim->pes, &t, &slot) || t >= stop) break;
+        if (!next_event(sim, &t, &slot) || t >= stop) break;
         if ((t >= next_sample || !sim->in_stats) && !rows_until(sim, spec, t, &next_sample, error)) {
             ok = FALSE;
             goto done;
@@ -384,7 +406,9 @@ gboolean cirrus_sim_run(CirrusSim *sim, const CirrusRunSpec *spec, GError **erro
         sim->free_slots[sim->n_free++] = slot;
         sim->now = t;
         if (ev.kind == CIRRUS_EVENT_REQUEST) ev.request->arrived = t;
+        sim->dispatching = TRUE;
         cirrus_model_handle(ev.target->type, ev.target, ev.target->state, &ev);
+        sim->dispatching = FALSE;
         if ((++sim->events_done & 0xFFF) == 0) {
             /* Every 4,096 events (well under a millisecond): a stop request
              * is honoured promptly, progress reported now and then. */

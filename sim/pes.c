@@ -270,12 +270,14 @@ gboolean cirrus_pes_pop(CirrusPes *pes, CirrusTime *time, guint32 *index)
 CirrusTime cirrus_pes_peek_time(const CirrusPes *pes)
 {
     if (pes->kind == CIRRUS_PES_RADIX) {
-        /* Settling moves entries between buckets but changes nothing
-         * observable, so peeking is logically const. */
-        Radix *r = (Radix *)&pes->u.radix;
+        /* Without settling: settling would move `last` up to the minimum,
+         * and the caller may still push times between now and it.  The
+         * minimum is bucket 0's head, else the lowest non-empty bucket's
+         * minimum (bucket ranges increase with k). */
+        const Radix *r = &pes->u.radix;
         if (r->size == 0) return CIRRUS_TIME_NEVER;
-        radix_settle(r);
-        return r->bucket[0].items[r->head0].time;
+        if (r->head0 < r->bucket[0].len) return r->bucket[0].items[r->head0].time;
+        return r->bucket[__builtin_ctzll(r->nonempty & ~(guint64)1)].min;
     }
     const Heap4 *h = &pes->u.heap4;
     return h->size ? (CirrusTime)(guint64)(h->heap[0] >> 64) : CIRRUS_TIME_NEVER;
