@@ -4,6 +4,7 @@
 #include "models/asg.h"
 #include "models/globals.h"
 #include "models/lambda.h"
+#include "models/route53.h"
 #include "models/service.h"
 #include "models/sqs.h"
 #include "models/workload.h"
@@ -16,6 +17,7 @@ static const CirrusModelType *const model_types[] = {
     &cirrus_asg_type,
     &cirrus_lambda_type,
     &cirrus_sqs_type,
+    &cirrus_route53_type,
     NULL,
 };
 
