@@ -5,6 +5,7 @@
 #include "models/globals.h"
 #include "models/kinesis.h"
 #include "models/lambda.h"
+#include "models/route53.h"
 #include "models/service.h"
 #include "models/sns.h"
 #include "models/sqs.h"
@@ -20,6 +21,7 @@ static const CirrusModelType *const model_types[] = {
     &cirrus_sqs_type,
     &cirrus_kinesis_type,
     &cirrus_sns_type,
+    &cirrus_route53_type,
     NULL,
 };
 

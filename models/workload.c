@@ -5,19 +5,27 @@
  * and measures the end-to-end latency; with `client.timeout` it gives up
  * after that long, counts TimedOut and discards the late reply.  An async
  * caller (a Lambda Event invocation, an SQS SendMessage) is done when the
- * target accepts or refuses. */
+ * target accepts or refuses.
+ *
+ * With `client.retries`, a throttle, a 5xx (rejected or failed) or a
+ * timeout is retried after an exponential backoff with jitter (retry.h),
+ * up to `max` retries, each a new request (new id, attempt + 1, the
+ * call's creation time), and only while the optional retry quota allows.
+ * The counts then describe calls (Requests, Succeeded, Failed, TimedOut by
+ * the last attempt's outcome) and Retries the extra attempts. */
 #include "models/workload.h"
 #include "models/arrivals.h"
 #include "models/attributes.h"
+#include "models/retry.h"
 #include "sim/config.h"
 #include "sim/scenario.h"
 #include <math.h>
 
-enum { WORKLOAD_ARRIVAL = CIRRUS_EVENT_MODEL, WORKLOAD_TIMEOUT };
+enum { WORKLOAD_ARRIVAL = CIRRUS_EVENT_MODEL, WORKLOAD_TIMEOUT, WORKLOAD_RETRY };
 
 enum {
     M_REQUESTS, M_SUCCEEDED, M_FAILED, M_TIMED_OUT, M_RETRIES, M_THROTTLED, M_REJECTED,
-    M_OUTSTANDING, M_LATENCY,
+    M_OUTSTANDING, M_LATENCY, M_QUOTA_EXCEEDED, M_AFTER_RETRY,
 };
 
 static const CirrusMetricDef workload_metrics[] = {
@@ -30,6 +38,8 @@ static const CirrusMetricDef workload_metrics[] = {
     [M_REJECTED]    = {"Rejected", CIRRUS_METRIC_COUNT, "Count"},
     [M_OUTSTANDING] = {"Outstanding", CIRRUS_METRIC_GAUGE, "Count"},
     [M_LATENCY]     = {"Latency", CIRRUS_METRIC_LATENCY, "Seconds"},
+    [M_QUOTA_EXCEEDED] = {"RetryQuotaExceeded", CIRRUS_METRIC_COUNT, "Count"},
+    [M_AFTER_RETRY] = {"SucceededAfterRetry", CIRRUS_METRIC_COUNT, "Count"},
     {NULL, 0, NULL},
 };
 
@@ -55,7 +65,21 @@ typedef struct {
     GArray *attr_ids[CIRRUS_ATTR_SLOTS];   /* guint */
     GArray *attr_cum[CIRRUS_ATTR_SLOTS];   /* double */
     CirrusRng attr_rng;             /* apart from arrivals and clients */
+    gint64 max_retries;             /* 0: no retries */
+    CirrusBackoff backoff;
+    gboolean has_quota;
+    CirrusRetryQuota quota;
+    CirrusRng retry_rng;            /* backoff jitter */
+    GHashTable *retrying;           /* request id -> RetryAttempt, for attempts > 0 in flight */
 } Workload;
+
+/* What a retry in flight remembers beyond its request: the wait before it
+ * (decorrelated jitter grows from it) and the quota tokens it took. */
+typedef struct {
+    gint64 id;                      /* the key */
+    CirrusTime wait;
+    gint64 taken;
+} RetryAttempt;
 
 static gboolean read_schedule(Workload *w, CirrusNode *list, GError **error)
 {
@@ -189,6 +213,47 @@ static guint64 draw_attributes(Workload *w)
     return attrs;
 }
 
+/* client.retries: {max | max_attempts, base, cap, jitter, budget: {...}}.
+ * Defaults follow the AWS SDKs' standard retry mode: 3 attempts, a 100 ms
+ * base, a 20 s cap, full jitter, and (when `budget` is given) a 500-token
+ * quota at 5 per retry, 10 per retry after a timeout, 1 back per success. */
+static gboolean read_retries(Workload *w, CirrusNode *client, GError **error)
+{
+    static const char *const jitters[] = {"none", "full", "equal", "decorrelated", NULL};
+    CirrusNode *retries, *budget;
+    gint64 max, attempts;
+    int jitter;
+    if (!cirrus_cfg_map(client, "retries", &retries, error)) return FALSE;
+    if (!retries) return TRUE;
+    if (!cirrus_cfg_int(retries, "max", -1, 0, 100, &max, error) ||
+        !cirrus_cfg_int(retries, "max_attempts", -1, 1, 101, &attempts, error) ||
+        !cirrus_cfg_duration(retries, "base", 100 * CIRRUS_MS, 1, CIRRUS_TIME_NEVER, &w->backoff.base, error) ||
+        !cirrus_cfg_duration(retries, "cap", 20 * CIRRUS_SEC, 1, CIRRUS_TIME_NEVER, &w->backoff.cap, error) ||
+        !cirrus_cfg_enum(retries, "jitter", jitters, CIRRUS_JITTER_FULL, &jitter, error) ||
+        !cirrus_cfg_map(retries, "budget", &budget, error))
+        return FALSE;
+    if (max >= 0 && attempts >= 0) {
+        cirrus_node_error(retries, error, "give either 'max' (retries) or 'max_attempts' (the first try "
+                          "included), not both");
+        return FALSE;
+    }
+    if (w->backoff.cap < w->backoff.base) {
+        cirrus_node_error(cirrus_node_peek(retries, "cap"), error, "'cap' must be at least 'base'");
+        return FALSE;
+    }
+    w->max_retries = max >= 0 ? max : attempts >= 0 ? attempts - 1 : 2;
+    w->backoff.jitter = (CirrusJitter)jitter;
+    if (!budget) return TRUE;
+    w->has_quota = TRUE;
+    if (!cirrus_cfg_int(budget, "tokens", 500, 1, G_MAXINT32, &w->quota.capacity, error) ||
+        !cirrus_cfg_int(budget, "cost", 5, 1, G_MAXINT32, &w->quota.cost, error) ||
+        !cirrus_cfg_int(budget, "timeout_cost", 10, 1, G_MAXINT32, &w->quota.timeout_cost, error) ||
+        !cirrus_cfg_int(budget, "refill", 1, 0, G_MAXINT32, &w->quota.refill, error))
+        return FALSE;
+    w->quota.tokens = w->quota.capacity;
+    return TRUE;
+}
+
 static gboolean workload_configure(CirrusComponent *self, void *state, CirrusNode *cfg, GError **error)
 {
     static const char *const invocations[] = {"sync", "async", NULL};
@@ -206,8 +271,15 @@ static gboolean workload_configure(CirrusComponent *self, void *state, CirrusNod
         !cirrus_cfg_int(cfg, "clients", 1, 1, G_MAXINT64, &w->clients, error) ||
         !cirrus_cfg_map(cfg, "client", &client, error) ||
         !cirrus_cfg_duration(client, "timeout", 0, 0, CIRRUS_TIME_NEVER, &w->timeout, error) ||
-        !read_attributes(self, w, cfg, error))
+        !read_attributes(self, w, cfg, error) ||
+        !read_retries(w, client, error))
         return FALSE;
+    if (w->max_retries > 0 && invocation == CIRRUS_INVOKE_ASYNC) {
+        cirrus_node_error(cirrus_node_peek(client, "retries"), error,
+                          "'retries' applies to sync invocations (an async caller retries a refusal the same way: "
+                          "use sync to model it)");
+        return FALSE;
+    }
     if (w->timeout > 0 && invocation == CIRRUS_INVOKE_ASYNC) {
         cirrus_node_error(cirrus_node_peek(client, "timeout"), error,
                           "'timeout' applies to sync invocations; an async caller is answered on acceptance");
@@ -255,6 +327,8 @@ static void workload_start(CirrusComponent *self, void *state)
     Workload *w = state;
     cirrus_component_substream(self, "clients", &w->client_rng);
     cirrus_component_substream(self, "attributes", &w->attr_rng);
+    cirrus_component_substream(self, "retries", &w->retry_rng);
+    if (w->max_retries > 0) w->retrying = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, g_free);
     schedule_next(self, w);
 }
 
@@ -262,6 +336,15 @@ static void set_outstanding(CirrusComponent *self, Workload *w, gint64 delta)
 {
     w->outstanding += delta;
     cirrus_metric_gauge(self, M_OUTSTANDING, (double)w->outstanding);
+}
+
+/* One attempt: hand it over and, for a sync caller with a timeout, set
+ * the timer (the timeout is per attempt, as an SDK's attempt timeout). */
+static void send_attempt(CirrusComponent *self, Workload *w, CirrusRequest *req)
+{
+    cirrus_send(self, w->target, req, 0);
+    if (w->timeout > 0 && w->invocation == CIRRUS_INVOKE_SYNC)
+        cirrus_schedule(self, w->timeout, WORKLOAD_TIMEOUT, req, req->id);
 }
 
 static void on_arrival(CirrusComponent *self, Workload *w)
@@ -273,23 +356,80 @@ static void on_arrival(CirrusComponent *self, Workload *w)
     req->attributes = draw_attributes(w);
     cirrus_metric_count(self, M_REQUESTS, 1);
     set_outstanding(self, w, +1);
-    cirrus_send(self, w->target, req, 0);
-    if (w->timeout > 0 && w->invocation == CIRRUS_INVOKE_SYNC)
-        cirrus_schedule(self, w->timeout, WORKLOAD_TIMEOUT, req, req->id);
+    send_attempt(self, w, req);
     schedule_next(self, w);
+}
+
+/* The attempt `req` is over (answered or given up): what its retry state
+ * was — for a first attempt, the base wait and no tokens taken. */
+static RetryAttempt conclude_attempt(Workload *w, const CirrusRequest *req)
+{
+    RetryAttempt a = { (gint64)req->id, w->backoff.base, 0 };
+    if (req->attempt == 0 || !w->retrying) return a;
+    RetryAttempt *kept = g_hash_table_lookup(w->retrying, &a.id);
+    g_assert(kept);
+    a = *kept;
+    g_hash_table_remove(w->retrying, &a.id);
+    return a;
+}
+
+static gboolean retryable(CirrusOutcome outcome)
+{
+    return outcome == CIRRUS_OUTCOME_THROTTLED || outcome == CIRRUS_OUTCOME_REJECTED ||
+           outcome == CIRRUS_OUTCOME_FAILED || outcome == CIRRUS_OUTCOME_TIMED_OUT;
+}
+
+/* After attempt `req` failed (`after_timeout`: by a timeout), schedule the
+ * next one if retries and the quota allow.  `req` itself is left to the
+ * caller (a timed-out attempt lives on until its late reply). */
+static gboolean try_retry(CirrusComponent *self, Workload *w, const CirrusRequest *req,
+                          const RetryAttempt *done, gboolean after_timeout)
+{
+    if ((gint64)req->attempt >= w->max_retries) return FALSE;
+    gint64 taken = 0;
+    if (w->has_quota && (taken = cirrus_retry_quota_acquire(&w->quota, after_timeout)) == 0) {
+        cirrus_metric_count(self, M_QUOTA_EXCEEDED, 1);
+        return FALSE;
+    }
+    CirrusRequest *next = cirrus_request_copy(self, req);   /* same caller, creation time, size */
+    next->attempt = req->attempt + 1;
+    next->abandoned = 0;
+    next->tag = 0;
+    next->parent = NULL;
+    RetryAttempt *a = g_new(RetryAttempt, 1);
+    a->id = (gint64)next->id;
+    a->wait = cirrus_backoff_delay(&w->backoff, req->attempt, done->wait, &w->retry_rng);
+    a->taken = taken;
+    g_hash_table_insert(w->retrying, &a->id, a);
+    cirrus_schedule(self, a->wait, WORKLOAD_RETRY, next, 0);
+    return TRUE;
+}
+
+static void on_retry_due(CirrusComponent *self, Workload *w, CirrusRequest *req)
+{
+    cirrus_metric_count(self, M_RETRIES, 1);
+    send_attempt(self, w, req);
 }
 
 static void on_reply(CirrusComponent *self, Workload *w, CirrusRequest *req)
 {
-    if (req->abandoned) {     /* it already counted as timed out */
+    if (req->abandoned) {     /* it was given up at its timeout */
+        cirrus_request_free(self, req);
+        return;
+    }
+    CirrusOutcome outcome = (CirrusOutcome)req->outcome;
+    RetryAttempt done = conclude_attempt(w, req);
+    if (retryable(outcome) && try_retry(self, w, req, &done, outcome == CIRRUS_OUTCOME_TIMED_OUT)) {
         cirrus_request_free(self, req);
         return;
     }
     set_outstanding(self, w, -1);
-    switch ((CirrusOutcome)req->outcome) {
+    switch (outcome) {
     case CIRRUS_OUTCOME_OK:
         cirrus_metric_count(self, M_SUCCEEDED, 1);
         cirrus_metric_latency(self, M_LATENCY, cirrus_now(self) - req->created);
+        if (req->attempt > 0) cirrus_metric_count(self, M_AFTER_RETRY, 1);
+        if (w->has_quota) cirrus_retry_quota_success(&w->quota, done.taken);
         break;
     case CIRRUS_OUTCOME_THROTTLED:
         cirrus_metric_count(self, M_THROTTLED, 1);
@@ -317,6 +457,8 @@ static void on_timeout(CirrusComponent *self, Workload *w, CirrusRequest *req, g
      * only the same id still waiting counts. */
     if (req->id != id || req->abandoned || req->outcome != CIRRUS_OUTCOME_PENDING) return;
     req->abandoned = 1;
+    RetryAttempt done = conclude_attempt(w, req);
+    if (try_retry(self, w, req, &done, TRUE)) return;
     set_outstanding(self, w, -1);
     cirrus_metric_count(self, M_TIMED_OUT, 1);
 }
@@ -328,6 +470,7 @@ static void workload_handle(CirrusComponent *self, void *state, const CirrusEven
     case WORKLOAD_ARRIVAL: on_arrival(self, w); break;
     case CIRRUS_EVENT_REPLY: on_reply(self, w, ev->request); break;
     case WORKLOAD_TIMEOUT: on_timeout(self, w, ev->request, ev->data); break;
+    case WORKLOAD_RETRY: on_retry_due(self, w, ev->request); break;
     default: g_assert_not_reached();
     }
 }
@@ -344,6 +487,7 @@ static void workload_destroy(CirrusComponent *self, void *state)
         if (w->attr_ids[a]) g_array_free(w->attr_ids[a], TRUE);
         if (w->attr_cum[a]) g_array_free(w->attr_cum[a], TRUE);
     }
+    if (w->retrying) g_hash_table_destroy(w->retrying);
 }
 
 const CirrusModelType cirrus_workload_type = {

@@ -1,0 +1,70 @@
+/* cirrus — Route 53 internals shared by route53.c (records, resolution,
+ * client caches, forwarding) and route53_health.c (health checkers). */
+#ifndef CIRRUS_MODEL_ROUTE53_PRIVATE_H
+#define CIRRUS_MODEL_ROUTE53_PRIVATE_H
+
+#include "models/route53.h"
+#include "sim/config.h"
+
+enum { R53_CHECK = CIRRUS_EVENT_MODEL, R53_CHECK_TIMEOUT };
+
+typedef enum { POLICY_SIMPLE, POLICY_WEIGHTED, POLICY_FAILOVER, POLICY_MULTIVALUE } R53Policy;
+typedef enum { FAILOVER_NONE, FAILOVER_PRIMARY, FAILOVER_SECONDARY } R53Failover;
+
+/* One health checker's view of one record's endpoint. */
+typedef struct {
+    gboolean healthy;
+    gint64   streak;    /* consecutive results that disagree with `healthy` */
+} R53Checker;
+
+typedef struct {
+    char            *id;           /* set identifier: metric suffix; default the target's name */
+    char            *target_name;
+    const CirrusNode *target_at;
+    CirrusComponent *target;
+    gint64           weight;
+    R53Failover      failover;
+    gboolean         checked;      /* has a health check */
+    gboolean         healthy;      /* Route 53's aggregate view (TRUE when not checked) */
+    guint            n_healthy;    /* checkers that see it healthy */
+    R53Checker      *checkers;
+    guint            m_answers, m_status, m_percent;
+} R53Record;
+
+/* A request we sent and await: a forwarded client request (caller set) or
+ * a health check (caller NULL). */
+typedef struct {
+    gint64         id;             /* the key */
+    CirrusRequest *caller;
+    guint          record, checker;
+} R53Pending;
+
+typedef struct {
+    R53Policy   policy;
+    CirrusTime  ttl;
+    GArray     *records;           /* R53Record */
+    CirrusTime  interval, check_timeout;
+    gint64      threshold, n_checkers;
+    CirrusRng   pick_rng;          /* which record an answer holds */
+    GHashTable *caches;            /* origin component -> (client id -> R53Cached) */
+    GHashTable *pending;           /* request id -> R53Pending */
+    guint       n_checked_healthy, n_checked;
+} R53;
+
+enum { R53_M_QUERIES, R53_M_STATUS, R53_M_REQUESTS };
+
+/* route53_health.c */
+gboolean r53_read_health(R53 *r, CirrusNode *cfg, GError **error);
+void     r53_health_start(CirrusComponent *self, R53 *r);
+void     r53_on_check(CirrusComponent *self, R53 *r, guint64 data);
+void     r53_on_check_timeout(CirrusComponent *self, R53 *r, guint64 id);
+/* A health check's reply (the pending entry is already removed). */
+void     r53_on_check_reply(CirrusComponent *self, R53 *r, const R53Pending *p, CirrusOutcome outcome);
+void     r53_health_status_gauge(CirrusComponent *self, const R53 *r);
+
+static inline R53Record *r53_record(const R53 *r, guint i)
+{
+    return &g_array_index(r->records, R53Record, i);
+}
+
+#endif
