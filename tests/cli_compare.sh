@@ -11,35 +11,8 @@
 #
 # Usage: bash tests/cli_compare.sh /path/to/cirrus /path/to/source
 set -u
-CIRRUS=${1:?usage: cli_compare.sh CIRRUS_BINARY SOURCE_DIR}
-SRC=${2:?usage: cli_compare.sh CIRRUS_BINARY SOURCE_DIR}
-case $CIRRUS in /*) ;; *) CIRRUS=$PWD/$CIRRUS ;; esac
-case $SRC in /*) ;; *) SRC=$PWD/$SRC ;; esac
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/cirrus-compare-XXXXXX") || exit 1
-trap 'rm -rf "$WORK"' EXIT
-cd "$WORK" || exit 1
-
-passed=0
-failed=0
-OUT=$WORK/stdout
-ERR=$WORK/stderr
-pass() { passed=$((passed + 1)); }
-fail() {
-    failed=$((failed + 1))
-    echo "FAIL: $1"
-    if [ -s "$OUT" ]; then echo "  stdout: $(head -c 600 "$OUT")"; fi
-    if [ -s "$ERR" ]; then echo "  stderr: $(head -c 600 "$ERR")"; fi
-}
-run() {
-    local what=$1 want=$2
-    shift 2
-    "$CIRRUS" "$@" >"$OUT" 2>"$ERR"
-    status=$?
-    if [ "$status" -eq "$want" ]; then pass; else fail "$what: exit $status, wanted $want"; fi
-}
-contains() {
-    if grep -qF -- "$3" "$2"; then pass; else fail "$1: no '$3' in $(basename "$2")"; fi
-}
+source "$(dirname "$0")/clilib.sh"
+cli_setup compare "$@"
 
 run "run A" 0 run "$SRC/scenarios/validation/mm4.yaml" --duration 20m -o a.h5 -q
 run "run B" 0 run "$SRC/scenarios/validation/mm4.yaml" --duration 20m --set components.station.workers=8 -o b.h5 -q
@@ -90,5 +63,4 @@ run "run other" 0 run other.yaml -o other2.h5 -q
 run "nothing in common" 2 compare a.h5 other2.h5
 contains "nothing in common" "$ERR" "no metrics in common"
 
-echo "cli_compare: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+cli_finish

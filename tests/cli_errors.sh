@@ -5,48 +5,8 @@
 #
 # Usage: bash tests/cli_errors.sh /path/to/cirrus /path/to/source
 set -u
-
-CIRRUS=${1:?usage: cli_errors.sh CIRRUS_BINARY SOURCE_DIR}
-SRC=${2:?usage: cli_errors.sh CIRRUS_BINARY SOURCE_DIR}
-case $CIRRUS in /*) ;; *) CIRRUS=$PWD/$CIRRUS ;; esac
-case $SRC in /*) ;; *) SRC=$PWD/$SRC ;; esac
-
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/cirrus-cli-XXXXXX") || exit 1
-trap 'rm -rf "$WORK"' EXIT
-cd "$WORK" || exit 1
-
-passed=0
-failed=0
-OUT=$WORK/stdout
-ERR=$WORK/stderr
-
-pass() { passed=$((passed + 1)); }
-fail() {
-    failed=$((failed + 1))
-    echo "FAIL: $1"
-    if [ -s "$OUT" ]; then echo "  stdout: $(head -c 600 "$OUT")"; fi
-    if [ -s "$ERR" ]; then echo "  stderr: $(head -c 600 "$ERR")"; fi
-}
-
-# run DESCRIPTION EXPECTED_STATUS ARGS...: run cirrus, keep its output.
-status=0
-run() {
-    local what=$1 want=$2
-    shift 2
-    "$CIRRUS" "$@" >"$OUT" 2>"$ERR"
-    status=$?
-    if [ "$status" -eq "$want" ]; then pass; else fail "$what: exit $status, wanted $want"; fi
-}
-
-# FILE must contain the fixed string TEXT.
-contains() {
-    local what=$1 file=$2 text=$3
-    if grep -qF -- "$text" "$file"; then pass; else fail "$what: no '$text' in $(basename "$file")"; fi
-}
-not_contains() {
-    local what=$1 file=$2 text=$3
-    if grep -qF -- "$text" "$file"; then fail "$what: unexpected '$text' in $(basename "$file")"; else pass; fi
-}
+source "$(dirname "$0")/clilib.sh"
+cli_setup errors "$@"
 empty() {
     local what=$1 file=$2
     if [ -s "$file" ]; then fail "$what: $(basename "$file") is not empty"; else pass; fi
@@ -240,5 +200,4 @@ if [ -s a.json ] && [ -s b.json ] && grep -q '"seed":9' a.json &&
     fail "same seed: summaries missing or different"
 fi
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+cli_finish

@@ -7,36 +7,9 @@
 #
 # Usage: bash tests/cli_report.sh /path/to/cirrus /path/to/source
 set -u
-CIRRUS=${1:?usage: cli_report.sh CIRRUS_BINARY SOURCE_DIR}
-SRC=${2:?usage: cli_report.sh CIRRUS_BINARY SOURCE_DIR}
-case $CIRRUS in /*) ;; *) CIRRUS=$PWD/$CIRRUS ;; esac
-case $SRC in /*) ;; *) SRC=$PWD/$SRC ;; esac
+source "$(dirname "$0")/clilib.sh"
+cli_setup report "$@"
 ARTIFACTS=$(dirname "$CIRRUS")/test-artifacts
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/cirrus-report-XXXXXX") || exit 1
-trap 'rm -rf "$WORK"' EXIT
-cd "$WORK" || exit 1
-
-passed=0
-failed=0
-OUT=$WORK/stdout
-ERR=$WORK/stderr
-pass() { passed=$((passed + 1)); }
-fail() {
-    failed=$((failed + 1))
-    echo "FAIL: $1"
-    if [ -s "$OUT" ]; then echo "  stdout: $(head -c 600 "$OUT")"; fi
-    if [ -s "$ERR" ]; then echo "  stderr: $(head -c 600 "$ERR")"; fi
-}
-run() {
-    local what=$1 want=$2
-    shift 2
-    "$CIRRUS" "$@" >"$OUT" 2>"$ERR"
-    status=$?
-    if [ "$status" -eq "$want" ]; then pass; else fail "$what: exit $status, wanted $want"; fi
-}
-contains() {
-    if grep -qF -- "$3" "$2"; then pass; else fail "$1: no '$3' in $(basename "$2")"; fi
-}
 lacks() {
     if grep -qiF -- "$3" "$2"; then fail "$1: unexpected '$3' in $(basename "$2")"; else pass; fi
 }
@@ -121,5 +94,4 @@ run "no file" 2 report
 run "missing file" 2 report nothere.h5
 contains "missing file" "$ERR" "no such file"
 
-echo "cli_report: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+cli_finish

@@ -707,14 +707,7 @@ static void test_determinism(void)
 
 static void assert_error(const char *text, const char *where, const char *what)
 {
-    GError *error = NULL;
-    CirrusScenario *sc = cirrus_scenario_load_text("bad.yaml", text, &test_registry, NULL, &error);
-    g_assert_null(sc);
-    g_assert_error(error, CIRRUS_ERROR, CIRRUS_ERROR_SCENARIO);
-    g_test_message("%s", error->message);
-    g_assert_nonnull(strstr(error->message, where));
-    g_assert_nonnull(strstr(error->message, what));
-    g_error_free(error);
+    test_assert_scenario_error(text, &test_registry, where, what);
 }
 
 static void test_config_errors(void)
