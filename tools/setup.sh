@@ -9,7 +9,10 @@ cirrus_build build
 echo
 echo "== running scenarios/flagship.yaml =="
 mkdir -p out
-./build/cirrus run scenarios/flagship.yaml -o out/flagship.h5 --summary-json out/flagship.json
+./build/cirrus run scenarios/flagship.yaml -o out/flagship.h5 --summary-json out/flagship.json --plot out
+./build/cirrus report out/flagship.h5 -o out/flagship.html
 echo
-echo "Done. The binary is build/cirrus; the run's series are in out/flagship.h5"
-echo "and its summary in out/flagship.json.  Next: docs/getting-started.md"
+echo "Done. The binary is build/cirrus; the run's series are in out/flagship.h5,"
+echo "its summary in out/flagship.json, its dashboard in out/flagship.png, and a"
+echo "report that explains it in out/flagship.html (open it in a browser)."
+echo "Next: docs/getting-started.md"
