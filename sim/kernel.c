@@ -317,7 +317,10 @@ static gboolean rows_until(CirrusSim *sim, const CirrusRunSpec *spec, CirrusTime
                            CirrusTime *next_sample, GError **error)
 {
     while (*next_sample <= limit || (!sim->in_stats && sim->warmup <= limit)) {
-        if (!sim->in_stats && sim->warmup <= *next_sample) {
+        /* A warm-up that ends on a sample instant ends after that row: the
+         * row covers the interval before it, and what models record while
+         * it is taken (their sample hooks) belongs to that interval. */
+        if (!sim->in_stats && sim->warmup < *next_sample) {
             sim->now = sim->warmup;
             recorder_begin_stats(sim, sim->warmup);
             continue;

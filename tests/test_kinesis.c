@@ -739,6 +739,22 @@ static void test_config_errors(void)
                  "  - {name: r, type: reader, source: w}\n", "bad.yaml:5:", "not a kinesis stream");
 }
 
+/* A count the stream records in its sample hook (the busiest shard's
+ * records per interval) covers the same time as the others when the
+ * warm-up ends on a sample instant: with one shard its total after the
+ * warm-up equals IncomingRecords' exactly (the row before the warm-up
+ * ends is not counted). */
+static void test_sampled_count_after_warmup(void)
+{
+    TestRun *r = test_run_text("name: k\nduration: 5m\nwarmup: 1m\nsample_interval: 10s\nseed: 3\n"
+                               "workloads: [{name: p, target: s, invocation: async,"
+                               " arrival: {process: poisson, rate: 50/s}}]\n"
+                               "components: [{name: s, type: kinesis, shards: 1}]\n", NULL);
+    g_assert_cmpfloat(test_sum(r, "s", "IncomingRecords"), >, 0);
+    g_assert_cmpfloat(test_sum(r, "s", "IncomingRecords.MaxShard"), ==, test_sum(r, "s", "IncomingRecords"));
+    test_run_free(r);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -754,5 +770,6 @@ int main(int argc, char **argv)
     g_test_add_func("/models/kinesis/outage", test_outage);
     g_test_add_func("/models/kinesis/determinism", test_determinism);
     g_test_add_func("/models/kinesis/config-errors", test_config_errors);
+    g_test_add_func("/models/kinesis/sampled-count-after-warmup", test_sampled_count_after_warmup);
     return g_test_run();
 }
