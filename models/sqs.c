@@ -158,9 +158,7 @@ typedef struct {
     guint32    free_head;
     List       ret, age, delayed, visible, inflight;
     gint64     n_delayed, n_visible, n_inflight;
-    gint64     shown[3];               /* the gauges' values as last set (update_gauges) */
-    guint32    shown_oldest;
-    CirrusTime shown_oldest_entered;
+    gint64     shown[3];               /* the count gauges' values as last set (update_gauges) */
     CirrusTime timer_at[N_TIMERS];   /* the pending timer's time (NEVER: none) */
 
     /* FIFO */
@@ -283,10 +281,10 @@ static double oldest_age_s(CirrusComponent *self, const Sqs *q)
     return q->age.head == NONE ? 0 : cirrus_time_to_s(cirrus_now(self) - msg(q, q->age.head)->entered);
 }
 
-/* The gauges, told only what changed (most events change one count or
- * none: this is on every send, receive and delete).  The age of the oldest
- * message is set when the oldest message changes, and at every sample
- * (sqs_sample), so it is exact at those instants and a step in between. */
+/* The gauges.  The counts are told only when they change (this runs on
+ * every send, receive and delete, and most change one count or none); the
+ * age of the oldest message grows between events, so it is set every time
+ * (and at every sample, sqs_sample). */
 static void update_gauges(CirrusComponent *self, Sqs *q)
 {
     const gint64 now[3] = {q->n_visible, q->n_inflight, q->n_delayed};
@@ -296,12 +294,7 @@ static void update_gauges(CirrusComponent *self, Sqs *q)
             q->shown[i] = now[i];
             cirrus_metric_gauge(self, metric[i], (double)now[i]);
         }
-    CirrusTime oldest = q->age.head == NONE ? CIRRUS_TIME_NEVER : msg(q, q->age.head)->entered;
-    if (q->age.head != q->shown_oldest || oldest != q->shown_oldest_entered) {
-        q->shown_oldest = q->age.head;
-        q->shown_oldest_entered = oldest;
-        cirrus_metric_gauge(self, M_OLDEST, oldest_age_s(self, q));
-    }
+    cirrus_metric_gauge(self, M_OLDEST, oldest_age_s(self, q));
 }
 
 /* ---- messages ---------------------------------------------------------------- */
@@ -1049,8 +1042,6 @@ static gboolean sqs_configure(CirrusComponent *self, void *state, CirrusNode *cf
     q->msgs = g_array_new(FALSE, TRUE, sizeof(Message));
     q->waiters = g_array_new(FALSE, TRUE, sizeof(Waiter));
     q->free_head = q->waiter_free = NONE;
-    q->shown_oldest = NONE;
-    q->shown_oldest_entered = CIRRUS_TIME_NEVER;
     q->ret = q->age = q->delayed = q->visible = q->inflight = q->waiting = (List){NONE, NONE};
     for (int t = 0; t < N_TIMERS; t++) q->timer_at[t] = CIRRUS_TIME_NEVER;
     q->origins = g_ptr_array_new();
