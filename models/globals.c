@@ -5,7 +5,7 @@
 static void globals_free(gpointer data)
 {
     CirrusGlobals *g = data;
-    g_strfreev(g->regions);
+    cirrus_regions_unref(g->regions);
     g_free(g);
 }
 
@@ -22,15 +22,14 @@ gboolean cirrus_globals_read(CirrusScenario *sc, CirrusNode *root, GError **erro
                         &g->lambda_concurrency_limit, error) ||
         !cirrus_cfg_list(root, "regions", &regions, error))
         return FALSE;
-    guint n = regions ? cirrus_node_len(regions) : 0;
-    g->regions = g_new0(char *, n + 1);
-    for (guint i = 0; i < n; i++) {
-        const char *r = cirrus_node_scalar(cirrus_node_item(regions, i));
-        if (!r || !*r) {
-            cirrus_node_error(cirrus_node_item(regions, i), error, "a region must be a name such as us-east-1");
-            return FALSE;
-        }
-        g->regions[i] = g_strdup(r);
+    if (!(g->regions = cirrus_regions_read(regions, error))) return FALSE;
+    /* Components' `region:` (the loader reads it): a known region. */
+    CirrusNode *components = cirrus_node_peek(root, "components");
+    for (guint i = 0; components && cirrus_node_kind(components) == CIRRUS_NODE_SEQ &&
+                      i < cirrus_node_len(components); i++) {
+        CirrusNode *at = cirrus_node_peek(cirrus_node_item(components, i), "region");
+        const char *name = at ? cirrus_node_scalar(at) : NULL;
+        if (name && *name && !cirrus_region_check(g->regions, at, name, FALSE, error)) return FALSE;
     }
     return TRUE;
 }

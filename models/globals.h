@@ -3,13 +3,14 @@
 #ifndef CIRRUS_MODEL_GLOBALS_H
 #define CIRRUS_MODEL_GLOBALS_H
 
+#include "models/regions.h"
 #include "sim/scenario.h"
 
 typedef struct CirrusGlobals {
     /* account.lambda_concurrency_limit: the regional concurrency quota
      * shared by the account's functions (AWS default 1,000). */
     gint64 lambda_concurrency_limit;
-    char **regions;   /* NULL-terminated; empty when not given */
+    CirrusRegions *regions;   /* the built-in regions and those of `regions:` */
 } CirrusGlobals;
 
 gboolean cirrus_globals_read(CirrusScenario *sc, CirrusNode *root, GError **error);

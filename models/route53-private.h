@@ -4,11 +4,19 @@
 #define CIRRUS_MODEL_ROUTE53_PRIVATE_H
 
 #include "models/route53.h"
+#include "models/regions.h"
 #include "sim/config.h"
 
 enum { R53_CHECK = CIRRUS_EVENT_MODEL, R53_CHECK_TIMEOUT };
 
-typedef enum { POLICY_SIMPLE, POLICY_WEIGHTED, POLICY_FAILOVER, POLICY_MULTIVALUE } R53Policy;
+#define R53_MAX_RECORDS 255
+
+typedef enum {
+    POLICY_SIMPLE, POLICY_WEIGHTED, POLICY_FAILOVER, POLICY_MULTIVALUE,
+    POLICY_LATENCY, POLICY_GEOLOCATION, POLICY_GEOPROXIMITY,
+} R53Policy;
+/* A geolocation record's location, from the most specific. */
+typedef enum { GEO_COUNTRY, GEO_CONTINENT, GEO_DEFAULT } R53GeoLevel;
 typedef enum { FAILOVER_NONE, FAILOVER_PRIMARY, FAILOVER_SECONDARY } R53Failover;
 
 /* One health checker's view of one record's endpoint. */
@@ -24,6 +32,12 @@ typedef struct {
     CirrusComponent *target;
     gint64           weight;
     R53Failover      failover;
+    const char      *region_name;  /* `region:`, else the target's (NULL: none) */
+    const CirrusNode *region_at;
+    const CirrusRegion *region;    /* located, or NULL */
+    gint64           bias;         /* geoproximity, -99..99 */
+    R53GeoLevel      geo_level;    /* geolocation */
+    const char      *geo_code;     /* interned continent or country code */
     gboolean         checked;      /* has a health check */
     gboolean         healthy;      /* Route 53's aggregate view (TRUE when not checked) */
     guint            n_healthy;    /* checkers that see it healthy */
@@ -49,6 +63,8 @@ typedef struct {
     GHashTable *caches;            /* origin component -> (client id -> R53Cached) */
     GHashTable *pending;           /* request id -> R53Pending */
     guint       n_checked_healthy, n_checked;
+    CirrusRegions *regions;        /* the scenario's (a reference) */
+    gboolean    network_latency;   /* delay requests by the caller-record RTT */
 } R53;
 
 enum { R53_M_QUERIES, R53_M_STATUS, R53_M_REQUESTS };
@@ -61,6 +77,13 @@ void     r53_on_check_timeout(CirrusComponent *self, R53 *r, guint64 id);
 /* A health check's reply (the pending entry is already removed). */
 void     r53_on_check_reply(CirrusComponent *self, R53 *r, const R53Pending *p, CirrusOutcome outcome);
 void     r53_health_status_gauge(CirrusComponent *self, const R53 *r);
+
+/* route53_geo.c: latency, geolocation, geoproximity */
+gboolean r53_read_geo(R53 *r, R53Record *rec, CirrusNode *item, GError **error);
+gboolean r53_check_geo(const R53 *r, CirrusNode *list, GError **error);
+gboolean r53_link_geo(R53 *r, R53Record *rec, CirrusScenario *sc, GError **error);
+const CirrusRegion *r53_caller_region(const R53 *r, const CirrusRequest *req);
+guint    r53_resolve_geo(R53 *r, const CirrusRegion *caller);
 
 static inline R53Record *r53_record(const R53 *r, guint i)
 {

@@ -12,7 +12,6 @@
 #include "models/route53-private.h"
 #include "sim/scenario.h"
 
-#define MAX_RECORDS 255
 
 static const CirrusMetricDef r53_metrics[] = {
     [R53_M_QUERIES]  = {"DNSQueries", CIRRUS_METRIC_COUNT, "Count"},
@@ -26,6 +25,7 @@ typedef struct {
     gint64     client;   /* the key */
     guint      record;
     CirrusTime expires;
+    CirrusTime rtt;      /* network_latency: caller to record, round trip */
 } R53Cached;
 
 /* ---- configuration ------------------------------------------------------- */
@@ -66,6 +66,7 @@ static gboolean read_record(CirrusComponent *self, R53 *r, CirrusNode *item, gui
          !cirrus_cfg_enum(item, "failover", roles, 0, &role, error)))
         return FALSE;
     rec->failover = r->policy == POLICY_FAILOVER ? (R53Failover)(role + 1) : FAILOVER_NONE;
+    if (!r53_read_geo(r, rec, item, error)) return FALSE;
     /* AWS: the primary of a failover pair must have a health check. */
     if (rec->failover == FAILOVER_PRIMARY && !rec->checked) {
         cirrus_node_error(item, error, "a failover primary needs 'health_check: true'");
@@ -95,7 +96,7 @@ static gboolean check_records(R53 *r, CirrusNode *list, GError **error)
                           "'failover: secondary'");
         return FALSE;
     }
-    return TRUE;
+    return r53_check_geo(r, list, error);
 }
 
 static gboolean r53_configure(CirrusComponent *self, void *state, CirrusNode *cfg, GError **error)
@@ -110,17 +111,19 @@ static gboolean r53_configure(CirrusComponent *self, void *state, CirrusNode *cf
     if (!cirrus_cfg_duration(cfg, "ttl", 300 * CIRRUS_SEC, 0, 2147483647LL * CIRRUS_SEC, &r->ttl, error) ||
         !cirrus_cfg_enum(cfg, "policy", policies, POLICY_SIMPLE, &policy, error) ||
         !cirrus_cfg_require(cfg, "records", "a list of records, e.g. [{target: alb-east}]", error) ||
-        !cirrus_cfg_list(cfg, "records", &list, error))
+        !cirrus_cfg_list(cfg, "records", &list, error) ||
+        !cirrus_cfg_bool(cfg, "network_latency", FALSE, &r->network_latency, error))
         return FALSE;
-    if (policy > POLICY_MULTIVALUE) {
+    if (policy > POLICY_GEOPROXIMITY) {
         cirrus_node_error(cirrus_node_peek(cfg, "policy"), error, "routing policy '%s' is not implemented in "
-                          "this version (simple, weighted, failover, multivalue are)", policies[policy]);
+                          "this version (simple, weighted, failover, multivalue, latency, geolocation, "
+                          "geoproximity are)", policies[policy]);
         return FALSE;
     }
     r->policy = (R53Policy)policy;
     guint n = cirrus_node_len(list);
-    if (n == 0 || n > MAX_RECORDS) {
-        cirrus_node_error(list, error, "a record set holds 1 to %d records", MAX_RECORDS);
+    if (n == 0 || n > R53_MAX_RECORDS) {
+        cirrus_node_error(list, error, "a record set holds 1 to %d records", R53_MAX_RECORDS);
         return FALSE;
     }
     g_array_set_size(r->records, n);
@@ -142,6 +145,7 @@ static gboolean r53_link(CirrusComponent *self, void *state, CirrusScenario *sc,
                               type, rec->target_name);
             return FALSE;
         }
+        if (!r53_link_geo(r, rec, sc, error)) return FALSE;
     }
     return TRUE;
 }
@@ -193,10 +197,12 @@ static guint candidates(const R53 *r, guint *set, gboolean any_health, int weigh
 
 enum { ANY_WEIGHT = -1, ZERO_WEIGHT = 0, NONZERO_WEIGHT = 1 };
 
-static guint resolve(R53 *r)
+static guint resolve(R53 *r, const CirrusRegion *caller)
 {
-    guint set[MAX_RECORDS], n;
+    guint set[R53_MAX_RECORDS], n;
     switch (r->policy) {
+    case POLICY_LATENCY: case POLICY_GEOLOCATION: case POLICY_GEOPROXIMITY:
+        return r53_resolve_geo(r, caller);
     case POLICY_SIMPLE:   /* every value in the answer; the client takes one at random */
         return pick_uniform(r, set, candidates(r, set, TRUE, ANY_WEIGHT));
     case POLICY_MULTIVALUE:
@@ -228,7 +234,7 @@ static guint resolve(R53 *r)
 
 /* The record this caller uses now: its cached answer while the TTL runs,
  * else a fresh one (a DNS query). */
-static guint lookup(CirrusComponent *self, R53 *r, const CirrusRequest *req)
+static const R53Cached *lookup(CirrusComponent *self, R53 *r, const CirrusRequest *req)
 {
     GHashTable *cache = g_hash_table_lookup(r->caches, req->origin);
     if (!cache) {
@@ -238,23 +244,27 @@ static guint lookup(CirrusComponent *self, R53 *r, const CirrusRequest *req)
     gint64 client = (gint64)req->client;
     R53Cached *e = g_hash_table_lookup(cache, &client);
     CirrusTime now = cirrus_now(self);
-    if (e && now < e->expires) return e->record;
+    if (e && now < e->expires) return e;
     if (!e) {
         e = g_new(R53Cached, 1);
         e->client = client;
         g_hash_table_insert(cache, &e->client, e);
     }
-    e->record = resolve(r);
+    const CirrusRegion *caller = r53_caller_region(r, req);
+    e->record = resolve(r, caller);
+    const CirrusRegion *there = r53_record(r, e->record)->region;
+    e->rtt = r->network_latency && caller && there ? cirrus_region_rtt(r->regions, caller, there) : 0;
     e->expires = r->ttl > CIRRUS_TIME_NEVER - now ? CIRRUS_TIME_NEVER : now + r->ttl;
     cirrus_metric_count(self, R53_M_QUERIES, 1);
     cirrus_metric_count(self, r53_record(r, e->record)->m_answers, 1);
-    return e->record;
+    return e;
 }
 
 static void on_request(CirrusComponent *self, R53 *r, CirrusRequest *req)
 {
     cirrus_metric_count(self, R53_M_REQUESTS, 1);
-    guint i = lookup(self, r, req);
+    const R53Cached *e = lookup(self, r, req);
+    guint i = e->record;
     /* The caller's request waits here; the target gets a copy. */
     CirrusRequest *fwd = cirrus_request_copy(self, req);
     fwd->tag = 0;
@@ -263,7 +273,8 @@ static void on_request(CirrusComponent *self, R53 *r, CirrusRequest *req)
     R53Pending *p = g_new(R53Pending, 1);
     *p = (R53Pending){ (gint64)fwd->id, req, i, 0 };
     g_hash_table_insert(r->pending, &p->id, p);
-    cirrus_send(self, r53_record(r, i)->target, fwd, 0);
+    /* With network_latency, the round trip is paid on the way there. */
+    cirrus_send(self, r53_record(r, i)->target, fwd, e->rtt);
 }
 
 static void on_reply(CirrusComponent *self, R53 *r, CirrusRequest *sent)
@@ -304,6 +315,7 @@ static void r53_destroy(CirrusComponent *self, void *state)
     if (r->records) g_array_free(r->records, TRUE);
     if (r->caches) g_hash_table_destroy(r->caches);
     if (r->pending) g_hash_table_destroy(r->pending);
+    cirrus_regions_unref(r->regions);
 }
 
 const CirrusModelType cirrus_route53_type = {

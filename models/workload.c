@@ -16,6 +16,7 @@
 #include "models/workload.h"
 #include "models/arrivals.h"
 #include "models/attributes.h"
+#include "models/globals.h"
 #include "models/retry.h"
 #include "sim/config.h"
 #include "sim/scenario.h"
@@ -71,6 +72,7 @@ typedef struct {
     CirrusRetryQuota quota;
     CirrusRng retry_rng;            /* backoff jitter */
     GHashTable *retrying;           /* request id -> RetryAttempt, for attempts > 0 in flight */
+    CirrusNode *region_keys[CIRRUS_CLIENT_REGIONS_MAX];   /* for link() messages */
 } Workload;
 
 /* What a retry in flight remembers beyond its request: the wait before it
@@ -254,6 +256,55 @@ static gboolean read_retries(Workload *w, CirrusNode *client, GError **error)
     return TRUE;
 }
 
+/* client.region: NAME, or client.regions: {NAME: share, ...}: where the
+ * clients are (for Route 53's latency and geographic routing).  Clients
+ * are assigned in order of id, so the shares are exact; the table goes
+ * where Route 53 finds it (regions.h). */
+static gboolean read_client_regions(CirrusComponent *self, Workload *w, CirrusNode *client, GError **error)
+{
+    const char *one;
+    CirrusNode *map;
+    if (!cirrus_cfg_string(client, "region", NULL, &one, error) ||
+        !cirrus_cfg_map(client, "regions", &map, error))
+        return FALSE;
+    if (one && map) {
+        cirrus_node_error(map, error, "give either 'region' or 'regions' (shares), not both");
+        return FALSE;
+    }
+    CirrusClientRegions *cr = cirrus_client_regions(self);
+    cr->clients = w->clients;
+    if (one) {
+        cr->n = 1;
+        cr->name[0] = g_intern_string(one);
+        cr->cum[0] = 1;
+        w->region_keys[0] = cirrus_node_peek(client, "region");
+        return TRUE;
+    }
+    if (!map) return TRUE;
+    guint n = cirrus_node_len(map);
+    if (n == 0 || n > CIRRUS_CLIENT_REGIONS_MAX) {
+        cirrus_node_error(map, error, "'regions' holds 1 to %d regions with their shares, e.g. "
+                          "{us-east-1: 0.6, eu-west-1: 0.4}", CIRRUS_CLIENT_REGIONS_MAX);
+        return FALSE;
+    }
+    double total = 0;
+    for (guint k = 0; k < n; k++) {
+        double share;
+        if (!cirrus_cfg_double(map, cirrus_node_key(map, k), 0, 0, 1e12, &share, error)) return FALSE;
+        total += share;
+        cr->name[k] = g_intern_string(cirrus_node_key(map, k));
+        cr->cum[k] = total;
+        w->region_keys[k] = cirrus_node_key_node(map, k);
+    }
+    if (total <= 0) {
+        cirrus_node_error(map, error, "the region shares add up to 0");
+        return FALSE;
+    }
+    for (guint k = 0; k < n; k++) cr->cum[k] /= total;   /* shares need not add up to 1 */
+    cr->n = n;
+    return TRUE;
+}
+
 static gboolean workload_configure(CirrusComponent *self, void *state, CirrusNode *cfg, GError **error)
 {
     static const char *const invocations[] = {"sync", "async", NULL};
@@ -272,7 +323,8 @@ static gboolean workload_configure(CirrusComponent *self, void *state, CirrusNod
         !cirrus_cfg_map(cfg, "client", &client, error) ||
         !cirrus_cfg_duration(client, "timeout", 0, 0, CIRRUS_TIME_NEVER, &w->timeout, error) ||
         !read_attributes(self, w, cfg, error) ||
-        !read_retries(w, client, error))
+        !read_retries(w, client, error) ||
+        !read_client_regions(self, w, client, error))
         return FALSE;
     if (w->max_retries > 0 && invocation == CIRRUS_INVOKE_ASYNC) {
         cirrus_node_error(cirrus_node_peek(client, "retries"), error,
@@ -301,7 +353,11 @@ static gboolean workload_link(CirrusComponent *self, void *state, CirrusScenario
                           w->target_name);
         return FALSE;
     }
-    (void)self;
+    /* Client regions must be known regions with a location. */
+    const CirrusClientRegions *cr = cirrus_client_regions(self);
+    for (guint k = 0; k < cr->n; k++)
+        if (!cirrus_region_check(cirrus_globals(sc)->regions, w->region_keys[k], cr->name[k], TRUE, error))
+            return FALSE;
     return TRUE;
 }
 

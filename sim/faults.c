@@ -38,6 +38,34 @@ static gboolean read_target(CirrusNode *entry, CirrusSim *sim, CirrusFault *f, C
     return TRUE;
 }
 
+/* A region outage: some component of that region must model it (or an
+ * outage, which is how the kernel hands it to such a component). */
+static gboolean read_region(CirrusNode *entry, CirrusSim *sim, CirrusFault *f, const char *place, GError **error)
+{
+    const guint32 bits = CIRRUS_FAULT_BIT(CIRRUS_FAULT_REGION_OUTAGE) | CIRRUS_FAULT_BIT(CIRRUS_FAULT_OUTAGE);
+    f->region = g_intern_string(place);
+    GPtrArray *regions = g_ptr_array_new();
+    gboolean hit = FALSE;
+    for (guint i = 0; i < cirrus_sim_n_components(sim); i++) {
+        const CirrusComponent *c = cirrus_sim_component(sim, i);
+        const char *r = cirrus_component_region(c);
+        if (!r) continue;
+        if (r == f->region && (cirrus_component_model(c)->faults & bits)) hit = TRUE;
+        gboolean seen = FALSE;
+        for (guint k = 0; k < regions->len && !seen; k++) seen = regions->pdata[k] == r;
+        if (!seen) g_ptr_array_add(regions, (gpointer)r);
+    }
+    if (!hit) {
+        GString *msg = g_string_new(NULL);
+        g_string_printf(msg, "no component with 'region: %s' models outages", place);
+        cirrus_suggest_append(msg, place, (const char *const *)regions->pdata, regions->len);
+        cirrus_node_error(cirrus_node_peek(entry, "region"), error, "%s", msg->str);
+        g_string_free(msg, TRUE);
+    }
+    g_ptr_array_free(regions, TRUE);
+    return hit;
+}
+
 /* A zone or region fault: some component must model it. */
 static gboolean read_place(CirrusNode *entry, CirrusSim *sim, CirrusFault *f, const char *key, GError **error)
 {
@@ -46,6 +74,7 @@ static gboolean read_place(CirrusNode *entry, CirrusSim *sim, CirrusFault *f, co
                             error) ||
         !cirrus_cfg_string(entry, key, NULL, &place, error))
         return FALSE;
+    if (key[0] == 'r') return read_region(entry, sim, f, place, error);
     gboolean modelled = FALSE;
     for (guint i = 0; i < cirrus_sim_n_components(sim) && !modelled; i++)
         modelled = (cirrus_component_model(cirrus_sim_component(sim, i))->faults & CIRRUS_FAULT_BIT(f->kind)) != 0;
@@ -53,8 +82,7 @@ static gboolean read_place(CirrusNode *entry, CirrusSim *sim, CirrusFault *f, co
         cirrus_node_error(entry, error, "no component in this scenario models %s faults", kind_names[f->kind]);
         return FALSE;
     }
-    if (key[0] == 'z') f->zone = g_intern_string(place);
-    else f->region = g_intern_string(place);
+    f->zone = g_intern_string(place);
     return TRUE;
 }
 

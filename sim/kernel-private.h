@@ -29,6 +29,7 @@ struct CirrusComponent {
     const CirrusModelType *type;
     char *name;
     const char *group;       /* interned "components" / "workloads" */
+    const char *region;      /* interned `region:`, NULL when none */
     char *group_path;        /* "/components/<name>" */
     void *state;
     CirrusRng rng;
@@ -72,7 +73,12 @@ struct CirrusSim {
 typedef struct FaultEntry {
     CirrusFault fault;
     CirrusComponent *target;   /* NULL: every component modelling the kind */
+    CirrusFault as_outage;     /* a region outage, as the components in the
+                                * region that model only `outage` see it */
 } FaultEntry;
+
+/* In a fault event's data: deliver the entry's as_outage view. */
+#define FAULT_AS_OUTAGE (G_GUINT64_CONSTANT(1) << 63)
 
 /* recorder.c */
 void recorder_freeze_series(CirrusSim *sim);

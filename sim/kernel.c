@@ -98,6 +98,8 @@ const CirrusModelType *cirrus_component_model(const CirrusComponent *c) { return
 const char *cirrus_component_group(const CirrusComponent *c) { return c->group; }
 const char *cirrus_component_name(const CirrusComponent *c) { return c->name; }
 const char *cirrus_component_type(const CirrusComponent *c) { return c->type->name; }
+const char *cirrus_component_region(const CirrusComponent *c) { return c->region; }
+void cirrus_component_set_region(CirrusComponent *c, const char *region) { c->region = g_intern_string(region); }
 CirrusRng *cirrus_component_rng(CirrusComponent *c) { return &c->rng; }
 typedef struct { gsize size; max_align_t data[]; } SharedBlock;
 
@@ -208,7 +210,8 @@ const char *cirrus_fault_kind_name(CirrusFaultKind kind)
 
 void cirrus_sim_add_fault(CirrusSim *sim, const CirrusFault *fault, CirrusComponent *target)
 {
-    FaultEntry e = { *fault, target };
+    FaultEntry e = { *fault, target, *fault };
+    e.as_outage.kind = CIRRUS_FAULT_OUTAGE;
     g_array_append_val(sim->faults, e);
 }
 
@@ -223,8 +226,26 @@ const CirrusFault *cirrus_sim_fault(const CirrusSim *sim, guint i)
 const CirrusFault *cirrus_event_fault(const CirrusComponent *self, const CirrusEvent *ev)
 {
     g_assert(ev->kind == CIRRUS_EVENT_FAULT_BEGIN || ev->kind == CIRRUS_EVENT_FAULT_END);
-    g_assert(ev->data < self->sim->faults->len);
-    return &g_array_index(self->sim->faults, FaultEntry, ev->data).fault;
+    guint64 i = ev->data & ~FAULT_AS_OUTAGE;
+    g_assert(i < self->sim->faults->len);
+    const FaultEntry *e = &g_array_index(self->sim->faults, FaultEntry, i);
+    return ev->data & FAULT_AS_OUTAGE ? &e->as_outage : &e->fault;
+}
+
+/* The event data under which `comp` gets fault entry `i`, or G_MAXUINT64
+ * when the fault is not for it.  A region outage goes to the components
+ * whose `region:` it names: as itself to a model that lists region_outage,
+ * else as an `outage` to one that lists that (the region is down, so each
+ * thing in it is). */
+static guint64 fault_data(const FaultEntry *e, const CirrusComponent *comp, guint i)
+{
+    guint32 bits = comp->type->faults;
+    if (e->target) return e->target == comp ? i : G_MAXUINT64;
+    if (e->fault.kind != CIRRUS_FAULT_REGION_OUTAGE)
+        return bits & CIRRUS_FAULT_BIT(e->fault.kind) ? i : G_MAXUINT64;
+    if (comp->region != e->fault.region) return G_MAXUINT64;   /* both interned */
+    if (bits & CIRRUS_FAULT_BIT(CIRRUS_FAULT_REGION_OUTAGE)) return i;
+    return bits & CIRRUS_FAULT_BIT(CIRRUS_FAULT_OUTAGE) ? i | FAULT_AS_OUTAGE : G_MAXUINT64;
 }
 
 /* Schedule each fault's begin and end for whoever models it. */
@@ -234,12 +255,11 @@ static void schedule_faults(CirrusSim *sim, GPtrArray *order)
         const FaultEntry *e = &g_array_index(sim->faults, FaultEntry, i);
         for (guint c = 0; c < order->len; c++) {
             CirrusComponent *comp = order->pdata[c];
-            gboolean aimed = e->target ? e->target == comp
-                                       : (comp->type->faults & CIRRUS_FAULT_BIT(e->fault.kind)) != 0;
-            if (!aimed) continue;
-            cirrus_schedule(comp, e->fault.at, CIRRUS_EVENT_FAULT_BEGIN, NULL, i);
+            guint64 data = fault_data(e, comp, i);
+            if (data == G_MAXUINT64) continue;
+            cirrus_schedule(comp, e->fault.at, CIRRUS_EVENT_FAULT_BEGIN, NULL, data);
             if (e->fault.duration > 0)
-                cirrus_schedule(comp, e->fault.at + e->fault.duration, CIRRUS_EVENT_FAULT_END, NULL, i);
+                cirrus_schedule(comp, e->fault.at + e->fault.duration, CIRRUS_EVENT_FAULT_END, NULL, data);
         }
     }
 }

@@ -79,6 +79,9 @@ typedef struct CirrusEvent {
 CirrusTime  cirrus_now(const CirrusComponent *c);
 const char *cirrus_component_name(const CirrusComponent *c);
 const char *cirrus_component_type(const CirrusComponent *c);
+/* The component's `region:` (interned: compare pointers), NULL when it has
+ * none.  A region_outage fault reaches the components of its region. */
+const char *cirrus_component_region(const CirrusComponent *c);
 CirrusRng  *cirrus_component_rng(CirrusComponent *c);
 /* Seed `out` as a further stream of this component's, for one `purpose`,
  * independent of its main stream: drawing for one thing (which client
@@ -138,8 +141,11 @@ void  cirrus_metric_latency(CirrusComponent *c, guint metric, CirrusTime value);
 
 /* ---- faults (the scenario's `faults:` list) ----
  * A fault is delivered as FAULT_BEGIN at `at` and, when it has a duration,
- * FAULT_END at at + duration, to the component it names, or for zone and
- * region faults to every component whose model lists that kind. */
+ * FAULT_END at at + duration, to the component it names, or for zone
+ * faults to every component whose model lists that kind.  A region fault
+ * goes to the components whose `region:` it names: as a region_outage to a
+ * model that lists that kind, else as an `outage` (kind OUTAGE, `region`
+ * set) to a model that lists outage. */
 typedef enum {
     CIRRUS_FAULT_OUTAGE,            /* the component stops serving */
     CIRRUS_FAULT_SLOWDOWN,          /* service times x factor */

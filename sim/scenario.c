@@ -198,7 +198,16 @@ static gboolean add_entry(CirrusScenario *sc, CirrusSim *sim, CirrusNode *entry,
         g_ptr_array_free(names, TRUE);
         return FALSE;
     }
+    /* Any component may say where it runs; region_outage faults find it by
+     * that (the models need not read it).  Workloads have client regions. */
+    const char *region = NULL;
+    if (!fixed_type && !cirrus_cfg_string(entry, "region", NULL, &region, error)) return FALSE;
+    if (region && !*region) {
+        cirrus_node_error(cirrus_node_peek(entry, "region"), error, "a region must be a name such as us-east-1");
+        return FALSE;
+    }
     CirrusComponent *c = cirrus_sim_add(sim, type, section, name);
+    if (region) cirrus_component_set_region(c, region);
     return cirrus_model_configure(type, c, cirrus_component_state(c), entry, error);
 }
 

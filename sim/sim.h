@@ -27,6 +27,8 @@ CirrusComponent *cirrus_sim_component(const CirrusSim *sim, guint i);
 void            *cirrus_component_state(CirrusComponent *c);
 const CirrusModelType *cirrus_component_model(const CirrusComponent *c);
 const char      *cirrus_component_group(const CirrusComponent *c);
+/* For the loader: the component's `region:` (interned here). */
+void             cirrus_component_set_region(CirrusComponent *c, const char *region);
 
 /* One row of samples: time (s) and one value per series, in series order. */
 typedef gboolean (*CirrusRowSink)(void *user_data, double time_s, const double *values,
@@ -62,8 +64,9 @@ void  cirrus_sim_series(CirrusSim *sim, guint i, const char **group, const char 
  * or the run was stopped (cirrus_sim_request_stop) or hit a limit. */
 gboolean cirrus_sim_run(CirrusSim *sim, const CirrusRunSpec *spec, GError **error);
 /* Add a fault (copied).  `target` is the component it names, or NULL for a
- * zone or region fault, which goes to every component whose model lists
- * that kind.  Its events are scheduled when the run starts. */
+ * zone fault, which goes to every component whose model lists that kind,
+ * or a region fault, which goes to the components of that region (see
+ * kernel.h).  Its events are scheduled when the run starts. */
 void cirrus_sim_add_fault(CirrusSim *sim, const CirrusFault *fault, CirrusComponent *target);
 /* The faults added, in the order of the scenario (for the HDF5 /faults
  * table that plots and reports draw on the time axis). */

@@ -66,11 +66,63 @@ static void test_slowdowns_overlap(void)
     test_run_free(r);
 }
 
+/* A region outage over [30 s, 40 s) stops exactly the components whose
+ * `region:` it names, each as its own outage: the two in us-east-1 refuse
+ * the 100 arrivals of the window (and fail the one in service at 30 s),
+ * the one in eu-west-1 and the one without a region refuse nothing.  An
+ * outage of its own that overlaps, [35 s, 45 s), adds only [40 s, 45 s)
+ * to east-a: the two count as nested outages. */
+static void test_region_outage(void)
+{
+    TestRun *r = test_run_text(
+        "name: ro\nduration: 100s\n"
+        "workloads:\n"
+        "  - {name: ua, target: east-a, arrival: {process: constant, rate: 10/s}}\n"
+        "  - {name: ub, target: east-b, arrival: {process: constant, rate: 10/s}}\n"
+        "  - {name: uw, target: west, arrival: {process: constant, rate: 10/s}}\n"
+        "  - {name: un, target: nowhere, arrival: {process: constant, rate: 10/s}}\n"
+        "components:\n"
+        "  - {name: east-a, type: service, region: us-east-1, workers: 2, service_time: 150ms}\n"
+        "  - {name: east-b, type: service, region: us-east-1, workers: 2, service_time: 150ms}\n"
+        "  - {name: west, type: service, region: eu-west-1, workers: 2, service_time: 150ms}\n"
+        "  - {name: nowhere, type: service, workers: 2, service_time: 150ms}\n"
+        "faults:\n"
+        "  - {at: 30s, kind: region_outage, region: us-east-1, duration: 10s}\n"
+        "  - {at: 35s, kind: outage, component: east-a, duration: 10s}\n", NULL);
+    g_assert_cmpfloat(test_summary(r, "east-a", "Rejected").sum, ==, 150);
+    g_assert_cmpfloat(test_summary(r, "east-b", "Rejected").sum, ==, 100);
+    g_assert_cmpfloat(test_summary(r, "east-b", "Failed").sum, ==, 1);
+    g_assert_cmpfloat(test_summary(r, "west", "Rejected").sum, ==, 0);
+    g_assert_cmpfloat(test_summary(r, "west", "Failed").sum, ==, 0);
+    g_assert_cmpfloat(test_summary(r, "nowhere", "Rejected").sum, ==, 0);
+    /* east-b's refusals all fall in the row [30, 40). */
+    guint rej = test_series(r, "/components/east-b", "Rejected");
+    for (guint i = 0; i < test_n_rows(r); i++)
+        g_assert_cmpfloat(test_value(r, i, rej), ==, i == 3 ? 100 : 0);
+    test_run_free(r);
+}
+
+/* A region outage must name a region that some component is in. */
+static void test_region_errors(void)
+{
+    test_assert_scenario_error(
+        "name: e\nduration: 1m\n"
+        "components: [{name: s, type: service, region: us-east-1, service_time: 1ms}]\n"
+        "faults: [{at: 1s, kind: region_outage, region: us-east-2, duration: 1s}]\n",
+        NULL, "bad.yaml:4:48: ", "no component with 'region: us-east-2' models outages (did you mean 'us-east-1'?)");
+    test_assert_scenario_error(
+        "name: e\nduration: 1m\n"
+        "components: [{name: s, type: service, region: '', service_time: 1ms}]\n",
+        NULL, "bad.yaml:3:47: ", "a region must be a name such as us-east-1");
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/faults/service/outage", test_outage);
     g_test_add_func("/faults/service/slowdown", test_slowdown);
     g_test_add_func("/faults/service/slowdowns-overlap", test_slowdowns_overlap);
+    g_test_add_func("/faults/region-outage", test_region_outage);
+    g_test_add_func("/faults/region-errors", test_region_errors);
     return g_test_run();
 }

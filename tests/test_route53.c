@@ -10,6 +10,7 @@
  * makes a chosen share of the checkers see an endpoint unhealthy. */
 #include "testutil.h"
 #include "models/globals.h"
+#include "models/regions.h"
 #include "models/route53.h"
 #include "models/service.h"
 #include "models/workload.h"
@@ -281,6 +282,185 @@ static void test_unhealthy(void)
     test_run_free(r);
 }
 
+
+/* ---- routing by where the caller is ------------------------------------------ */
+
+/* One workload per client region, 10 requests/s each, TTL 0 (a query per
+ * request), statistics from 60 s (a sick record is unhealthy by 30 s).
+ * Records a (us-east-1, by its target's region:), b (eu-west-1) and c
+ * (us-west-2, by the record's own region).  `sick` names a target whose
+ * checks all fail. */
+static TestRun *run_located(const char *policy_and_records, const char *sick)
+{
+    char *text = g_strdup_printf(
+        "name: g\nduration: 10m\nwarmup: 60s\n"
+        "workloads:\n"
+        "  - {name: u-east, target: dns, client: {region: us-east-1}, arrival: {process: constant, rate: 10/s}}\n"
+        "  - {name: u-ire, target: dns, client: {region: eu-west-1}, arrival: {process: constant, rate: 10/s}}\n"
+        "  - {name: u-fra, target: dns, client: {region: eu-central-1}, arrival: {process: constant, rate: 10/s}}\n"
+        "  - {name: u-tokyo, target: dns, client: {region: ap-northeast-1}, arrival: {process: constant, rate: 10/s}}\n"
+        "components:\n"
+        "  - {name: a, type: picky, region: us-east-1%s}\n"
+        "  - {name: b, type: picky, region: eu-west-1%s}\n"
+        "  - {name: c, type: picky%s}\n"
+        "  - {name: d, type: picky%s}\n"
+        "  - name: dns\n    type: route53\n    ttl: 0s\n    health_check: {interval: 10s}\n%s",
+        strcmp(sick, "a") == 0 ? ", sick_from: 0" : "", strcmp(sick, "b") == 0 ? ", sick_from: 0" : "",
+        strcmp(sick, "c") == 0 ? ", sick_from: 0" : "", strcmp(sick, "d") == 0 ? ", sick_from: 0" : "",
+        policy_and_records);
+    TestRun *r = run(text);
+    g_free(text);
+    return r;
+}
+
+/* Answers of record `id` = the requests of these workloads, exactly. */
+static void assert_answers(TestRun *r, const char *id, const char *const *from)
+{
+    double want = 0;
+    for (guint k = 0; from[k]; k++) want += sum(r, from[k], "Requests");
+    char *metric = g_strconcat("Answers.", id, NULL);
+    g_test_message("%s: %.0f answers, %.0f requests", metric, sum(r, "dns", metric), want);
+    g_assert_cmpfloat(sum(r, "dns", metric), ==, want);
+    g_free(metric);
+}
+
+#define FROM(...) ((const char *const[]){__VA_ARGS__, NULL})
+
+/* Latency: each caller gets the record with the lowest round-trip time
+ * from its region (built-in table: Frankfurt is 20 ms from Ireland, Tokyo
+ * 89 ms from Oregon, 145 from Virginia); an unhealthy one is skipped for
+ * the next lowest (Virginia: Ireland 81 ms before Oregon 88). */
+static void test_latency(void)
+{
+    static const char records[] =
+        "    policy: latency\n    network_latency: true\n"
+        "    records: [{target: a, health_check: true}, {target: b, health_check: true},\n"
+        "              {target: c, region: us-west-2, health_check: true}]\n";
+    TestRun *r = run_located(records, "none");
+    assert_answers(r, "a", FROM("u-east"));
+    assert_answers(r, "b", FROM("u-ire", "u-fra"));
+    assert_answers(r, "c", FROM("u-tokyo"));
+    /* network_latency: each request pays the round trip once (picky answers at once). */
+    g_assert_cmpfloat(fabs(test_summary(r, "u-tokyo", "Latency").mean - 0.089), <, 1e-9);
+    g_assert_cmpfloat(fabs(test_summary(r, "u-fra", "Latency").mean - 0.020), <, 1e-9);
+    g_assert_cmpfloat(fabs(test_summary(r, "u-east", "Latency").mean - 0.002), <, 1e-9);
+    test_run_free(r);
+    r = run_located(records, "a");
+    g_assert_cmpfloat(sum(r, "dns", "Answers.a"), ==, 0);
+    assert_answers(r, "b", FROM("u-east", "u-ire", "u-fra"));
+    assert_answers(r, "c", FROM("u-tokyo"));
+    g_assert_cmpfloat(fabs(test_summary(r, "u-east", "Latency").mean - 0.081), <, 1e-9);
+    test_run_free(r);
+}
+
+/* client.regions: {us-east-1: 3, eu-west-1: 2} over 10 clients: clients
+ * 0-5 are in us-east-1 and 6-9 in eu-west-1 ((i + 0.5)/10 < 0.6), so with
+ * a TTL longer than the run each resolves once: 6 and 4 answers exactly. */
+static void test_client_region_shares(void)
+{
+    TestRun *r = run(
+        "name: cs\nduration: 10m\n"
+        "workloads: [{name: u, target: dns, clients: 10, client: {regions: {us-east-1: 3, eu-west-1: 2}},\n"
+        "             arrival: {process: constant, rate: 10/s}}]\n"
+        "components:\n"
+        "  - {name: a, type: picky, region: us-east-1}\n"
+        "  - {name: b, type: picky, region: eu-west-1}\n"
+        "  - {name: dns, type: route53, ttl: 1h, policy: latency, records: [{target: a}, {target: b}]}\n");
+    g_assert_cmpfloat(sum(r, "dns", "DNSQueries"), ==, 10);
+    g_assert_cmpfloat(sum(r, "dns", "Answers.a"), ==, 6);
+    g_assert_cmpfloat(sum(r, "dns", "Answers.b"), ==, 4);
+    test_run_free(r);
+}
+
+/* Geolocation: country before continent before default; an unhealthy
+ * match gives way to the next broader one; a caller matched by nothing
+ * else gets the default even when it is unhealthy. */
+static void test_geolocation(void)
+{
+    static const char records[] =
+        "    policy: geolocation\n"
+        "    records: [{target: a, location: NA, health_check: true}, {target: b, location: DE, health_check: true},\n"
+        "              {target: c, location: EU, health_check: true}, {target: d, location: default, health_check: true}]\n";
+    TestRun *r = run_located(records, "none");
+    assert_answers(r, "a", FROM("u-east"));
+    assert_answers(r, "b", FROM("u-fra"));
+    assert_answers(r, "c", FROM("u-ire"));
+    assert_answers(r, "d", FROM("u-tokyo"));
+    test_run_free(r);
+    r = run_located(records, "b");
+    assert_answers(r, "c", FROM("u-ire", "u-fra"));
+    test_run_free(r);
+    r = run_located(records, "d");
+    assert_answers(r, "d", FROM("u-tokyo"));
+    test_run_free(r);
+}
+
+/* Geoproximity: São Paulo callers, records in us-east-1 (a) and eu-west-1
+ * (b).  Unbiased, a is nearer (dA < dB).  A positive bias on b wins once
+ * dB (1 - bias/100) < dA, i.e. bias > 100 (1 - dA/dB); a negative bias on
+ * a loses once dA / (1 + bias/100) > dB, i.e. bias < 100 (dA/dB - 1).
+ * Either side of each threshold, every answer goes one way. */
+static void test_geoproximity(void)
+{
+    CirrusRegions *t = cirrus_regions_read(NULL, NULL);
+    double da = cirrus_region_distance_km(cirrus_region_find(t, "sa-east-1"), cirrus_region_find(t, "us-east-1"));
+    double db = cirrus_region_distance_km(cirrus_region_find(t, "sa-east-1"), cirrus_region_find(t, "eu-west-1"));
+    cirrus_regions_unref(t);
+    g_assert_cmpfloat(da, <, db);
+    double up = 100 * (1 - da / db), down = 100 * (da / db - 1);
+    g_test_message("dA %.0f km, dB %.0f km: b wins above bias %.2f, a loses below %.2f", da, db, up, down);
+    struct { int bias_a, bias_b; const char *winner; } cases[] = {
+        {0, 0, "a"}, {0, (int)floor(up), "a"}, {0, (int)ceil(up), "b"},
+        {(int)ceil(down), 0, "a"}, {(int)floor(down), 0, "b"},
+    };
+    for (guint k = 0; k < G_N_ELEMENTS(cases); k++) {
+        char *text = g_strdup_printf(
+            "name: gp\nduration: 1m\n"
+            "workloads: [{name: u, target: dns, client: {region: sa-east-1}, arrival: {process: constant, rate: 10/s}}]\n"
+            "components:\n"
+            "  - {name: a, type: picky, region: us-east-1}\n"
+            "  - {name: b, type: picky, region: eu-west-1}\n"
+            "  - {name: dns, type: route53, ttl: 0s, policy: geoproximity,\n"
+            "     records: [{target: a, bias: %d}, {target: b, bias: %d}]}\n", cases[k].bias_a, cases[k].bias_b);
+        TestRun *r = run(text);
+        char *metric = g_strconcat("Answers.", cases[k].winner, NULL);
+        g_assert_cmpfloat(sum(r, "dns", metric), ==, sum(r, "u", "Requests"));
+        g_free(metric);
+        test_run_free(r);
+        g_free(text);
+    }
+}
+
+/* A region of one's own: a round-trip override is used as given; a pair
+ * without one comes from the distance, 2 ms + 1.4 × 2d / (200 km/ms). */
+static void test_own_region(void)
+{
+    static const char text[] =
+        "name: own\nduration: 1m\n"
+        "regions: [us-east-1, {name: on-prem, continent: NA, country: US, location: [40.71, -74.01],\n"
+        "                      latency: {us-east-1: 7ms}}]\n"
+        "workloads: [{name: u, target: dns, client: {region: on-prem}, arrival: {process: constant, rate: 10/s}}]\n"
+        "components:\n"
+        "  - {name: a, type: picky, region: %s}\n"
+        "  - {name: dns, type: route53, policy: latency, network_latency: true, records: [{target: a}]}\n";
+    char *east = g_strdup_printf(text, "us-east-1");
+    TestRun *r = run(east);
+    g_assert_cmpfloat(fabs(test_summary(r, "u", "Latency").mean - 0.007), <, 1e-9);
+    test_run_free(r);
+    g_free(east);
+    char *eu = g_strdup_printf(text, "eu-west-1");
+    r = run(eu);
+    CirrusRegion here = {"here", "NA", "US", 40.71, -74.01};
+    CirrusRegions *t = cirrus_regions_read(NULL, NULL);
+    double ms = 2 + 1.4 * 2 * cirrus_region_distance_km(&here, cirrus_region_find(t, "eu-west-1")) / 200;
+    cirrus_regions_unref(t);
+    g_test_message("on-prem to eu-west-1: %.3f ms (from the distance)", ms);
+    g_assert_cmpfloat(fabs(test_summary(r, "u", "Latency").mean - (double)(CirrusTime)(ms * CIRRUS_MS) / CIRRUS_SEC),
+                      <, 1e-9);
+    test_run_free(r);
+    g_free(eu);
+}
+
 /* ---- bad input --------------------------------------------------------------- */
 
 static void expect_error(const char *records_and_more, const char *expect)
@@ -307,7 +487,15 @@ static void test_config_errors(void)
     expect_error("    policy: failover\n    records: [{target: a, failover: secondary}]\n", "one 'failover: primary'");
     expect_error("    policy: weighted\n    records: [{target: a, weight: 256}]\n", "weight");
     expect_error("    policy: weighted\n    records: [{target: a}]\n", "weight");
-    expect_error("    policy: latency\n    records: [{target: a}]\n", "not implemented");
+    expect_error("    policy: ip\n    records: [{target: a}]\n", "not implemented");
+    expect_error("    policy: latency\n    records: [{target: a}]\n", "needs a 'region'");
+    expect_error("    policy: latency\n    records: [{target: a, region: us-east-9}]\n",
+                 "unknown region 'us-east-9': not built in; list it in the top-level 'regions:' (did you mean");
+    expect_error("    policy: geolocation\n    records: [{target: a, location: EU}]\n", "location: default");
+    expect_error("    policy: geolocation\n    records: [{target: a, location: Europe}]\n", "continent code");
+    expect_error("    policy: geolocation\n    records: [{target: a, location: EU}, {target: b, location: EU}]\n",
+                 "location 'EU' has two records");
+    expect_error("    policy: geoproximity\n    records: [{target: a, region: eu-west-1, bias: 100}]\n", "bias");
     expect_error("    records: [{target: a}, {target: a}]\n", "two records with id 'a'");
     expect_error("    health_check: {interval: 20s}\n    records: [{target: a}]\n", "10s (fast) or 30s");
     expect_error("    records: [{target: nope}]\n", "unknown component 'nope'");
@@ -322,6 +510,11 @@ int main(int argc, char **argv)
     g_test_add_func("/models/route53/failover-ttl", test_failover_ttl);
     g_test_add_func("/models/route53/eighteen-percent", test_eighteen_percent);
     g_test_add_func("/models/route53/unhealthy", test_unhealthy);
+    g_test_add_func("/models/route53/latency", test_latency);
+    g_test_add_func("/models/route53/client-region-shares", test_client_region_shares);
+    g_test_add_func("/models/route53/geolocation", test_geolocation);
+    g_test_add_func("/models/route53/geoproximity", test_geoproximity);
+    g_test_add_func("/models/route53/own-region", test_own_region);
     g_test_add_func("/models/route53/config-errors", test_config_errors);
     return g_test_run();
 }
