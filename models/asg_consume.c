@@ -28,6 +28,7 @@
 struct AsgPoller {
     guint64 poll_id;          /* the receive out at the queue, 0 if none */
     CirrusRequest *next;      /* the rest of its batch, in delivery order */
+    CirrusRequest *done;      /* delete: batch — the batch's processed messages, to delete together */
     gboolean busy;            /* receiving, pausing or processing; FALSE: stopped */
 };
 
@@ -38,6 +39,7 @@ struct AsgConsume {
     gint64 batch;
     CirrusTime wait;          /* -1: the queue's receive_wait */
     CirrusTime pause;         /* after an empty short poll or an error */
+    gboolean delete_batch;    /* DeleteMessageBatch at the end of each batch */
     guint m_processed, m_latency, m_abandoned;
 };
 
@@ -49,8 +51,10 @@ struct AsgConsume {
 
 gboolean asg_consume_configure(CirrusComponent *self, Asg *g, CirrusNode *cfg, GError **error)
 {
+    static const char *const deletes[] = {"each", "batch", NULL};
     AsgConsume *c = g_new0(AsgConsume, 1);
     const char *source;
+    int del;
     g->consume = c;
     c->wait = -1;
     /* AWS ReceiveMessage: MaxNumberOfMessages 1 to 10 (default 1),
@@ -61,8 +65,10 @@ gboolean asg_consume_configure(CirrusComponent *self, Asg *g, CirrusNode *cfg, G
         !cirrus_cfg_int(cfg, "batch_size", 1, 1, CIRRUS_QUEUE_MAX_BATCH, &c->batch, error) ||
         (cirrus_cfg_node(cfg, "wait") &&
          !cirrus_cfg_duration(cfg, "wait", 0, 0, CIRRUS_QUEUE_MAX_WAIT_MS * CIRRUS_MS, &c->wait, error)) ||
-        !cirrus_cfg_duration(cfg, "poll_interval", CIRRUS_SEC, CIRRUS_MS, CIRRUS_HOUR, &c->pause, error))
+        !cirrus_cfg_duration(cfg, "poll_interval", CIRRUS_SEC, CIRRUS_MS, CIRRUS_HOUR, &c->pause, error) ||
+        !cirrus_cfg_enum(cfg, "delete", deletes, 0, &del, error))
         return FALSE;
+    c->delete_batch = del == 1;
     c->source_name = g_strdup(source);
     c->source_at = cirrus_node_peek(cfg, "source");
     c->m_processed = cirrus_metric_add(self, "MessagesProcessed", CIRRUS_METRIC_COUNT, "Count");
@@ -160,6 +166,13 @@ static void process_next(CirrusComponent *self, Asg *g, Instance *in, guint k)
     }
     CirrusRequest *msg = p->next;
     if (!msg) {
+        if (p->done) {
+            /* DeleteMessageBatch with what this batch processed; a stopped
+             * instance sends nothing, and they come back. */
+            if (asg_answers(g, in)) cirrus_post(self, g->consume->source, 0, CIRRUS_QUEUE_DELETE_BATCH, p->done, 0);
+            else abandon(self, g, p->done);
+            p->done = NULL;
+        }
         if (polls(g, in)) receive(self, g, in, k);
         else p->busy = FALSE;
         asg_maybe_gone(self, g, in);
@@ -219,10 +232,16 @@ static void on_message_done(CirrusComponent *self, Asg *g, CirrusRequest *msg, g
     if (msg->arrived <= in->failed_at) {
         abandon(self, g, msg);   /* the instance stopped while it worked on it */
     } else {
-        cirrus_post(self, c->source, 0, CIRRUS_QUEUE_DELETE, NULL, msg->tag);
         cirrus_metric_count(self, c->m_processed, 1);
         cirrus_metric_latency(self, c->m_latency, cirrus_now(self) - msg->created);
-        cirrus_request_free(self, msg);
+        if (c->delete_batch) {
+            AsgPoller *p = &in->pollers[PACK_WORKER(data)];
+            msg->parent = p->done;   /* the queue deletes them in any order */
+            p->done = msg;
+        } else {
+            cirrus_post(self, c->source, 0, CIRRUS_QUEUE_DELETE, NULL, msg->tag);
+            cirrus_request_free(self, msg);
+        }
     }
     process_next(self, g, in, PACK_WORKER(data));
 }

@@ -407,11 +407,15 @@ void lambda_esm_invoked(CirrusComponent *self, Lambda *f, CirrusRequest *inv, Ci
     }
     guint i = (guint)inv->tag, n = 0;
     CirrusRequest *msg = inv->parent, *next;
-    for (; msg; msg = next) {
-        next = msg->parent;
-        if (outcome == CIRRUS_OUTCOME_OK) cirrus_post(self, m->source, 0, CIRRUS_QUEUE_DELETE, NULL, msg->tag);
-        cirrus_request_free(self, msg);
-        n++;
+    for (CirrusRequest *r = msg; r; r = r->parent) n++;
+    if (outcome == CIRRUS_OUTCOME_OK) {
+        /* AWS deletes a successful batch with DeleteMessageBatch. */
+        cirrus_post(self, m->source, 0, CIRRUS_QUEUE_DELETE_BATCH, msg, 0);
+    } else {
+        for (; msg; msg = next) {
+            next = msg->parent;
+            cirrus_request_free(self, msg);
+        }
     }
     inv->parent = NULL;
     cirrus_request_free(self, inv);

@@ -28,6 +28,13 @@
  *                                              non-zero request->tag is an
  *                                              explicit deduplication id.
  *
+ *   SendMessageBatch: request->messages = n (2 to 10) carries n messages
+ *   of request->size / n bytes each, answered once for all (AWS answers
+ *   per entry; here the batch is accepted or refused whole: REJECTED when
+ *   n > 10 or the total is over max_message_size, as AWS limits the sum
+ *   of a batch's messages; a FIFO batch is one call against the 300
+ *   calls/s and shares one group and one deduplication id).
+ *
  * ReceiveMessage
  *   consumer -> queue  QUEUE_RECEIVE           request = a "poll": a request
  *                                              the consumer made with
@@ -86,6 +93,13 @@
  *                                              another reader ... it is still
  *                                              deleted"); a handle of a message
  *                                              already gone is ignored
+ *   consumer -> queue  QUEUE_DELETE_BATCH      DeleteMessageBatch: request = the
+ *                                              messages themselves, as
+ *                                              delivered (chained by ->parent,
+ *                                              NULL-terminated), each deleted
+ *                                              by its receipt handle as
+ *                                              QUEUE_DELETE would; the queue
+ *                                              frees them
  *   consumer -> queue  QUEUE_CHANGE_VISIBILITY data = CIRRUS_QUEUE_VISIBILITY(
  *                                              handle, seconds 0-43200): the
  *                                              message, in flight under this
@@ -132,6 +146,7 @@ enum {
     CIRRUS_QUEUE_ATTRIBUTE,
     CIRRUS_QUEUE_REDRIVE,
     CIRRUS_QUEUE_MOVE,
+    CIRRUS_QUEUE_DELETE_BATCH,
 };
 
 /* AWS: ReceiveMessage returns 1 to 10 messages and waits at most 20 s. */

@@ -655,6 +655,23 @@ static void on_delete(CirrusComponent *self, Sqs *q, guint64 handle)
     update_gauges(self, q);
 }
 
+/* DeleteMessageBatch: each message as on_delete; the messages are ours. */
+static void on_delete_batch(CirrusComponent *self, Sqs *q, CirrusRequest *chain)
+{
+    gboolean latest;
+    for (CirrusRequest *m = chain, *next; m; m = next) {
+        next = m->parent;
+        guint32 i = q->outages > 0 ? NONE : by_handle(q, m->tag & CIRRUS_QUEUE_HANDLE_MASK, &latest);
+        if (i != NONE) {
+            cirrus_metric_count(self, M_DELETED, 1);
+            drop_message(q, i);
+        }
+        cirrus_request_free(self, m);
+    }
+    serve_waiters(self, q);
+    update_gauges(self, q);
+}
+
 static void on_change_visibility(CirrusComponent *self, Sqs *q, guint64 data)
 {
     gboolean latest;
@@ -772,7 +789,10 @@ static void on_send(CirrusComponent *self, Sqs *q, CirrusRequest *req)
         cirrus_reply(self, req, CIRRUS_OUTCOME_FAILED);
         return;
     }
-    if (req->size > q->max_size) {
+    /* SendMessageBatch: up to 10 messages whose sizes add up to at most
+     * the maximum message size (AWS). */
+    guint n = MAX(req->messages, 1u);
+    if (req->size > q->max_size || n > CIRRUS_QUEUE_MAX_BATCH) {
         cirrus_metric_count(self, M_REJECTED, 1);
         cirrus_reply(self, req, CIRRUS_OUTCOME_REJECTED);
         return;
@@ -788,8 +808,8 @@ static void on_send(CirrusComponent *self, Sqs *q, CirrusRequest *req)
         cirrus_reply(self, req, CIRRUS_OUTCOME_OK);
         return;
     }
-    enqueue(self, q, req, cirrus_now(self), q->delay);
-    cirrus_metric_count(self, M_SENT, 1);
+    for (guint k = 0; k < n; k++) msg(q, enqueue(self, q, req, cirrus_now(self), q->delay))->size = req->size / n;
+    cirrus_metric_count(self, M_SENT, n);
     cirrus_reply(self, req, CIRRUS_OUTCOME_OK);
     serve_waiters(self, q);
     update_gauges(self, q);
@@ -1126,6 +1146,7 @@ static void sqs_handle(CirrusComponent *self, void *state, const CirrusEvent *ev
     case CIRRUS_QUEUE_RECEIVE: on_receive(self, q, ev); break;
     case CIRRUS_QUEUE_CANCEL: on_cancel(self, q, ev->data); break;
     case CIRRUS_QUEUE_DELETE: on_delete(self, q, ev->data); break;
+    case CIRRUS_QUEUE_DELETE_BATCH: on_delete_batch(self, q, ev->request); break;
     case CIRRUS_QUEUE_CHANGE_VISIBILITY: on_change_visibility(self, q, ev->data); break;
     case CIRRUS_QUEUE_QUERY: on_query(self, q, ev); break;
     case CIRRUS_QUEUE_REDRIVE: on_redrive(self, q, ev->request, (CirrusTime)ev->data, ev->source); break;

@@ -57,6 +57,7 @@ typedef struct {
     GArray *trace;                  /* trace: arrival times, seconds */
     guint trace_next;
     gint64 size, clients;
+    gint64 messages;                /* request.messages: a batch call to a queue (SendMessageBatch) */
     CirrusTime timeout;             /* 0: wait for ever */
     CirrusRng client_rng;           /* which client calls: apart from arrival times */
     gint64 outstanding;
@@ -319,6 +320,7 @@ static gboolean workload_configure(CirrusComponent *self, void *state, CirrusNod
         !read_arrival(w, cfg, error) ||
         !cirrus_cfg_map(cfg, "request", &request, error) ||
         !cirrus_cfg_size(request, "size", 1024, &w->size, error) ||
+        !cirrus_cfg_int(request, "messages", 1, 1, 10, &w->messages, error) ||
         !cirrus_cfg_int(cfg, "clients", 1, 1, G_MAXINT64, &w->clients, error) ||
         !cirrus_cfg_map(cfg, "client", &client, error) ||
         !cirrus_cfg_duration(client, "timeout", 0, 0, CIRRUS_TIME_NEVER, &w->timeout, error) ||
@@ -408,6 +410,7 @@ static void on_arrival(CirrusComponent *self, Workload *w)
     CirrusRequest *req = cirrus_request_new(self);
     req->client = w->clients > 1 ? cirrus_rng_below(&w->client_rng, (guint64)w->clients) : 0;
     req->size = w->size;
+    req->messages = (guint8)w->messages;
     req->invocation = (guint8)w->invocation;
     req->attributes = draw_attributes(w);
     cirrus_metric_count(self, M_REQUESTS, 1);

@@ -48,6 +48,8 @@ typedef struct CirrusRequest {
     guint8           invocation;  /* CirrusInvocation */
     guint8           outcome;     /* CirrusOutcome, set by cirrus_reply */
     guint8           abandoned;   /* the caller gave up (timeout); reply is discarded */
+    guint8           messages;    /* a batch call (SendMessageBatch): the messages it
+                                   * carries, 2 to 10; 0 or 1: a single one */
     guint64          tag;         /* free for the current holder's use */
     guint64          attributes;  /* message attributes: up to 8 interned
                                    * name=value pairs, one per byte

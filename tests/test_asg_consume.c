@@ -148,6 +148,55 @@ static void test_backlog_per_instance_scaling(void)
     test_run_free(r);
 }
 
+/* SendMessageBatch and DeleteMessageBatch.  One batch of 10 messages sent
+ * at 1 ms; worker A receives all 10 and works 4 s on each; worker B
+ * long-polls.  The visibility timeout (30 s) ends while A still holds the
+ * batch: deleting each message when done, A has deleted 7 by then (at 4,
+ * 8, ... 28 s) and B receives the other 3 again; deleting the batch at its
+ * end (40 s), none is deleted by 30 s and B receives all 10 again.
+ * AWS's DeleteMessageBatch saves calls but holds every message of the
+ * batch as long as the slowest. */
+static void test_batch_send_and_delete(void)
+{
+    const char *tmpl =
+        "name: batch\nduration: 2m\nsample_interval: 10s\nseed: 1\n"
+        "workloads: [{name: p, target: q, invocation: async, request: {size: 10KB, messages: 10},\n"
+        "             arrival: {process: constant, schedule: [[0s, 1000/s], [1ms, 1000/s], [1ms, 0/s]]}}]\n"
+        "components:\n"
+        "  - {name: q, type: sqs, receive_wait: 20s, visibility_timeout: 30s}\n"
+        "  - name: w\n    type: asg\n    min: 1\n"
+        "    instance: {workers: 2, service_time: 4s, consumes: {source: q, batch_size: 10, delete: %s}}\n";
+    static const struct { const char *mode; double duplicates, processed; } cases[] = {
+        {"each", 3, 13}, {"batch", 10, 20},
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        char *text = g_strdup_printf(tmpl, cases[i].mode);
+        TestRun *r = test_run_text(text, NULL);
+        g_test_message("delete %s: %.0f duplicates, %.0f processed", cases[i].mode,
+                       test_sum(r, "q", "DuplicateDeliveries"), test_sum(r, "w", "MessagesProcessed"));
+        g_assert_cmpfloat(test_sum(r, "p", "Requests"), ==, 1);
+        g_assert_cmpfloat(test_sum(r, "q", "NumberOfMessagesSent"), ==, 10);
+        g_assert_cmpfloat(test_sum(r, "q", "DuplicateDeliveries"), ==, cases[i].duplicates);
+        g_assert_cmpfloat(test_sum(r, "w", "MessagesProcessed"), ==, cases[i].processed);
+        g_assert_cmpfloat(test_sum(r, "q", "NumberOfMessagesDeleted"), ==, 10);
+        test_run_free(r);
+        g_free(text);
+    }
+}
+
+/* A batch whose sizes add up to more than 256 KB is refused whole. */
+static void test_batch_size_limit(void)
+{
+    TestRun *r = test_run_text(
+        "name: big\nduration: 1m\nsample_interval: 60s\nseed: 1\n"
+        "workloads: [{name: p, target: q, invocation: async, request: {size: 300KB, messages: 10},\n"
+        "             arrival: {process: constant, rate: 1/s}}]\n"
+        "components: [{name: q, type: sqs}]\n", NULL);
+    g_assert_cmpfloat(test_sum(r, "q", "SendRejected"), ==, test_sum(r, "p", "Requests"));
+    g_assert_cmpfloat(test_sum(r, "q", "NumberOfMessagesSent"), ==, 0);
+    test_run_free(r);
+}
+
 /* A consuming group serves no requests: a request sent to it is refused. */
 static void test_requests_refused(void)
 {
@@ -183,6 +232,7 @@ static void test_config_errors(void)
     assert_error("      consumes: {source: q, batch_size: 11}\n", "bad.yaml:10:", "batch_size");
     assert_error("      consumes: {source: q, wait: 21s}\n", "bad.yaml:10:", "wait");
     assert_error("      consumes: {source: q, batch_sise: 2}\n", "bad.yaml:10:", "did you mean 'batch_size'");
+    assert_error("      consumes: {source: q, delete: later}\n", "bad.yaml:10:", "each, batch");
     assert_error("    policy: {type: target_tracking, target: 10, metric: {metric: ApproximateNumberOfMessagesVisible, "
                  "source: q}}\n", "bad.yaml:10:", "per_instance: true");
     assert_error("    policy: {type: target_tracking, target: 10, metric: {metric: ApproximateNumberOfMessagesVisible, "
@@ -200,6 +250,8 @@ int main(int argc, char **argv)
     g_test_add_func("/models/asg/consume/instance-failure-redelivers", test_instance_failure_redelivers);
     g_test_add_func("/models/asg/consume/backlog-per-instance-scaling", test_backlog_per_instance_scaling);
     g_test_add_func("/models/asg/consume/requests-refused", test_requests_refused);
+    g_test_add_func("/models/asg/consume/batch-send-and-delete", test_batch_send_and_delete);
+    g_test_add_func("/models/asg/consume/batch-size-limit", test_batch_size_limit);
     g_test_add_func("/models/asg/consume/config-errors", test_config_errors);
     return g_test_run();
 }

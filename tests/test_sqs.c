@@ -1040,6 +1040,22 @@ static void test_config_errors(void)
     }
 }
 
+/* SendMessageBatch against a FIFO queue: the limit is 300 calls a second
+ * (AWS), so batches of 10 carry 3,000 messages a second.  400 batch calls
+ * within one second: 300 accepted (3,000 messages), 100 throttled. */
+static void test_fifo_batch_throughput(void)
+{
+    TestRun *r = test_run_text(
+        "name: fb\nduration: 10s\nsample_interval: 1s\nseed: 1\n"
+        "workloads: [{name: p, target: q, invocation: async, request: {size: 1KB, messages: 10},\n"
+        "             arrival: {process: constant, schedule: [[0s, 400/s], [999ms, 400/s], [999ms, 0/s]]}}]\n"
+        "components: [{name: q, type: sqs, fifo: true}]\n", NULL);
+    g_assert_cmpfloat(test_sum(r, "p", "Requests"), ==, 399);
+    g_assert_cmpfloat(test_sum(r, "q", "SendThrottled"), ==, 99);
+    g_assert_cmpfloat(test_sum(r, "q", "NumberOfMessagesSent"), ==, 3000);
+    test_run_free(r);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -1062,5 +1078,6 @@ int main(int argc, char **argv)
     g_test_add_func("/models/sqs/gauges", test_gauges);
     g_test_add_func("/models/sqs/littles-law", test_littles_law);
     g_test_add_func("/models/sqs/config-errors", test_config_errors);
+    g_test_add_func("/models/sqs/fifo-batch-throughput", test_fifo_batch_throughput);
     return g_test_run();
 }
