@@ -34,29 +34,6 @@ static GPtrArray *collect_sets(const RunOptions *o)
     return sets;
 }
 
-/* Parse options; returns -1 to go on, else an exit status. */
-static int parse_options(int *argc, char ***argv, GOptionEntry *entries, const char *usage,
-                         const char *description, char **scenario)
-{
-    GError *error = NULL;
-    GOptionContext *ctx = g_option_context_new(usage);
-    g_option_context_add_main_entries(ctx, entries, NULL);
-    g_option_context_set_description(ctx, description);
-    gboolean ok = g_option_context_parse(ctx, argc, argv, &error);
-    g_option_context_free(ctx);
-    if (!ok) {
-        fprintf(stderr, "cirrus %s: %s\n", (*argv)[0], error->message);
-        g_error_free(error);
-        return 2;
-    }
-    if (*argc != 2) {
-        fprintf(stderr, "cirrus %s: expected one scenario file (see 'cirrus %s --help')\n", (*argv)[0], (*argv)[0]);
-        return 2;
-    }
-    *scenario = (*argv)[1];
-    return -1;
-}
-
 int cirrus_cmd_validate(int argc, char **argv)
 {
     char **sets = NULL, *path;
@@ -64,7 +41,7 @@ int cirrus_cmd_validate(int argc, char **argv)
         {"set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &sets, "Override a scenario key (path=value)", "KEY=VALUE"},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
-    int status = parse_options(&argc, &argv, entries, "SCENARIO.yaml",
+    int status = cirrus_cli_parse(&argc, &argv, entries, "SCENARIO.yaml",
                                "Checks the scenario and prints nothing but errors.", &path);
     if (status < 0) {
         GError *error = NULL;
@@ -318,7 +295,7 @@ int cirrus_cmd_run(int argc, char **argv)
         {"max-wall", 0, 0, G_OPTION_ARG_DOUBLE, &o.max_wall, "Stop after this many seconds of wall time", "SECONDS"},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
-    int status = parse_options(&argc, &argv, entries, "SCENARIO.yaml",
+    int status = cirrus_cli_parse(&argc, &argv, entries, "SCENARIO.yaml",
                                "Runs the scenario and writes its time series to HDF5 (docs/outputs.md).", &path);
     if (status >= 0) goto out;
     if (seed_text) {
