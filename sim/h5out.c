@@ -55,6 +55,7 @@ struct CirrusH5 {
     hsize_t n_rows;      /* rows already in the file */
     gboolean started;    /* datasets created: no more series may be added */
     gboolean failed;     /* the file is incomplete: never commit it */
+    gboolean no_series;  /* tables only: cirrus_h5_without_series */
 };
 
 static Column *column(CirrusH5 *h, guint i)
@@ -546,6 +547,7 @@ gboolean cirrus_h5_append(CirrusH5 *h, double time_s, const double *values,
     g_return_val_if_fail(n_values == h->columns->len - 1, FALSE);
     g_return_val_if_fail(values != NULL || n_values == 0, FALSE);
     g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
+    g_return_val_if_fail(!h->no_series, FALSE);
 
     if (!check_usable(h, error))
         return FALSE;
@@ -558,6 +560,35 @@ gboolean cirrus_h5_append(CirrusH5 *h, double time_s, const double *values,
     if (++h->n_buf == BLOCK_ROWS)
         return flush(h, error);
     return TRUE;
+}
+
+void cirrus_h5_without_series(CirrusH5 *h)
+{
+    g_return_if_fail(h != NULL && !h->started && h->columns->len == 1);
+    /* "Started" with no dataset created: close() creates no /time, and
+     * every Column stays H5I_INVALID_HID, which close_handles skips. */
+    h->started = TRUE;
+    h->no_series = TRUE;
+}
+
+gboolean cirrus_h5_copy_file(CirrusH5 *h, const char *src_path, const char *dst_group, GError **error)
+{
+    g_return_val_if_fail(h != NULL && src_path != NULL && dst_group != NULL && dst_group[0] == '/', FALSE);
+    if (!check_usable(h, error))
+        return FALSE;
+    hid_t src = H5Fopen(src_path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    hid_t lcpl = make_lcpl();
+    /* Copying the root group copies its attributes and everything below
+     * it; HDF5 creates dst_group as the copy. */
+    gboolean ok = src >= 0 && lcpl >= 0 && H5Ocopy(src, "/", h->file, dst_group, H5P_DEFAULT, lcpl) >= 0;
+    if (!ok) {
+        char *what = g_strdup_printf("cannot copy '%s' into '%s'", src_path, dst_group);
+        hdf5_fail(h, error, what);
+        g_free(what);
+    }
+    if (lcpl >= 0) H5Pclose(lcpl);
+    if (src >= 0) H5Fclose(src);
+    return ok;
 }
 
 /* Close every HDF5 handle; FALSE if any close failed (the file may then

@@ -52,6 +52,15 @@ typedef struct CirrusH5Field {
 gboolean cirrus_h5_table(CirrusH5 *h, const char *path, const CirrusH5Field *fields, guint n_fields,
                          guint n_rows, GError **error);
 
+/* A file of tables and copied groups only (a sweep): no /time and no
+ * series; call before anything else.  Appending rows is then an error. */
+void cirrus_h5_without_series(CirrusH5 *h);
+
+/* Copy everything in the HDF5 file `src_path` — its root's links and
+ * attributes — into the group `dst_group` (created with its parents),
+ * dataset by dataset as stored (chunks are not recompressed). */
+gboolean cirrus_h5_copy_file(CirrusH5 *h, const char *src_path, const char *dst_group, GError **error);
+
 /* Flush buffered rows and close.  commit = TRUE renames the temporary file
  * to the final path (IO error, naming the path, if that fails); FALSE
  * deletes it.  Always frees h. */

@@ -115,6 +115,16 @@ static inline double test_component_value(TestRun *r, guint row, const char *com
     return v;
 }
 
+/* The mean response time of an M/M/c station (Erlang C): arrivals at
+ * lambda per s, c servers of rate mu per s, lambda < c mu. */
+static inline double test_mmc_response_time(int c, double lambda, double mu)
+{
+    double a = lambda / mu, b = 1.0;
+    for (int k = 1; k <= c; k++) b = a * b / (k + a * b);   /* Erlang B, stably */
+    double wait = c * b / (c - a * (1 - b));                /* Erlang C */
+    return wait / (c * mu - lambda) + 1 / mu;
+}
+
 /* Loading `text` (with `registry`, the models' when NULL) must fail with a
  * scenario error whose message holds both `where` (e.g. "bad.yaml:9:")
  * and `what`. */

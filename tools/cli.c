@@ -16,6 +16,7 @@ static const Command commands[] = {
     {"validate", cirrus_cmd_validate, "check a scenario; print nothing but errors"},
     {"plot", cirrus_cmd_plot, "draw a run's series (PNG or SVG) through gnuplot"},
     {"compare", cirrus_cmd_compare, "put the summaries of runs side by side, with differences and overlay plots"},
+    {"sweep", cirrus_cmd_sweep, "run a scenario over a grid of --set values, with replications; one HDF5 file"},
     {"report", cirrus_cmd_report, "write one self-contained HTML page about a run"},
     {"bench", cirrus_cmd_bench, "measure the event kernel's speed on this machine"},
 };
@@ -28,6 +29,29 @@ static void print_help(FILE *out)
         fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
     fprintf(out, "\n'cirrus COMMAND --help' describes a command's options.\n"
                  "Exit status: 0 ok, 1 the run or its output failed, 2 bad command line or scenario.\n");
+}
+
+/* Parse options; returns -1 to go on, else an exit status. */
+int cirrus_cli_parse(int *argc, char ***argv, GOptionEntry *entries, const char *usage,
+                         const char *description, char **scenario)
+{
+    GError *error = NULL;
+    GOptionContext *ctx = g_option_context_new(usage);
+    g_option_context_add_main_entries(ctx, entries, NULL);
+    g_option_context_set_description(ctx, description);
+    gboolean ok = g_option_context_parse(ctx, argc, argv, &error);
+    g_option_context_free(ctx);
+    if (!ok) {
+        fprintf(stderr, "cirrus %s: %s\n", (*argv)[0], error->message);
+        g_error_free(error);
+        return 2;
+    }
+    if (*argc != 2) {
+        fprintf(stderr, "cirrus %s: expected one scenario file (see 'cirrus %s --help')\n", (*argv)[0], (*argv)[0]);
+        return 2;
+    }
+    *scenario = (*argv)[1];
+    return -1;
 }
 
 int cirrus_cli_fail(GError *error)

@@ -12,9 +12,14 @@ int cirrus_cmd_bench(int argc, char **argv);
 int cirrus_cmd_plot(int argc, char **argv);
 int cirrus_cmd_compare(int argc, char **argv);
 int cirrus_cmd_report(int argc, char **argv);
+int cirrus_cmd_sweep(int argc, char **argv);
 
 /* Print "cirrus: <message>" on stderr and return the exit status for it. */
 #include <glib.h>
 int cirrus_cli_fail(GError *error);
+/* Parse a command's options and its one SCENARIO argument: -1 to go on,
+ * else the exit status (after printing the problem). */
+int cirrus_cli_parse(int *argc, char ***argv, GOptionEntry *entries, const char *usage, const char *description,
+                     char **scenario);
 
 #endif

@@ -129,28 +129,24 @@ static void put_cell(GString *out, const char *text, int width, gboolean left)
         for (int i = 0; i < pad; i++) g_string_append_c(out, ' ');
 }
 
-static void print_table(GPtrArray *rows, char **files, CirrusRunSummary **runs, guint n, guint left_out)
+void cirrus_compare_format(GString *out, GPtrArray *rows, const char *const *labels, guint n, gboolean diffs)
 {
-    GString *out = g_string_new(NULL);
-    for (guint k = 0; k < n; k++)
-        g_string_append_printf(out, "%c = %s (%u replication%s)\n", 'A' + k, files[k], runs[k]->replications,
-                               runs[k]->replications == 1 ? "" : "s, mean ± 95% CI");
     /* Every cell first, then the widths. */
-    guint cols = 2 + n + 2 * (n - 1);
+    guint cols = 2 + n + (diffs ? 2 * (n - 1) : 0);
     GPtrArray *cells = g_ptr_array_new_with_free_func(g_free);
     g_ptr_array_add(cells, g_strdup("metric"));
     g_ptr_array_add(cells, g_strdup("statistic"));
-    for (guint k = 0; k < n; k++) g_ptr_array_add(cells, g_strdup_printf("%c", 'A' + k));
-    for (guint k = 1; k < n; k++) {
-        g_ptr_array_add(cells, g_strdup_printf("%c-A", 'A' + k));
-        g_ptr_array_add(cells, g_strdup_printf("%c-A %%", 'A' + k));
+    for (guint k = 0; k < n; k++) g_ptr_array_add(cells, g_strdup(labels[k]));
+    for (guint k = 1; diffs && k < n; k++) {
+        g_ptr_array_add(cells, g_strdup_printf("%s-%s", labels[k], labels[0]));
+        g_ptr_array_add(cells, g_strdup_printf("%s-%s %%", labels[k], labels[0]));
     }
     for (guint r = 0; r < rows->len; r++) {
         const CirrusCompareRow *row = rows->pdata[r];
         g_ptr_array_add(cells, g_strdup_printf("%s/%s", row->first->entity, row->first->metric));
         g_ptr_array_add(cells, cirrus_compare_stat_label(row));
         for (guint k = 0; k < n; k++) g_ptr_array_add(cells, number(row->value[k], row->ci95[k]));
-        for (guint k = 1; k < n; k++) {
+        for (guint k = 1; diffs && k < n; k++) {
             double d, pct, ci;
             cirrus_compare_diff(row, k, &d, &pct, &ci);
             g_ptr_array_add(cells, number(d, ci));
@@ -166,11 +162,24 @@ static void print_table(GPtrArray *rows, char **files, CirrusRunSummary **runs, 
         put_cell(out, cells->pdata[i], width[c], c < 2);
         if (c == cols - 1) g_string_append_c(out, '\n');
     }
+    g_ptr_array_unref(cells);
+    g_free(width);
+}
+
+static void print_table(GPtrArray *rows, char **files, CirrusRunSummary **runs, guint n, guint left_out)
+{
+    GString *out = g_string_new(NULL);
+    char **labels = g_new0(char *, n + 1);
+    for (guint k = 0; k < n; k++) {
+        g_string_append_printf(out, "%c = %s (%u replication%s)\n", 'A' + k, files[k], runs[k]->replications,
+                               runs[k]->replications == 1 ? "" : "s, mean ± 95% CI");
+        labels[k] = g_strdup_printf("%c", 'A' + k);
+    }
+    cirrus_compare_format(out, rows, (const char *const *)labels, n, TRUE);
     if (left_out) g_string_append_printf(out, "(%u metric%s not in every file left out)\n", left_out, left_out == 1 ? "" : "s");
     fputs(out->str, stdout);
     g_string_free(out, TRUE);
-    g_ptr_array_unref(cells);
-    g_free(width);
+    g_strfreev(labels);
 }
 
 static void json_numbers(GString *s, const char *key, const double *v, guint n, gboolean comma)

@@ -27,4 +27,9 @@ void cirrus_compare_diff(const CirrusCompareRow *row, guint k, double *diff, dou
 /* "total", "mean", "p99 (ms)"...: what a line shows, with its unit. */
 char *cirrus_compare_stat_label(const CirrusCompareRow *row);
 
+/* The aligned table of `rows` (one column per run, headed by labels[k]),
+ * and with `diffs` each run's difference from the first, absolute and in
+ * %: what `cirrus compare` and `cirrus sweep` print. */
+void cirrus_compare_format(GString *out, GPtrArray *rows, const char *const *labels, guint n, gboolean diffs);
+
 #endif

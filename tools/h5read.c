@@ -38,7 +38,7 @@ static void collect(CirrusH5Run *run, const char *top)
     H5Gclose(g);
 }
 
-CirrusH5Run *cirrus_h5run_open(const char *path, GError **error)
+static CirrusH5Run *open_file(const char *path, gboolean allow_sweep, GError **error)
 {
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     if (!g_file_test(path, G_FILE_TEST_IS_REGULAR)) {
@@ -50,7 +50,15 @@ CirrusH5Run *cirrus_h5run_open(const char *path, GError **error)
         g_set_error(error, CIRRUS_ERROR, CIRRUS_ERROR_USAGE, "cannot read '%s': not an HDF5 file written by cirrus run", path);
         return NULL;
     }
-    if (H5Lexists(file, "/time", H5P_DEFAULT) <= 0) {
+    if (H5Lexists(file, "/time", H5P_DEFAULT) <= 0 && H5Aexists(file, "sweep_keys") > 0 && !allow_sweep) {
+        H5Fclose(file);
+        g_set_error(error, CIRRUS_ERROR, CIRRUS_ERROR_USAGE,
+                    "'%s' is a sweep (written by cirrus sweep), not a run: 'cirrus plot %s' draws its metrics "
+                    "against the swept parameters; its points' runs are the groups /points/<i> "
+                    "(docs/outputs.md, \"Sweeps\")", path, path);
+        return NULL;
+    }
+    if (H5Lexists(file, "/time", H5P_DEFAULT) <= 0 && !(allow_sweep && H5Aexists(file, "sweep_keys") > 0)) {
         H5Fclose(file);
         g_set_error(error, CIRRUS_ERROR, CIRRUS_ERROR_USAGE, "'%s' has no /time dataset: not written by cirrus run", path);
         return NULL;
@@ -62,6 +70,21 @@ CirrusH5Run *cirrus_h5run_open(const char *path, GError **error)
     collect(run, "/workloads");
     collect(run, "/components");
     return run;
+}
+
+CirrusH5Run *cirrus_h5run_open(const char *path, GError **error)
+{
+    return open_file(path, FALSE, error);
+}
+
+CirrusH5Run *cirrus_h5run_open_any(const char *path, GError **error)
+{
+    return open_file(path, TRUE, error);
+}
+
+gboolean cirrus_h5run_is_sweep(CirrusH5Run *run)
+{
+    return H5Aexists(run->file, "sweep_keys") > 0;
 }
 
 void cirrus_h5run_close(CirrusH5Run *run)

@@ -10,6 +10,11 @@ typedef struct CirrusH5Run CirrusH5Run;
  * cannot be read or lacks /time. */
 CirrusH5Run *cirrus_h5run_open(const char *path, GError **error);
 void         cirrus_h5run_close(CirrusH5Run *run);
+/* The same, also accepting a sweep file (cirrus sweep: no /time; a
+ * root attribute sweep_keys), which cirrus_h5run_open refuses with a
+ * message saying what it is. */
+CirrusH5Run *cirrus_h5run_open_any(const char *path, GError **error);
+gboolean     cirrus_h5run_is_sweep(CirrusH5Run *run);
 
 /* Every series as "components/<name>/<Metric>" or "workloads/<name>/<Metric>",
  * in file order (owned by the run). */

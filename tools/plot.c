@@ -550,7 +550,10 @@ int cirrus_cmd_plot(int argc, char **argv)
     g_option_context_set_description(ctx,
         "SERIES: a full name (components/web/CPUUtilization), entity/Metric, or Metric for every\n"
         "entity that has it; a latency or gauge name brings its percentiles or peak.\n"
-        "With no SERIES: a dashboard with one panel per workload and component.");
+        "With no SERIES: a dashboard with one panel per workload and component.\n"
+        "A sweep file (cirrus sweep): each METRIC (entity/Metric or Metric, optionally :STAT, e.g.\n"
+        "users/Latency:p99) against the first swept key, with 95% error bars; with none, every\n"
+        "latency's and gauge's mean.");
     gboolean parsed = g_option_context_parse(ctx, &argc, &argv, &error);
     g_option_context_free(ctx);
     if (!parsed || argc < 2) {
@@ -560,10 +563,25 @@ int cirrus_cmd_plot(int argc, char **argv)
         return 2;
     }
     int status = 0;
-    CirrusH5Run *run = cirrus_h5run_open(argv[1], &error);
+    CirrusH5Run *run = cirrus_h5run_open_any(argv[1], &error);
     GPtrArray *series = g_ptr_array_new_with_free_func(g_free);
     char *script = NULL;
     if (!run) { status = cirrus_cli_fail(error); goto done; }
+    if (!out) {
+        char *base = g_str_has_suffix(argv[1], ".h5") ? g_strndup(argv[1], strlen(argv[1]) - 3) : g_strdup(argv[1]);
+        out = g_strconcat(base, ".png", NULL);
+        g_free(base);
+    }
+    if (cirrus_h5run_is_sweep(run)) {
+        if (list) {
+            GPtrArray *metrics = cirrus_plot_sweep_metrics(run);
+            for (guint i = 0; i < metrics->len; i++) printf("%s\n", (char *)metrics->pdata[i]);
+            g_ptr_array_unref(metrics);
+            goto done;
+        }
+        script = cirrus_plot_sweep_script(run, argv + 2, (guint)(argc - 2), out, &error);
+        goto render;
+    }
     GPtrArray *all = cirrus_h5run_series(run);
     if (list) {
         for (guint i = 0; i < all->len; i++) printf("%s\n", (char *)all->pdata[i]);
@@ -577,12 +595,9 @@ int cirrus_cmd_plot(int argc, char **argv)
             goto done;
         }
     }
-    if (!out) {
-        char *base = g_str_has_suffix(argv[1], ".h5") ? g_strndup(argv[1], strlen(argv[1]) - 3) : g_strdup(argv[1]);
-        out = g_strconcat(base, ".png", NULL);
-        g_free(base);
-    }
-    if (!(script = cirrus_plot_script(run, series, out, &error)) || !cirrus_plot_render(script, &error)) {
+    script = cirrus_plot_script(run, series, out, &error);
+render:
+    if (!script || !cirrus_plot_render(script, &error)) {
         status = cirrus_cli_fail(error);
         goto done;
     }

@@ -37,4 +37,12 @@ gboolean cirrus_plot_render(const char *script, GError **error);
  * control characters replaced, so that nothing in it is interpreted. */
 char *cirrus_gnuplot_quote(const char *text);
 
+/* A sweep file (tools/sweepplot.c): the gnuplot script of metric vs the
+ * first swept key with yerrorbars, one panel per spec ("entity/Metric",
+ * "Metric", optionally ":stat"; none: every latency's and gauge's mean);
+ * NULL with a usage error for a spec that names nothing.  And the
+ * "entity/Metric" names it has. */
+char      *cirrus_plot_sweep_script(CirrusH5Run *run, char **specs, guint n_specs, const char *out, GError **error);
+GPtrArray *cirrus_plot_sweep_metrics(CirrusH5Run *run);
+
 #endif

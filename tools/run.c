@@ -1,6 +1,7 @@
 /* cirrus — `cirrus run` and `cirrus validate`. */
 #include "tools/cli.h"
 #include "tools/plot.h"
+#include "tools/replicate.h"
 #include "tools/runtables.h"
 #include "tools/summary.h"
 #include "models/registry.h"
@@ -17,7 +18,7 @@ typedef struct {
     char **sets;
     gint64 seed;
     gboolean seed_given, quiet;
-    gint replications;
+    gint replications, jobs;
     gint64 max_pending, max_in_flight;
     double max_wall;
 } RunOptions;
@@ -33,29 +34,6 @@ static GPtrArray *collect_sets(const RunOptions *o)
     return sets;
 }
 
-/* Parse options; returns -1 to go on, else an exit status. */
-static int parse_options(int *argc, char ***argv, GOptionEntry *entries, const char *usage,
-                         const char *description, char **scenario)
-{
-    GError *error = NULL;
-    GOptionContext *ctx = g_option_context_new(usage);
-    g_option_context_add_main_entries(ctx, entries, NULL);
-    g_option_context_set_description(ctx, description);
-    gboolean ok = g_option_context_parse(ctx, argc, argv, &error);
-    g_option_context_free(ctx);
-    if (!ok) {
-        fprintf(stderr, "cirrus %s: %s\n", (*argv)[0], error->message);
-        g_error_free(error);
-        return 2;
-    }
-    if (*argc != 2) {
-        fprintf(stderr, "cirrus %s: expected one scenario file (see 'cirrus %s --help')\n", (*argv)[0], (*argv)[0]);
-        return 2;
-    }
-    *scenario = (*argv)[1];
-    return -1;
-}
-
 int cirrus_cmd_validate(int argc, char **argv)
 {
     char **sets = NULL, *path;
@@ -63,7 +41,7 @@ int cirrus_cmd_validate(int argc, char **argv)
         {"set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &sets, "Override a scenario key (path=value)", "KEY=VALUE"},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
-    int status = parse_options(&argc, &argv, entries, "SCENARIO.yaml",
+    int status = cirrus_cli_parse(&argc, &argv, entries, "SCENARIO.yaml",
                                "Checks the scenario and prints nothing but errors.", &path);
     if (status < 0) {
         GError *error = NULL;
@@ -121,20 +99,7 @@ static gboolean open_output(CirrusScenario *sc, CirrusSim *sim, const char *path
         cirrus_sim_series(sim, i, &group, &name);
         cirrus_h5_add_series(h5, group, name);
     }
-    gboolean ok = cirrus_h5_attr_string(h5, "scenario", cirrus_scenario_name(sc), error) &&
-                  cirrus_h5_attr_string(h5, "scenario_yaml", cirrus_scenario_text(sc), error) &&
-                  cirrus_h5_attr_string(h5, "scenario_path", cirrus_scenario_path(sc), error) &&
-                  /* what --set/--seed/--duration changed, one per line */
-                  cirrus_h5_attr_string(h5, "overrides", overrides, error) &&
-                  cirrus_h5_attr_string(h5, "cirrus_version", CIRRUS_VERSION, error) &&
-                  cirrus_h5_attr_int64(h5, "seed", (gint64)cirrus_scenario_seed(sc), error) &&
-                  cirrus_h5_attr_double(h5, "duration_s", cirrus_time_to_s(cirrus_scenario_duration(sc)), error) &&
-                  cirrus_h5_attr_double(h5, "warmup_s", cirrus_time_to_s(cirrus_scenario_warmup(sc)), error) &&
-                  cirrus_h5_attr_double(h5, "sample_interval_s",
-                                        cirrus_time_to_s(cirrus_scenario_sample_interval(sc)), error) &&
-                  cirrus_h5_attr_int64(h5, "replications", 1, error) &&
-                  cirrus_tables_write_faults(h5, sim, error);
-    if (!ok) {
+    if (!cirrus_run_attrs(h5, sc, sim, overrides, 1, error)) {
         cirrus_h5_close(h5, FALSE, NULL);
         return FALSE;
     }
@@ -164,6 +129,75 @@ static int plot_dashboard(const char *h5, const char *dir, const char *name, gbo
      * output failure (1), not a scenario error. */
     error->code = CIRRUS_ERROR_IO;
     return cirrus_cli_fail(error);
+}
+
+/* What a finished run shows: the summary table (or JSON), the plot. */
+static int report(CirrusScenario *sc, const RunOptions *o, const char *output, GPtrArray *rows,
+                  const CirrusRunInfo *info)
+{
+    GError *error = NULL;
+    int status = 0;
+    gboolean json_to_stdout = o->summary_json && strcmp(o->summary_json, "-") == 0;
+    if (!o->quiet && !json_to_stdout) {
+        cirrus_summary_print_header(stdout, sc, info);
+        cirrus_summary_print_rows(stdout, rows, info->replications);
+        printf("\nseries written to %s\n", output);
+    }
+    if (o->plot_dir) status = plot_dashboard(output, o->plot_dir, cirrus_scenario_name(sc), o->quiet);
+    if (o->summary_json) {
+        char *json = cirrus_summary_json_rows(sc, rows, info);
+        if (json_to_stdout) {
+            fputs(json, stdout);
+        } else if (!g_file_set_contents(o->summary_json, json, -1, &error)) {
+            GError *io = error;
+            error = g_error_new(CIRRUS_ERROR, CIRRUS_ERROR_IO, "cannot write '%s': %s", o->summary_json, io->message);
+            g_error_free(io);
+            status = cirrus_cli_fail(error);
+        }
+        g_free(json);
+    }
+    return status;
+}
+
+/* --replications N > 1: run them (-j at a time), write one file, report
+ * the means with their 95% half-widths. */
+static int run_replicated(CirrusScenario *sc, const RunOptions *o, const char *overrides)
+{
+    GError *error = NULL;
+    guint n = (guint)o->replications;
+    CirrusReplica *reps = g_new0(CirrusReplica, n);
+    for (guint k = 0; k < n; k++) reps[k] = (CirrusReplica){.sc = sc, .replication = k};
+    CirrusReplicaLimits limits = {(gsize)o->max_pending, (gsize)o->max_in_flight, o->max_wall};
+    char *output = o->output ? g_strdup(o->output) : g_strdup_printf("%s.h5", cirrus_scenario_name(sc));
+    gint64 t0 = g_get_monotonic_time();
+    int status = 0;
+    gboolean ok = cirrus_replicas_run(reps, n, cirrus_jobs(o->jobs), &limits, !o->quiet && isatty(STDERR_FILENO), &error);
+    double wall = (double)(g_get_monotonic_time() - t0) / 1e6;
+    if (!ok && error->domain == CIRRUS_ERROR && error->code != CIRRUS_ERROR_SCENARIO) {
+        /* Interrupted, over a limit, or an IO failure: nothing is kept
+         * (unlike a single run, whose truncated series are). */
+        error->code = CIRRUS_ERROR_IO;
+        g_prefix_error(&error, "no output written: ");
+    }
+    if (!ok || !cirrus_replicas_write(output, sc, overrides, reps, n, &error)) {
+        status = cirrus_cli_fail(error);
+    } else {
+        CirrusRunInfo info = {
+            .seed = cirrus_scenario_seed(sc),
+            .duration_s = cirrus_time_to_s(cirrus_scenario_duration(sc)),
+            .warmup_s = cirrus_time_to_s(cirrus_scenario_warmup(sc)),
+            .wall_s = wall,
+            .replications = n,
+        };
+        for (guint k = 0; k < n; k++) info.events += reps[k].events;
+        GPtrArray *rows = cirrus_replicas_summary(reps, n);
+        status = report(sc, o, output, rows, &info);
+        g_ptr_array_unref(rows);
+    }
+    for (guint k = 0; k < n; k++) cirrus_replica_clear(&reps[k]);
+    g_free(reps);
+    g_free(output);
+    return status;
 }
 
 static int run_scenario(CirrusScenario *sc, const RunOptions *o, const char *overrides)
@@ -233,24 +267,9 @@ static int run_scenario(CirrusScenario *sc, const RunOptions *o, const char *ove
         status = cirrus_cli_fail(error);
         goto out;
     }
-    gboolean json_to_stdout = o->summary_json && strcmp(o->summary_json, "-") == 0;
-    if (!o->quiet && !json_to_stdout) {
-        cirrus_summary_print(stdout, sc, sim, &info);
-        printf("\nseries written to %s\n", output);
-    }
-    if (o->plot_dir && status == 0) status = plot_dashboard(output, o->plot_dir, cirrus_scenario_name(sc), o->quiet);
-    if (o->summary_json) {
-        char *json = cirrus_summary_json(sc, sim, &info);
-        if (json_to_stdout) {
-            fputs(json, stdout);
-        } else if (!g_file_set_contents(o->summary_json, json, -1, &error)) {
-            GError *io = error;
-            error = g_error_new(CIRRUS_ERROR, CIRRUS_ERROR_IO, "cannot write '%s': %s", o->summary_json, io->message);
-            g_error_free(io);
-            status = cirrus_cli_fail(error);
-        }
-        g_free(json);
-    }
+    GPtrArray *rows = cirrus_summary_rows(sim);
+    status = report(sc, o, output, rows, &info);
+    g_ptr_array_unref(rows);
 out:
     g_free(output);
     cirrus_sim_free(sim);
@@ -259,14 +278,15 @@ out:
 
 int cirrus_cmd_run(int argc, char **argv)
 {
-    RunOptions o = { .replications = 1 };
+    RunOptions o = { .replications = 1, .jobs = 1 };
     char *path, *seed_text = NULL;
     GOptionEntry entries[] = {
         {"output", 'o', 0, G_OPTION_ARG_FILENAME, &o.output, "HDF5 file for the time series (default NAME.h5)", "OUT.h5"},
         {"seed", 0, 0, G_OPTION_ARG_STRING, &seed_text, "Random seed (overrides the scenario's)", "N"},
         {"duration", 0, 0, G_OPTION_ARG_STRING, &o.duration, "Simulated time (overrides the scenario's)", "T"},
         {"set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.sets, "Override a scenario key, e.g. components.db.workers=8", "KEY=VALUE"},
-        {"replications", 0, 0, G_OPTION_ARG_INT, &o.replications, "Independent replications (only 1 so far)", "N"},
+        {"replications", 0, 0, G_OPTION_ARG_INT, &o.replications, "Independent replications: mean and 95% CI of every number", "N"},
+        {"jobs", 'j', 0, G_OPTION_ARG_INT, &o.jobs, "Replications run in parallel (default 1; 0: every core)", "N"},
         {"summary-json", 0, 0, G_OPTION_ARG_FILENAME, &o.summary_json, "Write the summary as JSON ('-': stdout)", "FILE"},
         {"plot", 0, 0, G_OPTION_ARG_FILENAME, &o.plot_dir, "Write the dashboard plot to DIR/NAME.png", "DIR"},
         {"quiet", 'q', 0, G_OPTION_ARG_NONE, &o.quiet, "No summary table, no progress", NULL},
@@ -275,7 +295,7 @@ int cirrus_cmd_run(int argc, char **argv)
         {"max-wall", 0, 0, G_OPTION_ARG_DOUBLE, &o.max_wall, "Stop after this many seconds of wall time", "SECONDS"},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
-    int status = parse_options(&argc, &argv, entries, "SCENARIO.yaml",
+    int status = cirrus_cli_parse(&argc, &argv, entries, "SCENARIO.yaml",
                                "Runs the scenario and writes its time series to HDF5 (docs/outputs.md).", &path);
     if (status >= 0) goto out;
     if (seed_text) {
@@ -293,8 +313,8 @@ int cirrus_cmd_run(int argc, char **argv)
         status = 2;
         goto out;
     }
-    if (o.replications != 1) {
-        fprintf(stderr, "cirrus run: --replications other than 1 is not implemented in this version\n");
+    if (o.replications < 1 || o.jobs < 0) {
+        fprintf(stderr, "cirrus run: --replications takes a whole number from 1 up, -j one from 0 (every core) up\n");
         status = 2;
         goto out;
     }
@@ -303,7 +323,8 @@ int cirrus_cmd_run(int argc, char **argv)
     CirrusScenario *sc = cirrus_scenario_load(path, cirrus_models_registry(), (const char *const *)sets->pdata, &error);
     char *overrides = g_strjoinv("\n", (char **)sets->pdata);
     g_ptr_array_free(sets, TRUE);
-    status = sc ? run_scenario(sc, &o, overrides) : cirrus_cli_fail(error);
+    status = !sc ? cirrus_cli_fail(error) : o.replications > 1 ? run_replicated(sc, &o, overrides)
+                                                               : run_scenario(sc, &o, overrides);
     g_free(overrides);
     cirrus_scenario_free(sc);
 out:

@@ -41,12 +41,11 @@ static void metric_stats(const CirrusMetricSummary *m, double *v)
     v[CIRRUS_STAT_MAX] = (double)h->max / 1e6;
 }
 
-gboolean cirrus_tables_write_summary(CirrusH5 *h, const char *path, CirrusSim *sim, GError **error)
+static void row_free(gpointer p);
+
+GPtrArray *cirrus_summary_rows(CirrusSim *sim)
 {
-    GPtrArray *str[G_N_ELEMENTS(string_fields)];
-    GArray *num[CIRRUS_STAT_N];
-    for (guint f = 0; f < G_N_ELEMENTS(string_fields); f++) str[f] = g_ptr_array_new();
-    for (guint k = 0; k < CIRRUS_STAT_N; k++) num[k] = g_array_new(FALSE, FALSE, sizeof(double));
+    GPtrArray *rows = g_ptr_array_new_with_free_func(row_free);
     /* Workloads first, then components, each in file order: the order of
      * the summary table. */
     for (guint pass = 0; pass < 2; pass++)
@@ -57,23 +56,82 @@ gboolean cirrus_tables_write_summary(CirrusH5 *h, const char *path, CirrusSim *s
             for (guint m = 0; m < cirrus_component_n_metrics(c); m++) {
                 CirrusMetricSummary ms;
                 cirrus_component_metric_summary(c, m, &ms);
-                const char *s[] = {cirrus_component_group(c), cirrus_component_name(c), cirrus_component_type(c),
-                                   ms.name, kind_name(ms.kind), ms.unit ? ms.unit : ""};
-                for (guint f = 0; f < G_N_ELEMENTS(string_fields); f++) g_ptr_array_add(str[f], (gpointer)s[f]);
-                double v[CIRRUS_STAT_N];
-                metric_stats(&ms, v);
-                for (guint k = 0; k < CIRRUS_STAT_N; k++) g_array_append_val(num[k], v[k]);
+                CirrusSummaryRow *r = g_new0(CirrusSummaryRow, 1);
+                r->group = g_strdup(cirrus_component_group(c));
+                r->entity = g_strdup(cirrus_component_name(c));
+                r->type = g_strdup(cirrus_component_type(c));
+                r->metric = g_strdup(ms.name);
+                r->kind = g_strdup(kind_name(ms.kind));
+                r->unit = g_strdup(ms.unit ? ms.unit : "");
+                metric_stats(&ms, r->v);
+                for (guint k = 0; k < CIRRUS_STAT_N; k++) r->ci95[k] = NAN;
+                g_ptr_array_add(rows, r);
             }
         }
-    CirrusH5Field fields[G_N_ELEMENTS(string_fields) + CIRRUS_STAT_N];
+    return rows;
+}
+
+GPtrArray *cirrus_summary_rows_copy(GPtrArray *rows)
+{
+    GPtrArray *out = g_ptr_array_new_with_free_func(row_free);
+    for (guint i = 0; i < rows->len; i++) {
+        const CirrusSummaryRow *r = rows->pdata[i];
+        CirrusSummaryRow *c = g_new(CirrusSummaryRow, 1);
+        *c = *r;
+        c->group = g_strdup(r->group);
+        c->entity = g_strdup(r->entity);
+        c->type = g_strdup(r->type);
+        c->metric = g_strdup(r->metric);
+        c->kind = g_strdup(r->kind);
+        c->unit = g_strdup(r->unit);
+        g_ptr_array_add(out, c);
+    }
+    return out;
+}
+
+gboolean cirrus_tables_write_rows(CirrusH5 *h, const char *path, GPtrArray *rows, const CirrusH5Field *prefix,
+                                  guint n_prefix, CirrusRowColumns columns, GError **error)
+{
+    guint n_str = G_N_ELEMENTS(string_fields);
+    const char **str = g_new(const char *, n_str * MAX(rows->len, 1u));
+    double *num = g_new(double, 2 * CIRRUS_STAT_N * MAX(rows->len, 1u));
+    for (guint i = 0; i < rows->len; i++) {
+        const CirrusSummaryRow *r = rows->pdata[i];
+        const char *s[] = {r->group, r->entity, r->type, r->metric, r->kind, r->unit};
+        for (guint f = 0; f < n_str; f++) str[f * rows->len + i] = s[f];
+        for (guint k = 0; k < CIRRUS_STAT_N; k++) {
+            num[(2 * k) * rows->len + i] = r->v[k];
+            num[(2 * k + 1) * rows->len + i] = r->ci95[k];
+        }
+    }
+    CirrusH5Field *fields = g_new(CirrusH5Field, n_prefix + n_str + 2 * CIRRUS_STAT_N);
+    char **names = g_new0(char *, CIRRUS_STAT_N + 1);
     guint n = 0;
-    for (guint f = 0; f < G_N_ELEMENTS(string_fields); f++)
-        fields[n++] = (CirrusH5Field){string_fields[f], (const char *const *)str[f]->pdata, NULL};
-    for (guint k = 0; k < CIRRUS_STAT_N; k++)
-        fields[n++] = (CirrusH5Field){cirrus_stat_names[k], NULL, (const double *)(void *)num[k]->data};
-    gboolean ok = cirrus_h5_table(h, path, fields, n, str[0]->len, error);
-    for (guint f = 0; f < G_N_ELEMENTS(string_fields); f++) g_ptr_array_unref(str[f]);
-    for (guint k = 0; k < CIRRUS_STAT_N; k++) g_array_free(num[k], TRUE);
+    for (guint f = 0; f < n_prefix; f++) fields[n++] = prefix[f];
+    for (guint f = 0; f < n_str; f++) fields[n++] = (CirrusH5Field){string_fields[f], str + f * rows->len, NULL};
+    for (guint k = 0; k < CIRRUS_STAT_N; k++) {
+        /* VALUES and CI95 alone keep the plain names (/summary,
+         * /summary_ci95); BOTH names the half-width "<stat>_ci95". */
+        if (columns != CIRRUS_ROWS_CI95)
+            fields[n++] = (CirrusH5Field){cirrus_stat_names[k], NULL, num + (2 * k) * rows->len};
+        if (columns == CIRRUS_ROWS_VALUES) continue;
+        names[k] = columns == CIRRUS_ROWS_BOTH ? g_strconcat(cirrus_stat_names[k], "_ci95", NULL)
+                                               : g_strdup(cirrus_stat_names[k]);
+        fields[n++] = (CirrusH5Field){names[k], NULL, num + (2 * k + 1) * rows->len};
+    }
+    gboolean ok = cirrus_h5_table(h, path, fields, n, rows->len, error);
+    g_strfreev(names);
+    g_free(fields);
+    g_free(num);
+    g_free(str);
+    return ok;
+}
+
+gboolean cirrus_tables_write_summary(CirrusH5 *h, const char *path, CirrusSim *sim, GError **error)
+{
+    GPtrArray *rows = cirrus_summary_rows(sim);
+    gboolean ok = cirrus_tables_write_rows(h, path, rows, NULL, 0, CIRRUS_ROWS_VALUES, error);
+    g_ptr_array_unref(rows);
     return ok;
 }
 
@@ -168,8 +226,18 @@ static gboolean same_rows(GPtrArray *a, GPtrArray *b)
 
 /* Replace the numbers of `rows` by the mean and 95% half-width over the
  * replications' tables. */
+static gint by_number(gconstpointer a, gconstpointer b)
+{
+    guint64 x = g_ascii_strtoull(*(char *const *)a, NULL, 10), y = g_ascii_strtoull(*(char *const *)b, NULL, 10);
+    return x < y ? -1 : x > y;
+}
+
 static gboolean aggregate(CirrusH5Run *run, GPtrArray *names, GPtrArray *rows, GError **error)
 {
+    /* Replication order (0, 1, 2, ..., 10), not name order (0, 1, 10,
+     * 2): the sums then run in the order cirrus run added them, and the
+     * means equal the file's /summary bit for bit. */
+    g_ptr_array_sort(names, by_number);
     GPtrArray *reps = g_ptr_array_new_with_free_func((GDestroyNotify)g_ptr_array_unref);
     gboolean ok = TRUE;
     for (guint k = 0; k < names->len && ok; k++) {
@@ -183,16 +251,7 @@ static gboolean aggregate(CirrusH5Run *run, GPtrArray *names, GPtrArray *rows, G
         if (r) g_ptr_array_add(reps, r);
         g_free(table);
     }
-    double *x = g_new(double, names->len);
-    for (guint i = 0; ok && i < rows->len; i++) {
-        CirrusSummaryRow *row = rows->pdata[i];
-        for (guint s = 0; s < CIRRUS_STAT_N; s++) {
-            for (guint k = 0; k < reps->len; k++)
-                x[k] = ((CirrusSummaryRow *)((GPtrArray *)reps->pdata[k])->pdata[i])->v[s];
-            cirrus_mean_ci95(x, reps->len, &row->v[s], &row->ci95[s]);
-        }
-    }
-    g_free(x);
+    if (ok) cirrus_summary_rows_mean(rows, (GPtrArray *const *)reps->pdata, reps->len);
     g_ptr_array_unref(reps);
     return ok;
 }
@@ -272,6 +331,19 @@ void cirrus_fault_spans_free(GArray *spans)
 }
 
 /* ---- replication statistics ---------------------------------------------- */
+
+void cirrus_summary_rows_mean(GPtrArray *rows, GPtrArray *const *reps, guint n)
+{
+    double *x = g_new(double, MAX(n, 1u));
+    for (guint i = 0; i < rows->len; i++) {
+        CirrusSummaryRow *row = rows->pdata[i];
+        for (guint s = 0; s < CIRRUS_STAT_N; s++) {
+            for (guint k = 0; k < n; k++) x[k] = ((CirrusSummaryRow *)reps[k]->pdata[i])->v[s];
+            cirrus_mean_ci95(x, n, &row->v[s], &row->ci95[s]);
+        }
+    }
+    g_free(x);
+}
 
 double cirrus_student_t975(guint df)
 {

@@ -37,6 +37,23 @@ typedef struct CirrusFaultSpan {
     char *kind, *target, *label;
 } CirrusFaultSpan;
 
+/* The summary rows of a finished simulation (ci95 NaN), in summary order. */
+GPtrArray *cirrus_summary_rows(CirrusSim *sim);
+GPtrArray *cirrus_summary_rows_copy(GPtrArray *rows);
+/* Replace the numbers of `rows` by the mean and 95% half-width over n
+ * replications' rows (each with the same metrics in the same order). */
+void       cirrus_summary_rows_mean(GPtrArray *rows, GPtrArray *const *reps, guint n);
+
+/* Which numbers a table of summary rows holds: the values (/summary), the
+ * half-widths under the same names (/summary_ci95), or both, the
+ * half-width of "mean" as "mean_ci95" (the /sweep table). */
+typedef enum { CIRRUS_ROWS_VALUES, CIRRUS_ROWS_CI95, CIRRUS_ROWS_BOTH } CirrusRowColumns;
+/* A table of summary rows at `path`: the `prefix` fields (one entry per
+ * row each), then group, entity, type, metric, kind, unit, then the
+ * numbers. */
+gboolean cirrus_tables_write_rows(CirrusH5 *h, const char *path, GPtrArray *rows, const CirrusH5Field *prefix,
+                                  guint n_prefix, CirrusRowColumns columns, GError **error);
+
 /* Writing, at the end of a run: /summary (path), and /faults. */
 gboolean cirrus_tables_write_summary(CirrusH5 *h, const char *path, CirrusSim *sim, GError **error);
 gboolean cirrus_tables_write_faults(CirrusH5 *h, CirrusSim *sim, GError **error);

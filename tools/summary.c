@@ -1,5 +1,6 @@
 /* cirrus — summary table and summary JSON (see summary.h, docs/outputs.md). */
 #include "tools/summary.h"
+#include "tools/runtables.h"
 #include <math.h>
 #include <string.h>
 
@@ -44,6 +45,24 @@ void cirrus_json_number(GString *s, double v)
     g_string_append(s, buf);
 }
 
+/* One summary number: plain, or {"mean", "ci95", "n"} over replications
+ * (DESIGN.md §4). */
+static void json_stat(GString *s, const char *key, const CirrusSummaryRow *r, CirrusStat k, guint n, gboolean comma)
+{
+    cirrus_json_string(s, key);
+    g_string_append_c(s, ':');
+    if (n > 1) {
+        g_string_append(s, "{\"mean\":");
+        cirrus_json_number(s, r->v[k]);
+        g_string_append(s, ",\"ci95\":");
+        cirrus_json_number(s, r->ci95[k]);
+        g_string_append_printf(s, ",\"n\":%u}", n);
+    } else {
+        cirrus_json_number(s, r->v[k]);
+    }
+    if (comma) g_string_append_c(s, ',');
+}
+
 static void json_key_number(GString *s, const char *key, double v, gboolean comma)
 {
     cirrus_json_string(s, key);
@@ -52,52 +71,60 @@ static void json_key_number(GString *s, const char *key, double v, gboolean comm
     if (comma) g_string_append_c(s, ',');
 }
 
-static void json_latency(GString *s, const CirrusHist *h)
+static void json_latency(GString *s, const CirrusSummaryRow *r, guint n)
 {
     g_string_append(s, "{");
-    json_key_number(s, "count", (double)h->count, TRUE);
-    json_key_number(s, "mean", cirrus_hist_mean(h) / 1e6, TRUE);
-    json_key_number(s, "p50", cirrus_hist_quantile(h, 0.50) / 1e6, TRUE);
-    json_key_number(s, "p90", cirrus_hist_quantile(h, 0.90) / 1e6, TRUE);
-    json_key_number(s, "p99", cirrus_hist_quantile(h, 0.99) / 1e6, TRUE);
-    json_key_number(s, "p999", cirrus_hist_quantile(h, 0.999) / 1e6, TRUE);
-    json_key_number(s, "max", h->count ? (double)h->max / 1e6 : NAN, FALSE);
+    json_stat(s, "count", r, CIRRUS_STAT_COUNT, n, TRUE);
+    json_stat(s, "mean", r, CIRRUS_STAT_MEAN, n, TRUE);
+    json_stat(s, "p50", r, CIRRUS_STAT_P50, n, TRUE);
+    json_stat(s, "p90", r, CIRRUS_STAT_P90, n, TRUE);
+    json_stat(s, "p99", r, CIRRUS_STAT_P99, n, TRUE);
+    json_stat(s, "p999", r, CIRRUS_STAT_P999, n, TRUE);
+    json_stat(s, "max", r, CIRRUS_STAT_MAX, n, FALSE);
     g_string_append(s, "}");
 }
 
-static void json_component(GString *s, CirrusComponent *c, gboolean with_type)
+static gboolean same_entity(const CirrusSummaryRow *a, const CirrusSummaryRow *b)
 {
-    cirrus_json_string(s, cirrus_component_name(c));
+    return strcmp(a->group, b->group) == 0 && strcmp(a->entity, b->entity) == 0;
+}
+
+/* The entity whose rows start at rows[*i]; *i moves past them. */
+static void json_component(GString *s, GPtrArray *rows, guint *i, guint n)
+{
+    const CirrusSummaryRow *first = rows->pdata[*i];
+    cirrus_json_string(s, first->entity);
     g_string_append(s, ":{");
-    if (with_type) {
+    if (strcmp(first->group, "workloads") != 0) {
         cirrus_json_string(s, "type");
         g_string_append_c(s, ':');
-        cirrus_json_string(s, cirrus_component_type(c));
+        cirrus_json_string(s, first->type);
         g_string_append_c(s, ',');
     }
     cirrus_json_string(s, "metrics");
     g_string_append(s, ":{");
-    const CirrusHist *first_latency = NULL;
-    for (guint i = 0; i < cirrus_component_n_metrics(c); i++) {
-        CirrusMetricSummary m;
-        cirrus_component_metric_summary(c, i, &m);
-        if (i) g_string_append_c(s, ',');
-        cirrus_json_string(s, m.name);
+    const CirrusSummaryRow *first_latency = NULL;
+    guint j = *i;
+    for (; j < rows->len && same_entity(rows->pdata[j], first); j++) {
+        const CirrusSummaryRow *r = rows->pdata[j];
+        if (j > *i) g_string_append_c(s, ',');
+        cirrus_json_string(s, r->metric);
         g_string_append(s, ":{");
-        if (m.kind == CIRRUS_METRIC_LATENCY) {
-            if (!first_latency) first_latency = m.latency;
+        if (strcmp(r->kind, "latency") == 0) {
+            if (!first_latency) first_latency = r;
             cirrus_json_string(s, "latency_ms");
             g_string_append_c(s, ':');
-            json_latency(s, m.latency);
+            json_latency(s, r, n);
         } else {
-            json_key_number(s, "sum", m.sum, TRUE);
-            json_key_number(s, "mean", m.mean, TRUE);
-            json_key_number(s, "min", m.min, TRUE);
-            json_key_number(s, "max", m.max, TRUE);
-            json_key_number(s, "last", m.last, FALSE);
+            json_stat(s, "sum", r, CIRRUS_STAT_SUM, n, TRUE);
+            json_stat(s, "mean", r, CIRRUS_STAT_MEAN, n, TRUE);
+            json_stat(s, "min", r, CIRRUS_STAT_MIN, n, TRUE);
+            json_stat(s, "max", r, CIRRUS_STAT_MAX, n, TRUE);
+            json_stat(s, "last", r, CIRRUS_STAT_LAST, n, FALSE);
         }
         g_string_append_c(s, '}');
     }
+    *i = j;
     g_string_append_c(s, '}');
     /* The first latency metric (Latency, TargetResponseTime, Duration) is
      * also the entity's own latency_ms block. */
@@ -105,28 +132,28 @@ static void json_component(GString *s, CirrusComponent *c, gboolean with_type)
         g_string_append_c(s, ',');
         cirrus_json_string(s, "latency_ms");
         g_string_append_c(s, ':');
-        json_latency(s, first_latency);
+        json_latency(s, first_latency, n);
     }
     g_string_append_c(s, '}');
 }
 
-static void json_group(GString *s, CirrusSim *sim, const char *group)
+static void json_group(GString *s, GPtrArray *rows, const char *group, guint n)
 {
-    gboolean first = TRUE, is_workloads = strcmp(group, "workloads") == 0;
+    gboolean first = TRUE;
     cirrus_json_string(s, group);
     g_string_append(s, ":{");
-    for (guint i = 0; i < cirrus_sim_n_components(sim); i++) {
-        CirrusComponent *c = cirrus_sim_component(sim, i);
-        if (strcmp(cirrus_component_group(c), group) != 0) continue;
+    for (guint i = 0; i < rows->len;) {
+        if (strcmp(((CirrusSummaryRow *)rows->pdata[i])->group, group) != 0) { i++; continue; }
         if (!first) g_string_append_c(s, ',');
         first = FALSE;
-        json_component(s, c, !is_workloads);
+        json_component(s, rows, &i, n);
     }
     g_string_append_c(s, '}');
 }
 
-char *cirrus_summary_json(CirrusScenario *sc, CirrusSim *sim, const CirrusRunInfo *info)
+char *cirrus_summary_json_rows(CirrusScenario *sc, GPtrArray *rows, const CirrusRunInfo *info)
 {
+    guint n = MAX(info->replications, 1u);
     GString *s = g_string_new("{");
     cirrus_json_string(s, "scenario");
     g_string_append_c(s, ':');
@@ -138,56 +165,94 @@ char *cirrus_summary_json(CirrusScenario *sc, CirrusSim *sim, const CirrusRunInf
     json_key_number(s, "warmup_s", info->warmup_s, TRUE);
     g_string_append_printf(s, "\"events\":%" G_GUINT64_FORMAT ",", info->events);
     json_key_number(s, "wall_s", info->wall_s, TRUE);
-    json_key_number(s, "replications", 1, TRUE);
-    json_group(s, sim, "components");
+    json_key_number(s, "replications", n, TRUE);
+    json_group(s, rows, "components", n);
     g_string_append_c(s, ',');
-    json_group(s, sim, "workloads");
+    json_group(s, rows, "workloads", n);
     g_string_append(s, "}\n");
     return g_string_free(s, FALSE);
 }
 
+char *cirrus_summary_json(CirrusScenario *sc, CirrusSim *sim, const CirrusRunInfo *info)
+{
+    GPtrArray *rows = cirrus_summary_rows(sim);
+    char *json = cirrus_summary_json_rows(sc, rows, info);
+    g_ptr_array_unref(rows);
+    return json;
+}
+
 /* ---- table ---------------------------------------------------------------- */
 
-static void print_entity(FILE *out, CirrusComponent *c)
+/* "12.345", or "12.345 ± 0.067" over replications. */
+static char *pm(const CirrusSummaryRow *r, CirrusStat k, int digits, guint n)
 {
-    fprintf(out, "\n%s %s (%s)\n", strcmp(cirrus_component_group(c), "workloads") == 0 ? "workload" : "component",
-            cirrus_component_name(c), cirrus_component_type(c));
-    for (guint i = 0; i < cirrus_component_n_metrics(c); i++) {
-        CirrusMetricSummary m;
-        cirrus_component_metric_summary(c, i, &m);
-        switch (m.kind) {
-        case CIRRUS_METRIC_COUNT:
-            fprintf(out, "  %-26s %14.0f\n", m.name, m.sum);
-            break;
-        case CIRRUS_METRIC_GAUGE:
-            fprintf(out, "  %-26s %14.3f  time-weighted mean; peak %.3f (%s)\n", m.name, m.mean, m.max, m.unit);
-            break;
-        case CIRRUS_METRIC_LATENCY: {
-            const CirrusHist *h = m.latency;
-            if (h->count == 0) {
-                fprintf(out, "  %-26s %14s\n", m.name, "(none)");
-                break;
-            }
-            fprintf(out, "  %-26s %14.3f  ms mean; p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f  max %.3f  (n = %" G_GUINT64_FORMAT ")\n",
-                    m.name, cirrus_hist_mean(h) / 1e6, cirrus_hist_quantile(h, 0.5) / 1e6,
-                    cirrus_hist_quantile(h, 0.9) / 1e6, cirrus_hist_quantile(h, 0.99) / 1e6,
-                    cirrus_hist_quantile(h, 0.999) / 1e6, (double)h->max / 1e6, h->count);
-            break;
+    if (n <= 1) return g_strdup_printf("%.*f", digits, r->v[k]);
+    return g_strdup_printf("%.*f ± %.*f", digits, r->v[k], digits, r->ci95[k]);
+}
+
+static void print_row(FILE *out, const CirrusSummaryRow *r, guint n)
+{
+    /* With replications the numbers are wider and a count's mean is not
+     * whole: one more digit. */
+    int count_digits = n > 1 ? 1 : 0;
+    char *a = NULL, *b = NULL;
+    if (strcmp(r->kind, "count") == 0) {
+        a = pm(r, CIRRUS_STAT_SUM, count_digits, n);
+        fprintf(out, "  %-26s %14s\n", r->metric, a);
+    } else if (strcmp(r->kind, "gauge") == 0) {
+        a = pm(r, CIRRUS_STAT_MEAN, 3, n);
+        b = pm(r, CIRRUS_STAT_MAX, 3, n);
+        fprintf(out, "  %-26s %14s  time-weighted mean; peak %s (%s)\n", r->metric, a, b, r->unit);
+    } else if (!(r->v[CIRRUS_STAT_COUNT] > 0)) {
+        fprintf(out, "  %-26s %14s\n", r->metric, "(none)");
+    } else {
+        static const CirrusStat q[] = {CIRRUS_STAT_P50, CIRRUS_STAT_P90, CIRRUS_STAT_P99, CIRRUS_STAT_P999, CIRRUS_STAT_MAX};
+        static const char *const label[] = {"p50", "p90", "p99", "p99.9", "max"};
+        GString *rest = g_string_new(NULL);
+        for (guint k = 0; k < G_N_ELEMENTS(q); k++) {
+            char *v = pm(r, q[k], 3, n);
+            g_string_append_printf(rest, "%s%s %s", k ? "  " : "", label[k], v);
+            g_free(v);
         }
-        }
+        a = pm(r, CIRRUS_STAT_MEAN, 3, n);
+        if (n > 1)
+            fprintf(out, "  %-26s %14s  ms mean; %s  (n = %.0f per replication)\n", r->metric, a, rest->str,
+                    r->v[CIRRUS_STAT_COUNT]);
+        else
+            fprintf(out, "  %-26s %14s  ms mean; %s  (n = %.0f)\n", r->metric, a, rest->str, r->v[CIRRUS_STAT_COUNT]);
+        g_string_free(rest, TRUE);
     }
+    g_free(a);
+    g_free(b);
+}
+
+void cirrus_summary_print_rows(FILE *out, GPtrArray *rows, guint replications)
+{
+    for (guint i = 0; i < rows->len; i++) {
+        const CirrusSummaryRow *r = rows->pdata[i];
+        if (i == 0 || !same_entity(rows->pdata[i - 1], r))
+            fprintf(out, "\n%s %s (%s)\n", strcmp(r->group, "workloads") == 0 ? "workload" : "component", r->entity,
+                    r->type);
+        print_row(out, r, replications);
+    }
+}
+
+void cirrus_summary_print_header(FILE *out, CirrusScenario *sc, const CirrusRunInfo *info)
+{
+    fprintf(out, "scenario %s: %.0f s simulated (statistics after %.0f s of warm-up), seed %" G_GUINT64_FORMAT "\n",
+            cirrus_scenario_name(sc), info->duration_s, info->warmup_s, info->seed);
+    if (info->replications > 1)
+        fprintf(out, "%u replications (independent random streams): mean ± 95%% confidence half-width (Student t)\n",
+                info->replications);
+    fprintf(out, "%" G_GUINT64_FORMAT " events in %.2f s of wall time (%.2f M events/s)\n", info->events,
+            info->wall_s, info->wall_s > 0 ? (double)info->events / info->wall_s / 1e6 : 0.0);
+    fprintf(out, "counts are totals; gauges: time-weighted mean and peak; latencies in ms\n");
 }
 
 void cirrus_summary_print(FILE *out, CirrusScenario *sc, CirrusSim *sim, const CirrusRunInfo *info)
 {
-    fprintf(out, "scenario %s: %.0f s simulated (statistics after %.0f s of warm-up), seed %" G_GUINT64_FORMAT "\n",
-            cirrus_scenario_name(sc), info->duration_s, info->warmup_s, info->seed);
-    fprintf(out, "%" G_GUINT64_FORMAT " events in %.2f s of wall time (%.2f M events/s)\n", info->events,
-            info->wall_s, info->wall_s > 0 ? (double)info->events / info->wall_s / 1e6 : 0.0);
-    fprintf(out, "counts are totals; gauges: time-weighted mean and peak; latencies in ms\n");
-    for (guint pass = 0; pass < 2; pass++)
-        for (guint i = 0; i < cirrus_sim_n_components(sim); i++) {
-            CirrusComponent *c = cirrus_sim_component(sim, i);
-            if ((strcmp(cirrus_component_group(c), "workloads") == 0) == (pass == 0)) print_entity(out, c);
-        }
+    cirrus_summary_print_header(out, sc, info);
+    GPtrArray *rows = cirrus_summary_rows(sim);
+    cirrus_summary_print_rows(out, rows, 1);
+    g_ptr_array_unref(rows);
 }
