@@ -159,17 +159,10 @@ int cirrus_cmd_bench(int argc, char **argv)
          "Also time this scenario end to end (e.g. scenarios/bench/web-tier-40.yaml); repeatable", "FILE"},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
+    int parsed = cirrus_cli_parse_args(&argc, &argv, entries, "",
+        "Measures the pending-event set (hold model) and an end-to-end M/M/100 run.", 0, 0, "no arguments");
+    if (parsed >= 0) return parsed;
     GError *error = NULL;
-    GOptionContext *ctx = g_option_context_new("");
-    g_option_context_add_main_entries(ctx, entries, NULL);
-    g_option_context_set_description(ctx, "Measures the pending-event set (hold model) and an end-to-end M/M/100 run.");
-    gboolean parsed = g_option_context_parse(ctx, &argc, &argv, &error);
-    g_option_context_free(ctx);
-    if (!parsed) {
-        fprintf(stderr, "cirrus bench: %s\n", error->message);
-        g_error_free(error);
-        return 2;
-    }
     guint64 holds = quick ? 1000000 : 10000000;
     static const gsize sizes[] = {1000, 100000, 1000000};
     static const CirrusPesKind kinds[] = {CIRRUS_PES_RADIX, CIRRUS_PES_HEAP4};

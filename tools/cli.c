@@ -31,14 +31,13 @@ static void print_help(FILE *out)
                  "Exit status: 0 ok, 1 the run or its output failed, 2 bad command line or scenario.\n");
 }
 
-/* Parse options; returns -1 to go on, else an exit status. */
-int cirrus_cli_parse(int *argc, char ***argv, GOptionEntry *entries, const char *usage,
-                         const char *description, char **scenario)
+int cirrus_cli_parse_args(int *argc, char ***argv, GOptionEntry *entries, const char *usage,
+                          const char *description, int min_args, int max_args, const char *expected)
 {
     GError *error = NULL;
     GOptionContext *ctx = g_option_context_new(usage);
     g_option_context_add_main_entries(ctx, entries, NULL);
-    g_option_context_set_description(ctx, description);
+    if (description) g_option_context_set_description(ctx, description);
     gboolean ok = g_option_context_parse(ctx, argc, argv, &error);
     g_option_context_free(ctx);
     if (!ok) {
@@ -46,12 +45,20 @@ int cirrus_cli_parse(int *argc, char ***argv, GOptionEntry *entries, const char 
         g_error_free(error);
         return 2;
     }
-    if (*argc != 2) {
-        fprintf(stderr, "cirrus %s: expected one scenario file (see 'cirrus %s --help')\n", (*argv)[0], (*argv)[0]);
+    int args = *argc - 1;
+    if (args < min_args || (max_args >= 0 && args > max_args)) {
+        fprintf(stderr, "cirrus %s: expected %s (see 'cirrus %s --help')\n", (*argv)[0], expected, (*argv)[0]);
         return 2;
     }
-    *scenario = (*argv)[1];
     return -1;
+}
+
+int cirrus_cli_parse(int *argc, char ***argv, GOptionEntry *entries, const char *usage,
+                     const char *description, char **scenario)
+{
+    int status = cirrus_cli_parse_args(argc, argv, entries, usage, description, 1, 1, "one scenario file");
+    if (status < 0) *scenario = (*argv)[1];
+    return status;
 }
 
 int cirrus_cli_fail(GError *error)

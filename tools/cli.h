@@ -17,8 +17,13 @@ int cirrus_cmd_sweep(int argc, char **argv);
 /* Print "cirrus: <message>" on stderr and return the exit status for it. */
 #include <glib.h>
 int cirrus_cli_fail(GError *error);
-/* Parse a command's options and its one SCENARIO argument: -1 to go on,
- * else the exit status (after printing the problem). */
+/* Parse a command's options (argv[0] is the command's name) and check
+ * that between min_args and max_args (-1: no limit) arguments remain:
+ * -1 to go on, else the exit status 2 after saying on stderr what was
+ * wrong ("expected <expected>" for a wrong count). */
+int cirrus_cli_parse_args(int *argc, char ***argv, GOptionEntry *entries, const char *usage,
+                          const char *description, int min_args, int max_args, const char *expected);
+/* The same for a command that takes one SCENARIO argument. */
 int cirrus_cli_parse(int *argc, char ***argv, GOptionEntry *entries, const char *usage, const char *description,
                      char **scenario);
 

@@ -357,20 +357,15 @@ int cirrus_cmd_compare(int argc, char **argv)
         {"all", 0, 0, G_OPTION_ARG_NONE, &all, "Every statistic of every metric, zeros included", NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
-    GError *error = NULL;
-    GOptionContext *ctx = g_option_context_new("A.h5 B.h5 [MORE.h5...]");
-    g_option_context_add_main_entries(ctx, entries, NULL);
-    g_option_context_set_description(ctx,
+    int parsed = cirrus_cli_parse_args(&argc, &argv, entries, "A.h5 B.h5 [MORE.h5...]",
         "Puts the summary numbers of runs side by side, with each run's difference from the first\n"
-        "(A): absolute and in %. Files with replications show mean ± 95% confidence half-width.");
-    gboolean parsed = g_option_context_parse(ctx, &argc, &argv, &error);
-    g_option_context_free(ctx);
-    if (!parsed || argc < 3) {
-        fprintf(stderr, "cirrus compare: %s\n", parsed ? "expected two or more HDF5 files (see 'cirrus compare --help')" : error->message);
-        g_clear_error(&error);
+        "(A): absolute and in %. Files with replications show mean ± 95% confidence half-width.",
+        2, -1, "two or more HDF5 files");
+    if (parsed >= 0) {
         g_free(dir);
-        return 2;
+        return parsed;
     }
+    GError *error = NULL;
     guint n = (guint)argc - 1;
     CirrusH5Run **h5 = g_new0(CirrusH5Run *, n);
     CirrusRunSummary **runs = g_new0(CirrusRunSummary *, n);

@@ -544,24 +544,19 @@ int cirrus_cmd_plot(int argc, char **argv)
         {"list", 0, 0, G_OPTION_ARG_NONE, &list, "List the file's series and exit", NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
-    GError *error = NULL;
-    GOptionContext *ctx = g_option_context_new("OUT.h5 [SERIES...]");
-    g_option_context_add_main_entries(ctx, entries, NULL);
-    g_option_context_set_description(ctx,
+    int parsed = cirrus_cli_parse_args(&argc, &argv, entries, "OUT.h5 [SERIES...]",
         "SERIES: a full name (components/web/CPUUtilization), entity/Metric, or Metric for every\n"
         "entity that has it; a latency or gauge name brings its percentiles or peak.\n"
         "With no SERIES: a dashboard with one panel per workload and component.\n"
         "A sweep file (cirrus sweep): each METRIC (entity/Metric or Metric, optionally :STAT, e.g.\n"
         "users/Latency:p99) against the first swept key, with 95% error bars; with none, every\n"
-        "latency's and gauge's mean.");
-    gboolean parsed = g_option_context_parse(ctx, &argc, &argv, &error);
-    g_option_context_free(ctx);
-    if (!parsed || argc < 2) {
-        fprintf(stderr, "cirrus plot: %s\n", parsed ? "expected an HDF5 file (see 'cirrus plot --help')" : error->message);
-        g_clear_error(&error);
+        "latency's and gauge's mean.",
+        1, -1, "an HDF5 file");
+    if (parsed >= 0) {
         g_free(out);
-        return 2;
+        return parsed;
     }
+    GError *error = NULL;
     int status = 0;
     CirrusH5Run *run = cirrus_h5run_open_any(argv[1], &error);
     GPtrArray *series = g_ptr_array_new_with_free_func(g_free);

@@ -360,20 +360,15 @@ int cirrus_cmd_report(int argc, char **argv)
         {"output", 'o', 0, G_OPTION_ARG_FILENAME, &out, "HTML file to write (default OUT.html)", "FILE"},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
-    GError *error = NULL;
-    GOptionContext *ctx = g_option_context_new("OUT.h5");
-    g_option_context_add_main_entries(ctx, entries, NULL);
-    g_option_context_set_description(ctx,
+    int parsed = cirrus_cli_parse_args(&argc, &argv, entries, "OUT.h5",
         "Writes one self-contained HTML page: run metadata, the fault timeline, the summary and\n"
-        "plots of every workload and component, and the scenario text. Needs gnuplot.");
-    gboolean parsed = g_option_context_parse(ctx, &argc, &argv, &error);
-    g_option_context_free(ctx);
-    if (!parsed || argc != 2) {
-        fprintf(stderr, "cirrus report: %s\n", parsed ? "expected one HDF5 file (see 'cirrus report --help')" : error->message);
-        g_clear_error(&error);
+        "plots of every workload and component, and the scenario text. Needs gnuplot.",
+        1, 1, "one HDF5 file");
+    if (parsed >= 0) {
         g_free(out);
-        return 2;
+        return parsed;
     }
+    GError *error = NULL;
     int status = 0;
     CirrusH5Run *run = cirrus_h5run_open(argv[1], &error);
     char *html = run ? cirrus_report_html(run, &error) : NULL;
