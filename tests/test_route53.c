@@ -282,6 +282,108 @@ static void test_unhealthy(void)
     test_run_free(r);
 }
 
+/* ---- calculated health checks ------------------------------------------------- */
+
+/* AWS's HealthThreshold, every case over 3 children: k of them healthy
+ * (endpoint checks on picky targets, the others failing every probe, all
+ * settled by 30 s), threshold t = 0..4, inverted or not: healthy exactly
+ * when (k >= t) != invert, with ChildHealthCheckHealthyCount = k.  Also an
+ * inverted endpoint check, a calculated check over calculated ones, and
+ * records that use them. */
+static void test_calculated(void)
+{
+    static const char *const ok[] = {"h1", "h2", "h3"}, *const sick[] = {"s1", "s2", "s3"};
+    GString *text = g_string_new(
+        "name: calc\nduration: 2m\n"
+        "workloads: [{name: u, target: dns, arrival: {process: constant, rate: 10/s}}]\n"
+        "components:\n"
+        "  - {name: well, type: picky}\n  - {name: ill, type: picky, sick_from: 0}\n"
+        "  - name: dns\n    type: route53\n    ttl: 0s\n    policy: weighted\n"
+        "    health_check: {interval: 10s}\n    health_checks:\n"
+        "      h1: {target: well}\n      h2: {target: well}\n      h3: {target: well}\n"
+        "      s1: {target: ill}\n      s2: {target: ill}\n      s3: {target: ill}\n"
+        "      not-s1: {target: ill, invert: true}\n      not-h1: {target: well, invert: true}\n"
+        "      any-ok: {children: [s1, not-s1], healthy_threshold: 1}\n"
+        "      all-inner: {children: [any-ok, h2, nested-or]}\n"
+        "      nested-or: {children: [s2, s3], healthy_threshold: 1}\n");
+    for (int k = 0; k <= 3; k++)
+        for (int t = 0; t <= 4; t++)
+            for (int inv = 0; inv <= 1; inv++) {
+                g_string_append_printf(text, "      k%dt%d%s: {children: [", k, t, inv ? "i" : "");
+                for (int c = 0; c < 3; c++) g_string_append_printf(text, "%s%s", c ? ", " : "", c < k ? ok[c] : sick[c]);
+                g_string_append_printf(text, "], healthy_threshold: %d%s}\n", t, inv ? ", invert: true" : "");
+            }
+    /* A record on an unhealthy calculated check gets no answer. */
+    g_string_append(text, "    records: [{target: well, id: a, weight: 1, health_check: k1t2},\n"
+                          "              {target: well, id: b, weight: 1, health_check: k2t2}]\n");
+    TestRun *r = run(text->str);
+    g_string_free(text, TRUE);
+    for (int k = 0; k <= 3; k++)
+        for (int t = 0; t <= 4; t++)
+            for (int inv = 0; inv <= 1; inv++) {
+                char *name = g_strdup_printf("HealthCheckStatus.k%dt%d%s", k, t, inv ? "i" : "");
+                char *count = g_strdup_printf("ChildHealthCheckHealthyCount.k%dt%d%s", k, t, inv ? "i" : "");
+                double want = ((k >= t) != inv) ? 1 : 0;
+                g_assert_cmpfloat(test_summary(r, "dns", name).last, ==, want);
+                g_assert_cmpfloat(test_summary(r, "dns", count).last, ==, k);
+                g_free(name);
+                g_free(count);
+            }
+    g_assert_cmpfloat(test_summary(r, "dns", "HealthCheckStatus.not-s1").last, ==, 1);
+    g_assert_cmpfloat(test_summary(r, "dns", "HealthCheckStatus.not-h1").last, ==, 0);
+    /* Inversion is of the status: the checkers still see ill unhealthy. */
+    g_assert_cmpfloat(test_summary(r, "dns", "HealthCheckPercentageHealthy.not-s1").last, ==, 0);
+    g_assert_cmpfloat(test_summary(r, "dns", "HealthCheckStatus.any-ok").last, ==, 1);
+    g_assert_cmpfloat(test_summary(r, "dns", "HealthCheckStatus.nested-or").last, ==, 0);
+    g_assert_cmpfloat(test_summary(r, "dns", "ChildHealthCheckHealthyCount.all-inner").last, ==, 2);
+    g_assert_cmpfloat(test_summary(r, "dns", "HealthCheckStatus.all-inner").last, ==, 0);
+    /* From 30 s (all settled) every answer is b. */
+    guint a = test_series(r, "/components/dns", "Answers.a"), q = test_series(r, "/components/dns", "DNSQueries");
+    double late_a = 0, late_q = 0;
+    for (guint i = 3; i < test_n_rows(r); i++) {
+        late_a += test_value(r, i, a);
+        late_q += test_value(r, i, q);
+    }
+    g_assert_cmpfloat(late_q, >, 0);
+    g_assert_cmpfloat(late_a, ==, 0);
+    test_run_free(r);
+}
+
+/* A calculated check changes status at the instant its child does: `a`
+ * is down from 100 s to 200 s; AND(a, b) follows a's status in every 1 s
+ * row exactly, NOT(a) (a calculated check over a alone, inverted) is its
+ * complement, OR(a, b) stays healthy. */
+static void test_calculated_timing(void)
+{
+    TestRun *r = run(
+        "name: ct\nduration: 5m\nsample_interval: 1s\nseed: 3\n"
+        "components:\n"
+        "  - {name: a, type: service, workers: 4, service_time: 1ms}\n"
+        "  - {name: b, type: service, workers: 4, service_time: 1ms}\n"
+        "  - name: dns\n    type: route53\n    health_check: {interval: 10s}\n"
+        "    health_checks:\n"
+        "      a-up: {target: a}\n      b-up: {target: b}\n      a-down: {children: [a-up], invert: true}\n"
+        "      both: {children: [a-up, b-up]}\n      either: {children: [a-up, b-up], healthy_threshold: 1}\n"
+        "    policy: weighted\n    records: [{target: a, weight: 1, health_check: both}]\n"
+        "faults: [{at: 100s, kind: outage, component: a, duration: 100s}]\n");
+    guint sa = test_series(r, "/components/dns", "HealthCheckStatus.a-up");
+    guint sn = test_series(r, "/components/dns", "HealthCheckStatus.a-down");
+    guint sb = test_series(r, "/components/dns", "HealthCheckStatus.both");
+    guint se = test_series(r, "/components/dns", "HealthCheckStatus.either");
+    double down = 0;
+    for (guint i = 0; i < test_n_rows(r); i++) {
+        g_assert_cmpfloat(test_value(r, i, sb), ==, test_value(r, i, sa));
+        g_assert_cmpfloat(fabs(test_value(r, i, sn) + test_value(r, i, sa) - 1), <, 1e-12);   /* time-weighted means */
+        g_assert_cmpfloat(test_value(r, i, se), ==, 1);
+        down += 1 - test_value(r, i, sa);
+    }
+    g_test_message("a unhealthy for %.3f s of its 100 s outage", down);
+    /* Down at the 3rd failed probe, up at the 3rd passed one: both in (20, 30] s. */
+    g_assert_cmpfloat(down, >, 90);
+    g_assert_cmpfloat(down, <, 110);
+    test_run_free(r);
+}
+
 
 /* ---- routing by where the caller is ------------------------------------------ */
 
@@ -500,6 +602,25 @@ static void test_config_errors(void)
     expect_error("    health_check: {interval: 20s}\n    records: [{target: a}]\n", "10s (fast) or 30s");
     expect_error("    records: [{target: nope}]\n", "unknown component 'nope'");
     expect_error("    records: []\n", "1 to 255 records");
+    expect_error("    policy: weighted\n    records: [{target: a, weight: 1, health_check: nope}]\n",
+                 "unknown health check 'nope'");
+    expect_error("    policy: weighted\n    health_checks: {up: {target: a}}\n"
+                 "    records: [{target: a, weight: 1, health_check: upp}]\n", "did you mean 'up'");
+    expect_error("    health_checks: {x: {children: [y]}, y: {children: [x]}}\n    records: [{target: a}]\n",
+                 "cannot form a cycle");
+    expect_error("    health_checks: {x: {children: [x]}}\n    records: [{target: a}]\n", "cannot form a cycle");
+    expect_error("    health_checks: {x: {target: a, children: [x]}}\n    records: [{target: a}]\n",
+                 "'target' (an endpoint check) or 'children'");
+    expect_error("    health_checks: {x: {}}\n    records: [{target: a}]\n", "'target' (an endpoint check)");
+    expect_error("    health_checks: {x: {target: a}, y: {children: [x, x]}}\n    records: [{target: a}]\n",
+                 "listed twice");
+    expect_error("    health_checks: {x: {target: a}, y: {children: [x], healthy_threshold: 257}}\n"
+                 "    records: [{target: a}]\n", "healthy_threshold");
+    expect_error("    health_checks: {x: {target: nope}}\n    records: [{target: a}]\n", "unknown component 'nope'");
+    expect_error("    health_checks: {x: {target: a, healthy_threshold: 1}}\n    records: [{target: a}]\n",
+                 "unknown key 'healthy_threshold'");
+    expect_error("    policy: weighted\n    health_checks: {a: {target: a}}\n"
+                 "    records: [{target: a, weight: 1, health_check: true}]\n", "would share metrics");
 }
 
 int main(int argc, char **argv)
@@ -510,6 +631,8 @@ int main(int argc, char **argv)
     g_test_add_func("/models/route53/failover-ttl", test_failover_ttl);
     g_test_add_func("/models/route53/eighteen-percent", test_eighteen_percent);
     g_test_add_func("/models/route53/unhealthy", test_unhealthy);
+    g_test_add_func("/models/route53/calculated", test_calculated);
+    g_test_add_func("/models/route53/calculated-timing", test_calculated_timing);
     g_test_add_func("/models/route53/latency", test_latency);
     g_test_add_func("/models/route53/client-region-shares", test_client_region_shares);
     g_test_add_func("/models/route53/geolocation", test_geolocation);
