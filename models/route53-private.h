@@ -7,7 +7,7 @@
 #include "models/regions.h"
 #include "sim/config.h"
 
-enum { R53_CHECK = CIRRUS_EVENT_MODEL, R53_CHECK_TIMEOUT };
+enum { R53_CHECK = CIRRUS_EVENT_MODEL, R53_CHECK_TIMEOUT, R53_CHANGE };
 
 #define R53_MAX_RECORDS 255
 
@@ -60,6 +60,7 @@ typedef struct {
     R53GeoLevel      geo_level;    /* geolocation */
     const char      *geo_code;     /* interned continent or country code */
     int              check;        /* its health check, or -1 */
+    guint            m_weight;     /* Weight.<id>, when the set has `changes` */
     gboolean         healthy;      /* its check's status (TRUE when it has none) */
     guint            m_answers;
 } R53Record;
@@ -87,6 +88,7 @@ typedef struct {
     gboolean    all_healthy;       /* every checked record is healthy */
     CirrusRegions *regions;        /* the scenario's (a reference) */
     gboolean    network_latency;   /* delay requests by the caller-record RTT */
+    GArray     *changes;           /* R53Change, in the order given */
 } R53;
 
 enum { R53_M_QUERIES, R53_M_STATUS, R53_M_REQUESTS };
@@ -105,6 +107,17 @@ void     r53_on_check(CirrusComponent *self, R53 *r, guint64 data);
 void     r53_on_check_timeout(CirrusComponent *self, R53 *r, guint64 id);
 /* A health check's reply (the pending entry is already removed). */
 void     r53_on_check_reply(CirrusComponent *self, R53 *r, const R53Pending *p, CirrusOutcome outcome);
+
+/* route53_changes.c: weight changes at set times (a blue/green shift) */
+typedef struct {
+    CirrusTime at;
+    guint      record;
+    gint64     weight;
+} R53Change;
+
+gboolean r53_read_changes(CirrusComponent *self, R53 *r, CirrusNode *cfg, GError **error);
+void     r53_changes_start(CirrusComponent *self, R53 *r);
+void     r53_on_change(CirrusComponent *self, R53 *r, guint64 index);
 
 /* route53_geo.c: latency, geolocation, geoproximity */
 gboolean r53_read_geo(R53 *r, R53Record *rec, CirrusNode *item, GError **error);

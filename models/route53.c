@@ -53,8 +53,11 @@ static gboolean read_record(CirrusComponent *self, R53 *r, CirrusNode *item, gui
     rec->target_name = g_strdup(target);
     rec->target_at = cirrus_node_peek(item, "target");
     rec->id = g_strdup(id);
-    /* Only the keys of the policy are read: any other is reported unknown. */
+    char *name = g_strconcat("Answers.", id, NULL);
+    rec->m_answers = cirrus_metric_add(self, name, CIRRUS_METRIC_COUNT, "Count");
+    g_free(name);
     rec->check = -1;
+    /* Only the keys of the policy are read: any other is reported unknown. */
     if (r->policy != POLICY_SIMPLE && !r53_read_record_check(self, r, rec, item, error)) return FALSE;
     if (r->policy == POLICY_WEIGHTED &&
         (!cirrus_cfg_require(item, "weight", "a weight from 0 to 255", error) ||
@@ -71,9 +74,6 @@ static gboolean read_record(CirrusComponent *self, R53 *r, CirrusNode *item, gui
         cirrus_node_error(item, error, "a failover primary needs 'health_check: true' (or a named check)");
         return FALSE;
     }
-    char *name = g_strconcat("Answers.", id, NULL);
-    rec->m_answers = cirrus_metric_add(self, name, CIRRUS_METRIC_COUNT, "Count");
-    g_free(name);
     return TRUE;
 }
 
@@ -122,7 +122,7 @@ static gboolean r53_configure(CirrusComponent *self, void *state, CirrusNode *cf
     g_array_set_size(r->records, n);
     for (guint i = 0; i < n; i++)
         if (!read_record(self, r, cirrus_node_item(list, i), i, error)) return FALSE;
-    return check_records(r, list, error);
+    return check_records(r, list, error) && r53_read_changes(self, r, cfg, error);
 }
 
 static gboolean r53_link(CirrusComponent *self, void *state, CirrusScenario *sc, GError **error)
@@ -150,6 +150,7 @@ static void r53_start(CirrusComponent *self, void *state)
     r->caches = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, (GDestroyNotify)g_hash_table_destroy);
     r->pending = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, g_free);
     r53_health_start(self, r);
+    r53_changes_start(self, r);
 }
 
 /* ---- answering a query --------------------------------------------------- */
@@ -291,6 +292,7 @@ static void r53_handle(CirrusComponent *self, void *state, const CirrusEvent *ev
     case CIRRUS_EVENT_REPLY: on_reply(self, r, ev->request); break;
     case R53_CHECK: r53_on_check(self, r, ev->data); break;
     case R53_CHECK_TIMEOUT: r53_on_check_timeout(self, r, ev->data); break;
+    case R53_CHANGE: r53_on_change(self, r, ev->data); break;
     default: g_assert_not_reached();
     }
 }
@@ -306,6 +308,7 @@ static void r53_destroy(CirrusComponent *self, void *state)
     }
     if (r->records) g_array_free(r->records, TRUE);
     r53_health_destroy(r);
+    if (r->changes) g_array_free(r->changes, TRUE);
     if (r->caches) g_hash_table_destroy(r->caches);
     if (r->pending) g_hash_table_destroy(r->pending);
     cirrus_regions_unref(r->regions);
