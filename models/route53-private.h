@@ -7,7 +7,7 @@
 #include "models/regions.h"
 #include "sim/config.h"
 
-enum { R53_CHECK = CIRRUS_EVENT_MODEL, R53_CHECK_TIMEOUT };
+enum { R53_CHECK = CIRRUS_EVENT_MODEL, R53_CHECK_TIMEOUT, R53_CHANGE };
 
 #define R53_MAX_RECORDS 255
 
@@ -19,11 +19,32 @@ typedef enum {
 typedef enum { GEO_COUNTRY, GEO_CONTINENT, GEO_DEFAULT } R53GeoLevel;
 typedef enum { FAILOVER_NONE, FAILOVER_PRIMARY, FAILOVER_SECONDARY } R53Failover;
 
-/* One health checker's view of one record's endpoint. */
+/* One health checker's view of one endpoint. */
 typedef struct {
     gboolean healthy;
     gint64   streak;    /* consecutive results that disagree with `healthy` */
 } R53Checker;
+
+/* A health check (route53_health.c): an endpoint check probing a target,
+ * or a calculated one over child checks; either may be inverted.  A
+ * record's `health_check: true` makes an endpoint check of its own named
+ * by the record's id; `health_checks:` names the others. */
+typedef struct {
+    char            *name;         /* metric suffix */
+    gboolean         calculated, inverted;
+    gboolean         healthy;      /* its status, after inversion */
+    /* endpoint */
+    char            *target_name;
+    const CirrusNode *target_at;
+    CirrusComponent *target;
+    R53Checker      *checkers;
+    guint            n_healthy;    /* checkers that see it healthy */
+    /* calculated */
+    GArray          *children;     /* guint: check indices */
+    gint64           threshold;    /* AWS HealthThreshold */
+    guint            n_children_healthy;
+    guint            m_status, m_detail;   /* detail: percentage healthy, or child count */
+} R53Check;
 
 typedef struct {
     char            *id;           /* set identifier: metric suffix; default the target's name */
@@ -38,11 +59,10 @@ typedef struct {
     gint64           bias;         /* geoproximity, -99..99 */
     R53GeoLevel      geo_level;    /* geolocation */
     const char      *geo_code;     /* interned continent or country code */
-    gboolean         checked;      /* has a health check */
-    gboolean         healthy;      /* Route 53's aggregate view (TRUE when not checked) */
-    guint            n_healthy;    /* checkers that see it healthy */
-    R53Checker      *checkers;
-    guint            m_answers, m_status, m_percent;
+    int              check;        /* its health check, or -1 */
+    guint            m_weight;     /* Weight.<id>, when the set has `changes` */
+    gboolean         healthy;      /* its check's status (TRUE when it has none) */
+    guint            m_answers;
 } R53Record;
 
 /* A request we sent and await: a forwarded client request (caller set) or
@@ -50,33 +70,54 @@ typedef struct {
 typedef struct {
     gint64         id;             /* the key */
     CirrusRequest *caller;
-    guint          record, checker;
+    guint          check, checker;
 } R53Pending;
 
 typedef struct {
     R53Policy   policy;
     CirrusTime  ttl;
     GArray     *records;           /* R53Record */
+    GArray     *checks;            /* R53Check */
+    GArray     *check_order;       /* guint: every check after its children */
     CirrusTime  interval, check_timeout;
     gint64      threshold, n_checkers;
     CirrusRng   pick_rng;          /* which record an answer holds */
     GHashTable *caches;            /* origin component -> (client id -> R53Cached) */
     GHashTable *pending;           /* request id -> R53Pending */
-    guint       n_checked_healthy, n_checked;
+    guint       n_named;           /* checks from `health_checks:` (the first ones) */
+    gboolean    all_healthy;       /* every checked record is healthy */
     CirrusRegions *regions;        /* the scenario's (a reference) */
     gboolean    network_latency;   /* delay requests by the caller-record RTT */
+    GArray     *changes;           /* R53Change, in the order given */
 } R53;
 
 enum { R53_M_QUERIES, R53_M_STATUS, R53_M_REQUESTS };
 
 /* route53_health.c */
-gboolean r53_read_health(R53 *r, CirrusNode *cfg, GError **error);
+gboolean r53_read_health(CirrusComponent *self, R53 *r, CirrusNode *cfg, GError **error);
+/* A record's `health_check`: false, true (a check of its own) or a name. */
+gboolean r53_read_record_check(CirrusComponent *self, R53 *r, R53Record *rec, CirrusNode *item, GError **error);
+gboolean r53_link_health(CirrusComponent *self, R53 *r, CirrusScenario *sc, GError **error);
+void     r53_health_destroy(R53 *r);
+/* Recompute every check's status and the records' from the endpoint
+ * checkers' views; gauges for what changed (everything when `force`). */
+void     r53_health_refresh(CirrusComponent *self, R53 *r, gboolean force);
 void     r53_health_start(CirrusComponent *self, R53 *r);
 void     r53_on_check(CirrusComponent *self, R53 *r, guint64 data);
 void     r53_on_check_timeout(CirrusComponent *self, R53 *r, guint64 id);
 /* A health check's reply (the pending entry is already removed). */
 void     r53_on_check_reply(CirrusComponent *self, R53 *r, const R53Pending *p, CirrusOutcome outcome);
-void     r53_health_status_gauge(CirrusComponent *self, const R53 *r);
+
+/* route53_changes.c: weight changes at set times (a blue/green shift) */
+typedef struct {
+    CirrusTime at;
+    guint      record;
+    gint64     weight;
+} R53Change;
+
+gboolean r53_read_changes(CirrusComponent *self, R53 *r, CirrusNode *cfg, GError **error);
+void     r53_changes_start(CirrusComponent *self, R53 *r);
+void     r53_on_change(CirrusComponent *self, R53 *r, guint64 index);
 
 /* route53_geo.c: latency, geolocation, geoproximity */
 gboolean r53_read_geo(R53 *r, R53Record *rec, CirrusNode *item, GError **error);
@@ -84,6 +125,11 @@ gboolean r53_check_geo(const R53 *r, CirrusNode *list, GError **error);
 gboolean r53_link_geo(R53 *r, R53Record *rec, CirrusScenario *sc, GError **error);
 const CirrusRegion *r53_caller_region(const R53 *r, const CirrusRequest *req);
 guint    r53_resolve_geo(R53 *r, const CirrusRegion *caller);
+
+static inline R53Check *r53_check(const R53 *r, guint i)
+{
+    return &g_array_index(r->checks, R53Check, i);
+}
 
 static inline R53Record *r53_record(const R53 *r, guint i)
 {

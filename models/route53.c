@@ -53,10 +53,12 @@ static gboolean read_record(CirrusComponent *self, R53 *r, CirrusNode *item, gui
     rec->target_name = g_strdup(target);
     rec->target_at = cirrus_node_peek(item, "target");
     rec->id = g_strdup(id);
+    char *name = g_strconcat("Answers.", id, NULL);
+    rec->m_answers = cirrus_metric_add(self, name, CIRRUS_METRIC_COUNT, "Count");
+    g_free(name);
+    rec->check = -1;
     /* Only the keys of the policy are read: any other is reported unknown. */
-    if (r->policy != POLICY_SIMPLE &&
-        !cirrus_cfg_bool(item, "health_check", FALSE, &rec->checked, error))
-        return FALSE;
+    if (r->policy != POLICY_SIMPLE && !r53_read_record_check(self, r, rec, item, error)) return FALSE;
     if (r->policy == POLICY_WEIGHTED &&
         (!cirrus_cfg_require(item, "weight", "a weight from 0 to 255", error) ||
          !cirrus_cfg_int(item, "weight", 0, 0, 255, &rec->weight, error)))
@@ -68,20 +70,9 @@ static gboolean read_record(CirrusComponent *self, R53 *r, CirrusNode *item, gui
     rec->failover = r->policy == POLICY_FAILOVER ? (R53Failover)(role + 1) : FAILOVER_NONE;
     if (!r53_read_geo(r, rec, item, error)) return FALSE;
     /* AWS: the primary of a failover pair must have a health check. */
-    if (rec->failover == FAILOVER_PRIMARY && !rec->checked) {
-        cirrus_node_error(item, error, "a failover primary needs 'health_check: true'");
+    if (rec->failover == FAILOVER_PRIMARY && rec->check < 0) {
+        cirrus_node_error(item, error, "a failover primary needs 'health_check: true' (or a named check)");
         return FALSE;
-    }
-    char *name = g_strconcat("Answers.", id, NULL);
-    rec->m_answers = cirrus_metric_add(self, name, CIRRUS_METRIC_COUNT, "Count");
-    g_free(name);
-    if (rec->checked) {
-        name = g_strconcat("HealthCheckStatus.", id, NULL);
-        rec->m_status = cirrus_metric_add(self, name, CIRRUS_METRIC_GAUGE, "None");
-        g_free(name);
-        name = g_strconcat("HealthCheckPercentageHealthy.", id, NULL);
-        rec->m_percent = cirrus_metric_add(self, name, CIRRUS_METRIC_GAUGE, "Percent");
-        g_free(name);
     }
     return TRUE;
 }
@@ -126,10 +117,12 @@ static gboolean r53_configure(CirrusComponent *self, void *state, CirrusNode *cf
         cirrus_node_error(list, error, "a record set holds 1 to %d records", R53_MAX_RECORDS);
         return FALSE;
     }
+    /* Named health checks first: records refer to them. */
+    if (!r53_read_health(self, r, cfg, error)) return FALSE;
     g_array_set_size(r->records, n);
     for (guint i = 0; i < n; i++)
         if (!read_record(self, r, cirrus_node_item(list, i), i, error)) return FALSE;
-    return check_records(r, list, error) && r53_read_health(r, cfg, error);
+    return check_records(r, list, error) && r53_read_changes(self, r, cfg, error);
 }
 
 static gboolean r53_link(CirrusComponent *self, void *state, CirrusScenario *sc, GError **error)
@@ -147,7 +140,7 @@ static gboolean r53_link(CirrusComponent *self, void *state, CirrusScenario *sc,
         }
         if (!r53_link_geo(r, rec, sc, error)) return FALSE;
     }
-    return TRUE;
+    return r53_link_health(self, r, sc, error);
 }
 
 static void r53_start(CirrusComponent *self, void *state)
@@ -157,6 +150,7 @@ static void r53_start(CirrusComponent *self, void *state)
     r->caches = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, (GDestroyNotify)g_hash_table_destroy);
     r->pending = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, g_free);
     r53_health_start(self, r);
+    r53_changes_start(self, r);
 }
 
 /* ---- answering a query --------------------------------------------------- */
@@ -271,7 +265,7 @@ static void on_request(CirrusComponent *self, R53 *r, CirrusRequest *req)
     fwd->parent = NULL;
     fwd->abandoned = 0;
     R53Pending *p = g_new(R53Pending, 1);
-    *p = (R53Pending){ (gint64)fwd->id, req, i, 0 };
+    *p = (R53Pending){ (gint64)fwd->id, req, 0, 0 };
     g_hash_table_insert(r->pending, &p->id, p);
     /* With network_latency, the round trip is paid on the way there. */
     cirrus_send(self, r53_record(r, i)->target, fwd, e->rtt);
@@ -298,6 +292,7 @@ static void r53_handle(CirrusComponent *self, void *state, const CirrusEvent *ev
     case CIRRUS_EVENT_REPLY: on_reply(self, r, ev->request); break;
     case R53_CHECK: r53_on_check(self, r, ev->data); break;
     case R53_CHECK_TIMEOUT: r53_on_check_timeout(self, r, ev->data); break;
+    case R53_CHANGE: r53_on_change(self, r, ev->data); break;
     default: g_assert_not_reached();
     }
 }
@@ -310,9 +305,10 @@ static void r53_destroy(CirrusComponent *self, void *state)
         R53Record *rec = r53_record(r, i);
         g_free(rec->id);
         g_free(rec->target_name);
-        g_free(rec->checkers);
     }
     if (r->records) g_array_free(r->records, TRUE);
+    r53_health_destroy(r);
+    if (r->changes) g_array_free(r->changes, TRUE);
     if (r->caches) g_hash_table_destroy(r->caches);
     if (r->pending) g_hash_table_destroy(r->pending);
     cirrus_regions_unref(r->regions);

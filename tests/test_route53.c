@@ -66,6 +66,19 @@ static void assert_share(double count, double n, double p, double frac)
     g_assert_cmpfloat(4 * se, <, frac * p);
 }
 
+/* Per-episode differences (measured - expected share) have mean 0 within
+ * 4 SE of their spread, and 4 SE is under 5% of the mean expected share. */
+static void assert_episodes(const double *diffs, guint n, double mean_expected)
+{
+    double mean = 0, var = 0;
+    for (guint j = 0; j < n; j++) mean += diffs[j] / n;
+    for (guint j = 0; j < n; j++) var += (diffs[j] - mean) * (diffs[j] - mean) / (n - 1);
+    double se = sqrt(var / n);
+    g_test_message("mean difference %.5f (4 SE %.5f) on a mean share of %.4f", mean, 4 * se, mean_expected);
+    g_assert_cmpfloat(fabs(mean), <, 4 * se);
+    g_assert_cmpfloat(4 * se, <, 0.05 * mean_expected);
+}
+
 /* ---- weighted ------------------------------------------------------------ */
 
 /* TTL 0: every request is a query.  Weights 1, 3, 0: shares 1/4 and 3/4,
@@ -161,7 +174,7 @@ static void test_failover_ttl(void)
     guint st = test_series(r, "/components/dns", "HealthCheckStatus.east");
     guint rej = test_series(r, "/workloads/u", "Rejected"), req = test_series(r, "/workloads/u", "Requests");
     const double ttl = 60, lambda = 200.0 / 2000;
-    double diffs[10], mean_diff = 0, mean_expected = 0;
+    double diffs[10], mean_expected = 0;
     for (int j = 0; j < 10; j++) {
         double t0 = 1000 + 603 * j, td = -1;
         for (guint i = (guint)t0; i < (guint)t0 + 60; i++)   /* row i covers [i, i + 1) */
@@ -184,17 +197,11 @@ static void test_failover_ttl(void)
         double x0 = a - td, x1 = b - td;
         double expected = (ttl - (x0 + x1) / 2) / (ttl + 1 / lambda);
         diffs[j] = lost / sent - expected;
-        mean_diff += diffs[j] / 10;
         mean_expected += expected / 10;
         g_test_message("  share to east in [%.1f, %.1f] s after the flip: %.4f, expected %.4f",
                        x0, x1, lost / sent, expected);
     }
-    double var = 0;
-    for (int j = 0; j < 10; j++) var += (diffs[j] - mean_diff) * (diffs[j] - mean_diff) / 9;
-    double se = sqrt(var / 10);
-    g_test_message("mean difference %.5f (4 SE %.5f) on a mean share of %.4f", mean_diff, 4 * se, mean_expected);
-    g_assert_cmpfloat(fabs(mean_diff), <, 4 * se);
-    g_assert_cmpfloat(4 * se, <, 0.05 * mean_expected);
+    assert_episodes(diffs, 10, mean_expected);
     test_run_free(r);
 }
 
@@ -279,6 +286,217 @@ static void test_unhealthy(void)
     /* Simple: no health checks, every value answered. */
     r = run_sick("    policy: simple\n    records: [{target: sick1}, {target: well1}]\n");
     assert_share(sum(r, "dns", "Answers.sick1"), sum(r, "dns", "DNSQueries"), 0.5, 0.02);
+    test_run_free(r);
+}
+
+/* ---- calculated health checks ------------------------------------------------- */
+
+/* AWS's HealthThreshold, every case over 3 children: k of them healthy
+ * (endpoint checks on picky targets, the others failing every probe, all
+ * settled by 30 s), threshold t = 0..4, inverted or not: healthy exactly
+ * when (k >= t) != invert, with ChildHealthCheckHealthyCount = k.  Also an
+ * inverted endpoint check, a calculated check over calculated ones, and
+ * records that use them. */
+static void test_calculated(void)
+{
+    static const char *const ok[] = {"h1", "h2", "h3"}, *const sick[] = {"s1", "s2", "s3"};
+    GString *text = g_string_new(
+        "name: calc\nduration: 2m\n"
+        "workloads: [{name: u, target: dns, arrival: {process: constant, rate: 10/s}}]\n"
+        "components:\n"
+        "  - {name: well, type: picky}\n  - {name: ill, type: picky, sick_from: 0}\n"
+        "  - name: dns\n    type: route53\n    ttl: 0s\n    policy: weighted\n"
+        "    health_check: {interval: 10s}\n    health_checks:\n"
+        "      h1: {target: well}\n      h2: {target: well}\n      h3: {target: well}\n"
+        "      s1: {target: ill}\n      s2: {target: ill}\n      s3: {target: ill}\n"
+        "      not-s1: {target: ill, invert: true}\n      not-h1: {target: well, invert: true}\n"
+        "      any-ok: {children: [s1, not-s1], healthy_threshold: 1}\n"
+        "      all-inner: {children: [any-ok, h2, nested-or]}\n"
+        "      nested-or: {children: [s2, s3], healthy_threshold: 1}\n");
+    for (int k = 0; k <= 3; k++)
+        for (int t = 0; t <= 4; t++)
+            for (int inv = 0; inv <= 1; inv++) {
+                g_string_append_printf(text, "      k%dt%d%s: {children: [", k, t, inv ? "i" : "");
+                for (int c = 0; c < 3; c++) g_string_append_printf(text, "%s%s", c ? ", " : "", c < k ? ok[c] : sick[c]);
+                g_string_append_printf(text, "], healthy_threshold: %d%s}\n", t, inv ? ", invert: true" : "");
+            }
+    /* A record on an unhealthy calculated check gets no answer. */
+    g_string_append(text, "    records: [{target: well, id: a, weight: 1, health_check: k1t2},\n"
+                          "              {target: well, id: b, weight: 1, health_check: k2t2}]\n");
+    TestRun *r = run(text->str);
+    g_string_free(text, TRUE);
+    for (int k = 0; k <= 3; k++)
+        for (int t = 0; t <= 4; t++)
+            for (int inv = 0; inv <= 1; inv++) {
+                char *name = g_strdup_printf("HealthCheckStatus.k%dt%d%s", k, t, inv ? "i" : "");
+                char *count = g_strdup_printf("ChildHealthCheckHealthyCount.k%dt%d%s", k, t, inv ? "i" : "");
+                double want = ((k >= t) != inv) ? 1 : 0;
+                g_assert_cmpfloat(test_summary(r, "dns", name).last, ==, want);
+                g_assert_cmpfloat(test_summary(r, "dns", count).last, ==, k);
+                g_free(name);
+                g_free(count);
+            }
+    g_assert_cmpfloat(test_summary(r, "dns", "HealthCheckStatus.not-s1").last, ==, 1);
+    g_assert_cmpfloat(test_summary(r, "dns", "HealthCheckStatus.not-h1").last, ==, 0);
+    /* Inversion is of the status: the checkers still see ill unhealthy. */
+    g_assert_cmpfloat(test_summary(r, "dns", "HealthCheckPercentageHealthy.not-s1").last, ==, 0);
+    g_assert_cmpfloat(test_summary(r, "dns", "HealthCheckStatus.any-ok").last, ==, 1);
+    g_assert_cmpfloat(test_summary(r, "dns", "HealthCheckStatus.nested-or").last, ==, 0);
+    g_assert_cmpfloat(test_summary(r, "dns", "ChildHealthCheckHealthyCount.all-inner").last, ==, 2);
+    g_assert_cmpfloat(test_summary(r, "dns", "HealthCheckStatus.all-inner").last, ==, 0);
+    /* From 30 s (all settled) every answer is b. */
+    guint a = test_series(r, "/components/dns", "Answers.a"), q = test_series(r, "/components/dns", "DNSQueries");
+    double late_a = 0, late_q = 0;
+    for (guint i = 3; i < test_n_rows(r); i++) {
+        late_a += test_value(r, i, a);
+        late_q += test_value(r, i, q);
+    }
+    g_assert_cmpfloat(late_q, >, 0);
+    g_assert_cmpfloat(late_a, ==, 0);
+    test_run_free(r);
+}
+
+/* A calculated check changes status at the instant its child does: `a`
+ * is down from 100 s to 200 s; AND(a, b) follows a's status in every 1 s
+ * row exactly, NOT(a) (a calculated check over a alone, inverted) is its
+ * complement, OR(a, b) stays healthy. */
+static void test_calculated_timing(void)
+{
+    TestRun *r = run(
+        "name: ct\nduration: 5m\nsample_interval: 1s\nseed: 3\n"
+        "components:\n"
+        "  - {name: a, type: service, workers: 4, service_time: 1ms}\n"
+        "  - {name: b, type: service, workers: 4, service_time: 1ms}\n"
+        "  - name: dns\n    type: route53\n    health_check: {interval: 10s}\n"
+        "    health_checks:\n"
+        "      a-up: {target: a}\n      b-up: {target: b}\n      a-down: {children: [a-up], invert: true}\n"
+        "      both: {children: [a-up, b-up]}\n      either: {children: [a-up, b-up], healthy_threshold: 1}\n"
+        "    policy: weighted\n    records: [{target: a, weight: 1, health_check: both}]\n"
+        "faults: [{at: 100s, kind: outage, component: a, duration: 100s}]\n");
+    guint sa = test_series(r, "/components/dns", "HealthCheckStatus.a-up");
+    guint sn = test_series(r, "/components/dns", "HealthCheckStatus.a-down");
+    guint sb = test_series(r, "/components/dns", "HealthCheckStatus.both");
+    guint se = test_series(r, "/components/dns", "HealthCheckStatus.either");
+    double down = 0;
+    for (guint i = 0; i < test_n_rows(r); i++) {
+        g_assert_cmpfloat(test_value(r, i, sb), ==, test_value(r, i, sa));
+        g_assert_cmpfloat(fabs(test_value(r, i, sn) + test_value(r, i, sa) - 1), <, 1e-12);   /* time-weighted means */
+        g_assert_cmpfloat(test_value(r, i, se), ==, 1);
+        down += 1 - test_value(r, i, sa);
+    }
+    g_test_message("a unhealthy for %.3f s of its 100 s outage", down);
+    /* Down at the 3rd failed probe, up at the 3rd passed one: both in (20, 30] s. */
+    g_assert_cmpfloat(down, >, 90);
+    g_assert_cmpfloat(down, <, 110);
+    test_run_free(r);
+}
+
+/* ---- weight changes (a blue/green shift) ------------------------------------- */
+
+/* The share of requests a caller sends on an answer fetched before s, at
+ * time t >= s: its entry is live and older than t - s.  For Poisson
+ * callers of rate lambda, an entry lives TTL and the next request, 1/lambda
+ * later on average, renews it, so P = max(0, TTL - (t - s)) / (TTL + 1/lambda)
+ * (see failover-ttl). */
+static double fetched_before(double s, double t, double ttl, double mean_gap)
+{
+    return MAX(0.0, ttl - (t - s)) / (ttl + mean_gap);
+}
+
+/* Green's share of the answers in force at t: the answers fetched between
+ * changes k and k + 1 carry p[k] (p[0] before the first change at c[0]). */
+static double green_share(double t, const double *c, const double *p, guint n, double ttl, double mean_gap)
+{
+    double share = 0, below = 0;   /* below: P(fetched before c[k]) */
+    guint k = 0;
+    for (; k < n && c[k] <= t; k++) {
+        double g = fetched_before(c[k], t, ttl, mean_gap);
+        share += p[k] * (g - below);
+        below = g;
+    }
+    return share + p[k] * (1 - below);
+}
+
+/* Green's measured share of the requests (green + blue) in rows [from,
+ * to) minus the curve's; *expected gets the curve's. */
+static double window_diff(TestRun *r, guint g, guint b, guint from, guint to, const double *c, const double *p,
+                          double *expected)
+{
+    double sent = 0, got = 0, want = 0;
+    for (guint i = from; i < to; i++) {
+        double n = test_value(r, i, g) + test_value(r, i, b);
+        sent += n;
+        got += test_value(r, i, g);
+        want += n * green_share(i + 0.5, c, p, 30, 60, 60);
+    }
+    *expected = want / sent;
+    return (got - want) / sent;
+}
+
+/* 6,000 callers at 1/60 s each, TTL 60 s; weights blue 255, green 0 until
+ * 1200 s, then every 600 s (10 cycles from c): green 50 (share 50/305),
+ * at c + 30 s green 255 and blue 0 (share 1), at c + 300 s back (share 0).
+ *  - Answers follow the weights at once: in [c, c + 30) green's share of
+ *    the answers is 50/305 within 4 binomial SE.
+ *  - Requests follow the caches: green's share in each 1 s row is the
+ *    curve above (exact at each row's midpoint: it is linear between
+ *    the changes and their TTL ends, all on whole seconds); compared per
+ *    cycle over [c, c + 360) within 4 SE of the 10 cycles' differences.
+ *  - Exact: no request reaches green before 1200 s or from c + 360 to the
+ *    next cycle; every request does from c + 90 to c + 300. */
+static void test_weight_changes(void)
+{
+    const double p50 = 50.0 / 305;   /* TTL 60 s, 1/lambda 60 s: window_diff */
+    double c[30], p[31];
+    GString *text = g_string_new(
+        "name: bg\nduration: 7200s\nsample_interval: 1s\nseed: 21\n"
+        "workloads: [{name: u, target: dns, clients: 6000, arrival: {process: poisson, rate: 100/s}}]\n"
+        "components:\n"
+        "  - {name: blue, type: service, workers: 100, service_time: 1ms}\n"
+        "  - {name: green, type: service, workers: 100, service_time: 1ms}\n"
+        "  - name: dns\n    type: route53\n    ttl: 60s\n    policy: weighted\n"
+        "    records: [{target: blue, weight: 255}, {target: green, weight: 0}]\n    changes:\n");
+    p[0] = 0;
+    for (int j = 0; j < 10; j++) {
+        int at = 1200 + 600 * j;
+        g_string_append_printf(text, "      - {at: %ds, record: green, weight: 50}\n"
+                                     "      - {at: %ds, record: green, weight: 255}\n"
+                                     "      - {at: %ds, record: blue, weight: 0}\n"
+                                     "      - {at: %ds, record: green, weight: 0}\n"
+                                     "      - {at: %ds, record: blue, weight: 255}\n", at, at + 30, at + 30, at + 300, at + 300);
+        c[3 * j] = at;       p[3 * j + 1] = p50;
+        c[3 * j + 1] = at + 30; p[3 * j + 2] = 1;
+        c[3 * j + 2] = at + 300; p[3 * j + 3] = 0;
+    }
+    TestRun *r = run(text->str);
+    g_string_free(text, TRUE);
+    guint g = test_series(r, "/components/green", "Requests"), b = test_series(r, "/components/blue", "Requests");
+    guint ag = test_series(r, "/components/dns", "Answers.green"), q = test_series(r, "/components/dns", "DNSQueries");
+    guint wg = test_series(r, "/components/dns", "Weight.green");
+    for (guint i = 0; i < 1200; i++) g_assert_cmpfloat(test_value(r, i, g), ==, 0);
+    double diffs[10], early[10], mean_expected = 0, mean_early = 0, answers = 0, green_answers = 0;
+    for (int j = 0; j < 10; j++) {
+        guint c0 = 1200 + 600 * (guint)j;
+        g_assert_cmpfloat(test_value(r, c0 + 10, wg), ==, 50);
+        g_assert_cmpfloat(test_value(r, c0 + 100, wg), ==, 255);
+        for (guint i = c0; i < c0 + 30; i++) {
+            answers += test_value(r, i, q);
+            green_answers += test_value(r, i, ag);
+        }
+        for (guint i = c0 + 90; i < c0 + 300; i++) g_assert_cmpfloat(test_value(r, i, b), ==, 0);
+        for (guint i = c0 + 360; i < c0 + 600 && i < test_n_rows(r); i++) g_assert_cmpfloat(test_value(r, i, g), ==, 0);
+        double share;
+        diffs[j] = window_diff(r, g, b, c0, c0 + 360, c, p, &share);
+        mean_expected += share / 10;
+        g_test_message("cycle %d: green share %.4f, expected %.4f", j, share + diffs[j], share);
+        /* The curve's shape, not only its mean: 30-60 s after the shift to
+         * 255, while the share climbs from ~0.6 to 1. */
+        early[j] = window_diff(r, g, b, c0 + 30, c0 + 60, c, p, &share);
+        mean_early += share / 10;
+    }
+    assert_share(green_answers, answers, p50, 0.1);
+    assert_episodes(diffs, 10, mean_expected);
+    assert_episodes(early, 10, mean_early);
     test_run_free(r);
 }
 
@@ -500,6 +718,32 @@ static void test_config_errors(void)
     expect_error("    health_check: {interval: 20s}\n    records: [{target: a}]\n", "10s (fast) or 30s");
     expect_error("    records: [{target: nope}]\n", "unknown component 'nope'");
     expect_error("    records: []\n", "1 to 255 records");
+    expect_error("    records: [{target: a}]\n    changes: [{at: 1m, record: a, weight: 3}]\n", "only a weighted");
+    expect_error("    policy: weighted\n    records: [{target: a, weight: 1}]\n    changes: [{at: 1m, record: b, weight: 3}]\n",
+                 "no record with id 'b'");
+    expect_error("    policy: weighted\n    records: [{target: a, weight: 1}]\n    changes: [{at: 1m, record: a, weight: 300}]\n",
+                 "weight");
+    expect_error("    policy: weighted\n    records: [{target: a, weight: 1}]\n    changes: [{record: a, weight: 3}]\n",
+                 "'at'");
+    expect_error("    policy: weighted\n    records: [{target: a, weight: 1, health_check: nope}]\n",
+                 "unknown health check 'nope'");
+    expect_error("    policy: weighted\n    health_checks: {up: {target: a}}\n"
+                 "    records: [{target: a, weight: 1, health_check: upp}]\n", "did you mean 'up'");
+    expect_error("    health_checks: {x: {children: [y]}, y: {children: [x]}}\n    records: [{target: a}]\n",
+                 "cannot form a cycle");
+    expect_error("    health_checks: {x: {children: [x]}}\n    records: [{target: a}]\n", "cannot form a cycle");
+    expect_error("    health_checks: {x: {target: a, children: [x]}}\n    records: [{target: a}]\n",
+                 "'target' (an endpoint check) or 'children'");
+    expect_error("    health_checks: {x: {}}\n    records: [{target: a}]\n", "'target' (an endpoint check)");
+    expect_error("    health_checks: {x: {target: a}, y: {children: [x, x]}}\n    records: [{target: a}]\n",
+                 "listed twice");
+    expect_error("    health_checks: {x: {target: a}, y: {children: [x], healthy_threshold: 257}}\n"
+                 "    records: [{target: a}]\n", "healthy_threshold");
+    expect_error("    health_checks: {x: {target: nope}}\n    records: [{target: a}]\n", "unknown component 'nope'");
+    expect_error("    health_checks: {x: {target: a, healthy_threshold: 1}}\n    records: [{target: a}]\n",
+                 "unknown key 'healthy_threshold'");
+    expect_error("    policy: weighted\n    health_checks: {a: {target: a}}\n"
+                 "    records: [{target: a, weight: 1, health_check: true}]\n", "would share metrics");
 }
 
 int main(int argc, char **argv)
@@ -510,6 +754,9 @@ int main(int argc, char **argv)
     g_test_add_func("/models/route53/failover-ttl", test_failover_ttl);
     g_test_add_func("/models/route53/eighteen-percent", test_eighteen_percent);
     g_test_add_func("/models/route53/unhealthy", test_unhealthy);
+    g_test_add_func("/models/route53/calculated", test_calculated);
+    g_test_add_func("/models/route53/calculated-timing", test_calculated_timing);
+    g_test_add_func("/models/route53/weight-changes", test_weight_changes);
     g_test_add_func("/models/route53/latency", test_latency);
     g_test_add_func("/models/route53/client-region-shares", test_client_region_shares);
     g_test_add_func("/models/route53/geolocation", test_geolocation);
