@@ -118,31 +118,52 @@ static gboolean read_schedule(Workload *w, CirrusNode *list, GError **error)
     return TRUE;
 }
 
+/* `trace: FILE` (one time per line) or `trace: {file: FILE, column: NAME}`
+ * (a CSV with a header, such as a measured log of requests). */
+static gboolean read_trace(Workload *w, CirrusNode *trace, GError **error)
+{
+    const char *file, *column;
+    w->trace = g_array_new(FALSE, FALSE, sizeof(double));
+    if (cirrus_node_kind(trace) == CIRRUS_NODE_SCALAR)
+        return cirrus_read_numbers(trace, cirrus_node_scalar(trace), TRUE, w->trace, error);
+    if (cirrus_node_kind(trace) != CIRRUS_NODE_MAP) {
+        cirrus_node_error(trace, error, "'trace' must be a file name or {file: FILE, column: NAME}, not %s",
+                          cirrus_node_kind_name(cirrus_node_kind(trace)));
+        return FALSE;
+    }
+    if (!cirrus_cfg_require(trace, "file", "the trace file, a CSV with a header", error) ||
+        !cirrus_cfg_require(trace, "column", "the header's name of the column of arrival times", error) ||
+        !cirrus_cfg_string(trace, "file", NULL, &file, error) ||
+        !cirrus_cfg_string(trace, "column", NULL, &column, error))
+        return FALSE;
+    return cirrus_read_csv_column(cirrus_node_peek(trace, "file"), cirrus_node_peek(trace, "column"), file, column,
+                                  TRUE, w->trace, error);
+}
+
 static gboolean read_arrival(Workload *w, CirrusNode *cfg, GError **error)
 {
     static const char *const processes[] = {"poisson", "constant", "trace", NULL};
     CirrusNode *arrival, *schedule;
-    const char *trace_file;
     double rate;
     int process;
     if (!cirrus_cfg_require(cfg, "arrival", "how requests arrive, e.g. {process: poisson, rate: 100/s}", error) ||
         !cirrus_cfg_map(cfg, "arrival", &arrival, error) ||
         !cirrus_cfg_enum(arrival, "process", processes, ARRIVAL_POISSON, &process, error) ||
         !cirrus_cfg_rate(arrival, "rate", -1, &rate, error) ||
-        !cirrus_cfg_list(arrival, "schedule", &schedule, error) ||
-        !cirrus_cfg_string(arrival, "trace", NULL, &trace_file, error))
+        !cirrus_cfg_list(arrival, "schedule", &schedule, error))
         return FALSE;
+    CirrusNode *trace = cirrus_cfg_node(arrival, "trace");
     w->process = (ArrivalProcess)process;
     if (w->process == ARRIVAL_TRACE) {
-        if (!trace_file || rate >= 0 || schedule) {
+        if (!trace || rate >= 0 || schedule) {
             cirrus_node_error(arrival, error, "process 'trace' needs 'trace: FILE' (one arrival time in "
-                              "seconds per line) and takes no 'rate' or 'schedule'");
+                              "seconds per line, or {file: FILE, column: NAME} for a CSV with a header) "
+                              "and takes no 'rate' or 'schedule'");
             return FALSE;
         }
-        w->trace = g_array_new(FALSE, FALSE, sizeof(double));
-        return cirrus_read_numbers(cirrus_node_peek(arrival, "trace"), trace_file, TRUE, w->trace, error);
+        return read_trace(w, trace, error);
     }
-    if ((rate >= 0) == (schedule != NULL) || trace_file) {
+    if ((rate >= 0) == (schedule != NULL) || trace) {
         cirrus_node_error(arrival, error, "process '%s' needs exactly one of 'rate' (e.g. 100/s) or "
                           "'schedule' ([[0s, 100/s], [30m, 800/s]])", processes[process]);
         return FALSE;

@@ -256,42 +256,132 @@ char *cirrus_node_resolve_path(const CirrusNode *node, const char *path)
     return full;
 }
 
+/* The text of a file named in the scenario, or FALSE with an error at `at`. */
+static gboolean read_named_file(const CirrusNode *at, const char *path, char **full, char **text, GError **error)
+{
+    GError *io = NULL;
+    *full = cirrus_node_resolve_path(at, path);
+    if (g_file_get_contents(*full, text, NULL, &io)) return TRUE;
+    cirrus_node_error(at, error, "cannot read '%s': %s", *full, io->message);
+    g_error_free(io);
+    g_free(*full);
+    return FALSE;
+}
+
+/* An error in a line of a file the scenario names: the file and its line
+ * first (what to fix), then where the scenario names it. */
+static void file_line_error(const CirrusNode *at, GError **error, const char *full, guint line,
+                            const char *fmt, ...) G_GNUC_PRINTF(5, 6);
+static void file_line_error(const CirrusNode *at, GError **error, const char *full, guint line,
+                            const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *msg = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    g_set_error(error, CIRRUS_ERROR, CIRRUS_ERROR_SCENARIO, "%s:%u: %s (named at %s:%d:%d)", full, line, msg,
+                cirrus_node_file(at), cirrus_node_line(at), cirrus_node_col(at));
+    g_free(msg);
+}
+
+/* One value of a numbers file or column: a non-negative number, not below
+ * the last one when `ascending`. */
+static gboolean append_number(const CirrusNode *at, const char *full, guint line, const char *what,
+                              const char *text, gboolean ascending, GArray *out, GError **error)
+{
+    double v;
+    const char *rest;
+    if (!cirrus_parse_number(text, &v, &rest) || *rest || v < 0 || !isfinite(v)) {
+        file_line_error(at, error, full, line, "%sexpected a non-negative number in seconds, got '%s'", what, text);
+        return FALSE;
+    }
+    if (ascending && out->len && v < g_array_index(out, double, out->len - 1)) {
+        file_line_error(at, error, full, line, "%stimes must not decrease (%s after %g)", what, text,
+                        g_array_index(out, double, out->len - 1));
+        return FALSE;
+    }
+    g_array_append_val(out, v);
+    return TRUE;
+}
+
+static gboolean skipped_line(const char *line)
+{
+    return !*line || *line == '#';
+}
+
 gboolean cirrus_read_numbers(const CirrusNode *at, const char *path, gboolean ascending,
                              GArray *out, GError **error)
 {
-    char *full = cirrus_node_resolve_path(at, path), *text = NULL;
-    GError *io = NULL;
-    if (!g_file_get_contents(full, &text, NULL, &io)) {
-        cirrus_node_error(at, error, "cannot read '%s': %s", full, io->message);
-        g_error_free(io);
-        g_free(full);
-        return FALSE;
-    }
+    char *full, *text;
+    if (!read_named_file(at, path, &full, &text, error)) return FALSE;
     gboolean ok = TRUE;
     char **lines = g_strsplit(text, "\n", -1);
     for (guint i = 0; lines[i] && ok; i++) {
         char *line = g_strstrip(lines[i]);
-        if (!*line || *line == '#') continue;
-        double v;
-        const char *rest;
-        if (!cirrus_parse_number(line, &v, &rest) || *rest || v < 0) {
-            g_set_error(error, CIRRUS_ERROR, CIRRUS_ERROR_SCENARIO,
-                        "%s:%u: expected a non-negative number in seconds, got '%s'", full, i + 1, line);
-            ok = FALSE;
-        } else if (ascending && out->len && v < g_array_index(out, double, out->len - 1)) {
-            g_set_error(error, CIRRUS_ERROR, CIRRUS_ERROR_SCENARIO,
-                        "%s:%u: times must not decrease (%s after %g)", full, i + 1, line,
-                        g_array_index(out, double, out->len - 1));
-            ok = FALSE;
-        } else {
-            g_array_append_val(out, v);
-        }
+        if (!skipped_line(line)) ok = append_number(at, full, i + 1, "", line, ascending, out, error);
     }
     if (ok && out->len == 0) {
         cirrus_node_error(at, error, "'%s' holds no numbers", full);
         ok = FALSE;
     }
     g_strfreev(lines);
+    g_free(text);
+    g_free(full);
+    return ok;
+}
+
+/* The index of `column` in a CSV header, or -1 with an error at `at` that
+ * lists the header's names and suggests the closest. */
+static int csv_find_column(const CirrusNode *at, const char *full, guint line, char **names,
+                           const char *column, GError **error)
+{
+    guint n = g_strv_length(names);
+    for (guint k = 0; k < n; k++) {
+        g_strstrip(names[k]);
+        if (strcmp(names[k], column) == 0) return (int)k;
+    }
+    char *list = g_strjoinv(", ", names);
+    GString *msg = g_string_new(NULL);
+    g_string_printf(msg, "%s:%u: the header has no column '%s' (it has %s)", full, line, column, list);
+    cirrus_suggest_append(msg, column, (const char *const *)names, n);
+    cirrus_node_error(at, error, "%s", msg->str);
+    g_string_free(msg, TRUE);
+    g_free(list);
+    return -1;
+}
+
+gboolean cirrus_read_csv_column(const CirrusNode *at, const CirrusNode *column_at, const char *path,
+                                const char *column, gboolean ascending, GArray *out, GError **error)
+{
+    char *full, *text;
+    if (!read_named_file(at, path, &full, &text, error)) return FALSE;
+    gboolean ok = TRUE;
+    int col = -1;
+    char *what = g_strdup_printf("column '%s': ", column);
+    char **lines = g_strsplit(text, "\n", -1);
+    for (guint i = 0; lines[i] && ok; i++) {
+        char *line = g_strstrip(lines[i]);
+        if (skipped_line(line)) continue;
+        char **fields = g_strsplit(line, ",", -1);
+        if (col < 0) {
+            /* The first line that is not blank or a comment names the columns. */
+            col = csv_find_column(column_at, full, i + 1, fields, column, error);
+            ok = col >= 0;
+        } else if (g_strv_length(fields) <= (guint)col) {
+            file_line_error(at, error, full, i + 1, "%u fields, but '%s' is field %d of the header",
+                            g_strv_length(fields), column, col + 1);
+            ok = FALSE;
+        } else {
+            ok = append_number(at, full, i + 1, what, g_strstrip(fields[col]), ascending, out, error);
+        }
+        g_strfreev(fields);
+    }
+    if (ok && out->len == 0) {
+        cirrus_node_error(at, error, "'%s' holds no rows under its header", full);
+        ok = FALSE;
+    }
+    g_strfreev(lines);
+    g_free(what);
     g_free(text);
     g_free(full);
     return ok;

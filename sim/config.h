@@ -64,10 +64,17 @@ gboolean cirrus_node_to_double(const CirrusNode *node, double *out, GError **err
 /* A path relative to the directory of the file a node came from. */
 char *cirrus_node_resolve_path(const CirrusNode *node, const char *path);
 
-#endif
-
 /* Read a file of numbers, one per line (blank lines and lines starting
  * with '#' skipped), into `out` (doubles).  Errors name "file:line". With
  * `ascending`, values must not decrease.  `at` locates the key naming it. */
 gboolean cirrus_read_numbers(const CirrusNode *at, const char *path, gboolean ascending,
                              GArray *out, GError **error);
+/* Read one column of a CSV file: the first line that is not blank or a
+ * comment is the header naming the columns (comma-separated, no quoting);
+ * each later row gives one number, checked as cirrus_read_numbers does.
+ * Errors in the file name "file:line"; a missing column is located at
+ * `column_at`, a missing file at `at`. */
+gboolean cirrus_read_csv_column(const CirrusNode *at, const CirrusNode *column_at, const char *path,
+                                const char *column, gboolean ascending, GArray *out, GError **error);
+
+#endif

@@ -19,6 +19,7 @@
 #include "models/service.h"
 #include "models/workload.h"
 #include "sim/error.h"
+#include <glib/gstdio.h>
 
 /* ---- the probe ----------------------------------------------------------- */
 
@@ -342,6 +343,39 @@ static void test_provisioned(void)
     g_assert_cmpfloat(test_summary(r, "fn", "Environments").max, ==, 5);
     g_assert_cmpint(test_summary(r, "u", "Latency").latency->max, ==, 650 * CIRRUS_MS);
     test_run_free(r);
+}
+
+/* Replaying a measured log (a workload's `trace: {file, column}`): the
+ * probe, with no target, logs when each request reaches it.  The times
+ * come from the CSV column exactly (to the nanosecond the clock keeps),
+ * in order, equal times together, other columns and comments ignored,
+ * and a time at or after `duration` never comes. */
+static void test_csv_trace_replay(void)
+{
+    static const double want[] = {0, 5.76, 12.470123456, 12.470123456, 69.952, 3599.999999999};
+    char *dir = g_dir_make_tmp("cirrus-replay-XXXXXX", NULL);
+    char *csv = g_build_filename(dir, "log.csv", NULL);
+    g_assert_true(g_file_set_contents(csv,
+        "# one row per request\r\n"
+        "client_elapsed_s,start_s,is_cold\r\n"
+        "1.94,0.000,1\r\n1.98, 5.760 ,0\n1.95,12.470123456,0\n2.00,12.470123456,0\n\n"
+        "1.94,69.952,0\n1.9,3599.999999999,0\n1.9,3600,0\n1.9,7200.5,0\n", -1, NULL));
+    char *text = g_strdup_printf(
+        "name: replay\nduration: 1h\n"
+        "workloads: [{name: u, target: p, arrival: {process: trace, trace: {file: '%s', column: start_s}}}]\n"
+        "components: [{name: p, type: probe}]\n", csv);
+    TestRun *r = run(text);
+    Probe *p = probe(r, "p");
+    g_assert_cmpuint(p->received->len, ==, G_N_ELEMENTS(want));
+    for (guint i = 0; i < G_N_ELEMENTS(want); i++)
+        g_assert_cmpfloat(fabs(g_array_index(p->received, Logged, i).t - want[i]), <=, 0.5e-9);
+    g_assert_cmpfloat(sum(r, "u", "Requests"), ==, G_N_ELEMENTS(want));
+    test_run_free(r);
+    g_assert_cmpint(g_remove(csv), ==, 0);
+    g_assert_cmpint(g_rmdir(dir), ==, 0);
+    g_free(text);
+    g_free(csv);
+    g_free(dir);
 }
 
 /* The idle timeout (60 s).  One-second invocations at 1 s, 50 s and
@@ -863,6 +897,7 @@ int main(int argc, char **argv)
     g_test_add_func("/models/lambda/cold-starts-are-new-environments", test_cold_starts_are_new_environments);
     g_test_add_func("/models/lambda/provisioned", test_provisioned);
     g_test_add_func("/models/lambda/idle-timeout", test_idle_timeout);
+    g_test_add_func("/models/lambda/csv-trace-replay", test_csv_trace_replay);
     g_test_add_func("/models/lambda/max-lifetime", test_max_lifetime);
     g_test_add_func("/models/lambda/reuse", test_reuse);
     g_test_add_func("/models/lambda/reserved-isolation", test_reserved_isolation);

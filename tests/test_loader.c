@@ -680,6 +680,84 @@ static void test_trace_files(void)
     g_free(dir);
 }
 
+static char *csv_scenario(const char *path, const char *column)
+{
+    char *arrival = g_strdup_printf("{process: trace, trace: {file: '%s', column: %s}}", path, column);
+    char *text = edit(BASE, "{process: poisson, rate: 80/s}", arrival);
+    g_free(arrival);
+    return text;
+}
+
+/* `trace: {file, column}`: a CSV with a header; each error names the
+ * trace's file and line (bad rows) or the scenario's (missing file or
+ * column). */
+static void test_csv_traces(void)
+{
+    static const struct { const char *name, *text, *line, *words; } bad[] = {
+        {"unsorted.csv", "start_s,x\n1,a\n2,b\n1.5,c\n", ":4: ", "column 'start_s': times must not decrease (1.5 after 2)"},
+        {"negative.csv", "x,start_s\n0,1\n0,-2\n", ":3: ", "column 'start_s': expected a non-negative number in seconds, got '-2'"},
+        {"words.csv", "# log\nstart_s\n0.5\n\nabc\n", ":5: ", "got 'abc'"},
+        {"unit.csv", "start_s\n5ms\n", ":2: ", "got '5ms'"},
+        {"blank.csv", "a,start_s\n1, \n", ":2: ", "got ''"},
+        {"short.csv", "a,b,start_s\n1,2,3\n1,2\n", ":3: ", "2 fields, but 'start_s' is field 3 of the header"},
+    };
+    GError *error = NULL;
+    char *dir = g_dir_make_tmp("cirrus-loader-XXXXXX", &error);
+    g_assert_no_error(error);
+    for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+        char *path = g_build_filename(dir, bad[i].name, NULL);
+        g_assert_true(g_file_set_contents(path, bad[i].text, -1, NULL));
+        char *text = csv_scenario(path, "start_s");
+        char *want = g_strconcat(path, bad[i].line, NULL);
+        /* The trace's file:line first, then where the scenario names it. */
+        expect_error(text, want, bad[i].words, "(named at " LABEL ":6:", NULL);
+        g_free(want);
+        g_free(text);
+        g_assert_cmpint(g_remove(path), ==, 0);
+        g_free(path);
+    }
+    char *good = g_build_filename(dir, "good.csv", NULL);
+    g_assert_true(g_file_set_contents(good, "# measured\nstart_s,is_cold\r\n0,1\r\n2.5,0\n2.5,0\n", -1, NULL));
+    char *text = csv_scenario(good, "start_s");
+    cirrus_scenario_free(load_ok(text, NULL));
+    g_free(text);
+    /* A column the header lacks: located at `column`, with a suggestion. */
+    text = csv_scenario(good, "start");
+    char *want = g_strdup_printf(LABEL ":6:%d: %s:2: the header has no column 'start' (it has start_s, is_cold)",
+                                 (int)(strstr(text, "column: start") - strstr(text, "    arrival")) + 9, good);
+    expect_error(text, want, "(did you mean 'start_s'?)", NULL);
+    g_free(want);
+    g_free(text);
+    /* A header and no rows. */
+    char *empty = g_build_filename(dir, "empty.csv", NULL);
+    g_assert_true(g_file_set_contents(empty, "start_s\n\n", -1, NULL));
+    text = csv_scenario(empty, "start_s");
+    expect_error(text, LABEL ":6:", "holds no rows under its header", NULL);
+    g_free(text);
+    /* A missing file: located at `file`, naming it. */
+    char *missing = g_build_filename(dir, "missing.csv", NULL);
+    text = csv_scenario(missing, "start_s");
+    expect_error(text, LABEL ":6:", "cannot read", missing, NULL);
+    g_free(text);
+    /* A map needs `file`; its keys are checked like any other. */
+    expect_edit_error("{process: poisson, rate: 80/s}", "{process: trace, trace: {column: start_s}}", LABEL ":6:38: ",
+                      "missing required key 'file'", NULL);
+    expect_edit_error("{process: poisson, rate: 80/s}", "{process: trace, trace: [a.csv]}", LABEL ":6:38: ",
+                      "'trace' must be a file name or {file: FILE, column: NAME}", NULL);
+    char *arrival = g_strdup_printf("{process: trace, trace: {file: '%s', colum: start_s}}", good);
+    text = edit(BASE, "{process: poisson, rate: 80/s}", arrival);
+    expect_error(text, LABEL ":6:", "missing required key 'column'", "found 'colum' instead (did you mean 'column'?)", NULL);
+    g_free(text);
+    g_free(arrival);
+    g_assert_cmpint(g_remove(good), ==, 0);
+    g_assert_cmpint(g_remove(empty), ==, 0);
+    g_assert_cmpint(g_rmdir(dir), ==, 0);
+    g_free(good);
+    g_free(empty);
+    g_free(missing);
+    g_free(dir);
+}
+
 static void test_relative_paths(void)
 {
     /* A relative trace path is relative to the scenario file, not to the
@@ -1028,6 +1106,7 @@ int main(int argc, char **argv)
     g_test_add_func("/sim/loader/schedule", test_schedule);
     g_test_add_func("/sim/loader/distributions", test_distributions);
     g_test_add_func("/sim/loader/trace-files", test_trace_files);
+    g_test_add_func("/sim/loader/csv-traces", test_csv_traces);
     g_test_add_func("/sim/loader/relative-paths", test_relative_paths);
     g_test_add_func("/sim/loader/faults", test_faults);
     g_test_add_func("/sim/loader/set-values", test_set_values);
