@@ -142,6 +142,8 @@ static gboolean r53_link(CirrusComponent *self, void *state, CirrusScenario *sc,
                               type, rec->target_name);
             return FALSE;
         }
+        /* The caller's request waits for the target's reply (on_request). */
+        cirrus_scenario_sync_call(sc, self, rec->target, rec->target_at);
     }
     return TRUE;
 }

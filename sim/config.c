@@ -260,27 +260,38 @@ gboolean cirrus_read_numbers(const CirrusNode *at, const char *path, gboolean as
                              GArray *out, GError **error)
 {
     char *full = cirrus_node_resolve_path(at, path), *text = NULL;
+    gsize len = 0;
     GError *io = NULL;
-    if (!g_file_get_contents(full, &text, NULL, &io)) {
+    if (!g_file_get_contents(full, &text, &len, &io)) {
         cirrus_node_error(at, error, "cannot read '%s': %s", full, io->message);
         g_error_free(io);
+        g_free(full);
+        return FALSE;
+    }
+    /* Splitting on lines would stop silently at a NUL byte, and bytes that
+     * are not UTF-8 would reach the message as they are. */
+    if (strlen(text) != len || !g_utf8_validate(text, (gssize)len, NULL)) {
+        cirrus_node_error(at, error, "'%s' is not a text file of numbers: it holds binary data "
+                          "(NUL bytes or invalid UTF-8)", full);
+        g_free(text);
         g_free(full);
         return FALSE;
     }
     gboolean ok = TRUE;
     char **lines = g_strsplit(text, "\n", -1);
     for (guint i = 0; lines[i] && ok; i++) {
+        guint col = 1 + (guint)strspn(lines[i], " \t\r\v\f");   /* where the number starts */
         char *line = g_strstrip(lines[i]);
         if (!*line || *line == '#') continue;
         double v;
         const char *rest;
         if (!cirrus_parse_number(line, &v, &rest) || *rest || v < 0) {
             g_set_error(error, CIRRUS_ERROR, CIRRUS_ERROR_SCENARIO,
-                        "%s:%u: expected a non-negative number in seconds, got '%s'", full, i + 1, line);
+                        "%s:%u:%u: expected a non-negative number in seconds, got '%s'", full, i + 1, col, line);
             ok = FALSE;
         } else if (ascending && out->len && v < g_array_index(out, double, out->len - 1)) {
             g_set_error(error, CIRRUS_ERROR, CIRRUS_ERROR_SCENARIO,
-                        "%s:%u: times must not decrease (%s after %g)", full, i + 1, line,
+                        "%s:%u:%u: times must not decrease (%s after %g)", full, i + 1, col, line,
                         g_array_index(out, double, out->len - 1));
             ok = FALSE;
         } else {

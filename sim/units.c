@@ -112,6 +112,9 @@ gboolean cirrus_parse_event_rate(const char *text, double *per_second, const cha
         if (bytes || g_str_has_prefix(*why, "a rate such as")) *why = "a rate of events such as 100/s or 6000/m";
         return FALSE;
     }
+    /* Events closer than the clock's 1 ns all land on one instant: the run
+     * would never advance (it used to stop only at --max-in-flight). */
+    if (v > 1e9) { *why = "a rate of at most 1e9/s (one event per nanosecond, the clock's resolution)"; return FALSE; }
     *per_second = v;
     return TRUE;
 }

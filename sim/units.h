@@ -23,7 +23,8 @@ char    *cirrus_format_duration(CirrusTime t);
 gboolean cirrus_parse_size(const char *text, gint64 *bytes, const char **why);
 /* Rate in events (or bytes, if *is_bytes) per second. */
 gboolean cirrus_parse_rate(const char *text, double *per_second, gboolean *is_bytes, const char **why);
-/* A rate of events only (100/s, 6000/m); a byte rate is refused. */
+/* A rate of events only (100/s, 6000/m), at most 1e9/s (the clock ticks in
+ * nanoseconds); a byte rate is refused. */
 gboolean cirrus_parse_event_rate(const char *text, double *per_second, const char **why);
 
 #endif

@@ -229,6 +229,29 @@ static void test_rate_refused(void)
     assert_rate_refused("-1MB/s", "a rate that is not negative");
 }
 
+/* Event rates stop at one per nanosecond, the clock's resolution: 1e9/s
+ * is the fastest accepted, anything above it is refused with the reason. */
+static void test_event_rate_limit(void)
+{
+    double got = 0;
+    const char *why = NULL;
+    g_assert_true(cirrus_parse_event_rate("1e9/s", &got, &why));
+    g_assert_cmpfloat(got, ==, 1e9);
+    g_assert_true(cirrus_parse_event_rate("6e10/m", &got, &why));
+    g_assert_cmpfloat(got, ==, 1e9);
+    const char *fast[] = {"1.000001e9/s", "1e10/s", "1e300/s", "6.1e10/m"};
+    for (guint i = 0; i < G_N_ELEMENTS(fast); i++) {
+        got = -1;
+        g_assert_false(cirrus_parse_event_rate(fast[i], &got, &why));
+        g_assert_cmpfloat(got, ==, -1);
+        g_assert_nonnull(strstr(why, "at most 1e9/s"));
+    }
+    /* Byte rates are not events: 2GB/s is a plain rate. */
+    gboolean bytes = FALSE;
+    g_assert_true(cirrus_parse_rate("2GB/s", &got, &bytes, &why));
+    g_assert_true(bytes);
+}
+
 /* Durations in messages read as a scenario would write them, and parse
  * back to the same value. */
 static void test_format_duration(void)
@@ -259,6 +282,7 @@ int main(int argc, char **argv)
     g_test_add_func("/sim/units/size-refused", test_size_refused);
     g_test_add_func("/sim/units/rate", test_rate);
     g_test_add_func("/sim/units/rate-refused", test_rate_refused);
+    g_test_add_func("/sim/units/event-rate-limit", test_event_rate_limit);
     g_test_add_func("/sim/units/format-duration", test_format_duration);
     return g_test_run();
 }
