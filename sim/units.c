@@ -125,5 +125,16 @@ char *cirrus_format_duration(CirrusTime t)
     if (t % CIRRUS_DAY == 0) return g_strdup_printf("%" G_GINT64_FORMAT "d", t / CIRRUS_DAY);
     if (t % CIRRUS_HOUR == 0) return g_strdup_printf("%" G_GINT64_FORMAT "h", t / CIRRUS_HOUR);
     if (t % CIRRUS_MS == 0 && t < CIRRUS_SEC) return g_strdup_printf("%" G_GINT64_FORMAT "ms", t / CIRRUS_MS);
-    return g_strdup_printf("%.9gs", cirrus_time_to_s(t));
+    /* Seconds with the exact nanoseconds: "%.9g" rounded 9199999999s to
+     * "9.2e+09s", which is another duration, and one the parser refuses
+     * (found by fuzz_units, docs/reliability.md). */
+    if (t < 0) return g_strdup_printf("%.9gs", cirrus_time_to_s(t));   /* not a duration; for messages only */
+    GString *s = g_string_new(NULL);
+    g_string_printf(s, "%" G_GINT64_FORMAT, t / CIRRUS_SEC);
+    if (t % CIRRUS_SEC) {
+        g_string_append_printf(s, ".%09" G_GINT64_FORMAT, t % CIRRUS_SEC);
+        while (s->str[s->len - 1] == '0') g_string_truncate(s, s->len - 1);
+    }
+    g_string_append_c(s, 's');
+    return g_string_free(s, FALSE);
 }

@@ -260,6 +260,10 @@ static void test_format_duration(void)
         {0, "0s"}, {900 * CIRRUS_SEC, "900s"}, {21600 * CIRRUS_SEC, "21600s"}, {14 * CIRRUS_DAY, "14d"},
         {365 * CIRRUS_DAY, "365d"}, {30 * CIRRUS_HOUR, "30h"}, {250 * CIRRUS_MS, "250ms"},
         {1500 * CIRRUS_MS, "1.5s"},
+        /* Exact, not 9 significant digits (fuzz_units found "9199999999s"
+         * printed as "9.2e+09s", which is refused as too long). */
+        {4000000001 * CIRRUS_SEC, "4000000001s"}, {CIRRUS_SEC + 1, "1.000000001s"},
+        {123456 * CIRRUS_SEC + 789 * CIRRUS_MS, "123456.789s"},
     };
     for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
         char *text = cirrus_format_duration(cases[i].t);
