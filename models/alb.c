@@ -214,6 +214,8 @@ static gboolean lb_link(CirrusComponent *self, void *state, CirrusScenario *sc, 
                           cirrus_component_type(self), cirrus_component_name(self), lb->targets_name, type);
         return FALSE;
     }
+    /* A forwarded request holds the client's until the target replies. */
+    cirrus_scenario_sync_call(sc, self, lb->provider, lb->targets_node);
     return TRUE;
 }
 

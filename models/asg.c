@@ -207,6 +207,9 @@ static gboolean asg_link(CirrusComponent *self, void *state, CirrusScenario *sc,
                               c->name);
             return FALSE;
         }
+        /* The worker waits for a sync call's reply: an edge of the graph
+         * the loader checks for cycles. */
+        if (c->mode == CIRRUS_INVOKE_SYNC) cirrus_scenario_sync_call(sc, self, c->target, c->at);
     }
     return (!g->consume || asg_consume_link(self, g, sc, error)) && asg_policies_link(self, g, sc, error);
 }

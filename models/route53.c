@@ -139,6 +139,8 @@ static gboolean r53_link(CirrusComponent *self, void *state, CirrusScenario *sc,
             return FALSE;
         }
         if (!r53_link_geo(r, rec, sc, error)) return FALSE;
+        /* The caller's request waits for the target's reply (on_request). */
+        cirrus_scenario_sync_call(sc, self, rec->target, rec->target_at);
     }
     return r53_link_health(self, r, sc, error);
 }

@@ -260,43 +260,56 @@ char *cirrus_node_resolve_path(const CirrusNode *node, const char *path)
 static gboolean read_named_file(const CirrusNode *at, const char *path, char **full, char **text, GError **error)
 {
     GError *io = NULL;
+    gsize len = 0;
     *full = cirrus_node_resolve_path(at, path);
-    if (g_file_get_contents(*full, text, NULL, &io)) return TRUE;
-    cirrus_node_error(at, error, "cannot read '%s': %s", *full, io->message);
-    g_error_free(io);
-    g_free(*full);
-    return FALSE;
+    if (!g_file_get_contents(*full, text, &len, &io)) {
+        cirrus_node_error(at, error, "cannot read '%s': %s", *full, io->message);
+        g_error_free(io);
+        g_free(*full);
+        return FALSE;
+    }
+    /* Splitting on lines would stop silently at a NUL byte, and bytes that
+     * are not UTF-8 would reach the message as they are. */
+    if (strlen(*text) != len || !g_utf8_validate(*text, (gssize)len, NULL)) {
+        cirrus_node_error(at, error, "'%s' is not a text file of numbers: it holds binary data "
+                          "(NUL bytes or invalid UTF-8)", *full);
+        g_free(*text);
+        g_free(*full);
+        return FALSE;
+    }
+    return TRUE;
 }
 
 /* An error in a line of a file the scenario names: the file and its line
  * first (what to fix), then where the scenario names it. */
-static void file_line_error(const CirrusNode *at, GError **error, const char *full, guint line,
-                            const char *fmt, ...) G_GNUC_PRINTF(5, 6);
-static void file_line_error(const CirrusNode *at, GError **error, const char *full, guint line,
+static void file_line_error(const CirrusNode *at, GError **error, const char *full, guint line, guint col,
+                            const char *fmt, ...) G_GNUC_PRINTF(6, 7);
+static void file_line_error(const CirrusNode *at, GError **error, const char *full, guint line, guint col,
                             const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     char *msg = g_strdup_vprintf(fmt, ap);
     va_end(ap);
-    g_set_error(error, CIRRUS_ERROR, CIRRUS_ERROR_SCENARIO, "%s:%u: %s (named at %s:%d:%d)", full, line, msg,
+    g_set_error(error, CIRRUS_ERROR, CIRRUS_ERROR_SCENARIO, "%s:%u:%u: %s (named at %s:%d:%d)", full, line, col, msg,
                 cirrus_node_file(at), cirrus_node_line(at), cirrus_node_col(at));
     g_free(msg);
 }
 
 /* One value of a numbers file or column: a non-negative number, not below
  * the last one when `ascending`. */
-static gboolean append_number(const CirrusNode *at, const char *full, guint line, const char *what,
+static gboolean append_number(const CirrusNode *at, const char *full, guint line, guint col, const char *what,
                               const char *text, gboolean ascending, GArray *out, GError **error)
 {
     double v;
     const char *rest;
     if (!cirrus_parse_number(text, &v, &rest) || *rest || v < 0 || !isfinite(v)) {
-        file_line_error(at, error, full, line, "%sexpected a non-negative number in seconds, got '%s'", what, text);
+        file_line_error(at, error, full, line, col, "%sexpected a non-negative number in seconds, got '%s'", what,
+                        text);
         return FALSE;
     }
     if (ascending && out->len && v < g_array_index(out, double, out->len - 1)) {
-        file_line_error(at, error, full, line, "%stimes must not decrease (%s after %g)", what, text,
+        file_line_error(at, error, full, line, col, "%stimes must not decrease (%s after %g)", what, text,
                         g_array_index(out, double, out->len - 1));
         return FALSE;
     }
@@ -317,8 +330,9 @@ gboolean cirrus_read_numbers(const CirrusNode *at, const char *path, gboolean as
     gboolean ok = TRUE;
     char **lines = g_strsplit(text, "\n", -1);
     for (guint i = 0; lines[i] && ok; i++) {
+        guint col = 1 + (guint)strspn(lines[i], " \t\r\v\f");   /* where the number starts */
         char *line = g_strstrip(lines[i]);
-        if (!skipped_line(line)) ok = append_number(at, full, i + 1, "", line, ascending, out, error);
+        if (!skipped_line(line)) ok = append_number(at, full, i + 1, col, "", line, ascending, out, error);
     }
     if (ok && out->len == 0) {
         cirrus_node_error(at, error, "'%s' holds no numbers", full);
@@ -360,6 +374,7 @@ gboolean cirrus_read_csv_column(const CirrusNode *at, const CirrusNode *column_a
     char *what = g_strdup_printf("column '%s': ", column);
     char **lines = g_strsplit(text, "\n", -1);
     for (guint i = 0; lines[i] && ok; i++) {
+        guint indent = (guint)strspn(lines[i], " \t\r\v\f");
         char *line = g_strstrip(lines[i]);
         if (skipped_line(line)) continue;
         char **fields = g_strsplit(line, ",", -1);
@@ -368,11 +383,15 @@ gboolean cirrus_read_csv_column(const CirrusNode *at, const CirrusNode *column_a
             col = csv_find_column(column_at, full, i + 1, fields, column, error);
             ok = col >= 0;
         } else if (g_strv_length(fields) <= (guint)col) {
-            file_line_error(at, error, full, i + 1, "%u fields, but '%s' is field %d of the header",
+            file_line_error(at, error, full, i + 1, 1 + indent, "%u fields, but '%s' is field %d of the header",
                             g_strv_length(fields), column, col + 1);
             ok = FALSE;
         } else {
-            ok = append_number(at, full, i + 1, what, g_strstrip(fields[col]), ascending, out, error);
+            /* The field's column: the fields before it, their commas, its own indent. */
+            guint at_col = 1 + indent;
+            for (int f = 0; f < col; f++) at_col += (guint)strlen(fields[f]) + 1;
+            at_col += (guint)strspn(fields[col], " \t\r\v\f");
+            ok = append_number(at, full, i + 1, at_col, what, g_strstrip(fields[col]), ascending, out, error);
         }
         g_strfreev(fields);
     }

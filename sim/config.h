@@ -65,7 +65,8 @@ gboolean cirrus_node_to_double(const CirrusNode *node, double *out, GError **err
 char *cirrus_node_resolve_path(const CirrusNode *node, const char *path);
 
 /* Read a file of numbers, one per line (blank lines and lines starting
- * with '#' skipped), into `out` (doubles).  Errors name "file:line". With
+ * with '#' skipped), into `out` (doubles).  Errors name "file:line:col"; a
+ * file with NUL bytes or invalid UTF-8 is refused at `at`.  With
  * `ascending`, values must not decrease.  `at` locates the key naming it. */
 gboolean cirrus_read_numbers(const CirrusNode *at, const char *path, gboolean ascending,
                              GArray *out, GError **error);

@@ -1,5 +1,6 @@
 /* cirrus — scenario loader (see scenario.h). */
 #include "sim/scenario.h"
+#include "sim/callgraph.h"
 #include "sim/config.h"
 #include "sim/error.h"
 #include "sim/faults.h"
@@ -13,6 +14,7 @@ struct CirrusScenario {
     guint64 seed;
     CirrusTime duration, warmup, sample_interval;
     CirrusSim *building;     /* the simulation being built (for lookup) */
+    CirrusCallGraph *calls;  /* its sync calls, declared in link() */
     gpointer globals;
     GDestroyNotify globals_destroy;
 };
@@ -227,6 +229,12 @@ CirrusComponent *cirrus_scenario_lookup(CirrusScenario *sc, const CirrusNode *at
     return cirrus_sim_lookup_at(sc->building, at, name, error);
 }
 
+void cirrus_scenario_sync_call(CirrusScenario *sc, CirrusComponent *from, CirrusComponent *to,
+                               const CirrusNode *at)
+{
+    cirrus_callgraph_add(sc->calls, from, to, at);
+}
+
 CirrusComponent *cirrus_sim_lookup_at(CirrusSim *sim, const CirrusNode *at, const char *name, GError **error)
 {
     CirrusComponent *c = cirrus_sim_find(sim, name);
@@ -247,6 +255,7 @@ CirrusSim *cirrus_scenario_build(CirrusScenario *sc, guint64 replication, GError
 {
     CirrusSim *sim = cirrus_sim_new(sc->seed, replication);
     sc->building = sim;
+    sc->calls = cirrus_callgraph_new();
     gboolean ok = add_section(sc, sim, "workloads", sc->registry->workload_type, error) &&
                   add_section(sc, sim, "components", NULL, error) &&
                   cirrus_faults_read(cirrus_node_get(sc->root, "faults"), sim, sc->duration, error);
@@ -271,6 +280,9 @@ CirrusSim *cirrus_scenario_build(CirrusScenario *sc, guint64 replication, GError
         CirrusComponent *c = cirrus_sim_component(sim, i);
         ok = cirrus_model_link(cirrus_component_model(c), c, cirrus_component_state(c), sc, error);
     }
+    if (ok) ok = cirrus_callgraph_check(sc->calls, sim, error);
+    cirrus_callgraph_free(sc->calls);
+    sc->calls = NULL;
     sc->building = NULL;
     if (!ok) {
         cirrus_sim_free(sim);

@@ -47,6 +47,12 @@ CirrusTime  cirrus_scenario_sample_interval(const CirrusScenario *sc);
 CirrusComponent *cirrus_scenario_lookup(CirrusScenario *sc, const CirrusNode *at,
                                         const char *name, GError **error);
 
+/* For models' link(): `from` makes synchronous calls to `to` (it waits for
+ * the reply), as the node `at` says.  Once every model has linked, the
+ * loader refuses a cycle of such calls (sim/callgraph.h). */
+void cirrus_scenario_sync_call(CirrusScenario *sc, CirrusComponent *from, CirrusComponent *to,
+                               const CirrusNode *at);
+
 /* The same lookup in a simulation being built (for the loader's own
  * sections, such as faults). */
 CirrusComponent *cirrus_sim_lookup_at(CirrusSim *sim, const CirrusNode *at, const char *name, GError **error);

@@ -112,6 +112,9 @@ gboolean cirrus_parse_event_rate(const char *text, double *per_second, const cha
         if (bytes || g_str_has_prefix(*why, "a rate such as")) *why = "a rate of events such as 100/s or 6000/m";
         return FALSE;
     }
+    /* Events closer than the clock's 1 ns all land on one instant: the run
+     * would never advance (it used to stop only at --max-in-flight). */
+    if (v > 1e9) { *why = "a rate of at most 1e9/s (one event per nanosecond, the clock's resolution)"; return FALSE; }
     *per_second = v;
     return TRUE;
 }
@@ -122,5 +125,16 @@ char *cirrus_format_duration(CirrusTime t)
     if (t % CIRRUS_DAY == 0) return g_strdup_printf("%" G_GINT64_FORMAT "d", t / CIRRUS_DAY);
     if (t % CIRRUS_HOUR == 0) return g_strdup_printf("%" G_GINT64_FORMAT "h", t / CIRRUS_HOUR);
     if (t % CIRRUS_MS == 0 && t < CIRRUS_SEC) return g_strdup_printf("%" G_GINT64_FORMAT "ms", t / CIRRUS_MS);
-    return g_strdup_printf("%.9gs", cirrus_time_to_s(t));
+    /* Seconds with the exact nanoseconds: "%.9g" rounded 9199999999s to
+     * "9.2e+09s", which is another duration, and one the parser refuses
+     * (found by fuzz_units, docs/reliability.md). */
+    if (t < 0) return g_strdup_printf("%.9gs", cirrus_time_to_s(t));   /* not a duration; for messages only */
+    GString *s = g_string_new(NULL);
+    g_string_printf(s, "%" G_GINT64_FORMAT, t / CIRRUS_SEC);
+    if (t % CIRRUS_SEC) {
+        g_string_append_printf(s, ".%09" G_GINT64_FORMAT, t % CIRRUS_SEC);
+        while (s->str[s->len - 1] == '0') g_string_truncate(s, s->len - 1);
+    }
+    g_string_append_c(s, 's');
+    return g_string_free(s, FALSE);
 }

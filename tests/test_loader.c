@@ -623,19 +623,19 @@ static void test_trace_files(void)
 
     char *want;
     text = trace_scenario(unsorted);
-    want = g_strdup_printf("%s:3: ", unsorted);
+    want = g_strdup_printf("%s:3:1: ", unsorted);
     expect_error(text, want, "times must not decrease (1.5 after 2)", NULL);
     g_free(want);
     g_free(text);
 
     text = trace_scenario(words);
-    want = g_strdup_printf("%s:4: ", words);
+    want = g_strdup_printf("%s:4:1: ", words);
     expect_error(text, want, "expected a non-negative number in seconds, got 'abc'", NULL);
     g_free(want);
     g_free(text);
 
     text = trace_scenario(negative);
-    want = g_strdup_printf("%s:2: ", negative);
+    want = g_strdup_printf("%s:2:1: ", negative);
     expect_error(text, want, "got '-2'", NULL);
     g_free(want);
     g_free(text);

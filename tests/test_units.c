@@ -229,6 +229,29 @@ static void test_rate_refused(void)
     assert_rate_refused("-1MB/s", "a rate that is not negative");
 }
 
+/* Event rates stop at one per nanosecond, the clock's resolution: 1e9/s
+ * is the fastest accepted, anything above it is refused with the reason. */
+static void test_event_rate_limit(void)
+{
+    double got = 0;
+    const char *why = NULL;
+    g_assert_true(cirrus_parse_event_rate("1e9/s", &got, &why));
+    g_assert_cmpfloat(got, ==, 1e9);
+    g_assert_true(cirrus_parse_event_rate("6e10/m", &got, &why));
+    g_assert_cmpfloat(got, ==, 1e9);
+    const char *fast[] = {"1.000001e9/s", "1e10/s", "1e300/s", "6.1e10/m"};
+    for (guint i = 0; i < G_N_ELEMENTS(fast); i++) {
+        got = -1;
+        g_assert_false(cirrus_parse_event_rate(fast[i], &got, &why));
+        g_assert_cmpfloat(got, ==, -1);
+        g_assert_nonnull(strstr(why, "at most 1e9/s"));
+    }
+    /* Byte rates are not events: 2GB/s is a plain rate. */
+    gboolean bytes = FALSE;
+    g_assert_true(cirrus_parse_rate("2GB/s", &got, &bytes, &why));
+    g_assert_true(bytes);
+}
+
 /* Durations in messages read as a scenario would write them, and parse
  * back to the same value. */
 static void test_format_duration(void)
@@ -237,6 +260,10 @@ static void test_format_duration(void)
         {0, "0s"}, {900 * CIRRUS_SEC, "900s"}, {21600 * CIRRUS_SEC, "21600s"}, {14 * CIRRUS_DAY, "14d"},
         {365 * CIRRUS_DAY, "365d"}, {30 * CIRRUS_HOUR, "30h"}, {250 * CIRRUS_MS, "250ms"},
         {1500 * CIRRUS_MS, "1.5s"},
+        /* Exact, not 9 significant digits (fuzz_units found "9199999999s"
+         * printed as "9.2e+09s", which is refused as too long). */
+        {4000000001 * CIRRUS_SEC, "4000000001s"}, {CIRRUS_SEC + 1, "1.000000001s"},
+        {123456 * CIRRUS_SEC + 789 * CIRRUS_MS, "123456.789s"},
     };
     for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
         char *text = cirrus_format_duration(cases[i].t);
@@ -259,6 +286,7 @@ int main(int argc, char **argv)
     g_test_add_func("/sim/units/size-refused", test_size_refused);
     g_test_add_func("/sim/units/rate", test_rate);
     g_test_add_func("/sim/units/rate-refused", test_rate_refused);
+    g_test_add_func("/sim/units/event-rate-limit", test_event_rate_limit);
     g_test_add_func("/sim/units/format-duration", test_format_duration);
     return g_test_run();
 }

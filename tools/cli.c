@@ -2,6 +2,7 @@
 #include "tools/cli.h"
 #include "sim/error.h"
 #include "sim/suggest.h"
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -69,7 +70,7 @@ int cirrus_cli_fail(GError *error)
     return status;
 }
 
-int cirrus_main(int argc, char **argv)
+static int dispatch(int argc, char **argv)
 {
     if (argc < 2) {
         print_help(stderr);
@@ -94,4 +95,19 @@ int cirrus_main(int argc, char **argv)
     fprintf(stderr, "%s; 'cirrus --help' lists the commands\n", hint->str);
     g_string_free(hint, TRUE);
     return 2;
+}
+
+/* Output that did not reach stdout (a full disk, /dev/full, a closed
+ * descriptor) is a failed run, not a success: stdio only reports it when
+ * the buffer is flushed, so check once at the end. */
+int cirrus_main(int argc, char **argv)
+{
+    int status = dispatch(argc, argv);
+    errno = 0;
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "cirrus: cannot write to standard output: %s\n",
+                errno ? g_strerror(errno) : "write error");
+        if (status == 0) status = 1;
+    }
+    return status;
 }
