@@ -65,6 +65,9 @@ typedef struct {
     guint       n_checked_healthy, n_checked;
     CirrusRegions *regions;        /* the scenario's (a reference) */
     gboolean    network_latency;   /* delay requests by the caller-record RTT */
+    /* prices (link): per query of this policy, per hosted zone-month, per
+     * health check-month */
+    double      usd_query, usd_zone_month, usd_check_month;
 } R53;
 
 enum { R53_M_QUERIES, R53_M_STATUS, R53_M_REQUESTS };
