@@ -255,14 +255,21 @@ static gint by_value(gconstpointer a, gconstpointer b)
     return x < y ? -1 : x > y;
 }
 
+/* The points by value, borrowed (g_ptr_array_copy would keep the free
+ * function: a plain copy). */
+static GPtrArray *sorted_points(const Plan *pl)
+{
+    GPtrArray *sorted = g_ptr_array_sized_new(pl->points->len);
+    for (guint p = 0; p < pl->points->len; p++) g_ptr_array_add(sorted, pl->points->pdata[p]);
+    g_ptr_array_sort(sorted, by_value);
+    return sorted;
+}
+
 static void report(Plan *pl, const Point *best)
 {
     FILE *out = pl->spec->out;
     guint n = pl->spec->replications;
-    /* (g_ptr_array_copy would keep the free function: a plain copy.) */
-    GPtrArray *sorted = g_ptr_array_sized_new(pl->points->len);
-    for (guint p = 0; p < pl->points->len; p++) g_ptr_array_add(sorted, pl->points->pdata[p]);
-    g_ptr_array_sort(sorted, by_value);
+    GPtrArray *sorted = sorted_points(pl);
     fprintf(out, "\nexplored (%u replication%s each; SLO numbers: mean ± 95%% half-width):\n", n, n == 1 ? "" : "s");
     for (guint p = 0; p < sorted->len; p++) {
         const Point *pt = sorted->pdata[p];
@@ -303,18 +310,20 @@ static void report(Plan *pl, const Point *best)
     }
 }
 
-/* The explored points as a sweep file over the one key, in the order
- * explored, with the plan's settings as root attributes. */
+/* The explored points as a sweep file over the one key, in ascending
+ * order of the value (so that a plot of metric vs value is a line), with
+ * the plan's settings as root attributes. */
 static gboolean write_points(Plan *pl, const Point *best, const char *path, GError **error)
 {
     guint np = pl->points->len, nr = pl->spec->replications;
+    GPtrArray *sorted = sorted_points(pl);
     CirrusSweepAxis *axis = cirrus_sweep_axis_new(pl->spec->key);
     GPtrArray *axes = g_ptr_array_new_with_free_func(cirrus_sweep_axis_free);
     g_ptr_array_add(axes, axis);
     CirrusSweep sw = {axes, np, nr, g_new(CirrusScenario *, np), g_new(CirrusReplica, np * nr),
                       g_new(GPtrArray *, np)};
     for (guint p = 0; p < np; p++) {
-        const Point *pt = pl->points->pdata[p];
+        const Point *pt = sorted->pdata[p];
         g_ptr_array_add(axis->values, g_strdup_printf("%" G_GINT64_FORMAT, pt->value));
         sw.sc[p] = pt->sc;
         sw.summary[p] = pt->summary;
@@ -334,6 +343,7 @@ static gboolean write_points(Plan *pl, const Point *best, const char *path, GErr
     g_free(sw.reps);
     g_free(sw.summary);
     g_ptr_array_unref(axes);
+    g_ptr_array_unref(sorted);
     return ok;
 }
 
