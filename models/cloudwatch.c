@@ -9,8 +9,8 @@
 /* One datapoint and where it was read (for messages). */
 typedef struct {
     double t, value;
-    const CirrusNode *node;   /* JSON: its timestamp; NULL for CSV */
-    guint line;               /* CSV: its line */
+    int line, col;            /* of its timestamp; col 0 for CSV (the JSON tree is gone by the time the
+                               * duplicates are found, so the place is kept, not the node) */
 } Point;
 
 void cirrus_cloudwatch_series_clear(CirrusCloudWatchSeries *s)
@@ -44,8 +44,8 @@ static gboolean parse_value(const char *text, double *out)
 /* A message at a point: file:line:col for JSON, file:line for CSV. */
 static void point_error(const Point *p, const char *file, GError **error, const char *msg)
 {
-    if (p->node) cirrus_node_error(p->node, error, "%s", msg);
-    else g_set_error(error, CIRRUS_ERROR, CIRRUS_ERROR_SCENARIO, "%s:%u: %s", file, p->line, msg);
+    if (p->col > 0) g_set_error(error, CIRRUS_ERROR, CIRRUS_ERROR_SCENARIO, "%s:%d:%d: %s", file, p->line, p->col, msg);
+    else g_set_error(error, CIRRUS_ERROR, CIRRUS_ERROR_SCENARIO, "%s:%d: %s", file, p->line, msg);
 }
 
 /* MetricDataResults[0].Timestamps / .Values of get-metric-data's JSON,
@@ -71,10 +71,10 @@ static gboolean read_json(const char *file, const char *text, gsize len, GArray 
     else
         ok = TRUE;
     for (guint i = 0; ok && i < cirrus_node_len(ts); i++) {
-        Point p = {0, 0, cirrus_node_item(ts, i), 0};
-        CirrusNode *v = cirrus_node_item(vs, i);
-        if (!parse_time(cirrus_node_scalar(p.node) ? cirrus_node_scalar(p.node) : "", &p.t)) {
-            cirrus_node_error(p.node, error, "expected a timestamp (ISO 8601 or epoch seconds)");
+        CirrusNode *t = cirrus_node_item(ts, i), *v = cirrus_node_item(vs, i);
+        Point p = {0, 0, cirrus_node_line(t), cirrus_node_col(t)};
+        if (!parse_time(cirrus_node_scalar(t) ? cirrus_node_scalar(t) : "", &p.t)) {
+            cirrus_node_error(t, error, "expected a timestamp (ISO 8601 or epoch seconds)");
             ok = FALSE;
         } else if (!parse_value(cirrus_node_scalar(v), &p.value)) {
             cirrus_node_error(v, error, "expected a non-negative number (a Sum per period)");
@@ -94,7 +94,7 @@ static gboolean read_csv(const char *file, const char *text, GArray *points, GEr
     for (guint i = 0; lines[i] && ok; i++) {
         char *line = g_strstrip(lines[i]);
         if (!*line || *line == '#') continue;
-        Point p = {0, 0, NULL, i + 1};
+        Point p = {0, 0, (int)i + 1, 0};
         char **f = g_strsplit(line, ",", -1);
         gboolean pair = g_strv_length(f) == 2;
         gboolean good = pair && parse_time(g_strstrip(f[0]), &p.t) && parse_value(g_strstrip(f[1]), &p.value);
