@@ -28,9 +28,11 @@
  * hears TARGETS_DRAINED when its last in-flight request is answered, or
  * `deregistration_delay` after the deregistration, whichever is first. */
 #include "models/alb.h"
+#include "models/globals.h"
 #include "models/targets.h"
 #include "sim/config.h"
 #include "sim/scenario.h"
+#include <string.h>
 
 enum { LB_PROBE = CIRRUS_EVENT_MODEL, LB_PROBE_TIMEOUT, LB_DRAIN_TIMEOUT };
 
@@ -128,6 +130,11 @@ typedef struct {
     guint sweep_at;           /* sweep expired cookies when the table reaches this size */
     gint64 in_flight;
     gint outages;             /* outages in force (they may overlap) */
+    /* prices (link): per load-balancer hour and per (N)LCU-hour, and what
+     * one (N)LCU holds in each dimension; bytes of requests since time 0 */
+    double usd_hour, usd_lcu_hour;
+    double lcu_new_per_s, lcu_active, lcu_bytes_per_hour;
+    double bytes;
 } Lb;
 
 /* ---- configuration ----------------------------------------------------- */
@@ -205,6 +212,17 @@ static gboolean nlb_configure(CirrusComponent *self, void *state, CirrusNode *cf
 static gboolean lb_link(CirrusComponent *self, void *state, CirrusScenario *sc, GError **error)
 {
     Lb *lb = state;
+    /* Elastic Load Balancing pricing (https://aws.amazon.com/elasticloadbalancing/pricing/):
+     * an LCU is 25 new connections/s, 3,000 active connections or 1 GB/h
+     * processed (EC2 targets); an NLCU 800 new flows/s, 100,000 active or
+     * 1 GB/h.  Rule evaluations (free for the first 10 rules) are left out. */
+    gboolean nlb = strcmp(cirrus_component_type(self), "nlb") == 0;
+    const CirrusPrices *prices = cirrus_globals(sc)->prices;
+    lb->usd_hour = cirrus_price(prices, nlb ? "nlb.hour" : "alb.hour");
+    lb->usd_lcu_hour = cirrus_price(prices, nlb ? "nlb.nlcu_hour" : "alb.lcu_hour");
+    lb->lcu_new_per_s = nlb ? 800 : 25;
+    lb->lcu_active = nlb ? 100000 : 3000;
+    lb->lcu_bytes_per_hour = 1e9;
     lb->provider = cirrus_scenario_lookup(sc, lb->targets_node, lb->targets_name, error);
     if (!lb->provider) return FALSE;
     const char *type = cirrus_component_type(lb->provider);
@@ -477,6 +495,7 @@ static void set_in_flight(CirrusComponent *self, Lb *lb, gint64 delta)
 static void on_request(CirrusComponent *self, Lb *lb, CirrusRequest *req)
 {
     cirrus_metric_count(self, M_REQUESTS, 1);
+    lb->bytes += (double)MAX(req->size, (gint64)0);
     Target *t = NULL;
     if (lb->outages == 0) t = lb->sticky ? pick_sticky(self, lb, req->client) : pick(self, lb);
     if (!t) {
@@ -570,6 +589,25 @@ static void lb_destroy(CirrusComponent *self, void *state)
     if (lb->cookies) g_hash_table_destroy(lb->cookies);
 }
 
+/* The load balancer's hours (prorated: AWS bills a partial hour as a whole
+ * one, which would skew a month extrapolated from a short run) and its
+ * LCU-hours.  AWS takes each hour's largest dimension; we take the largest
+ * of the run's averages, each request counted as a new connection (no
+ * keep-alive) and its request bytes as processed (responses are not
+ * modelled): an approximation that under-states bursty hours
+ * (docs/cost.md). */
+static double lb_cost(CirrusComponent *self, void *state)
+{
+    const Lb *lb = state;
+    double run_s = cirrus_time_to_s(cirrus_now(self));
+    if (run_s <= 0) return 0;
+    double hours = run_s / 3600.0;
+    double lcu = MAX(cirrus_metric_run_total(self, M_REQUESTS) / run_s / lb->lcu_new_per_s,
+                     cirrus_metric_run_total(self, M_ACTIVE) / run_s / lb->lcu_active);
+    lcu = MAX(lcu, lb->bytes / hours / lb->lcu_bytes_per_hour);
+    return hours * (lb->usd_hour + lcu * lb->usd_lcu_hour);
+}
+
 const CirrusModelType cirrus_alb_type = {
     .name = "alb",
     .state_size = sizeof(Lb),
@@ -580,6 +618,7 @@ const CirrusModelType cirrus_alb_type = {
     .destroy = lb_destroy,
     .metrics = lb_metrics,
     .faults = CIRRUS_FAULT_BIT(CIRRUS_FAULT_OUTAGE),
+    .cost = lb_cost,
 };
 
 const CirrusModelType cirrus_nlb_type = {
@@ -592,4 +631,5 @@ const CirrusModelType cirrus_nlb_type = {
     .destroy = lb_destroy,
     .metrics = lb_metrics,
     .faults = CIRRUS_FAULT_BIT(CIRRUS_FAULT_OUTAGE),
+    .cost = lb_cost,
 };

@@ -149,6 +149,11 @@ typedef struct {
     gint64      rep_count, rep_computing;
     gint64      period_requests;
     double      gone_cpu_ws, gone_up_s, gone_cpu_ws_settled, gone_up_s_settled;
+    /* instance.type (configure, into the scenario tree) and its on-demand
+     * price per instance-hour (link) */
+    const char *instance_type;
+    const CirrusNode *instance_type_at;
+    double      usd_per_hour;
 } Asg;
 
 /* asg.c */

@@ -30,6 +30,7 @@
  * TARGETS_UNHEALTHY counts too, once the grace period is over.  Either way
  * the instance is terminated and replaced. */
 #include "models/asg-private.h"
+#include "models/globals.h"
 #include "models/queues.h"
 #include "models/targets.h"
 #include "sim/scenario.h"
@@ -139,7 +140,10 @@ static gboolean read_instance(CirrusComponent *self, Asg *g, CirrusNode *cfg, GE
     /* boot_time: AWS has no default (it is the AMI's start-up time); 60 s
      * is a typical Linux instance from launch to a serving application,
      * and 0 would hide the launch lag that scaling scenarios are about. */
-    return cirrus_cfg_int(inst, "workers", 1, 1, 1000000, &g->workers, error) &&
+    /* type: the EC2 instance type it is billed as (docs/cost.md). */
+    g->instance_type_at = cirrus_node_peek(inst, "type");
+    return cirrus_cfg_string(inst, "type", "m5.large", &g->instance_type, error) &&
+           cirrus_cfg_int(inst, "workers", 1, 1, 1000000, &g->workers, error) &&
            cirrus_cfg_int(inst, "queue_limit", -1, -1, G_MAXINT64, &g->queue_limit, error) &&
            cirrus_cfg_dist(inst, "service_time", NULL, &g->service_time, error) &&
            cirrus_cfg_duration(inst, "boot_time", 60 * CIRRUS_SEC, 0, CIRRUS_DAY, &g->boot_time, error) &&
@@ -198,6 +202,13 @@ static gboolean asg_configure(CirrusComponent *self, void *state, CirrusNode *cf
 static gboolean asg_link(CirrusComponent *self, void *state, CirrusScenario *sc, GError **error)
 {
     Asg *g = state;
+    const CirrusPrices *prices = cirrus_globals(sc)->prices;
+    char *key = g_strdup_printf("ec2.%s.hour", g->instance_type);
+    gboolean priced = cirrus_prices_has(prices, key);
+    if (priced) g->usd_per_hour = cirrus_price(prices, key);
+    else cirrus_prices_unknown(prices, g->instance_type_at, key, "ec2.", error);
+    g_free(key);
+    if (!priced) return FALSE;
     for (guint i = 0; i < g->n_calls; i++) {
         Call *c = &g->calls[i];
         c->target = cirrus_scenario_lookup(sc, c->at, c->name, error);
@@ -917,6 +928,18 @@ static void asg_destroy(CirrusComponent *self, void *state)
     asg_consume_free(g);
 }
 
+/* EC2 bills Linux instances per second from launch until terminated
+ * (https://aws.amazon.com/ec2/pricing/on-demand/): every instance that
+ * exists, Pending (booting), InService or Terminating, is billed.  The
+ * 60-second minimum per launch is left out (docs/cost.md). */
+static double asg_cost(CirrusComponent *self, void *state)
+{
+    const Asg *g = state;
+    double instance_s = cirrus_metric_run_total(self, M_PENDING) + cirrus_metric_run_total(self, M_IN_SERVICE) +
+                        cirrus_metric_run_total(self, M_TERMINATING);
+    return instance_s / 3600.0 * g->usd_per_hour;
+}
+
 const CirrusModelType cirrus_asg_type = {
     .name = "asg",
     .state_size = sizeof(Asg),
@@ -928,4 +951,5 @@ const CirrusModelType cirrus_asg_type = {
     .metrics = asg_metrics,
     .faults = CIRRUS_FAULT_BIT(CIRRUS_FAULT_OUTAGE) | CIRRUS_FAULT_BIT(CIRRUS_FAULT_SLOWDOWN) |
               CIRRUS_FAULT_BIT(CIRRUS_FAULT_INSTANCE_FAILURE) | CIRRUS_FAULT_BIT(CIRRUS_FAULT_ZONE_OUTAGE),
+    .cost = asg_cost,
 };

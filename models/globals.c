@@ -6,13 +6,14 @@ static void globals_free(gpointer data)
 {
     CirrusGlobals *g = data;
     cirrus_regions_unref(g->regions);
+    cirrus_prices_free(g->prices);
     g_free(g);
 }
 
 gboolean cirrus_globals_read(CirrusScenario *sc, CirrusNode *root, GError **error)
 {
     CirrusGlobals *g = g_new0(CirrusGlobals, 1);
-    CirrusNode *account, *regions;
+    CirrusNode *account, *regions, *prices;
     cirrus_scenario_set_globals(sc, g, globals_free);
     /* AWS: the default regional quota is 1,000 concurrent executions; new
      * accounts may start lower.  (The rule that 100 must stay unreserved
@@ -22,6 +23,9 @@ gboolean cirrus_globals_read(CirrusScenario *sc, CirrusNode *root, GError **erro
                         &g->lambda_concurrency_limit, error) ||
         !cirrus_cfg_list(root, "regions", &regions, error))
         return FALSE;
+    /* Components' costs (docs/cost.md): the built-in table, overridden. */
+    prices = cirrus_cfg_node(root, "prices");
+    if (!(g->prices = cirrus_prices_read(prices, error))) return FALSE;
     if (!(g->regions = cirrus_regions_read(regions, error))) return FALSE;
     /* Components' `region:` (the loader reads it): a known region. */
     CirrusNode *components = cirrus_node_peek(root, "components");

@@ -3,6 +3,7 @@
 #ifndef CIRRUS_MODEL_GLOBALS_H
 #define CIRRUS_MODEL_GLOBALS_H
 
+#include "models/prices.h"
 #include "models/regions.h"
 #include "sim/scenario.h"
 
@@ -11,6 +12,7 @@ typedef struct CirrusGlobals {
      * shared by the account's functions (AWS default 1,000). */
     gint64 lambda_concurrency_limit;
     CirrusRegions *regions;   /* the built-in regions and those of `regions:` */
+    CirrusPrices  *prices;    /* models/prices/us-east-1.yaml with `prices:` applied */
 } CirrusGlobals;
 
 gboolean cirrus_globals_read(CirrusScenario *sc, CirrusNode *root, GError **error);

@@ -92,6 +92,10 @@ typedef struct {
     /* configuration */
     gboolean on_demand;
     CirrusTime retention;
+    /* prices (link) and what is billed by the unit, since time 0: PUT
+     * payload units (25 KB each) and KB written (each record rounded up) */
+    double usd_shard_hour, usd_put_unit, usd_stream_hour, usd_gb_written;
+    double put_units, kb_written;
     guint n_keys;
     HashKey *key_hash;         /* per partition key */
     guint16 *key_shard;        /* per partition key: the open shard it maps to */

@@ -16,6 +16,7 @@
  * which they happen).  A stream that nobody has registered to read by the
  * first moment after time 0 keeps no records at all, only its counts. */
 #include "models/kinesis-private.h"
+#include "models/globals.h"
 #include "sim/scenario.h"
 #include <math.h>
 #include <string.h>
@@ -46,6 +47,8 @@ static const CirrusMetricDef kinesis_metrics[] = {
 #define MAX_SHARD_IDS 0xFFFF
 /* AWS on-demand: 4 MB/s and 4,000 records/s to start (4 shards); at most
  * 200 MB/s and 200,000 records/s of write per stream by default. */
+/* A PUT payload unit: 25 KB of a record (taken as 25 x 1024 bytes). */
+#define PUT_UNIT ((gint64)25 * 1024)
 #define ON_DEMAND_SHARDS 4
 #define ON_DEMAND_MAX_SHARDS 200
 
@@ -256,6 +259,10 @@ static void on_put(CirrusComponent *self, Kinesis *k, CirrusRequest *req)
         g_array_set_size(s->recs, 0);
     }
     s->interval_records++;
+    /* AWS bills a provisioned stream's records in 25 KB PUT payload units
+     * and an on-demand stream's by the KB, each record rounded up. */
+    k->put_units += (double)MAX((size + PUT_UNIT - 1) / PUT_UNIT, (gint64)1);
+    k->kb_written += (double)MAX((size + 1023) / 1024, (gint64)1);
     if (k->on_demand) note_stream_write(self, k, size);
     cirrus_metric_count(self, M_INCOMING_RECORDS, 1);
     cirrus_metric_count(self, M_INCOMING_BYTES, size);
@@ -497,6 +504,33 @@ static void on_fault(CirrusComponent *self, Kinesis *k, const CirrusFault *f, gb
     if (begin) kinesis_fail_waiting(self, k);
 }
 
+static gboolean kinesis_link(CirrusComponent *self, void *state, CirrusScenario *sc, GError **error)
+{
+    Kinesis *k = state;
+    const CirrusPrices *p = cirrus_globals(sc)->prices;
+    (void)self;
+    (void)error;
+    k->usd_shard_hour = cirrus_price(p, "kinesis.shard_hour");
+    k->usd_put_unit = cirrus_price(p, "kinesis.put_payload_unit");
+    k->usd_stream_hour = cirrus_price(p, "kinesis.on_demand.stream_hour");
+    k->usd_gb_written = cirrus_price(p, "kinesis.on_demand.gb_written");
+    return TRUE;
+}
+
+/* Kinesis Data Streams pricing (https://aws.amazon.com/kinesis/data-streams/pricing/):
+ * provisioned, every open shard by the hour and every 25 KB PUT payload
+ * unit; on demand, the stream by the hour and the data written per GB
+ * (2^30 bytes, records rounded up to 1 KB).  Retrieval (on demand),
+ * extended retention and enhanced fan-out charges are left out. */
+static double kinesis_cost(CirrusComponent *self, void *state)
+{
+    const Kinesis *k = state;
+    if (k->on_demand)
+        return cirrus_time_to_s(cirrus_now(self)) / 3600.0 * k->usd_stream_hour +
+               k->kb_written / (1024.0 * 1024.0) * k->usd_gb_written;
+    return cirrus_metric_run_total(self, M_OPEN_SHARDS) / 3600.0 * k->usd_shard_hour + k->put_units * k->usd_put_unit;
+}
+
 static void kinesis_handle(CirrusComponent *self, void *state, const CirrusEvent *ev)
 {
     Kinesis *k = state;
@@ -549,10 +583,12 @@ const CirrusModelType cirrus_kinesis_type = {
     .name = "kinesis",
     .state_size = sizeof(Kinesis),
     .configure = kinesis_configure,
+    .link = kinesis_link,
     .start = kinesis_start,
     .handle = kinesis_handle,
     .sample = kinesis_sample,
     .destroy = kinesis_destroy,
     .metrics = kinesis_metrics,
+    .cost = kinesis_cost,
     .faults = CIRRUS_FAULT_BIT(CIRRUS_FAULT_OUTAGE),
 };

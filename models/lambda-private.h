@@ -86,6 +86,9 @@ typedef struct {
 typedef struct {
     /* configuration */
     gint64 memory_mb;
+    /* prices (link): per request, per GB-second run, per GB-second of
+     * provisioned concurrency configured */
+    double usd_request, usd_gb_s, usd_prov_gb_s;
     CirrusTime timeout;
     gint64 reserved;           /* -1: none, the function uses the unreserved pool */
     gint64 provisioned;

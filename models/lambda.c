@@ -182,6 +182,10 @@ static gboolean claim_concurrency(CirrusComponent *self, Lambda *f, CirrusScenar
 static gboolean lambda_link(CirrusComponent *self, void *state, CirrusScenario *sc, GError **error)
 {
     Lambda *f = state;
+    const CirrusPrices *prices = cirrus_globals(sc)->prices;
+    f->usd_request = cirrus_price(prices, "lambda.request");
+    f->usd_gb_s = cirrus_price(prices, "lambda.gb_second");
+    f->usd_prov_gb_s = cirrus_price(prices, "lambda.provisioned_gb_second");
     if (!claim_concurrency(self, f, sc, error)) return FALSE;
     if (f->esm && !lambda_esm_link(self, f, sc, error)) return FALSE;
     if (f->on_failure_name) {
@@ -437,6 +441,23 @@ static void lambda_destroy(CirrusComponent *self, void *state)
     lambda_esm_free(f);
 }
 
+/* AWS Lambda pricing (https://aws.amazon.com/lambda/pricing/): each request
+ * (an invocation that ran, error or not; throttles are not billed), and the
+ * duration in GB-seconds at the function's memory; provisioned concurrency
+ * is billed per GB-second configured, for the whole run.  The duration of
+ * invocations served by provisioned environments is charged here at the
+ * on-demand rate (AWS's lower rate for it is left out), and per-invocation
+ * rounding up to 1 ms is left out (docs/cost.md). */
+static double lambda_cost(CirrusComponent *self, void *state)
+{
+    const Lambda *f = state;
+    double gb = (double)f->memory_mb / 1024.0;
+    double run_s = cirrus_time_to_s(cirrus_now(self));
+    return cirrus_metric_run_total(self, M_INVOCATIONS) * f->usd_request +
+           cirrus_metric_run_total(self, M_DURATION) * gb * f->usd_gb_s +
+           (double)f->provisioned * gb * run_s * f->usd_prov_gb_s;
+}
+
 const CirrusModelType cirrus_lambda_type = {
     .name = "lambda",
     .state_size = sizeof(Lambda),
@@ -446,5 +467,6 @@ const CirrusModelType cirrus_lambda_type = {
     .handle = lambda_handle,
     .destroy = lambda_destroy,
     .metrics = lambda_metrics,
+    .cost = lambda_cost,
     .faults = CIRRUS_FAULT_BIT(CIRRUS_FAULT_OUTAGE) | CIRRUS_FAULT_BIT(CIRRUS_FAULT_SLOWDOWN),
 };

@@ -89,6 +89,9 @@ typedef struct {
     CirrusRegions *regions;        /* the scenario's (a reference) */
     gboolean    network_latency;   /* delay requests by the caller-record RTT */
     GArray     *changes;           /* R53Change, in the order given */
+    /* prices (link): per query of this policy, per hosted zone-month, per
+     * health check-month */
+    double      usd_query, usd_zone_month, usd_check_month;
 } R53;
 
 enum { R53_M_QUERIES, R53_M_STATUS, R53_M_REQUESTS };

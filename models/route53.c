@@ -10,6 +10,7 @@
  * (route53_health.c), or among all of them when none is healthy, as AWS
  * answers "as if all were healthy". */
 #include "models/route53-private.h"
+#include "models/globals.h"
 #include "sim/scenario.h"
 
 
@@ -128,6 +129,12 @@ static gboolean r53_configure(CirrusComponent *self, void *state, CirrusNode *cf
 static gboolean r53_link(CirrusComponent *self, void *state, CirrusScenario *sc, GError **error)
 {
     R53 *r = state;
+    const CirrusPrices *prices = cirrus_globals(sc)->prices;
+    r->usd_query = cirrus_price(prices, r->policy == POLICY_LATENCY ? "route53.query.latency"
+                                        : r->policy == POLICY_GEOLOCATION || r->policy == POLICY_GEOPROXIMITY
+                                            ? "route53.query.geo" : "route53.query.standard");
+    r->usd_zone_month = cirrus_price(prices, "route53.hosted_zone_month");
+    r->usd_check_month = cirrus_price(prices, "route53.health_check_month");
     for (guint i = 0; i < r->records->len; i++) {
         R53Record *rec = r53_record(r, i);
         rec->target = cirrus_scenario_lookup(sc, rec->target_at, rec->target_name, error);
@@ -316,6 +323,22 @@ static void r53_destroy(CirrusComponent *self, void *state)
     cirrus_regions_unref(r->regions);
 }
 
+/* Route 53 pricing (https://aws.amazon.com/route53/pricing/): queries by
+ * the routing policy's rate; the record set's hosted zone and each health
+ * check by the month, prorated over the run (AWS bills a zone's whole
+ * month; one zone per route53 component is assumed).  Endpoint health
+ * checks are priced as basic checks of AWS endpoints; calculated ones are
+ * not counted. */
+static double r53_cost(CirrusComponent *self, void *state)
+{
+    const R53 *r = state;
+    double months = cirrus_time_to_s(cirrus_now(self)) / (CIRRUS_HOURS_PER_MONTH * 3600.0);
+    guint checks = 0;
+    for (guint i = 0; r->checks && i < r->checks->len; i++) checks += !r53_check(r, i)->calculated;   /* endpoint checks */
+    return cirrus_metric_run_total(self, R53_M_QUERIES) * r->usd_query +
+           months * (r->usd_zone_month + checks * r->usd_check_month);
+}
+
 const CirrusModelType cirrus_route53_type = {
     .name = "route53",
     .state_size = sizeof(R53),
@@ -325,4 +348,5 @@ const CirrusModelType cirrus_route53_type = {
     .handle = r53_handle,
     .destroy = r53_destroy,
     .metrics = r53_metrics,
+    .cost = r53_cost,
 };

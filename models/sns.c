@@ -9,6 +9,7 @@
  * subscription per endpoint, as on AWS. */
 #include "models/sns.h"
 #include "models/attributes.h"
+#include "models/globals.h"
 #include "models/sqs.h"
 #include "sim/config.h"
 #include "sim/scenario.h"
@@ -58,7 +59,12 @@ typedef struct {
 typedef struct {
     GArray *subs;   /* Subscription */
     gint outages;
+    double usd_publish;       /* per 64 KB chunk published (link) */
+    double billed_publishes;  /* since time 0, 64 KB chunks counted */
 } Sns;
+
+/* The 64 KB of a message that AWS bills as one publish. */
+#define PUBLISH_CHUNK ((gint64)64 * 1024)
 
 /* The wait before retry number r (1-based). */
 static CirrusTime retry_delay(guint r)
@@ -99,6 +105,7 @@ static void on_publish(CirrusComponent *self, Sns *t, CirrusRequest *req)
         return;
     }
     cirrus_metric_count(self, M_PUBLISHED, 1);
+    t->billed_publishes += (double)MAX((req->size + PUBLISH_CHUNK - 1) / PUBLISH_CHUNK, (gint64)1);
     for (guint k = 0; k < t->subs->len; k++) {
         if (!matches(&g_array_index(t->subs, Subscription, k), req->attributes)) {
             cirrus_metric_count(self, M_FILTERED, 1);
@@ -245,6 +252,7 @@ static gboolean sns_configure(CirrusComponent *self, void *state, CirrusNode *cf
 static gboolean sns_link(CirrusComponent *self, void *state, CirrusScenario *sc, GError **error)
 {
     Sns *t = state;
+    t->usd_publish = cirrus_price(cirrus_globals(sc)->prices, "sns.publish");
     for (guint k = 0; k < t->subs->len; k++) {
         Subscription *s = &g_array_index(t->subs, Subscription, k);
         s->target = cirrus_scenario_lookup(sc, s->target_at, s->target_name, error);
@@ -272,6 +280,16 @@ static gboolean sns_link(CirrusComponent *self, void *state, CirrusScenario *sc,
     return TRUE;
 }
 
+/* SNS pricing (https://aws.amazon.com/sns/pricing/): each publish, by the
+ * 64 KB chunk; deliveries to SQS queues and Lambda functions, the only
+ * subscribers modelled, are free. */
+static double sns_cost(CirrusComponent *self, void *state)
+{
+    (void)self;
+    const Sns *t = state;
+    return t->billed_publishes * t->usd_publish;
+}
+
 static void sns_destroy(CirrusComponent *self, void *state)
 {
     Sns *t = state;
@@ -293,5 +311,6 @@ const CirrusModelType cirrus_sns_type = {
     .handle = sns_handle,
     .destroy = sns_destroy,
     .metrics = sns_metrics,
+    .cost = sns_cost,
     .faults = CIRRUS_FAULT_BIT(CIRRUS_FAULT_OUTAGE),
 };

@@ -29,6 +29,7 @@
  * first waiting poll is answered with what is deliverable then, and so on
  * while any is. */
 #include "models/sqs.h"
+#include "models/globals.h"
 #include "models/queues.h"
 #include "sim/config.h"
 #include "sim/fifo.h"
@@ -83,6 +84,9 @@ static const CirrusMetricDef sqs_metrics[] = {
 
 typedef enum { MSG_FREE, MSG_DELAYED, MSG_VISIBLE, MSG_INFLIGHT } MsgState;
 enum { L_RET, L_AGE, L_Q, L_GRP, N_LINKS };
+
+/* The 64 KB (65,536 bytes) of payload that AWS bills as one request. */
+#define SQS_CHUNK ((gint64)64 * 1024)
 
 typedef struct { guint32 head, tail; } List;
 
@@ -147,6 +151,8 @@ typedef struct {
 typedef struct {
     /* configuration */
     gboolean   fifo, content_dedup, high_throughput;
+    double     usd_request;      /* per billed request (link) */
+    double     billed_requests;  /* API requests since time 0, 64 KB chunks counted */
     CirrusTime visibility, retention, delay, receive_wait;
     gint64     max_size, max_receives;
     char      *dlq_name;
@@ -1110,6 +1116,7 @@ static gboolean link_moves(CirrusComponent *self, Sqs *q, CirrusScenario *sc, GE
 static gboolean sqs_link(CirrusComponent *self, void *state, CirrusScenario *sc, GError **error)
 {
     Sqs *q = state;
+    q->usd_request = cirrus_price(cirrus_globals(sc)->prices, q->fifo ? "sqs.fifo.request" : "sqs.standard.request");
     if (!link_moves(self, q, sc, error)) return FALSE;
     if (!q->dlq_name) return TRUE;
     q->dlq = other_queue(self, sc, q->dlq_at, q->dlq_name, "the dead-letter queue", error);
@@ -1138,9 +1145,37 @@ static void sqs_start(CirrusComponent *self, void *state)
     update_gauges(self, q);
 }
 
+/* AWS bills every API request, each 64 KB chunk of a payload as one
+ * (https://aws.amazon.com/sqs/pricing/): SendMessage(Batch) by its bytes;
+ * ReceiveMessage (empty or not), DeleteMessage(Batch),
+ * ChangeMessageVisibility and GetQueueAttributes as one each.  Redrives to
+ * a dead-letter queue and message moves are not requests of ours. */
+static void bill(Sqs *q, const CirrusEvent *ev)
+{
+    switch (ev->kind) {
+    case CIRRUS_EVENT_REQUEST:
+        q->billed_requests += (double)MAX((ev->request->size + SQS_CHUNK - 1) / SQS_CHUNK, (gint64)1);
+        break;
+    case CIRRUS_QUEUE_RECEIVE: case CIRRUS_QUEUE_DELETE: case CIRRUS_QUEUE_DELETE_BATCH:
+    case CIRRUS_QUEUE_CHANGE_VISIBILITY: case CIRRUS_QUEUE_QUERY:
+        q->billed_requests += 1;
+        break;
+    default:
+        break;
+    }
+}
+
+static double sqs_cost(CirrusComponent *self, void *state)
+{
+    (void)self;
+    const Sqs *q = state;
+    return q->billed_requests * q->usd_request;
+}
+
 static void sqs_handle(CirrusComponent *self, void *state, const CirrusEvent *ev)
 {
     Sqs *q = state;
+    bill(q, ev);
     switch (ev->kind) {
     case CIRRUS_EVENT_REQUEST: on_send(self, q, ev->request); break;
     case CIRRUS_QUEUE_RECEIVE: on_receive(self, q, ev); break;
@@ -1201,5 +1236,6 @@ const CirrusModelType cirrus_sqs_type = {
     .sample = sqs_sample,
     .destroy = sqs_destroy,
     .metrics = sqs_metrics,
+    .cost = sqs_cost,
     .faults = CIRRUS_FAULT_BIT(CIRRUS_FAULT_OUTAGE),
 };

@@ -15,6 +15,7 @@
  * the last attempt's outcome) and Retries the extra attempts. */
 #include "models/workload.h"
 #include "models/arrivals.h"
+#include "models/cloudwatch.h"
 #include "models/attributes.h"
 #include "models/globals.h"
 #include "models/retry.h"
@@ -140,34 +141,55 @@ static gboolean read_trace(Workload *w, CirrusNode *trace, GError **error)
                                   TRUE, w->trace, error);
 }
 
+/* `cloudwatch: FILE` (with `scale`, `period`): a CloudWatch export of a
+ * request-count metric (Sum per period) as the rate schedule. */
+static gboolean read_cloudwatch(Workload *w, CirrusNode *arrival, const char *file, GError **error)
+{
+    double scale;
+    CirrusTime period;
+    CirrusCloudWatchSeries series;
+    const CirrusNode *at = cirrus_node_peek(arrival, "cloudwatch");
+    if (!cirrus_cfg_double(arrival, "scale", 1.0, 0.0, 1e6, &scale, error) ||
+        !cirrus_cfg_duration(arrival, "period", 0, 0, CIRRUS_DAY, &period, error) ||
+        !cirrus_cloudwatch_read(at, file, &series, error))
+        return FALSE;
+    gboolean ok = cirrus_cloudwatch_profile(at, &series, cirrus_time_to_s(period), scale, &w->profile, error);
+    cirrus_cloudwatch_series_clear(&series);
+    return ok;
+}
+
 static gboolean read_arrival(Workload *w, CirrusNode *cfg, GError **error)
 {
     static const char *const processes[] = {"poisson", "constant", "trace", NULL};
     CirrusNode *arrival, *schedule;
+    const char *cloudwatch;
     double rate;
     int process;
     if (!cirrus_cfg_require(cfg, "arrival", "how requests arrive, e.g. {process: poisson, rate: 100/s}", error) ||
         !cirrus_cfg_map(cfg, "arrival", &arrival, error) ||
         !cirrus_cfg_enum(arrival, "process", processes, ARRIVAL_POISSON, &process, error) ||
         !cirrus_cfg_rate(arrival, "rate", -1, &rate, error) ||
-        !cirrus_cfg_list(arrival, "schedule", &schedule, error))
+        !cirrus_cfg_list(arrival, "schedule", &schedule, error) ||
+        !cirrus_cfg_string(arrival, "cloudwatch", NULL, &cloudwatch, error))
         return FALSE;
     CirrusNode *trace = cirrus_cfg_node(arrival, "trace");
     w->process = (ArrivalProcess)process;
     if (w->process == ARRIVAL_TRACE) {
-        if (!trace || rate >= 0 || schedule) {
+        if (!trace || rate >= 0 || schedule || cloudwatch) {
             cirrus_node_error(arrival, error, "process 'trace' needs 'trace: FILE' (one arrival time in "
                               "seconds per line, or {file: FILE, column: NAME} for a CSV with a header) "
-                              "and takes no 'rate' or 'schedule'");
+                              "and takes no 'rate', 'schedule' or 'cloudwatch'");
             return FALSE;
         }
         return read_trace(w, trace, error);
     }
-    if ((rate >= 0) == (schedule != NULL) || trace) {
-        cirrus_node_error(arrival, error, "process '%s' needs exactly one of 'rate' (e.g. 100/s) or "
-                          "'schedule' ([[0s, 100/s], [30m, 800/s]])", processes[process]);
+    if ((rate >= 0) + (schedule != NULL) + (cloudwatch != NULL) != 1 || trace) {
+        cirrus_node_error(arrival, error, "process '%s' needs exactly one of 'rate' (e.g. 100/s), "
+                          "'schedule' ([[0s, 100/s], [30m, 800/s]]) or 'cloudwatch' (a CloudWatch export)",
+                          processes[process]);
         return FALSE;
     }
+    if (cloudwatch) return read_cloudwatch(w, arrival, cloudwatch, error);
     if (schedule) return read_schedule(w, schedule, error);
     w->profile.n = 1;
     w->profile.t = g_new0(double, 1);

@@ -19,6 +19,9 @@ typedef struct Metric {
     CirrusTime last_change;
     /* latency */
     CirrusHist *interval_hist, *total_hist;
+    /* since time 0, warm-up included (cirrus_metric_run_total, for costs):
+     * events (count), level x seconds (gauge), seconds summed (latency) */
+    double run_total;
     /* the per-interval series after warm-up (count and gauge) */
     double series_sum, series_min, series_max, series_last;
     guint64 series_n;

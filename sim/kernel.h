@@ -140,6 +140,12 @@ guint cirrus_metric_add(CirrusComponent *c, const char *name, CirrusMetricKind k
 void  cirrus_metric_count(CirrusComponent *c, guint metric, gint64 n);
 void  cirrus_metric_gauge(CirrusComponent *c, guint metric, double value);
 void  cirrus_metric_latency(CirrusComponent *c, guint metric, CirrusTime value);
+/* What a metric amounted to since time 0, warm-up included, for the bill
+ * (the model type's cost slot): a count's events, a gauge's level x
+ * seconds (its integral over time up to now), a latency's values summed in
+ * seconds.  AWS bills the whole period a resource runs, not the part after
+ * a simulation's warm-up. */
+double cirrus_metric_run_total(CirrusComponent *c, guint metric);
 
 /* ---- faults (the scenario's `faults:` list) ----
  * A fault is delivered as FAULT_BEGIN at `at` and, when it has a duration,

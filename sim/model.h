@@ -40,6 +40,11 @@ typedef struct CirrusModelType {
     /* The fault kinds it models, as CIRRUS_FAULT_BIT(kind) bits; the loader
      * refuses a fault aimed at a model without that bit. */
     guint32 faults;
+    /* What the component costs in USD for the run so far, warm-up included
+     * (AWS bills the whole time a resource exists): from its settings, the
+     * prices it kept in link() and cirrus_metric_run_total().  Called after
+     * finish() for the summary's cost_usd; may be NULL (nothing billed). */
+    double (*cost)(CirrusComponent *self, void *state);
 } CirrusModelType;
 
 #define CIRRUS_FAULT_BIT(kind) (1u << (kind))
@@ -70,6 +75,14 @@ static inline void cirrus_model_sample(const CirrusModelType *t, CirrusComponent
 static inline void cirrus_model_finish(const CirrusModelType *t, CirrusComponent *c, void *s)
 {
     if (t->finish) t->finish(c, s);
+}
+static inline gboolean cirrus_model_has_cost(const CirrusModelType *t)
+{
+    return t->cost != NULL;
+}
+static inline double cirrus_model_cost(const CirrusModelType *t, CirrusComponent *c, void *s)
+{
+    return t->cost ? t->cost(c, s) : 0.0;
 }
 static inline void cirrus_model_destroy(const CirrusModelType *t, CirrusComponent *c, void *s)
 {

@@ -53,6 +53,7 @@ void cirrus_metric_count(CirrusComponent *c, guint metric, gint64 n)
     Metric *m = metric_at(c, metric);
     g_assert(m->def.kind == CIRRUS_METRIC_COUNT);
     m->interval_count += n;
+    m->run_total += (double)n;
     if (c->sim->in_stats) m->total += n;
 }
 
@@ -61,6 +62,7 @@ static inline void gauge_advance(Metric *m, CirrusTime now, gboolean in_stats)
 {
     double dt = (double)(now - m->last_change);
     m->interval_area += m->value * dt;
+    m->run_total += m->value * dt / CIRRUS_SEC;
     if (in_stats) m->stat_area += m->value * dt;
     m->last_change = now;
 }
@@ -83,7 +85,18 @@ void cirrus_metric_latency(CirrusComponent *c, guint metric, CirrusTime value)
     Metric *m = metric_at(c, metric);
     g_assert(m->def.kind == CIRRUS_METRIC_LATENCY);
     cirrus_hist_add(m->interval_hist, value);
+    m->run_total += (double)value / CIRRUS_SEC;
     if (c->sim->in_stats) cirrus_hist_add(m->total_hist, value);
+}
+
+double cirrus_metric_run_total(CirrusComponent *c, guint metric)
+{
+    const Metric *m = metric_at(c, metric);
+    /* A gauge's level since its last change, without touching the areas
+     * the summary reads. */
+    if (m->def.kind == CIRRUS_METRIC_GAUGE)
+        return m->run_total + m->value * (double)(c->sim->now - m->last_change) / CIRRUS_SEC;
+    return m->run_total;
 }
 
 static void add_series(CirrusSim *sim, CirrusComponent *c, char *name)

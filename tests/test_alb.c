@@ -9,6 +9,7 @@
  * random shares are 4 binomial standard errors, sqrt(p(1-p)/n). */
 #include "testutil.h"
 #include "models/alb.h"
+#include "models/globals.h"
 #include "models/service.h"
 #include "models/targets.h"
 #include "models/workload.h"
@@ -238,7 +239,8 @@ static const CirrusModelType fake_asg_type = {
 static const CirrusModelType *const test_types[] = {
     &cirrus_workload_type, &cirrus_service_type, &cirrus_alb_type, &cirrus_nlb_type, &fake_asg_type, NULL,
 };
-static const CirrusRegistry test_registry = {.types = test_types, .workload_type = "workload"};
+static const CirrusRegistry test_registry = {
+    .types = test_types, .workload_type = "workload", .read_globals = cirrus_globals_read};
 
 /* ---- helpers ------------------------------------------------------------ */
 

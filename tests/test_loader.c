@@ -651,7 +651,7 @@ static void test_trace_files(void)
     /* A trace with a rate is contradictory. */
     char *arrival = g_strdup_printf("{process: trace, trace: '%s', rate: 1/s}", good);
     text = edit(BASE, "{process: poisson, rate: 80/s}", arrival);
-    expect_error(text, LABEL ":6:14: ", "takes no 'rate' or 'schedule'", NULL);
+    expect_error(text, LABEL ":6:14: ", "takes no 'rate', 'schedule' or 'cloudwatch'", NULL);
     g_free(text);
     g_free(arrival);
 
@@ -694,12 +694,12 @@ static char *csv_scenario(const char *path, const char *column)
 static void test_csv_traces(void)
 {
     static const struct { const char *name, *text, *line, *words; } bad[] = {
-        {"unsorted.csv", "start_s,x\n1,a\n2,b\n1.5,c\n", ":4: ", "column 'start_s': times must not decrease (1.5 after 2)"},
-        {"negative.csv", "x,start_s\n0,1\n0,-2\n", ":3: ", "column 'start_s': expected a non-negative number in seconds, got '-2'"},
-        {"words.csv", "# log\nstart_s\n0.5\n\nabc\n", ":5: ", "got 'abc'"},
-        {"unit.csv", "start_s\n5ms\n", ":2: ", "got '5ms'"},
-        {"blank.csv", "a,start_s\n1, \n", ":2: ", "got ''"},
-        {"short.csv", "a,b,start_s\n1,2,3\n1,2\n", ":3: ", "2 fields, but 'start_s' is field 3 of the header"},
+        {"unsorted.csv", "start_s,x\n1,a\n2,b\n1.5,c\n", ":4:1: ", "column 'start_s': times must not decrease (1.5 after 2)"},
+        {"negative.csv", "x,start_s\n0,1\n0,-2\n", ":3:3: ", "column 'start_s': expected a non-negative number in seconds, got '-2'"},
+        {"words.csv", "# log\nstart_s\n0.5\n\nabc\n", ":5:1: ", "got 'abc'"},
+        {"unit.csv", "start_s\n5ms\n", ":2:1: ", "got '5ms'"},
+        {"blank.csv", "a,start_s\n1, \n", ":2:3: ", "got ''"},
+        {"short.csv", "a,b,start_s\n1,2,3\n1,2\n", ":3:1: ", "2 fields, but 'start_s' is field 3 of the header"},
     };
     GError *error = NULL;
     char *dir = g_dir_make_tmp("cirrus-loader-XXXXXX", &error);

@@ -18,6 +18,7 @@ static const Command commands[] = {
     {"plot", cirrus_cmd_plot, "draw a run's series (PNG or SVG) through gnuplot"},
     {"compare", cirrus_cmd_compare, "put the summaries of runs side by side, with differences and overlay plots"},
     {"sweep", cirrus_cmd_sweep, "run a scenario over a grid of --set values, with replications; one HDF5 file"},
+    {"plan", cirrus_cmd_plan, "find the cheapest value of a capacity knob that meets service levels"},
     {"report", cirrus_cmd_report, "write one self-contained HTML page about a run"},
     {"bench", cirrus_cmd_bench, "measure the event kernel's speed on this machine"},
 };

@@ -13,6 +13,7 @@ int cirrus_cmd_plot(int argc, char **argv);
 int cirrus_cmd_compare(int argc, char **argv);
 int cirrus_cmd_report(int argc, char **argv);
 int cirrus_cmd_sweep(int argc, char **argv);
+int cirrus_cmd_plan(int argc, char **argv);
 
 /* Print "cirrus: <message>" on stderr and return the exit status for it. */
 #include <glib.h>

@@ -101,6 +101,7 @@ char *cirrus_compare_stat_label(const CirrusCompareRow *row)
     gboolean latency = strcmp(row->first->kind, "latency") == 0;
     if (latency) return row->stat == CIRRUS_STAT_COUNT ? g_strdup("count") : g_strdup_printf("%s (ms)", name);
     if (strcmp(row->first->kind, "count") == 0 && row->stat == CIRRUS_STAT_SUM) return g_strdup("total");
+    if (strcmp(row->first->kind, "cost") == 0) return g_strdup("total (USD)");
     if (strcmp(row->first->kind, "count") == 0) return g_strdup_printf("%s per interval", name);
     if (row->stat == CIRRUS_STAT_MAX) return g_strdup_printf("peak (%s)", row->first->unit);
     return g_strdup_printf("%s (%s)", name, row->first->unit);

@@ -178,7 +178,8 @@ static void summary_table(GString *s, GPtrArray *rows, guint from, guint to)
                        "<th>p90</th><th>p99</th><th>p99.9</th><th>peak / max</th><th>unit</th></tr>\n");
     for (guint i = from; i < to; i++) {
         const CirrusSummaryRow *r = rows->pdata[i];
-        gboolean latency = strcmp(r->kind, "latency") == 0, count = strcmp(r->kind, "count") == 0;
+        gboolean latency = strcmp(r->kind, "latency") == 0, count = strcmp(r->kind, "count") == 0 ||
+                                                                strcmp(r->kind, "cost") == 0;
         g_string_append(s, "<tr><td>");
         put_escaped(s, r->metric);
         g_string_append(s, "</td><td>");

@@ -1,6 +1,7 @@
 /* cirrus — /summary and /faults tables (see runtables.h). */
 #include "tools/runtables.h"
 #include "sim/error.h"
+#include "models/prices.h"
 #include <math.h>
 #include <string.h>
 
@@ -43,9 +44,32 @@ static void metric_stats(const CirrusMetricSummary *m, double *v)
 
 static void row_free(gpointer p);
 
+/* A component's cost rows (docs/cost.md): cost_usd for the whole run and
+ * cost_usd_per_month, the same rate over AWS's 730-hour month. */
+static void add_cost_rows(GPtrArray *rows, const char *group, const char *entity, const char *type, double usd,
+                          double run_s)
+{
+    for (guint i = 0; i < 2; i++) {
+        CirrusSummaryRow *r = g_new0(CirrusSummaryRow, 1);
+        r->group = g_strdup(group);
+        r->entity = g_strdup(entity);
+        r->type = g_strdup(type);
+        r->metric = g_strdup(i == 0 ? CIRRUS_COST_METRIC : CIRRUS_COST_MONTH_METRIC);
+        r->kind = g_strdup("cost");
+        r->unit = g_strdup("USD");
+        for (guint k = 0; k < CIRRUS_STAT_N; k++) r->v[k] = r->ci95[k] = NAN;
+        r->v[CIRRUS_STAT_SUM] = i == 0 ? usd : run_s > 0 ? usd * CIRRUS_HOURS_PER_MONTH * 3600.0 / run_s : NAN;
+        g_ptr_array_add(rows, r);
+    }
+}
+
 GPtrArray *cirrus_summary_rows(CirrusSim *sim)
 {
     GPtrArray *rows = g_ptr_array_new_with_free_func(row_free);
+    /* Costs cover the whole run, warm-up included (AWS bills the time a
+     * resource exists), and the total sums the components in file order. */
+    double run_s = cirrus_time_to_s(cirrus_sim_now(sim)), total = 0;
+    gboolean any = FALSE;
     /* Workloads first, then components, each in file order: the order of
      * the summary table. */
     for (guint pass = 0; pass < 2; pass++)
@@ -67,7 +91,15 @@ GPtrArray *cirrus_summary_rows(CirrusSim *sim)
                 for (guint k = 0; k < CIRRUS_STAT_N; k++) r->ci95[k] = NAN;
                 g_ptr_array_add(rows, r);
             }
+            const CirrusModelType *t = cirrus_component_model(c);
+            if (!cirrus_model_has_cost(t)) continue;
+            double usd = cirrus_model_cost(t, c, cirrus_component_state(c));
+            add_cost_rows(rows, cirrus_component_group(c), cirrus_component_name(c), cirrus_component_type(c),
+                          usd, run_s);
+            total += usd;
+            any = TRUE;
         }
+    if (any) add_cost_rows(rows, "total", "total", "total", total, run_s);
     return rows;
 }
 

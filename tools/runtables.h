@@ -37,7 +37,13 @@ typedef struct CirrusFaultSpan {
     char *kind, *target, *label;
 } CirrusFaultSpan;
 
-/* The summary rows of a finished simulation (ci95 NaN), in summary order. */
+/* The summary rows of a finished simulation (ci95 NaN), in summary order.
+ * A component whose model has a cost slot adds two rows of kind "cost"
+ * (unit USD, the number in `sum`): cost_usd for the run and
+ * cost_usd_per_month; when any does, a last entity "total" (group
+ * "total") holds their sums. */
+#define CIRRUS_COST_METRIC       "cost_usd"
+#define CIRRUS_COST_MONTH_METRIC "cost_usd_per_month"
 GPtrArray *cirrus_summary_rows(CirrusSim *sim);
 GPtrArray *cirrus_summary_rows_copy(GPtrArray *rows);
 /* Replace the numbers of `rows` by the mean and 95% half-width over n

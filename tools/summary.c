@@ -104,10 +104,14 @@ static void json_component(GString *s, GPtrArray *rows, guint *i, guint n)
     cirrus_json_string(s, "metrics");
     g_string_append(s, ":{");
     const CirrusSummaryRow *first_latency = NULL;
+    GPtrArray *costs = g_ptr_array_new();
     guint j = *i;
+    gboolean comma = FALSE;
     for (; j < rows->len && same_entity(rows->pdata[j], first); j++) {
         const CirrusSummaryRow *r = rows->pdata[j];
-        if (j > *i) g_string_append_c(s, ',');
+        if (strcmp(r->kind, "cost") == 0) { g_ptr_array_add(costs, (gpointer)r); continue; }
+        if (comma) g_string_append_c(s, ',');
+        comma = TRUE;
         cirrus_json_string(s, r->metric);
         g_string_append(s, ":{");
         if (strcmp(r->kind, "latency") == 0) {
@@ -134,7 +138,25 @@ static void json_component(GString *s, GPtrArray *rows, guint *i, guint n)
         g_string_append_c(s, ':');
         json_latency(s, first_latency, n);
     }
+    /* cost_usd and cost_usd_per_month (docs/cost.md) beside the metrics. */
+    for (guint k = 0; k < costs->len; k++) {
+        const CirrusSummaryRow *r = costs->pdata[k];
+        g_string_append_c(s, ',');
+        json_stat(s, r->metric, r, CIRRUS_STAT_SUM, n, FALSE);
+    }
+    g_ptr_array_free(costs, TRUE);
     g_string_append_c(s, '}');
+}
+
+/* The run's total cost_usd and cost_usd_per_month at the top level. */
+static void json_total_cost(GString *s, GPtrArray *rows, guint n)
+{
+    for (guint i = 0; i < rows->len; i++) {
+        const CirrusSummaryRow *r = rows->pdata[i];
+        if (strcmp(r->group, "total") != 0) continue;
+        g_string_append_c(s, ',');
+        json_stat(s, r->metric, r, CIRRUS_STAT_SUM, n, FALSE);
+    }
 }
 
 static void json_group(GString *s, GPtrArray *rows, const char *group, guint n)
@@ -169,6 +191,7 @@ char *cirrus_summary_json_rows(CirrusScenario *sc, GPtrArray *rows, const Cirrus
     json_group(s, rows, "components", n);
     g_string_append_c(s, ',');
     json_group(s, rows, "workloads", n);
+    json_total_cost(s, rows, n);
     g_string_append(s, "}\n");
     return g_string_free(s, FALSE);
 }
@@ -196,7 +219,12 @@ static void print_row(FILE *out, const CirrusSummaryRow *r, guint n)
      * whole: one more digit. */
     int count_digits = n > 1 ? 1 : 0;
     char *a = NULL, *b = NULL;
-    if (strcmp(r->kind, "count") == 0) {
+    if (strcmp(r->kind, "cost") == 0) {
+        /* Dollars to a hundredth of a cent, and finer for tiny bills. */
+        a = pm(r, CIRRUS_STAT_SUM, fabs(r->v[CIRRUS_STAT_SUM]) < 1 ? 6 : 4, n);
+        fprintf(out, "  %-26s %14s  USD%s\n", r->metric, a,
+                strcmp(r->metric, CIRRUS_COST_METRIC) == 0 ? " for the run, warm-up included" : " (730 h)");
+    } else if (strcmp(r->kind, "count") == 0) {
         a = pm(r, CIRRUS_STAT_SUM, count_digits, n);
         fprintf(out, "  %-26s %14s\n", r->metric, a);
     } else if (strcmp(r->kind, "gauge") == 0) {
@@ -230,9 +258,12 @@ void cirrus_summary_print_rows(FILE *out, GPtrArray *rows, guint replications)
 {
     for (guint i = 0; i < rows->len; i++) {
         const CirrusSummaryRow *r = rows->pdata[i];
-        if (i == 0 || !same_entity(rows->pdata[i - 1], r))
-            fprintf(out, "\n%s %s (%s)\n", strcmp(r->group, "workloads") == 0 ? "workload" : "component", r->entity,
-                    r->type);
+        gboolean total = strcmp(r->group, "total") == 0;
+        if ((i == 0 || !same_entity(rows->pdata[i - 1], r)) && total)
+            fprintf(out, "\ncost of all components\n");
+        else if (i == 0 || !same_entity(rows->pdata[i - 1], r))
+            fprintf(out, "\n%s %s (%s)\n", strcmp(r->group, "workloads") == 0 ? "workload" : "component",
+                    r->entity, r->type);
         print_row(out, r, replications);
     }
 }

@@ -12,6 +12,7 @@
 #include "tools/cli.h"
 #include "tools/compare.h"
 #include "tools/replicate.h"
+#include "tools/sweep.h"
 #include "tools/runtables.h"
 #include "models/registry.h"
 #include "sim/error.h"
@@ -20,12 +21,18 @@
 #include <string.h>
 #include <unistd.h>
 
-typedef struct {
-    char *key;
-    GPtrArray *values;   /* char * */
-} Axis;
+typedef CirrusSweepAxis Axis;
+typedef CirrusSweep Sweep;
 
-static void axis_free(gpointer p)
+CirrusSweepAxis *cirrus_sweep_axis_new(const char *key)
+{
+    CirrusSweepAxis *a = g_new0(CirrusSweepAxis, 1);
+    a->key = g_strdup(key);
+    a->values = g_ptr_array_new_with_free_func(g_free);
+    return a;
+}
+
+void cirrus_sweep_axis_free(gpointer p)
 {
     Axis *a = p;
     g_free(a->key);
@@ -54,7 +61,7 @@ static GPtrArray *split_values(const char *text)
 
 static GPtrArray *parse_axes(char **sets, GError **error)
 {
-    GPtrArray *axes = g_ptr_array_new_with_free_func(axis_free);
+    GPtrArray *axes = g_ptr_array_new_with_free_func(cirrus_sweep_axis_free);
     for (guint i = 0; sets && sets[i]; i++) {
         const char *eq = strchr(sets[i], '=');
         Axis *a = g_new0(Axis, 1);
@@ -102,14 +109,6 @@ static char **point_sets(GPtrArray *axes, guint p)
         sets[a] = g_strdup_printf("%s=%s", ((Axis *)axes->pdata[a])->key, point_value(axes, p, a));
     return sets;
 }
-
-typedef struct {
-    GPtrArray *axes;
-    guint n_points, n_reps;
-    CirrusScenario **sc;      /* one per point */
-    CirrusReplica *reps;      /* point p's replication k at [p * n_reps + k] */
-    GPtrArray **summary;      /* one per point: mean and ci95 rows */
-} Sweep;
 
 static gboolean write_point(CirrusH5 *h5, Sweep *sw, guint p, GError **error)
 {
@@ -169,7 +168,7 @@ static gboolean write_tables(CirrusH5 *h5, Sweep *sw, GError **error)
     return ok;
 }
 
-static gboolean write_sweep(const char *path, Sweep *sw, GError **error)
+gboolean cirrus_sweep_write(const char *path, Sweep *sw, const char *const *extra, GError **error)
 {
     CirrusH5 *h5 = cirrus_h5_open(path, error);
     if (!h5) return FALSE;
@@ -186,6 +185,8 @@ static gboolean write_sweep(const char *path, Sweep *sw, GError **error)
                   cirrus_h5_attr_int64(h5, "points", sw->n_points, error) &&
                   cirrus_h5_attr_int64(h5, "replications", sw->n_reps, error) &&
                   write_tables(h5, sw, error);
+    for (guint i = 0; ok && extra && extra[i] && extra[i + 1]; i += 2)
+        ok = cirrus_h5_attr_string(h5, extra[i], extra[i + 1], error);
     for (guint p = 0; ok && p < sw->n_points; p++) ok = write_point(h5, sw, p, error);
     g_string_free(keys, TRUE);
     if (!ok) {
@@ -259,7 +260,7 @@ static int sweep(const char *path, GPtrArray *axes, guint n_reps, guint jobs, co
     double wall = (double)(g_get_monotonic_time() - t0) / 1e6;
     for (guint p = 0; p < sw.n_points && status == 0; p++)
         sw.summary[p] = cirrus_replicas_summary(sw.reps + p * n_reps, n_reps);
-    if (status == 0 && !write_sweep(out, &sw, &error)) status = cirrus_cli_fail(error);
+    if (status == 0 && !cirrus_sweep_write(out, &sw, NULL, &error)) status = cirrus_cli_fail(error);
     if (status == 0 && !quiet) print_summary(&sw, out, wall);
     for (guint i = 0; i < sw.n_points * n_reps; i++) cirrus_replica_clear(&sw.reps[i]);
     for (guint p = 0; p < sw.n_points; p++) {

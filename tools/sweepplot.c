@@ -75,7 +75,7 @@ typedef struct {
 
 static CirrusStat default_stat(const char *kind)
 {
-    return strcmp(kind, "count") == 0 ? CIRRUS_STAT_SUM : CIRRUS_STAT_MEAN;
+    return strcmp(kind, "count") == 0 || strcmp(kind, "cost") == 0 ? CIRRUS_STAT_SUM : CIRRUS_STAT_MEAN;
 }
 
 /* "entity/Metric[:stat]" or "Metric[:stat]": the panels it names. */

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# `cirrus plan` end to end: a web tier (alb + asg) fed by the CloudWatch
+# example, the report (setting, cost, margins), the explored points in the
+# sweep layout, exit 1 when nothing in range meets the SLOs, and
+# command-line errors (exit 2).
+#
+# Usage: bash tests/cli_plan.sh /path/to/cirrus /path/to/source
+set -u
+source "$(dirname "$0")/clilib.sh"
+cli_setup plan "$@"
+cat > web.yaml <<YAML
+name: web
+duration: 1h
+warmup: 5m
+workloads:
+  - name: users
+    target: lb
+    arrival: {process: poisson, cloudwatch: $SRC/scenarios/data/cloudwatch-example.json, scale: 1}
+components:
+  - {name: lb, type: alb, targets: web}
+  - {name: web, type: asg, min: 1, instance: {type: c5.large, workers: 4, service_time: {dist: exponential, mean: 50ms}}}
+YAML
+
+run "plan" 0 plan web.yaml --vary components.web.min=1..8 --slo 'users.latency_ms.p99<300' \
+    --slo 'users.Failed<1%' --replications 3 -j 2 -o p.h5
+contains "plan" "$OUT" "plan: components.web.min = "
+contains "plan" "$OUT" "a month"
+contains "plan" "$OUT" "SLO users.latency_ms.p99<300: "
+contains "plan" "$OUT" "margin"
+contains "plan" "$OUT" "explored points written to p.h5"
+if h5dump -a plan_choice p.h5 >/dev/null 2>&1; then pass; else fail "p.h5 has no plan_choice attribute"; fi
+run "plot of the plan" 0 plot p.h5 -o p.png
+[ -s p.png ] && pass || fail "no p.png"
+
+run "nothing meets" 1 plan web.yaml --vary components.web.min=1..1 --slo 'users.latency_ms.p99<1' -q -o n.h5
+run "bad vary" 2 plan web.yaml --vary components.web.min=8..1 --slo 'users.latency_ms.p99<300'
+contains "bad vary" "$ERR" "--vary takes KEY=LO..HI"
+run "bad slo" 2 plan web.yaml --vary components.web.min=1..2 --slo 'users.latency_ms.p99=300'
+contains "bad slo" "$ERR" "--slo takes"
+run "unknown metric" 2 plan web.yaml --vary components.web.min=1..2 --slo 'users.Latncy<300' -q
+contains "unknown metric" "$ERR" "users.Latncy<300"
+cli_finish
