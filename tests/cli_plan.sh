@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `cirrus plan` end to end: a web tier (alb + asg) fed by the CloudWatch
+# `cirrus plan` end to end, and costs in run/report: a web tier (alb + asg) fed by the CloudWatch
 # example, the report (setting, cost, margins), the explored points in the
 # sweep layout, exit 1 when nothing in range meets the SLOs, and
 # command-line errors (exit 2).
@@ -31,6 +31,14 @@ contains "plan" "$OUT" "explored points written to p.h5"
 if h5dump -a plan_choice p.h5 >/dev/null 2>&1; then pass; else fail "p.h5 has no plan_choice attribute"; fi
 run "plot of the plan" 0 plot p.h5 -o p.png
 [ -s p.png ] && pass || fail "no p.png"
+
+# The bill in the summary table, the JSON and the HTML report.
+run "run with costs" 0 run web.yaml -o web.h5 --summary-json web.json
+contains "table" "$OUT" "cost of all components"
+contains "table" "$OUT" "cost_usd_per_month"
+contains "json" web.json '"cost_usd_per_month":'
+run "report" 0 report web.h5 -o web.html
+contains "report" web.html "Cost of all components: \$"
 
 run "nothing meets" 1 plan web.yaml --vary components.web.min=1..1 --slo 'users.latency_ms.p99<1' -q -o n.h5
 run "bad vary" 2 plan web.yaml --vary components.web.min=8..1 --slo 'users.latency_ms.p99<300'

@@ -298,6 +298,17 @@ char *cirrus_report_html(CirrusH5Run *run, GError **error)
         put_escaped(s, no_summary->message);
         g_string_append(s, "</p>\n");
     }
+    /* The bill of all components together (docs/cost.md): the summary's
+     * "total" entity, which has no series and so no block below. */
+    for (guint i = 0; summary && i < summary->rows->len; i++) {
+        const CirrusSummaryRow *r = summary->rows->pdata[i];
+        if (strcmp(r->group, "total") != 0) continue;
+        g_string_append(s, strcmp(r->metric, CIRRUS_COST_METRIC) == 0 ? "<p class=\"cost\">Cost of all components: $"
+                                                                         : ", a month (730 h): $");
+        put_number(s, r->v[CIRRUS_STAT_SUM], r->ci95[CIRRUS_STAT_SUM]);
+        if (strcmp(r->metric, CIRRUS_COST_MONTH_METRIC) == 0)
+            g_string_append(s, " (list prices, warm-up included; <code>cost_usd</code> rows below)</p>\n");
+    }
     /* One block per workload and component, in the summary's order (or the
      * series' order when there is no summary). */
     GPtrArray *entities = g_ptr_array_new_with_free_func(g_free);
