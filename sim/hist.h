@@ -22,7 +22,7 @@
 typedef struct CirrusHist {
     uint64_t count;
     double   sum;          /* sum of values, for the exact mean */
-    int64_t  min, max;     /* exact; meaningless when count == 0 */
+    int64_t  min, max;     /* exact; INT64_MAX and INT64_MIN when count == 0 */
     int      lo, hi;       /* lowest/highest bucket index in use (hi < lo: empty) */
     uint64_t buckets[CIRRUS_HIST_BUCKETS];
 } CirrusHist;
@@ -37,6 +37,9 @@ double  cirrus_hist_mean(const CirrusHist *h);         /* NaN when empty */
  * integers it holds, so values below 128 come back exactly), clamped to
  * [min, max]; q == 1 gives max exactly.  NaN when empty. */
 double  cirrus_hist_quantile(const CirrusHist *h, double q);
+/* The same for n quantiles in ascending order (NaN entries aside), in one
+ * walk over the buckets: out[k] == cirrus_hist_quantile(h, q[k]). */
+void    cirrus_hist_quantiles(const CirrusHist *h, const double *q, int n, double *out);
 
 /* Bucket index of a value, and the [lower, upper) bounds of a bucket:
  * exposed for tests.  The last bucket's upper bound, 2^63, does not fit in

@@ -269,10 +269,9 @@ static void schedule_faults(CirrusSim *sim, GPtrArray *order)
 CirrusRequest *cirrus_request_new(CirrusComponent *origin)
 {
     CirrusSim *sim = origin->sim;
-    CirrusRequest *r = cirrus_pool_alloc(sim->requests);
-    r->id = ++sim->next_request_id;
-    r->created = r->arrived = sim->now;
-    r->origin = origin;
+    CirrusRequest *r = cirrus_pool_take(sim->requests);
+    *r = (CirrusRequest){ .id = ++sim->next_request_id, .created = sim->now, .arrived = sim->now,
+                          .origin = origin };
     return r;
 }
 
@@ -284,7 +283,7 @@ void cirrus_request_free(CirrusComponent *holder, CirrusRequest *request)
 
 CirrusRequest *cirrus_request_copy(CirrusComponent *holder, const CirrusRequest *request)
 {
-    CirrusRequest *r = cirrus_pool_alloc(holder->sim->requests);
+    CirrusRequest *r = cirrus_pool_take(holder->sim->requests);
     *r = *request;
     r->id = ++holder->sim->next_request_id;
     r->reply_to = NULL;
@@ -415,15 +414,21 @@ gboolean cirrus_sim_run(CirrusSim *sim, const CirrusRunSpec *spec, GError **erro
 
     const CirrusTime stop = spec->duration, interval = spec->sample_interval;
     CirrusTime next_sample = interval;
+    /* The first instant at which rows_until has something to do: the next
+     * sample, or the end of the warm-up if that comes first. */
+    CirrusTime next_mark = sim->in_stats ? next_sample : MIN(next_sample, sim->warmup);
     gboolean ok = TRUE;
     CirrusTime t;
     guint32 slot;
     for (;;) {
         /* An event at or after the stop time ends the run unexecuted. */
         if (!next_event(sim, &t, &slot) || t >= stop) break;
-        if ((t >= next_sample || !sim->in_stats) && !rows_until(sim, spec, t, &next_sample, error)) {
-            ok = FALSE;
-            goto done;
+        if (t >= next_mark) {
+            if (!rows_until(sim, spec, t, &next_sample, error)) {
+                ok = FALSE;
+                goto done;
+            }
+            next_mark = sim->in_stats ? next_sample : MIN(next_sample, sim->warmup);
         }
         CirrusEvent ev = sim->events[slot];
         sim->free_slots[sim->n_free++] = slot;
