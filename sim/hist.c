@@ -16,31 +16,9 @@
 
 G_STATIC_ASSERT(CIRRUS_HIST_BUCKETS == CIRRUS_HIST_SUB + (63 - CIRRUS_HIST_SUB_BITS) * HALF);
 
-/* Position of the most significant set bit of v > 0. */
-static inline int msb64(uint64_t v)
-{
-#if defined(__GNUC__) || defined(__clang__)
-    return 63 - __builtin_clzll(v);
-#else
-    int e = 0;
-    while (v >>= 1) e++;
-    return e;
-#endif
-}
-
-/* With s = max(e - S + 1, 0), where e is the top bit of v | 2^(S-1), the
- * index is s * H + (v >> s): for v >= 2^S this is the formula above, and
- * for v < 2^S (s = 0) it is v itself.  No branch on the size of v: this is
- * on the path of every latency recorded. */
-static inline int bucket_of(int64_t value)
-{
-    int s = msb64((uint64_t)value | HALF) - (CIRRUS_HIST_SUB_BITS - 1);
-    return s * HALF + (int)((uint64_t)value >> s);
-}
-
 int cirrus_hist_bucket_of(int64_t value)
 {
-    return bucket_of(value < 0 ? 0 : value);
+    return cirrus_hist_bucket_of_nonneg(value < 0 ? 0 : value);
 }
 
 void cirrus_hist_bucket_bounds(int index, int64_t *lower, int64_t *upper)
@@ -88,19 +66,6 @@ void cirrus_hist_reset(CirrusHist *h)
     h->max = INT64_MIN;
     h->lo = CIRRUS_HIST_BUCKETS;
     h->hi = -1;
-}
-
-void cirrus_hist_add(CirrusHist *h, int64_t value)
-{
-    if (value < 0) value = 0;
-    int b = bucket_of(value);
-    h->buckets[b]++;
-    if (b < h->lo) h->lo = b;
-    if (b > h->hi) h->hi = b;
-    if (value < h->min) h->min = value;
-    if (value > h->max) h->max = value;
-    h->count++;
-    h->sum += (double)value;
 }
 
 void cirrus_hist_merge(CirrusHist *into, const CirrusHist *from)
