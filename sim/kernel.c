@@ -139,18 +139,22 @@ gboolean cirrus_sim_stopped(const CirrusSim *sim) { return g_atomic_int_get(&((C
 
 /* ---- events ------------------------------------------------------------ */
 
-static guint32 event_slot(CirrusSim *sim)
+/* Grow the slot array; slots are copied out before dispatch, so moving
+ * them is safe.  Out of line, so that cirrus_post's common path needs few
+ * registers. */
+G_GNUC_NO_INLINE static void event_slots_grow(CirrusSim *sim)
 {
-    if (sim->n_free == 0) {
-        /* Grow the slot array; slots are copied out before dispatch, so
-         * moving them is safe. */
-        guint32 old = sim->n_events_cap, cap = old ? old * 2 : 1024;
-        g_assert(cap <= CIRRUS_PES_MAX_INDEX);
-        sim->events = g_renew(CirrusEvent, sim->events, cap);
-        sim->free_slots = g_renew(guint32, sim->free_slots, cap);
-        for (guint32 i = cap; i > old; i--) sim->free_slots[sim->n_free++] = i - 1;
-        sim->n_events_cap = cap;
-    }
+    guint32 old = sim->n_events_cap, cap = old ? old * 2 : 1024;
+    g_assert(cap <= CIRRUS_PES_MAX_INDEX);
+    sim->events = g_renew(CirrusEvent, sim->events, cap);
+    sim->free_slots = g_renew(guint32, sim->free_slots, cap);
+    for (guint32 i = cap; i > old; i--) sim->free_slots[sim->n_free++] = i - 1;
+    sim->n_events_cap = cap;
+}
+
+static inline guint32 event_slot(CirrusSim *sim)
+{
+    if (sim->n_free == 0) event_slots_grow(sim);
     return sim->free_slots[--sim->n_free];
 }
 
