@@ -190,7 +190,8 @@ void cirrus_post(CirrusComponent *from, CirrusComponent *target, CirrusTime dela
 {
     CirrusSim *sim = target->sim;
     g_assert(delay >= 0);
-    CirrusTime when = delay > CIRRUS_TIME_NEVER - sim->now ? CIRRUS_TIME_NEVER : sim->now + delay;
+    CirrusTime when;
+    if (__builtin_add_overflow(sim->now, delay, &when)) when = CIRRUS_TIME_NEVER;   /* saturate */
     guint32 slot = event_slot(sim);
     sim->events[slot] = (CirrusEvent){ when, target, from, kind, request, data };
     if (delay == 0 && sim->dispatching)
