@@ -54,7 +54,7 @@ static void pes_grow(Heap4 *pes, gsize capacity)
     pes->capacity = capacity;
 }
 
-static gboolean heap4_push(Heap4 *pes, CirrusTime time, guint32 index)
+G_GNUC_NO_INLINE static gboolean heap4_push(Heap4 *pes, CirrusTime time, guint32 index)
 {
     if (pes->next_seq >= CIRRUS_PES_MAX_SEQ) return FALSE;
     if (pes->size == pes->capacity) pes_grow(pes, pes->capacity * 2);
@@ -80,7 +80,7 @@ static inline gsize min_of_four(const PesEntry *h, gsize c)
     return entry_before(&h[b], &h[a]) ? b : a;
 }
 
-static gboolean heap4_pop(Heap4 *pes, CirrusTime *time, guint32 *index)
+G_GNUC_NO_INLINE static gboolean heap4_pop(Heap4 *pes, CirrusTime *time, guint32 *index)
 {
     if (pes->size == 0) return FALSE;
     PesEntry *h = pes->heap;
@@ -242,18 +242,22 @@ static inline void small_insert(Radix *r, RadixEntry e)
     r->small[i] = e;
 }
 
-static void radix_push(Radix *r, CirrusTime time, guint32 index)
+/* Push while the entries are in the radix heap (or must move there). */
+static inline void radix_push_big(Radix *r, RadixEntry e)
 {
-    g_assert(time >= r->last);
-    RadixEntry e = { time, index };
-    if (!r->big && r->size == SMALL_HIGH) {
+    if (!r->big) {
         /* Too many for the array: on to the radix heap, in order. */
         for (guint i = r->small_head; i < r->small_len; i++) radix_add(r, r->small[i]);
         r->small_head = r->small_len = 0;
         r->big = TRUE;
     }
-    if (r->big) radix_add(r, e);
-    else small_insert(r, e);
+    radix_add(r, e);
+}
+
+/* Push into the array (not full, radix heap not in use). */
+static inline void radix_push_small(Radix *r, RadixEntry e)
+{
+    small_insert(r, e);
     r->size++;
 }
 
@@ -308,31 +312,30 @@ static inline RadixEntry radix_take(Radix *r)
     return r->cur[r->cur_head++];
 }
 
-static gboolean radix_pop(Radix *r, CirrusTime *time, guint32 *index)
+static inline RadixEntry radix_pop_big(Radix *r)
 {
-    if (r->size == 0) return FALSE;
-    RadixEntry e;
-    if (r->big) {
-        e = radix_take(r);
-        if (r->size == SMALL_LOW) {
-            /* Few left: back to the array, in order. */
-            guint n = 0;
-            while (r->size > 0) r->small[n++] = radix_take(r);
-            r->size = r->small_len = n;
-            r->small_head = 0;
-            r->cur_head = r->cur_len = 0;
-            r->last = e.time;   /* draining moved it to the latest */
-            r->big = FALSE;
-        }
-    } else {
-        e = r->small[r->small_head++];
-        r->last = e.time;
-        r->size--;
-        if (r->small_head == r->small_len) r->small_head = r->small_len = 0;
+    RadixEntry e = radix_take(r);
+    if (r->size == SMALL_LOW) {
+        /* Few left: back to the array, in order. */
+        guint n = 0;
+        while (r->size > 0) r->small[n++] = radix_take(r);
+        r->size = r->small_len = n;
+        r->small_head = 0;
+        r->cur_head = r->cur_len = 0;
+        r->last = e.time;   /* draining moved it to the latest */
+        r->big = FALSE;
     }
-    *time = e.time;
-    *index = e.index;
-    return TRUE;
+    return e;
+}
+
+/* Pop from the array (radix heap not in use, size > 0). */
+static inline RadixEntry radix_pop_small(Radix *r)
+{
+    RadixEntry e = r->small[r->small_head++];
+    r->last = e.time;
+    r->size--;
+    if (r->small_head == r->small_len) r->small_head = r->small_len = 0;
+    return e;
 }
 
 /* The minimum without settling: settling would move `last` up to it, and
@@ -393,20 +396,51 @@ void cirrus_pes_free(CirrusPes *pes)
     g_free(pes);
 }
 
-gboolean cirrus_pes_push(CirrusPes *pes, CirrusTime time, guint32 index)
+/* The radix heap's array (few pending) is handled inline in
+ * cirrus_pes_push and cirrus_pes_pop; everything else goes to these, out
+ * of line, so that the common path with few pending saves few registers. */
+G_GNUC_NO_INLINE static gboolean pes_push_slow(CirrusPes *pes, CirrusTime time, guint32 index)
 {
     g_assert(index < CIRRUS_PES_MAX_INDEX && time >= 0);
-    if (pes->kind == CIRRUS_PES_RADIX) {
-        radix_push(&pes->u.radix, time, index);
+    if (pes->kind == CIRRUS_PES_HEAP4) return heap4_push(&pes->u.heap4, time, index);
+    g_assert(time >= pes->u.radix.last);
+    radix_push_big(&pes->u.radix, (RadixEntry){ time, index });
+    pes->u.radix.size++;
+    return TRUE;
+}
+
+G_GNUC_NO_INLINE static gboolean pes_pop_slow(CirrusPes *pes, CirrusTime *time, guint32 *index)
+{
+    if (pes->kind == CIRRUS_PES_HEAP4) return heap4_pop(&pes->u.heap4, time, index);
+    if (pes->u.radix.size == 0) return FALSE;
+    RadixEntry e = radix_pop_big(&pes->u.radix);
+    *time = e.time;
+    *index = e.index;
+    return TRUE;
+}
+
+gboolean cirrus_pes_push(CirrusPes *pes, CirrusTime time, guint32 index)
+{
+    Radix *r = &pes->u.radix;
+    if (pes->kind == CIRRUS_PES_RADIX && !r->big && r->size < SMALL_HIGH) {
+        /* last >= 0, so this also checks time >= 0. */
+        g_assert(index < CIRRUS_PES_MAX_INDEX && time >= r->last);
+        radix_push_small(r, (RadixEntry){ time, index });
         return TRUE;
     }
-    return heap4_push(&pes->u.heap4, time, index);
+    return pes_push_slow(pes, time, index);
 }
 
 gboolean cirrus_pes_pop(CirrusPes *pes, CirrusTime *time, guint32 *index)
 {
-    return pes->kind == CIRRUS_PES_RADIX ? radix_pop(&pes->u.radix, time, index)
-                                         : heap4_pop(&pes->u.heap4, time, index);
+    Radix *r = &pes->u.radix;
+    if (pes->kind == CIRRUS_PES_RADIX && !r->big && r->size > 0) {
+        RadixEntry e = radix_pop_small(r);
+        *time = e.time;
+        *index = e.index;
+        return TRUE;
+    }
+    return pes_pop_slow(pes, time, index);
 }
 
 CirrusTime cirrus_pes_peek_time(const CirrusPes *pes)
