@@ -126,6 +126,12 @@ typedef struct {
     GPtrArray  *slots;        /* Instance *, owned */
     GArray     *free_slots;   /* guint */
     GHashTable *by_id;        /* id -> Instance * */
+    /* In front of by_id (asg_find is on the path of every message and
+     * reply): entry id % ASG_ID_CACHE is the instance last found or created
+     * with such an id.  Instances are never freed during a run, only
+     * reused with a new id, so an entry is valid when its id matches. */
+#define ASG_ID_CACHE 256
+    Instance   *id_cache[ASG_ID_CACHE];
     guint32     next_id;
     gint64      n_pending, n_in_service, n_terminating;
     GPtrArray  *lbs;          /* attached load balancers (CirrusComponent *) */
@@ -157,7 +163,7 @@ typedef struct {
 } Asg;
 
 /* asg.c */
-Instance  *asg_find(const Asg *g, guint32 id);
+Instance  *asg_find(Asg *g, guint32 id);
 /* Running and answering: serves requests and health probes. */
 gboolean   asg_answers(const Asg *g, const Instance *in);
 /* A terminating instance goes once nothing holds it. */

@@ -227,9 +227,14 @@ static gboolean asg_link(CirrusComponent *self, void *state, CirrusScenario *sc,
 
 /* ---- instance bookkeeping ---------------------------------------------- */
 
-Instance *asg_find(const Asg *g, guint32 id)
+Instance *asg_find(Asg *g, guint32 id)
 {
-    return id ? g_hash_table_lookup(g->by_id, GUINT_TO_POINTER(id)) : NULL;
+    if (!id) return NULL;
+    Instance **cached = &g->id_cache[id % ASG_ID_CACHE];
+    if (*cached && (*cached)->id == id) return *cached;
+    Instance *in = g_hash_table_lookup(g->by_id, GUINT_TO_POINTER(id));
+    if (in) *cached = in;
+    return in;
 }
 
 /* Down for EC2: dead, or its zone is out (what a status check sees). */
@@ -560,6 +565,7 @@ static Instance *launch(CirrusComponent *self, Asg *g, guint zone, Activity acti
     in->launched = in->acc_at = cirrus_now(self);
     in->failed_at = -1;
     g_hash_table_insert(g->by_id, GUINT_TO_POINTER(in->id), in);
+    g->id_cache[in->id % ASG_ID_CACHE] = in;
     g->n_pending++;
     if (activity != ACT_NONE) g->pending_activity[activity]++;
     return in;

@@ -13,17 +13,21 @@ typedef struct CirrusFifo {
 
 static inline gsize cirrus_fifo_len(const CirrusFifo *q) { return q->len; }
 
+/* Out of line: the push below is on hot paths and should stay small. */
+G_GNUC_NO_INLINE static void cirrus_fifo_grow(CirrusFifo *q)
+{
+    gsize cap = q->capacity ? q->capacity * 2 : 16;
+    gpointer *items = g_new(gpointer, cap);
+    for (gsize i = 0; i < q->len; i++) items[i] = q->items[(q->head + i) & (q->capacity - 1)];
+    g_free(q->items);
+    q->items = items;
+    q->head = 0;
+    q->capacity = cap;
+}
+
 static inline void cirrus_fifo_push(CirrusFifo *q, gpointer item)
 {
-    if (q->len == q->capacity) {
-        gsize cap = q->capacity ? q->capacity * 2 : 16;
-        gpointer *items = g_new(gpointer, cap);
-        for (gsize i = 0; i < q->len; i++) items[i] = q->items[(q->head + i) & (q->capacity - 1)];
-        g_free(q->items);
-        q->items = items;
-        q->head = 0;
-        q->capacity = cap;
-    }
+    if (q->len == q->capacity) cirrus_fifo_grow(q);
     q->items[(q->head + q->len++) & (q->capacity - 1)] = item;
 }
 

@@ -16,25 +16,9 @@
 
 G_STATIC_ASSERT(CIRRUS_HIST_BUCKETS == CIRRUS_HIST_SUB + (63 - CIRRUS_HIST_SUB_BITS) * HALF);
 
-/* Position of the most significant set bit of v > 0. */
-static inline int msb64(uint64_t v)
-{
-#if defined(__GNUC__) || defined(__clang__)
-    return 63 - __builtin_clzll(v);
-#else
-    int e = 0;
-    while (v >>= 1) e++;
-    return e;
-#endif
-}
-
 int cirrus_hist_bucket_of(int64_t value)
 {
-    if (value < CIRRUS_HIST_SUB) return value < 0 ? 0 : (int)value;
-    int e = msb64((uint64_t)value);
-    int shift = e - CIRRUS_HIST_SUB_BITS + 1;
-    int top = (int)((uint64_t)value >> shift); /* in [HALF, SUB) */
-    return CIRRUS_HIST_SUB + (e - CIRRUS_HIST_SUB_BITS) * HALF + (top - HALF);
+    return cirrus_hist_bucket_of_nonneg(value < 0 ? 0 : value);
 }
 
 void cirrus_hist_bucket_bounds(int index, int64_t *lower, int64_t *upper)
@@ -58,9 +42,13 @@ void cirrus_hist_bucket_bounds(int index, int64_t *lower, int64_t *upper)
     if (upper) *upper = hi > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)hi;
 }
 
+/* An empty histogram's min and max are the extremes of int64, so that
+ * adding a value needs no test of the count. */
 void cirrus_hist_init(CirrusHist *h)
 {
     memset(h, 0, sizeof *h);
+    h->min = INT64_MAX;
+    h->max = INT64_MIN;
     h->lo = CIRRUS_HIST_BUCKETS;
     h->hi = -1;
 }
@@ -74,23 +62,10 @@ void cirrus_hist_reset(CirrusHist *h)
         memset(&h->buckets[h->lo], 0, (size_t)(h->hi - h->lo + 1) * sizeof h->buckets[0]);
     h->count = 0;
     h->sum = 0.0;
-    h->min = 0;
-    h->max = 0;
+    h->min = INT64_MAX;
+    h->max = INT64_MIN;
     h->lo = CIRRUS_HIST_BUCKETS;
     h->hi = -1;
-}
-
-void cirrus_hist_add(CirrusHist *h, int64_t value)
-{
-    if (value < 0) value = 0;
-    int b = cirrus_hist_bucket_of(value);
-    h->buckets[b]++;
-    if (b < h->lo) h->lo = b;
-    if (b > h->hi) h->hi = b;
-    if (h->count == 0 || value < h->min) h->min = value;
-    if (h->count == 0 || value > h->max) h->max = value;
-    h->count++;
-    h->sum += (double)value;
 }
 
 void cirrus_hist_merge(CirrusHist *into, const CirrusHist *from)
@@ -99,8 +74,8 @@ void cirrus_hist_merge(CirrusHist *into, const CirrusHist *from)
     for (int i = from->lo; i <= from->hi; i++) into->buckets[i] += from->buckets[i];
     if (from->lo < into->lo) into->lo = from->lo;
     if (from->hi > into->hi) into->hi = from->hi;
-    if (into->count == 0 || from->min < into->min) into->min = from->min;
-    if (into->count == 0 || from->max > into->max) into->max = from->max;
+    if (from->min < into->min) into->min = from->min;
+    if (from->max > into->max) into->max = from->max;
     into->count += from->count;
     into->sum += from->sum;
 }
@@ -111,23 +86,17 @@ double cirrus_hist_mean(const CirrusHist *h)
     return h->sum / (double)h->count;
 }
 
-double cirrus_hist_quantile(const CirrusHist *h, double q)
+/* The rank of the q-quantile among count values: ceil(q * count) within
+ * [1, count]. */
+static uint64_t quantile_rank(const CirrusHist *h, double q)
 {
-    if (h->count == 0 || isnan(q)) return NAN;
-    if (q >= 1.0) return (double)h->max;
-
     double r = ceil(q * (double)h->count);
-    uint64_t rank = r < 1.0 ? 1 : r >= (double)h->count ? h->count : (uint64_t)r;
+    return r < 1.0 ? 1 : r >= (double)h->count ? h->count : (uint64_t)r;
+}
 
-    uint64_t seen = 0;
-    int b = h->hi;
-    for (int i = h->lo; i <= h->hi; i++) {
-        seen += h->buckets[i];
-        if (seen >= rank) {
-            b = i;
-            break;
-        }
-    }
+/* The reported value of bucket b (see hist.h). */
+static double bucket_value(const CirrusHist *h, int b)
+{
     /* The bucket holds the integers lower .. upper-1; report their midpoint.
      * For a value v in it, |mid - v| <= (width - 1) / 2 < lower / 128 <= v / 128
      * (width <= lower / 64), and single-value buckets come back exactly.
@@ -140,4 +109,41 @@ double cirrus_hist_quantile(const CirrusHist *h, double q)
     if (mid < (double)h->min) mid = (double)h->min;
     if (mid > (double)h->max) mid = (double)h->max;
     return mid;
+}
+
+double cirrus_hist_quantile(const CirrusHist *h, double q)
+{
+    double out;
+    cirrus_hist_quantiles(h, &q, 1, &out);
+    return out;
+}
+
+void cirrus_hist_quantiles(const CirrusHist *h, const double *q, int n, double *out)
+{
+    /* One walk over the buckets in use for all n quantiles: the sample
+     * rows ask for three of every latency metric, and the walk is what
+     * they cost. */
+    uint64_t seen = 0;
+    int i = h->lo;
+    for (int k = 0; k < n; k++) {
+        if (h->count == 0 || isnan(q[k])) {
+            out[k] = NAN;
+            continue;
+        }
+        if (q[k] >= 1.0) {
+            out[k] = (double)h->max;
+            continue;
+        }
+        g_return_if_fail(k == 0 || q[k] >= q[k - 1]);
+        uint64_t rank = quantile_rank(h, q[k]);
+        int b = h->hi;
+        for (; i <= h->hi; i++) {
+            if (seen + h->buckets[i] >= rank) {
+                b = i;
+                break;
+            }
+            seen += h->buckets[i];
+        }
+        out[k] = bucket_value(h, b);
+    }
 }

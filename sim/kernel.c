@@ -139,18 +139,22 @@ gboolean cirrus_sim_stopped(const CirrusSim *sim) { return g_atomic_int_get(&((C
 
 /* ---- events ------------------------------------------------------------ */
 
-static guint32 event_slot(CirrusSim *sim)
+/* Grow the slot array; slots are copied out before dispatch, so moving
+ * them is safe.  Out of line, so that cirrus_post's common path needs few
+ * registers. */
+G_GNUC_NO_INLINE static void event_slots_grow(CirrusSim *sim)
 {
-    if (sim->n_free == 0) {
-        /* Grow the slot array; slots are copied out before dispatch, so
-         * moving them is safe. */
-        guint32 old = sim->n_events_cap, cap = old ? old * 2 : 1024;
-        g_assert(cap <= CIRRUS_PES_MAX_INDEX);
-        sim->events = g_renew(CirrusEvent, sim->events, cap);
-        sim->free_slots = g_renew(guint32, sim->free_slots, cap);
-        for (guint32 i = cap; i > old; i--) sim->free_slots[sim->n_free++] = i - 1;
-        sim->n_events_cap = cap;
-    }
+    guint32 old = sim->n_events_cap, cap = old ? old * 2 : 1024;
+    g_assert(cap <= CIRRUS_PES_MAX_INDEX);
+    sim->events = g_renew(CirrusEvent, sim->events, cap);
+    sim->free_slots = g_renew(guint32, sim->free_slots, cap);
+    for (guint32 i = cap; i > old; i--) sim->free_slots[sim->n_free++] = i - 1;
+    sim->n_events_cap = cap;
+}
+
+static inline guint32 event_slot(CirrusSim *sim)
+{
+    if (sim->n_free == 0) event_slots_grow(sim);
     return sim->free_slots[--sim->n_free];
 }
 
@@ -160,9 +164,12 @@ void cirrus_schedule(CirrusComponent *target, CirrusTime delay, int kind, Cirrus
     cirrus_post(target, target, delay, kind, request, data);
 }
 
+/* Every pending event holds a slot (a slot is freed as its event is
+ * dispatched), so this is the pes's size plus the due-now FIFO's length,
+ * without asking either. */
 static inline gsize pending_events(const CirrusSim *sim)
 {
-    return cirrus_pes_size(sim->pes) + cirrus_fifo_len(&sim->due_now);
+    return sim->n_events_cap - sim->n_free;
 }
 
 /* The next event: one due now that was posted without delay, unless the
@@ -183,7 +190,8 @@ void cirrus_post(CirrusComponent *from, CirrusComponent *target, CirrusTime dela
 {
     CirrusSim *sim = target->sim;
     g_assert(delay >= 0);
-    CirrusTime when = delay > CIRRUS_TIME_NEVER - sim->now ? CIRRUS_TIME_NEVER : sim->now + delay;
+    CirrusTime when;
+    if (__builtin_add_overflow(sim->now, delay, &when)) when = CIRRUS_TIME_NEVER;   /* saturate */
     guint32 slot = event_slot(sim);
     sim->events[slot] = (CirrusEvent){ when, target, from, kind, request, data };
     if (delay == 0 && sim->dispatching)
@@ -269,10 +277,9 @@ static void schedule_faults(CirrusSim *sim, GPtrArray *order)
 CirrusRequest *cirrus_request_new(CirrusComponent *origin)
 {
     CirrusSim *sim = origin->sim;
-    CirrusRequest *r = cirrus_pool_alloc(sim->requests);
-    r->id = ++sim->next_request_id;
-    r->created = r->arrived = sim->now;
-    r->origin = origin;
+    CirrusRequest *r = cirrus_pool_take(sim->requests);
+    *r = (CirrusRequest){ .id = ++sim->next_request_id, .created = sim->now, .arrived = sim->now,
+                          .origin = origin };
     return r;
 }
 
@@ -284,7 +291,7 @@ void cirrus_request_free(CirrusComponent *holder, CirrusRequest *request)
 
 CirrusRequest *cirrus_request_copy(CirrusComponent *holder, const CirrusRequest *request)
 {
-    CirrusRequest *r = cirrus_pool_alloc(holder->sim->requests);
+    CirrusRequest *r = cirrus_pool_take(holder->sim->requests);
     *r = *request;
     r->id = ++holder->sim->next_request_id;
     r->reply_to = NULL;
@@ -415,15 +422,21 @@ gboolean cirrus_sim_run(CirrusSim *sim, const CirrusRunSpec *spec, GError **erro
 
     const CirrusTime stop = spec->duration, interval = spec->sample_interval;
     CirrusTime next_sample = interval;
+    /* The first instant at which rows_until has something to do: the next
+     * sample, or the end of the warm-up if that comes first. */
+    CirrusTime next_mark = sim->in_stats ? next_sample : MIN(next_sample, sim->warmup);
     gboolean ok = TRUE;
     CirrusTime t;
     guint32 slot;
     for (;;) {
         /* An event at or after the stop time ends the run unexecuted. */
         if (!next_event(sim, &t, &slot) || t >= stop) break;
-        if ((t >= next_sample || !sim->in_stats) && !rows_until(sim, spec, t, &next_sample, error)) {
-            ok = FALSE;
-            goto done;
+        if (t >= next_mark) {
+            if (!rows_until(sim, spec, t, &next_sample, error)) {
+                ok = FALSE;
+                goto done;
+            }
+            next_mark = sim->in_stats ? next_sample : MIN(next_sample, sim->warmup);
         }
         CirrusEvent ev = sim->events[slot];
         sim->free_slots[sim->n_free++] = slot;

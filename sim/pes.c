@@ -54,7 +54,7 @@ static void pes_grow(Heap4 *pes, gsize capacity)
     pes->capacity = capacity;
 }
 
-static gboolean heap4_push(Heap4 *pes, CirrusTime time, guint32 index)
+G_GNUC_NO_INLINE static gboolean heap4_push(Heap4 *pes, CirrusTime time, guint32 index)
 {
     if (pes->next_seq >= CIRRUS_PES_MAX_SEQ) return FALSE;
     if (pes->size == pes->capacity) pes_grow(pes, pes->capacity * 2);
@@ -80,7 +80,7 @@ static inline gsize min_of_four(const PesEntry *h, gsize c)
     return entry_before(&h[b], &h[a]) ? b : a;
 }
 
-static gboolean heap4_pop(Heap4 *pes, CirrusTime *time, guint32 *index)
+G_GNUC_NO_INLINE static gboolean heap4_pop(Heap4 *pes, CirrusTime *time, guint32 *index)
 {
     if (pes->size == 0) return FALSE;
     PesEntry *h = pes->heap;
@@ -126,13 +126,24 @@ static gboolean heap4_pop(Heap4 *pes, CirrusTime *time, guint32 *index)
 
 /* ---- the radix heap ----
  *
- * Keys are times t >= last (the last time popped).  Bucket 0 holds t ==
- * last; bucket k >= 1 holds the times whose highest bit differing from last
- * is bit k-1.  Bucket ranges are disjoint and increase with k.  When bucket
- * 0 runs out, the lowest non-empty bucket's minimum becomes the new last and
- * its entries move, in order, to lower buckets.  Entries with equal times
- * are always in the same bucket and move together, in order, so they come
- * out first-in first-out — the same order as the heap's (time, seq). */
+ * Keys are times t >= last (the last time popped).  The current bucket
+ * holds t == last, in the order pushed.  Every other key goes to bucket
+ * (p, d): p is the highest byte in which t differs from last, d is t's
+ * byte p (which is above last's).  For a given last, the ranges of the
+ * buckets are disjoint and increase with (p, d), so the lowest non-empty
+ * bucket, found with two bit scans, holds the minimum.  When the current
+ * bucket runs out, that bucket's minimum becomes the new last and its
+ * entries move, in order, to buckets of lower p; a bucket with p == 0
+ * holds a single time, so it simply becomes the current one (its array is
+ * swapped in, nothing is copied).
+ *
+ * With a byte per level (a radix of 256 rather than 2) an entry moves at
+ * most once per byte of the gap between its time and the time at which
+ * it was pushed — two or three moves for nanosecond times milliseconds
+ * apart — where a binary radix heap moves it about once per bit.  Entries
+ * with equal times are always in the same bucket and move together, in
+ * order, so they come out first-in first-out — the same order as the
+ * heap's (time, seq). */
 
 typedef struct {
     CirrusTime time;
@@ -141,75 +152,209 @@ typedef struct {
 
 typedef struct {
     RadixEntry *items;
-    gsize len, capacity;
+    guint32 len, capacity;
     CirrusTime min;     /* smallest time in the bucket, kept as it fills */
 } RadixBucket;
 
+#define RADIX_LEVELS 8            /* bytes of a time */
+#define RADIX_DIGITS 256
+#define RADIX_WORDS (RADIX_DIGITS / 64)
+
+/* While few events are pending (fewer than SMALL_HIGH, until the count
+ * falls back to SMALL_LOW), they are kept in a sorted array instead: with
+ * a handful of entries a radix heap still moves each one two or three
+ * times, where inserting into a short sorted array shifts the few entries
+ * due later (new events are mostly due after those already pending).
+ * Only one of the two holds entries at a time, so the order is the
+ * same. */
+#define SMALL_HIGH 64
+#define SMALL_LOW 16
+
 typedef struct {
-    RadixBucket bucket[65];
-    gsize head0;        /* next entry of bucket 0 to pop */
+    gboolean big;       /* entries are in the radix heap, not in small[] */
+    guint small_head, small_len;   /* small[small_head .. small_len) */
+    RadixEntry small[SMALL_HIGH];
+    RadixEntry *cur;    /* the current bucket: times == last */
+    gsize cur_head, cur_len, cur_capacity;
     CirrusTime last;
     gsize size;
-    guint64 nonempty;   /* bit k: bucket k has entries (for k >= 1) */
+    guint32 levels;     /* bit p * RADIX_WORDS + w: word w of level p is non-zero */
+    guint64 nonempty[RADIX_LEVELS][RADIX_WORDS];   /* bit d of level p: bucket (p, d) has entries */
+    RadixBucket bucket[RADIX_LEVELS][RADIX_DIGITS];
 } Radix;
 
-static inline guint radix_bucket_of(const Radix *r, CirrusTime t)
+G_STATIC_ASSERT(RADIX_LEVELS * RADIX_WORDS <= 32);
+
+/* The hot paths below are forced inline: left to itself, gcc calls
+ * radix_add from both push and settle, at a cost of a quarter of a hold. */
+#define RADIX_INLINE static inline __attribute__((always_inline))
+
+static void radix_cur_grow(Radix *r)
 {
-    guint64 diff = (guint64)(t ^ r->last);
-    return diff ? 64u - (guint)__builtin_clzll(diff) : 0u;
+    r->cur_capacity = r->cur_capacity ? r->cur_capacity * 2 : 64;
+    r->cur = g_renew(RadixEntry, r->cur, r->cur_capacity);
 }
 
-static inline void radix_append(Radix *r, guint k, RadixEntry e)
+RADIX_INLINE void radix_cur_append(Radix *r, RadixEntry e)
 {
-    RadixBucket *b = &r->bucket[k];
+    if (r->cur_len == r->cur_capacity) radix_cur_grow(r);
+    r->cur[r->cur_len++] = e;
+}
+
+/* Append e (time > last) to its bucket. */
+RADIX_INLINE void radix_place(Radix *r, RadixEntry e, guint64 diff)
+{
+    guint p = (63u - (guint)__builtin_clzll(diff)) >> 3;
+    guint d = (guint)((guint64)e.time >> (8 * p)) & (RADIX_DIGITS - 1);
+    RadixBucket *b = &r->bucket[p][d];
     if (b->len == b->capacity) {
-        b->capacity = b->capacity ? b->capacity * 2 : 64;
+        b->capacity = b->capacity ? b->capacity * 2 : 16;
         b->items = g_renew(RadixEntry, b->items, b->capacity);
     }
-    if (b->len == 0 || e.time < b->min) b->min = e.time;
+    if (b->len == 0) {
+        b->min = e.time;
+        r->nonempty[p][d / 64] |= (guint64)1 << (d % 64);
+        r->levels |= 1u << (p * RADIX_WORDS + d / 64);
+    } else if (e.time < b->min) {
+        b->min = e.time;
+    }
     b->items[b->len++] = e;
-    r->nonempty |= (guint64)1 << (k & 63);   /* bit 0 is never read */
 }
 
-static void radix_push(Radix *r, CirrusTime time, guint32 index)
+RADIX_INLINE void radix_add(Radix *r, RadixEntry e)
 {
-    g_assert(time >= r->last);
-    radix_append(r, radix_bucket_of(r, time), (RadixEntry){ time, index });
+    guint64 diff = (guint64)(e.time ^ r->last);
+    if (diff == 0) radix_cur_append(r, e);
+    else radix_place(r, e, diff);
+}
+
+/* Insert into the sorted array (room for one more is guaranteed), after
+ * the entries of equal time. */
+static inline void small_insert(Radix *r, RadixEntry e)
+{
+    if (r->small_len == SMALL_HIGH) {
+        memmove(r->small, r->small + r->small_head, (r->small_len - r->small_head) * sizeof(RadixEntry));
+        r->small_len -= r->small_head;
+        r->small_head = 0;
+    }
+    guint i = r->small_len++;
+    for (; i > r->small_head && r->small[i - 1].time > e.time; i--) r->small[i] = r->small[i - 1];
+    r->small[i] = e;
+}
+
+/* Push while the entries are in the radix heap (or must move there). */
+static inline void radix_push_big(Radix *r, RadixEntry e)
+{
+    if (!r->big) {
+        /* Too many for the array: on to the radix heap, in order. */
+        for (guint i = r->small_head; i < r->small_len; i++) radix_add(r, r->small[i]);
+        r->small_head = r->small_len = 0;
+        r->big = TRUE;
+    }
+    radix_add(r, e);
+}
+
+/* Push into the array (not full, radix heap not in use). */
+static inline void radix_push_small(Radix *r, RadixEntry e)
+{
+    small_insert(r, e);
     r->size++;
 }
 
-/* Make bucket 0 non-empty (if anything is pending). */
-static void radix_settle(Radix *r)
+/* The lowest non-empty bucket, (p, d) (there must be one). */
+static inline void radix_lowest(const Radix *r, guint *p, guint *d)
 {
-    RadixBucket *b0 = &r->bucket[0];
-    if (r->head0 < b0->len || r->size == 0) return;
-    b0->len = r->head0 = 0;
-    guint64 mask = r->nonempty & ~(guint64)1;
-    /* Bucket 64 (highest bit 63 differs) cannot occur: times are >= 0. */
-    g_assert(mask != 0);
-    guint k = (guint)__builtin_ctzll(mask);
-    RadixBucket *bk = &r->bucket[k];
-    r->last = bk->min;   /* so redistributing is a single pass */
-    gsize n = bk->len;
-    bk->len = 0;
-    r->nonempty &= ~((guint64)1 << k);
-    for (gsize i = 0; i < n; i++) radix_append(r, radix_bucket_of(r, bk->items[i].time), bk->items[i]);
+    guint w = (guint)__builtin_ctz(r->levels);
+    *p = w / RADIX_WORDS;
+    *d = (w % RADIX_WORDS) * 64 + (guint)__builtin_ctzll(r->nonempty[*p][w % RADIX_WORDS]);
 }
 
-static gboolean radix_pop(Radix *r, CirrusTime *time, guint32 *index)
+/* Make the current bucket non-empty (if anything is pending). */
+static void radix_settle(Radix *r)
 {
-    if (r->size == 0) return FALSE;
+    if (r->cur_head < r->cur_len || r->size == 0) return;
+    r->cur_head = r->cur_len = 0;
+    guint p, d;
+    radix_lowest(r, &p, &d);
+    RadixBucket *b = &r->bucket[p][d];
+    r->last = b->min;
+    guint64 *word = &r->nonempty[p][d / 64];
+    *word &= ~((guint64)1 << (d % 64));
+    if (*word == 0) r->levels &= ~(1u << (p * RADIX_WORDS + d / 64));
+    guint32 n = b->len;
+    b->len = 0;
+    if (n == 1) {
+        /* Common when few events are pending: no bucket to sort out. */
+        radix_cur_append(r, b->items[0]);
+        return;
+    }
+    if (p == 0) {
+        /* One time only: the bucket becomes the current one. */
+        RadixEntry *items = b->items;
+        guint32 capacity = b->capacity;
+        b->items = r->cur;
+        b->capacity = (guint32)r->cur_capacity;
+        r->cur = items;
+        r->cur_capacity = capacity;
+        r->cur_len = n;
+        return;
+    }
+    /* Entries go to lower levels only, so b is not appended to while it
+     * is read. */
+    for (guint32 i = 0; i < n; i++) radix_add(r, b->items[i]);
+}
+
+/* The earliest entry of the radix heap (size > 0). */
+static inline RadixEntry radix_take(Radix *r)
+{
     radix_settle(r);
-    RadixEntry e = r->bucket[0].items[r->head0++];
     r->size--;
-    *time = e.time;
-    *index = e.index;
-    return TRUE;
+    return r->cur[r->cur_head++];
+}
+
+static inline RadixEntry radix_pop_big(Radix *r)
+{
+    RadixEntry e = radix_take(r);
+    if (r->size == SMALL_LOW) {
+        /* Few left: back to the array, in order. */
+        guint n = 0;
+        while (r->size > 0) r->small[n++] = radix_take(r);
+        r->size = r->small_len = n;
+        r->small_head = 0;
+        r->cur_head = r->cur_len = 0;
+        r->last = e.time;   /* draining moved it to the latest */
+        r->big = FALSE;
+    }
+    return e;
+}
+
+/* Pop from the array (radix heap not in use, size > 0). */
+static inline RadixEntry radix_pop_small(Radix *r)
+{
+    RadixEntry e = r->small[r->small_head++];
+    r->last = e.time;
+    r->size--;
+    if (r->small_head == r->small_len) r->small_head = r->small_len = 0;
+    return e;
+}
+
+/* The minimum without settling: settling would move `last` up to it, and
+ * the caller may still push times between now and it. */
+static CirrusTime radix_peek_time(const Radix *r)
+{
+    if (r->size == 0) return CIRRUS_TIME_NEVER;
+    if (!r->big) return r->small[r->small_head].time;
+    if (r->cur_head < r->cur_len) return r->cur[r->cur_head].time;
+    guint p, d;
+    radix_lowest(r, &p, &d);
+    return r->bucket[p][d].min;
 }
 
 static void radix_clear(Radix *r)
 {
-    for (guint k = 0; k < G_N_ELEMENTS(r->bucket); k++) g_free(r->bucket[k].items);
+    for (guint p = 0; p < RADIX_LEVELS; p++)
+        for (guint d = 0; d < RADIX_DIGITS; d++) g_free(r->bucket[p][d].items);
+    g_free(r->cur);
 }
 
 /* ---- dispatch ---- */
@@ -251,33 +396,57 @@ void cirrus_pes_free(CirrusPes *pes)
     g_free(pes);
 }
 
-gboolean cirrus_pes_push(CirrusPes *pes, CirrusTime time, guint32 index)
+/* The radix heap's array (few pending) is handled inline in
+ * cirrus_pes_push and cirrus_pes_pop; everything else goes to these, out
+ * of line, so that the common path with few pending saves few registers. */
+G_GNUC_NO_INLINE static gboolean pes_push_slow(CirrusPes *pes, CirrusTime time, guint32 index)
 {
     g_assert(index < CIRRUS_PES_MAX_INDEX && time >= 0);
-    if (pes->kind == CIRRUS_PES_RADIX) {
-        radix_push(&pes->u.radix, time, index);
+    if (pes->kind == CIRRUS_PES_HEAP4) return heap4_push(&pes->u.heap4, time, index);
+    g_assert(time >= pes->u.radix.last);
+    radix_push_big(&pes->u.radix, (RadixEntry){ time, index });
+    pes->u.radix.size++;
+    return TRUE;
+}
+
+G_GNUC_NO_INLINE static gboolean pes_pop_slow(CirrusPes *pes, CirrusTime *time, guint32 *index)
+{
+    if (pes->kind == CIRRUS_PES_HEAP4) return heap4_pop(&pes->u.heap4, time, index);
+    if (pes->u.radix.size == 0) return FALSE;
+    RadixEntry e = radix_pop_big(&pes->u.radix);
+    *time = e.time;
+    *index = e.index;
+    return TRUE;
+}
+
+gboolean cirrus_pes_push(CirrusPes *pes, CirrusTime time, guint32 index)
+{
+    Radix *r = &pes->u.radix;
+    if (pes->kind == CIRRUS_PES_RADIX && !r->big && r->size < SMALL_HIGH) {
+        /* last >= 0, so this also checks time >= 0. */
+        g_assert(index < CIRRUS_PES_MAX_INDEX && time >= r->last);
+        radix_push_small(r, (RadixEntry){ time, index });
         return TRUE;
     }
-    return heap4_push(&pes->u.heap4, time, index);
+    return pes_push_slow(pes, time, index);
 }
 
 gboolean cirrus_pes_pop(CirrusPes *pes, CirrusTime *time, guint32 *index)
 {
-    return pes->kind == CIRRUS_PES_RADIX ? radix_pop(&pes->u.radix, time, index)
-                                         : heap4_pop(&pes->u.heap4, time, index);
+    Radix *r = &pes->u.radix;
+    if (pes->kind == CIRRUS_PES_RADIX && !r->big && r->size > 0) {
+        RadixEntry e = radix_pop_small(r);
+        *time = e.time;
+        *index = e.index;
+        return TRUE;
+    }
+    return pes_pop_slow(pes, time, index);
 }
 
 CirrusTime cirrus_pes_peek_time(const CirrusPes *pes)
 {
     if (pes->kind == CIRRUS_PES_RADIX) {
-        /* Without settling: settling would move `last` up to the minimum,
-         * and the caller may still push times between now and it.  The
-         * minimum is bucket 0's head, else the lowest non-empty bucket's
-         * minimum (bucket ranges increase with k). */
-        const Radix *r = &pes->u.radix;
-        if (r->size == 0) return CIRRUS_TIME_NEVER;
-        if (r->head0 < r->bucket[0].len) return r->bucket[0].items[r->head0].time;
-        return r->bucket[__builtin_ctzll(r->nonempty & ~(guint64)1)].min;
+        return radix_peek_time(&pes->u.radix);
     }
     const Heap4 *h = &pes->u.heap4;
     return h->size ? (CirrusTime)(guint64)(h->heap[0] >> 64) : CIRRUS_TIME_NEVER;

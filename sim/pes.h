@@ -9,11 +9,13 @@
  * benchmarked alone (`cirrus bench`) and replaced.  Two structures are
  * offered; both deliver exactly the same order, so results do not depend
  * on the choice:
- *   CIRRUS_PES_RADIX  a radix heap (the default).  Push is an append to one
- *                     of 65 buckets; pop redistributes one bucket at a time,
- *                     reading and writing memory in sequence.  It relies on
- *                     what holds in a discrete-event simulation: nothing is
- *                     pushed earlier than the last time popped.
+ *   CIRRUS_PES_RADIX  a radix heap of radix 256 (the default).  Push is an
+ *                     append to one of 8 x 256 buckets; pop redistributes
+ *                     one bucket at a time, reading and writing memory in
+ *                     sequence; below 64 pending, a short sorted array.
+ *                     It relies on what holds in a discrete-event
+ *                     simulation: nothing is pushed earlier than the last
+ *                     time popped.
  *   CIRRUS_PES_HEAP4  an implicit 4-ary min-heap of 16-byte keys.
  * docs/performance.md has the measurements behind the default. */
 #ifndef CIRRUS_PES_H

@@ -34,7 +34,7 @@ void cirrus_pool_free(CirrusPool *pool)
     g_free(pool);
 }
 
-void *cirrus_pool_alloc(CirrusPool *pool)
+void *cirrus_pool_take(CirrusPool *pool)
 {
     void *object;
     if (pool->free_list) {
@@ -52,9 +52,13 @@ void *cirrus_pool_alloc(CirrusPool *pool)
         object = chunk + pool->chunk_next++ * pool->object_size;
         pool->capacity++;
     }
-    memset(object, 0, pool->object_size);
     pool->in_use++;
     return object;
+}
+
+void *cirrus_pool_alloc(CirrusPool *pool)
+{
+    return memset(cirrus_pool_take(pool), 0, pool->object_size);
 }
 
 void cirrus_pool_release(CirrusPool *pool, void *object)

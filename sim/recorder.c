@@ -203,8 +203,8 @@ void recorder_fill_row(CirrusSim *sim, CirrusTime at, CirrusTime interval)
                 break;
             case CIRRUS_METRIC_LATENCY: {
                 const CirrusHist *h = m->interval_hist;
-                for (guint k = 0; k < G_N_ELEMENTS(latency_quantiles); k++)
-                    out[k] = cirrus_hist_quantile(h, latency_quantiles[k]) / 1e9;
+                cirrus_hist_quantiles(h, latency_quantiles, G_N_ELEMENTS(latency_quantiles), out);
+                for (guint k = 0; k < G_N_ELEMENTS(latency_quantiles); k++) out[k] /= 1e9;
                 out[3] = cirrus_hist_mean(h) / 1e9;
                 cirrus_hist_reset(m->interval_hist);
                 break;

@@ -102,6 +102,49 @@ static void test_pes_large_times(void)
     cirrus_pes_free(b);
 }
 
+/* The number pending rises and falls through the radix heap's switch
+ * between its sorted array (few pending) and its buckets (many): the
+ * order stays that of the 4-ary heap throughout. */
+static void test_pes_small_and_big(void)
+{
+    CirrusPes *a = cirrus_pes_new(CIRRUS_PES_RADIX), *b = cirrus_pes_new(CIRRUS_PES_HEAP4);
+    CirrusRng rng;
+    cirrus_rng_seed(&rng, 11);
+    CirrusTime now = 0;
+    guint32 next = 0;
+    for (int wave = 0; wave < 40; wave++) {
+        /* Up to 0..200 pending, then down to 0..20. */
+        gsize high = cirrus_rng_below(&rng, 201), low = cirrus_rng_below(&rng, 21);
+        while (cirrus_pes_size(a) < high) {
+            CirrusTime t = now + (CirrusTime)cirrus_rng_below(&rng, wave % 2 ? 8 : 100000);
+            g_assert_true(cirrus_pes_push(a, t, next));
+            g_assert_true(cirrus_pes_push(b, t, next++));
+            if (cirrus_rng_below(&rng, 3) == 0) {
+                CirrusTime ta, tb;
+                guint32 ia, ib;
+                g_assert_true(cirrus_pes_pop(a, &ta, &ia));
+                g_assert_true(cirrus_pes_pop(b, &tb, &ib));
+                g_assert_cmpint(ta, ==, tb);
+                g_assert_cmpuint(ia, ==, ib);
+                now = ta;
+            }
+        }
+        while (cirrus_pes_size(a) > low) {
+            g_assert_cmpint(cirrus_pes_peek_time(a), ==, cirrus_pes_peek_time(b));
+            CirrusTime ta, tb;
+            guint32 ia, ib;
+            g_assert_true(cirrus_pes_pop(a, &ta, &ia));
+            g_assert_true(cirrus_pes_pop(b, &tb, &ib));
+            g_assert_cmpint(ta, ==, tb);
+            g_assert_cmpuint(ia, ==, ib);
+            now = ta;
+        }
+        g_assert_cmpuint(cirrus_pes_size(a), ==, cirrus_pes_size(b));
+    }
+    cirrus_pes_free(a);
+    cirrus_pes_free(b);
+}
+
 /* ---- pool ---- */
 
 static void test_pool_reuse(void)
@@ -375,6 +418,7 @@ int main(int argc, char **argv)
     g_test_add_data_func("/sim/pes/radix/order-and-ties", GINT_TO_POINTER(CIRRUS_PES_RADIX), test_pes_order);
     g_test_add_data_func("/sim/pes/heap4/order-and-ties", GINT_TO_POINTER(CIRRUS_PES_HEAP4), test_pes_order);
     g_test_add_data_func("/sim/pes/radix/empty", GINT_TO_POINTER(CIRRUS_PES_RADIX), test_pes_empty);
+    g_test_add_func("/sim/pes/radix/small-and-big", test_pes_small_and_big);
     g_test_add_data_func("/sim/pes/heap4/empty", GINT_TO_POINTER(CIRRUS_PES_HEAP4), test_pes_empty);
     g_test_add_func("/sim/pes/large-times", test_pes_large_times);
     g_test_add_func("/sim/determinism/pes-kinds", test_determinism_pes_kinds);

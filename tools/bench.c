@@ -12,15 +12,32 @@
 #include "sim/pes.h"
 #include "sim/rng.h"
 #include <glib/gstdio.h>
+#include <math.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 static double now_s(void) { return (double)g_get_monotonic_time() / 1e6; }
 
-/* ns per hold with `pending` entries, over `holds` operations.  The
- * exponential increments are drawn beforehand (a table of 2^16, cycled) so
- * that the figure is the event set's own cost, not that of log(). */
+/* The timed holds: a function of its own, so that callgrind can count
+ * the instructions of this loop alone (--toggle-collect=bench_hold_loop,
+ * see bench_hold_instructions). */
 #define HOLD_TABLE 65536
+G_GNUC_NO_INLINE void bench_hold_loop(CirrusPes *pes, const CirrusTime *incr, guint64 holds);
+G_GNUC_NO_INLINE void bench_hold_loop(CirrusPes *pes, const CirrusTime *incr, guint64 holds)
+{
+    CirrusTime t;
+    guint32 idx;
+    for (guint64 i = 0; i < holds; i++) {
+        cirrus_pes_pop(pes, &t, &idx);
+        cirrus_pes_push(pes, t + incr[(i * 7919) & (HOLD_TABLE - 1)], idx);
+    }
+}
+
+/* ns per hold with `pending` entries, over `holds` operations.  The
+ * exponential increments (mean 1 ms) are drawn beforehand (a table of
+ * 2^16, cycled) so that the figure is the event set's own cost, not that
+ * of log(). */
 static double bench_hold(CirrusPesKind kind, gsize pending, guint64 holds)
 {
     CirrusPes *pes = cirrus_pes_new(kind);
@@ -38,14 +55,54 @@ static double bench_hold(CirrusPesKind kind, gsize pending, guint64 holds)
         cirrus_pes_push(pes, t + incr[i & (HOLD_TABLE - 1)], idx);
     }
     double start = now_s();
-    for (guint64 i = 0; i < holds; i++) {
-        cirrus_pes_pop(pes, &t, &idx);
-        cirrus_pes_push(pes, t + incr[(i * 7919) & (HOLD_TABLE - 1)], idx);
-    }
+    bench_hold_loop(pes, incr, holds);
     double elapsed = now_s() - start;
     cirrus_pes_free(pes);
     g_free(incr);
     return elapsed * 1e9 / (double)holds;
+}
+
+/* Instructions per hold, counted by callgrind: this program is run again
+ * under `valgrind --tool=callgrind` for one hold test (--hold KIND:N),
+ * counting only bench_hold_loop.  Unlike the wall-clock figure it does
+ * not depend on the machine's load, so it shows a change's effect
+ * exactly.  NAN if valgrind cannot be run. */
+#define HOLD_CALLGRIND_HOLDS 1000000
+static double bench_hold_instructions(CirrusPesKind kind, gsize pending)
+{
+    char *self = g_file_read_link("/proc/self/exe", NULL);
+    char *dir = self ? g_dir_make_tmp("cirrus-bench-XXXXXX", NULL) : NULL;
+    if (!dir) {
+        g_free(self);
+        return NAN;
+    }
+    char *out = g_build_filename(dir, "callgrind.out", NULL);
+    char *out_arg = g_strconcat("--callgrind-out-file=", out, NULL);
+    char *hold = g_strdup_printf("%s:%zu", cirrus_pes_kind_name(kind), pending);
+    char *holds = g_strdup_printf("%d", HOLD_CALLGRIND_HOLDS);
+    char *argv[] = { "valgrind", "--tool=callgrind", "--collect-atstart=no", "--toggle-collect=bench_hold_loop",
+                     out_arg, self, "bench", "--hold", hold, "--holds", holds, NULL };
+    gint status = 0;
+    char *text = NULL;
+    double ir = NAN;
+    if (g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                     NULL, NULL, NULL, NULL, &status, NULL)
+        && g_spawn_check_wait_status(status, NULL) && g_file_get_contents(out, &text, NULL, NULL)) {
+        /* The profile's "totals: N" (or "summary: N") line: Ir collected. */
+        const char *line = strstr(text, "\ntotals:");
+        if (!line) line = strstr(text, "\nsummary:");
+        if (line) ir = g_ascii_strtod(strchr(line, ':') + 1, NULL) / HOLD_CALLGRIND_HOLDS;
+    }
+    g_free(text);
+    g_unlink(out);
+    g_rmdir(dir);
+    g_free(out);
+    g_free(out_arg);
+    g_free(hold);
+    g_free(holds);
+    g_free(dir);
+    g_free(self);
+    return ir;
 }
 
 typedef struct { CirrusH5 *h5; } BenchSink;
@@ -149,32 +206,76 @@ static gboolean bench_scenario(const char *path, GError **error)
     return ok;
 }
 
+/* --hold KIND:N: one hold test alone (what bench_hold_instructions runs
+ * under callgrind). */
+static int bench_one_hold(const char *spec, guint64 holds)
+{
+    char **parts = g_strsplit(spec, ":", 2);
+    CirrusPesKind kind;
+    guint64 pending = 0;
+    gboolean ok = parts[0] && parts[1] && cirrus_pes_kind_from_name(parts[0], &kind)
+                  && g_ascii_string_to_unsigned(parts[1], 10, 1, CIRRUS_PES_MAX_INDEX / 2, &pending, NULL);
+    g_strfreev(parts);
+    if (!ok) {
+        fprintf(stderr, "cirrus bench: --hold wants KIND:N (radix or heap4, N pending), got '%s'\n", spec);
+        return 2;
+    }
+    printf("%s, %" G_GUINT64_FORMAT " pending: %.1f ns/hold\n", cirrus_pes_kind_name(kind), pending,
+           bench_hold(kind, (gsize)pending, holds));
+    return 0;
+}
+
 int cirrus_cmd_bench(int argc, char **argv)
 {
-    gboolean quick = FALSE;
+    gboolean quick = FALSE, callgrind = FALSE;
     char **scenarios = NULL;
+    char *hold = NULL;
+    gint64 hold_count = 0;
     GOptionEntry entries[] = {
         {"quick", 0, 0, G_OPTION_ARG_NONE, &quick, "Shorter runs (a smoke test; noisier figures)", NULL},
         {"scenario", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &scenarios,
          "Also time this scenario end to end (e.g. scenarios/bench/web-tier-40.yaml); repeatable", "FILE"},
+        {"callgrind", 0, 0, G_OPTION_ARG_NONE, &callgrind,
+         "Also count instructions per hold with valgrind's callgrind (slow: minutes)", NULL},
+        {"hold", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &hold, "Only one hold test", "KIND:N"},
+        {"holds", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT64, &hold_count, "Holds for --hold", "N"},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
     int parsed = cirrus_cli_parse_args(&argc, &argv, entries, "",
         "Measures the pending-event set (hold model) and an end-to-end M/M/100 run.", 0, 0, "no arguments");
     if (parsed >= 0) return parsed;
     GError *error = NULL;
+    if (hold) {
+        int rc = bench_one_hold(hold, hold_count > 0 ? (guint64)hold_count : 1000000);
+        g_free(hold);
+        g_strfreev(scenarios);
+        return rc;
+    }
     guint64 holds = quick ? 1000000 : 10000000;
-    static const gsize sizes[] = {1000, 100000, 1000000};
+    /* 10^7 pending takes a few hundred MB and, for the heap, tens of
+     * seconds: not in a quick run. */
+    static const gsize sizes[] = {1000, 100000, 1000000, 10000000};
+    gsize n_sizes = quick ? 3 : 4;
     static const CirrusPesKind kinds[] = {CIRRUS_PES_RADIX, CIRRUS_PES_HEAP4};
     printf("pending-event set, hold model (pop the minimum, push it back at +Exp), %" G_GUINT64_FORMAT " holds:\n",
            holds);
-    printf("  %10s %14s %14s %10s\n", "pending", "radix ns/hold", "heap4 ns/hold", "heap4/radix");
-    for (gsize i = 0; i < G_N_ELEMENTS(sizes); i++) {
+    printf("  %10s %14s %14s %10s", "pending", "radix ns/hold", "heap4 ns/hold", "heap4/radix");
+    if (callgrind) printf(" %14s %14s", "radix Ir/hold", "heap4 Ir/hold");
+    printf("\n");
+    for (gsize i = 0; i < n_sizes; i++) {
         double ns[2];
         for (gsize k = 0; k < 2; k++) ns[k] = bench_hold(kinds[k], sizes[i], holds);
-        printf("  %10zu %14.1f %14.1f %10.2f\n", sizes[i], ns[0], ns[1], ns[1] / ns[0]);
+        printf("  %10zu %14.1f %14.1f %10.2f", sizes[i], ns[0], ns[1], ns[1] / ns[0]);
+        for (gsize k = 0; callgrind && k < 2; k++) {
+            fflush(stdout);
+            printf(" %14.1f", bench_hold_instructions(kinds[k], sizes[i]));
+        }
+        printf("\n");
         fflush(stdout);
     }
+    if (callgrind)
+        printf("  (Ir/hold: instructions per hold under callgrind, %d holds; nan: valgrind not found)\n",
+               HOLD_CALLGRIND_HOLDS);
     printf("end to end, M/M/100 at 90%% load (9000 requests/s, mean service 10 ms, %s simulated):\n",
            quick ? "2 min" : "20 min");
     for (gsize k = 0; k < 2; k++)
