@@ -116,6 +116,8 @@ typedef struct {
     GPtrArray  *targets;      /* Target *, in registration order (owned) */
     GHashTable *by_id;        /* id -> Target * */
     gint64 n_healthy, n_unhealthy;  /* among the registered, not draining */
+    GPtrArray *watchers;      /* CirrusComponent *: told n_healthy (CIRRUS_LB_WATCH) */
+    gint64 told_healthy;      /* the count they were last told */
     /* The routable targets, rebuilt only when routability changes (a health
      * change, a registration, a deregistration), not per request; and, for
      * cross_zone off, the same split by zone, zones in first-seen order. */
@@ -253,10 +255,24 @@ static void count_health(Lb *lb, const Target *t, gint64 sign)
     else if (t->health == HEALTH_UNHEALTHY) lb->n_unhealthy += sign;
 }
 
-static void update_host_gauges(CirrusComponent *self, const Lb *lb)
+static void update_host_gauges(CirrusComponent *self, Lb *lb)
 {
     cirrus_metric_gauge(self, M_HEALTHY, (double)lb->n_healthy);
     cirrus_metric_gauge(self, M_UNHEALTHY, (double)lb->n_unhealthy);
+    if (lb->n_healthy == lb->told_healthy) return;
+    lb->told_healthy = lb->n_healthy;
+    for (guint i = 0; i < lb->watchers->len; i++)
+        cirrus_post(self, lb->watchers->pdata[i], 0, CIRRUS_LB_HEALTHY_TARGETS, NULL, (guint64)lb->n_healthy);
+}
+
+/* A watcher (a Route 53 alias record evaluating target health) subscribes:
+ * it hears the count now and at every change. */
+static void on_watch(CirrusComponent *self, Lb *lb, CirrusComponent *from)
+{
+    for (guint i = 0; i < lb->watchers->len; i++)
+        if (lb->watchers->pdata[i] == from) return;
+    g_ptr_array_add(lb->watchers, from);
+    cirrus_post(self, from, 0, CIRRUS_LB_HEALTHY_TARGETS, NULL, (guint64)lb->n_healthy);
 }
 
 /* Can a new request go to `t` now? */
@@ -546,6 +562,7 @@ static void lb_start(CirrusComponent *self, void *state)
 {
     Lb *lb = state;
     cirrus_component_substream(self, "zones", &lb->zone_rng);
+    if (!lb->watchers) lb->watchers = g_ptr_array_new();
     update_host_gauges(self, lb);
     set_in_flight(self, lb, 0);
     cirrus_post(self, lb->provider, 0, CIRRUS_TARGETS_ATTACH, NULL, 0);
@@ -560,7 +577,7 @@ static void on_fault(Lb *lb, const CirrusFault *f, gboolean begin)
 static void lb_handle(CirrusComponent *self, void *state, const CirrusEvent *ev)
 {
     Lb *lb = state;
-    if (ev->kind >= CIRRUS_EVENT_PROTOCOL) g_assert(ev->source == lb->provider);
+    if (ev->kind >= CIRRUS_EVENT_PROTOCOL && ev->kind != CIRRUS_LB_WATCH) g_assert(ev->source == lb->provider);
     switch (ev->kind) {
     case CIRRUS_EVENT_REQUEST: on_request(self, lb, ev->request); break;
     case CIRRUS_EVENT_REPLY: on_reply(self, lb, ev->request); break;
@@ -572,6 +589,7 @@ static void lb_handle(CirrusComponent *self, void *state, const CirrusEvent *ev)
     case CIRRUS_TARGETS_REGISTER: on_register(self, lb, ev->data); break;
     case CIRRUS_TARGETS_DEREGISTER: on_deregister(self, lb, ev->data); break;
     case CIRRUS_TARGETS_HEALTH_RESULT: on_health_result(self, lb, ev->data); break;
+    case CIRRUS_LB_WATCH: on_watch(self, lb, ev->source); break;
     default: g_assert_not_reached();
     }
 }
@@ -587,6 +605,7 @@ static void lb_destroy(CirrusComponent *self, void *state)
     for (guint z = 0; z < G_N_ELEMENTS(lb->zone_cands); z++)
         if (lb->zone_cands[z]) g_ptr_array_free(lb->zone_cands[z], TRUE);
     if (lb->cookies) g_hash_table_destroy(lb->cookies);
+    if (lb->watchers) g_ptr_array_free(lb->watchers, TRUE);
 }
 
 /* The load balancer's hours (prorated: AWS bills a partial hour as a whole

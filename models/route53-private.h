@@ -61,6 +61,9 @@ typedef struct {
     const char      *geo_code;     /* interned continent or country code */
     int              check;        /* its health check, or -1 */
     guint            m_weight;     /* Weight.<id>, when the set has `changes` */
+    gboolean         alias;        /* an alias to an alb/nlb: answers with a 60 s TTL */
+    gboolean         evaluate;     /* EvaluateTargetHealth: healthy while lb_healthy > 0 */
+    gint64           lb_healthy;   /* the load balancer's last told healthy-target count */
     gboolean         healthy;      /* its check's status (TRUE when it has none) */
     guint            m_answers;
 } R53Record;
@@ -110,6 +113,16 @@ void     r53_on_check(CirrusComponent *self, R53 *r, guint64 data);
 void     r53_on_check_timeout(CirrusComponent *self, R53 *r, guint64 id);
 /* A health check's reply (the pending entry is already removed). */
 void     r53_on_check_reply(CirrusComponent *self, R53 *r, const R53Pending *p, CirrusOutcome outcome);
+
+/* route53_alias.c: alias records to a load balancer (alb, nlb) */
+gboolean r53_read_alias(R53 *r, R53Record *rec, CirrusNode *item, GError **error);
+/* A set's `ttl` is refused when every record is an alias (it would apply to none). */
+gboolean r53_check_alias(const R53 *r, CirrusNode *cfg, GError **error);
+gboolean r53_link_alias(const R53Record *rec, GError **error);
+void     r53_alias_start(CirrusComponent *self, R53 *r);
+void     r53_on_lb_healthy(CirrusComponent *self, R53 *r, const CirrusComponent *lb, gint64 count);
+/* The TTL an answer with this record is cached for. */
+CirrusTime r53_record_ttl(const R53 *r, const R53Record *rec);
 
 /* route53_changes.c: weight changes at set times (a blue/green shift) */
 typedef struct {

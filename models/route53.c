@@ -11,6 +11,7 @@
  * answers "as if all were healthy". */
 #include "models/route53-private.h"
 #include "models/globals.h"
+#include "models/targets.h"
 #include "sim/scenario.h"
 
 
@@ -69,10 +70,12 @@ static gboolean read_record(CirrusComponent *self, R53 *r, CirrusNode *item, gui
          !cirrus_cfg_enum(item, "failover", roles, 0, &role, error)))
         return FALSE;
     rec->failover = r->policy == POLICY_FAILOVER ? (R53Failover)(role + 1) : FAILOVER_NONE;
-    if (!r53_read_geo(r, rec, item, error)) return FALSE;
-    /* AWS: the primary of a failover pair must have a health check. */
-    if (rec->failover == FAILOVER_PRIMARY && rec->check < 0) {
-        cirrus_node_error(item, error, "a failover primary needs 'health_check: true' (or a named check)");
+    if (!r53_read_geo(r, rec, item, error) || !r53_read_alias(r, rec, item, error)) return FALSE;
+    /* AWS: the primary of a failover pair must have a health check (or,
+     * for an alias, evaluate its target's health). */
+    if (rec->failover == FAILOVER_PRIMARY && rec->check < 0 && !rec->evaluate) {
+        cirrus_node_error(item, error, "a failover primary needs 'health_check: true' (or a named check, or "
+                          "for an alias 'evaluate_target_health: true')");
         return FALSE;
     }
     return TRUE;
@@ -123,7 +126,8 @@ static gboolean r53_configure(CirrusComponent *self, void *state, CirrusNode *cf
     g_array_set_size(r->records, n);
     for (guint i = 0; i < n; i++)
         if (!read_record(self, r, cirrus_node_item(list, i), i, error)) return FALSE;
-    return check_records(r, list, error) && r53_read_changes(self, r, cfg, error);
+    return check_records(r, list, error) && r53_check_alias(r, cfg, error) &&
+           r53_read_changes(self, r, cfg, error);
 }
 
 static gboolean r53_link(CirrusComponent *self, void *state, CirrusScenario *sc, GError **error)
@@ -145,7 +149,7 @@ static gboolean r53_link(CirrusComponent *self, void *state, CirrusScenario *sc,
                               type, rec->target_name);
             return FALSE;
         }
-        if (!r53_link_geo(r, rec, sc, error)) return FALSE;
+        if (!r53_link_geo(r, rec, sc, error) || !r53_link_alias(rec, error)) return FALSE;
         /* The caller's request waits for the target's reply (on_request). */
         cirrus_scenario_sync_call(sc, self, rec->target, rec->target_at);
     }
@@ -159,6 +163,7 @@ static void r53_start(CirrusComponent *self, void *state)
     r->caches = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, (GDestroyNotify)g_hash_table_destroy);
     r->pending = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, g_free);
     r53_health_start(self, r);
+    r53_alias_start(self, r);
     r53_changes_start(self, r);
 }
 
@@ -257,7 +262,8 @@ static const R53Cached *lookup(CirrusComponent *self, R53 *r, const CirrusReques
     e->record = resolve(r, caller);
     const CirrusRegion *there = r53_record(r, e->record)->region;
     e->rtt = r->network_latency && caller && there ? cirrus_region_rtt(r->regions, caller, there) : 0;
-    e->expires = r->ttl > CIRRUS_TIME_NEVER - now ? CIRRUS_TIME_NEVER : now + r->ttl;
+    CirrusTime ttl = r53_record_ttl(r, r53_record(r, e->record));
+    e->expires = ttl > CIRRUS_TIME_NEVER - now ? CIRRUS_TIME_NEVER : now + ttl;
     cirrus_metric_count(self, R53_M_QUERIES, 1);
     cirrus_metric_count(self, r53_record(r, e->record)->m_answers, 1);
     return e;
@@ -302,6 +308,7 @@ static void r53_handle(CirrusComponent *self, void *state, const CirrusEvent *ev
     case R53_CHECK: r53_on_check(self, r, ev->data); break;
     case R53_CHECK_TIMEOUT: r53_on_check_timeout(self, r, ev->data); break;
     case R53_CHANGE: r53_on_change(self, r, ev->data); break;
+    case CIRRUS_LB_HEALTHY_TARGETS: r53_on_lb_healthy(self, r, ev->source, (gint64)ev->data); break;
     default: g_assert_not_reached();
     }
 }

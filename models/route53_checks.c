@@ -233,9 +233,11 @@ void r53_health_refresh(CirrusComponent *self, R53 *r, gboolean force)
     guint n_checked = 0, n_healthy = 0;
     for (guint i = 0; i < r->records->len; i++) {
         R53Record *rec = r53_record(r, i);
-        rec->healthy = rec->check < 0 || r53_check(r, (guint)rec->check)->healthy;
-        n_checked += rec->check >= 0;
-        n_healthy += rec->check >= 0 && rec->healthy;
+        gboolean checked = rec->check >= 0 || rec->evaluate;
+        rec->healthy = rec->evaluate ? rec->lb_healthy > 0
+                       : rec->check < 0 || r53_check(r, (guint)rec->check)->healthy;
+        n_checked += checked;
+        n_healthy += checked && rec->healthy;
     }
     gboolean all = n_healthy == n_checked;
     if (force || all != r->all_healthy) cirrus_metric_gauge(self, R53_M_STATUS, all ? 1.0 : 0.0);

@@ -41,6 +41,15 @@
  *                                          provider using ELB health checks, which
  *                                          then replaces the instance)
  *
+ * A load balancer's health, for Route 53 alias records that evaluate
+ * target health (any component may watch; docs/models/route53.md#alias):
+ *
+ *   watcher -> LB    CIRRUS_LB_WATCH       (at start) "tell me your healthy targets"
+ *   LB -> watcher    CIRRUS_LB_HEALTHY_TARGETS data = the number of registered,
+ *                                          non-draining targets the LB sees healthy
+ *                                          (its HealthyHostCount): sent at once on
+ *                                          subscription, then at every change
+ *
  * Request outcomes an LB passes back to its caller: the target's own answer;
  * REJECTED (503) when it has no target to send to. */
 #ifndef CIRRUS_MODEL_TARGETS_H
@@ -56,6 +65,8 @@ enum {
     CIRRUS_TARGETS_HEALTH_PROBE,
     CIRRUS_TARGETS_HEALTH_RESULT,
     CIRRUS_TARGETS_UNHEALTHY,
+    CIRRUS_LB_WATCH,
+    CIRRUS_LB_HEALTHY_TARGETS,
 };
 
 #define CIRRUS_TARGET_HEALTHY ((guint64)1 << 63)

@@ -679,6 +679,69 @@ static void test_own_region(void)
     g_free(eu);
 }
 
+/* ---- alias records to a load balancer ------------------------------------ */
+
+/* One caller, a request each second from 1 s; a failover pair: primary an
+ * alias to ALB `lb` (evaluating target health) over one instance of `web`,
+ * secondary `west` with the set's TTL of 20 s.  ALB checks every 10 s,
+ * timeout 5 s, 2 failures / 2 passes.  The instance registers at 0 and is
+ * healthy at its first check (10 s).  The group's application fails from
+ * 105 s to 405 s: checks at 110 and 120 time out at 115 and 125, so the ALB
+ * sees no healthy target from 125 s exactly, and Route 53 with it (the
+ * same instant); checks at 410 and 420 pass: healthy again at 420 s.
+ * Queries: 1 (lb not yet healthy: west, 20 s), 21, 81 (lb, 60 s each),
+ * 141 ... 401 every 20 s (west), 421, 481, 541 (lb): 5 answers lb, 15 west;
+ * requests to lb 21-140 and 421-599 (299), to west the other 300. */
+/* Ten minutes of one caller at 1 request/s to `dns`, which `components`
+ * defines with an alb `lb` over the asg `web` (one instance, 1 ms). */
+static TestRun *alias_run(const char *components)
+{
+    char *text = g_strconcat(
+        "name: alias\nduration: 10m\nsample_interval: 1s\n"
+        "workloads: [{name: u, target: dns, arrival: {process: constant, rate: 1/s}}]\n"
+        "components:\n  - {name: web, type: asg, instance: {service_time: 1ms}}\n", components, NULL);
+    TestRun *r = test_run_text(text, NULL);
+    g_free(text);
+    return r;
+}
+
+static void test_alias_evaluate(void)
+{
+    TestRun *r = alias_run(
+        "  - {name: dns, type: route53, ttl: 20s, policy: failover, records: [\n"
+        "      {target: lb, alias: true, evaluate_target_health: true, failover: primary},\n"
+        "      {target: west, failover: secondary}]}\n"
+        "  - {name: lb, type: alb, targets: web,\n"
+        "     health_check: {interval: 10s, timeout: 5s, healthy_threshold: 2, unhealthy_threshold: 2}}\n"
+        "  - {name: west, type: service, service_time: 1ms}\n"
+        "faults:\n  - {at: 105s, kind: outage, component: web, duration: 300s}\n");
+    g_assert_cmpfloat(test_sum(r, "dns", "Answers.lb"), ==, 5);
+    g_assert_cmpfloat(test_sum(r, "dns", "Answers.west"), ==, 15);
+    g_assert_cmpfloat(test_sum(r, "lb", "RequestCount"), ==, 299);
+    g_assert_cmpfloat(test_sum(r, "west", "Requests"), ==, 300);
+    /* The record's status follows the ALB's count at the same instants. */
+    guint st = test_series(r, "/components/dns", "HealthCheckStatus");
+    guint hh = test_series(r, "/components/lb", "HealthyHostCount");
+    for (guint i = 0; i < test_n_rows(r); i++) {
+        double up = (i >= 10 && i < 125) || i >= 420 ? 1 : 0;
+        g_assert_cmpfloat(test_value(r, i, hh), ==, up);
+        g_assert_cmpfloat(test_value(r, i, st), ==, up);
+    }
+    test_run_free(r);
+}
+
+/* Every record an alias: no `ttl`; the answer lives 60 s exactly (queries at
+ * 1, 61, ..., 541 s: 10 in 10 minutes, as for `ttl: 60s`). */
+static void test_alias_ttl(void)
+{
+    TestRun *r = alias_run(
+        "  - {name: dns, type: route53, records: [{target: lb, alias: true}]}\n"
+        "  - {name: lb, type: alb, targets: web}\n");
+    g_assert_cmpfloat(test_sum(r, "dns", "DNSQueries"), ==, 10);
+    g_assert_cmpfloat(test_sum(r, "dns", "Requests"), ==, 599);
+    test_run_free(r);
+}
+
 /* ---- bad input --------------------------------------------------------------- */
 
 static void expect_error(const char *records_and_more, const char *expect)
@@ -705,6 +768,11 @@ static void test_config_errors(void)
     expect_error("    policy: failover\n    records: [{target: a, failover: secondary}]\n", "one 'failover: primary'");
     expect_error("    policy: weighted\n    records: [{target: a, weight: 256}]\n", "weight");
     expect_error("    policy: weighted\n    records: [{target: a}]\n", "weight");
+    expect_error("    records: [{target: a, evaluate_target_health: true}]\n", "add 'alias: true'");
+    expect_error("    ttl: 30s\n    records: [{target: a, alias: true}]\n", "remove 'ttl'");
+    expect_error("    records: [{target: a, alias: true}]\n", "an alias record's target is a load balancer");
+    expect_error("    policy: weighted\n    records: [{target: a, weight: 1, alias: true, evaluate_target_health: true,"
+                 " health_check: true}]\n", "keep one");
     expect_error("    policy: ip\n    records: [{target: a}]\n", "not implemented");
     expect_error("    policy: latency\n    records: [{target: a}]\n", "needs a 'region'");
     expect_error("    policy: latency\n    records: [{target: a, region: us-east-9}]\n",
@@ -762,6 +830,8 @@ int main(int argc, char **argv)
     g_test_add_func("/models/route53/geolocation", test_geolocation);
     g_test_add_func("/models/route53/geoproximity", test_geoproximity);
     g_test_add_func("/models/route53/own-region", test_own_region);
+    g_test_add_func("/models/route53/alias-evaluate", test_alias_evaluate);
+    g_test_add_func("/models/route53/alias-ttl", test_alias_ttl);
     g_test_add_func("/models/route53/config-errors", test_config_errors);
     return g_test_run();
 }
