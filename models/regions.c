@@ -249,8 +249,13 @@ const char *cirrus_caller_region(const CirrusRequest *req)
     if (r || !req->origin) return r;
     const CirrusClientRegions *cr = cirrus_client_regions(req->origin);
     if (cr->n == 0) return NULL;
-    double u = ((double)req->client + 0.5) / (double)cr->clients;
-    for (guint k = 0; k + 1 < cr->n; k++)
-        if (u < cr->cum[k]) return cr->name[k];
-    return cr->name[cr->n - 1];
+    return cr->name[cirrus_client_share(cr->cum, cr->n, req->client, cr->clients)];
+}
+
+guint cirrus_client_share(const double *cum, guint n, guint64 client, gint64 clients)
+{
+    double u = ((double)client + 0.5) / (double)clients;
+    for (guint k = 0; k + 1 < n; k++)
+        if (u < cum[k]) return k;
+    return n - 1;
 }

@@ -13,7 +13,7 @@ enum { R53_CHECK = CIRRUS_EVENT_MODEL, R53_CHECK_TIMEOUT, R53_CHANGE };
 
 typedef enum {
     POLICY_SIMPLE, POLICY_WEIGHTED, POLICY_FAILOVER, POLICY_MULTIVALUE,
-    POLICY_LATENCY, POLICY_GEOLOCATION, POLICY_GEOPROXIMITY,
+    POLICY_LATENCY, POLICY_GEOLOCATION, POLICY_GEOPROXIMITY, POLICY_IP,
 } R53Policy;
 /* A geolocation record's location, from the most specific. */
 typedef enum { GEO_COUNTRY, GEO_CONTINENT, GEO_DEFAULT } R53GeoLevel;
@@ -61,6 +61,8 @@ typedef struct {
     const char      *geo_code;     /* interned continent or country code */
     int              check;        /* its health check, or -1 */
     guint            m_weight;     /* Weight.<id>, when the set has `changes` */
+    GArray          *cidrs;        /* ip: CirrusCidr, or NULL */
+    gboolean         ip_default;   /* ip: `cidr_blocks: default` */
     gboolean         alias;        /* an alias to an alb/nlb: answers with a 60 s TTL */
     gboolean         evaluate;     /* EvaluateTargetHealth: healthy while lb_healthy > 0 */
     gint64           lb_healthy;   /* the load balancer's last told healthy-target count */
@@ -123,6 +125,11 @@ void     r53_alias_start(CirrusComponent *self, R53 *r);
 void     r53_on_lb_healthy(CirrusComponent *self, R53 *r, const CirrusComponent *lb, gint64 count);
 /* The TTL an answer with this record is cached for. */
 CirrusTime r53_record_ttl(const R53 *r, const R53Record *rec);
+
+/* route53_ip.c: IP-based routing */
+gboolean r53_read_ip(R53 *r, R53Record *rec, CirrusNode *item, GError **error);
+gboolean r53_check_ip(const R53 *r, CirrusNode *list, GError **error);
+guint    r53_resolve_ip(const R53 *r, const CirrusRequest *req);
 
 /* route53_changes.c: weight changes at set times (a blue/green shift) */
 typedef struct {

@@ -70,7 +70,9 @@ static gboolean read_record(CirrusComponent *self, R53 *r, CirrusNode *item, gui
          !cirrus_cfg_enum(item, "failover", roles, 0, &role, error)))
         return FALSE;
     rec->failover = r->policy == POLICY_FAILOVER ? (R53Failover)(role + 1) : FAILOVER_NONE;
-    if (!r53_read_geo(r, rec, item, error) || !r53_read_alias(r, rec, item, error)) return FALSE;
+    if (!r53_read_geo(r, rec, item, error) || !r53_read_ip(r, rec, item, error) ||
+        !r53_read_alias(r, rec, item, error))
+        return FALSE;
     /* AWS: the primary of a failover pair must have a health check (or,
      * for an alias, evaluate its target's health). */
     if (rec->failover == FAILOVER_PRIMARY && rec->check < 0 && !rec->evaluate) {
@@ -91,7 +93,7 @@ static gboolean check_records(R53 *r, CirrusNode *list, GError **error)
                           "'failover: secondary'");
         return FALSE;
     }
-    return r53_check_geo(r, list, error);
+    return r53_check_geo(r, list, error) && r53_check_ip(r, list, error);
 }
 
 static gboolean r53_configure(CirrusComponent *self, void *state, CirrusNode *cfg, GError **error)
@@ -109,12 +111,6 @@ static gboolean r53_configure(CirrusComponent *self, void *state, CirrusNode *cf
         !cirrus_cfg_list(cfg, "records", &list, error) ||
         !cirrus_cfg_bool(cfg, "network_latency", FALSE, &r->network_latency, error))
         return FALSE;
-    if (policy > POLICY_GEOPROXIMITY) {
-        cirrus_node_error(cirrus_node_peek(cfg, "policy"), error, "routing policy '%s' is not implemented in "
-                          "this version (simple, weighted, failover, multivalue, latency, geolocation, "
-                          "geoproximity are)", policies[policy]);
-        return FALSE;
-    }
     r->policy = (R53Policy)policy;
     guint n = cirrus_node_len(list);
     if (n == 0 || n > R53_MAX_RECORDS) {
@@ -135,6 +131,7 @@ static gboolean r53_link(CirrusComponent *self, void *state, CirrusScenario *sc,
     R53 *r = state;
     const CirrusPrices *prices = cirrus_globals(sc)->prices;
     r->usd_query = cirrus_price(prices, r->policy == POLICY_LATENCY ? "route53.query.latency"
+                                        : r->policy == POLICY_IP ? "route53.query.ip"
                                         : r->policy == POLICY_GEOLOCATION || r->policy == POLICY_GEOPROXIMITY
                                             ? "route53.query.geo" : "route53.query.standard");
     r->usd_zone_month = cirrus_price(prices, "route53.hosted_zone_month");
@@ -205,10 +202,12 @@ static guint candidates(const R53 *r, guint *set, gboolean any_health, int weigh
 
 enum { ANY_WEIGHT = -1, ZERO_WEIGHT = 0, NONZERO_WEIGHT = 1 };
 
-static guint resolve(R53 *r, const CirrusRegion *caller)
+static guint resolve(R53 *r, const CirrusRequest *req, const CirrusRegion *caller)
 {
     guint set[R53_MAX_RECORDS], n;
     switch (r->policy) {
+    case POLICY_IP:
+        return r53_resolve_ip(r, req);
     case POLICY_LATENCY: case POLICY_GEOLOCATION: case POLICY_GEOPROXIMITY:
         return r53_resolve_geo(r, caller);
     case POLICY_SIMPLE:   /* every value in the answer; the client takes one at random */
@@ -259,7 +258,7 @@ static const R53Cached *lookup(CirrusComponent *self, R53 *r, const CirrusReques
         g_hash_table_insert(cache, &e->client, e);
     }
     const CirrusRegion *caller = r53_caller_region(r, req);
-    e->record = resolve(r, caller);
+    e->record = resolve(r, req, caller);
     const CirrusRegion *there = r53_record(r, e->record)->region;
     e->rtt = r->network_latency && caller && there ? cirrus_region_rtt(r->regions, caller, there) : 0;
     CirrusTime ttl = r53_record_ttl(r, r53_record(r, e->record));
@@ -321,6 +320,7 @@ static void r53_destroy(CirrusComponent *self, void *state)
         R53Record *rec = r53_record(r, i);
         g_free(rec->id);
         g_free(rec->target_name);
+        if (rec->cidrs) g_array_free(rec->cidrs, TRUE);
     }
     if (r->records) g_array_free(r->records, TRUE);
     r53_health_destroy(r);

@@ -18,6 +18,7 @@
 #include "models/cloudwatch.h"
 #include "models/attributes.h"
 #include "models/globals.h"
+#include "models/networks.h"
 #include "models/retry.h"
 #include "sim/config.h"
 #include "sim/scenario.h"
@@ -300,6 +301,57 @@ static gboolean read_retries(Workload *w, CirrusNode *client, GError **error)
     return TRUE;
 }
 
+/* A map of NAME: share into cumulative shares (they need not add up to 1):
+ * 1 to `max` entries; what each is called in the messages: `what`. */
+static gboolean read_shares(CirrusNode *map, guint max, const char *what, const char *example, double *cum,
+                            GError **error)
+{
+    guint n = cirrus_node_len(map);
+    if (n == 0 || n > max) {
+        cirrus_node_error(map, error, "it holds 1 to %u %s with their shares, e.g. %s", max, what, example);
+        return FALSE;
+    }
+    double total = 0;
+    for (guint k = 0; k < n; k++) {
+        double share;
+        if (!cirrus_cfg_double(map, cirrus_node_key(map, k), 0, 0, 1e12, &share, error)) return FALSE;
+        total += share;
+        cum[k] = total;
+    }
+    if (total <= 0) {
+        cirrus_node_error(map, error, "the %s shares add up to 0", what);
+        return FALSE;
+    }
+    for (guint k = 0; k < n; k++) cum[k] /= total;
+    return TRUE;
+}
+
+/* client.networks: {CIDR: share, ...}: the clients' IPv4 networks, for
+ * Route 53's IP-based routing; assigned by id as regions are. */
+static gboolean read_client_networks(CirrusComponent *self, Workload *w, CirrusNode *client, GError **error)
+{
+    CirrusNode *map;
+    if (!cirrus_cfg_map(client, "networks", &map, error)) return FALSE;
+    if (!map) return TRUE;
+    CirrusClientNetworks *cn = cirrus_client_networks(self);
+    if (!read_shares(map, CIRRUS_CLIENT_NETWORKS_MAX, "networks", "{10.0.0.0/8: 0.5, 192.168.0.0/16: 0.5}",
+                     cn->cum, error))
+        return FALSE;
+    guint n = cirrus_node_len(map);
+    for (guint k = 0; k < n; k++) {
+        const CirrusNode *at = cirrus_node_key_node(map, k);
+        if (!cirrus_cidr_read(at, cirrus_node_key(map, k), &cn->net[k], error)) return FALSE;
+        for (guint j = 0; j < k; j++)
+            if (cn->net[j].addr == cn->net[k].addr && cn->net[j].len == cn->net[k].len) {
+                cirrus_node_error(at, error, "network '%s' is listed twice", cirrus_node_key(map, k));
+                return FALSE;
+            }
+    }
+    cn->n = n;
+    cn->clients = w->clients;
+    return TRUE;
+}
+
 /* client.region: NAME, or client.regions: {NAME: share, ...}: where the
  * clients are (for Route 53's latency and geographic routing).  Clients
  * are assigned in order of id, so the shares are exact; the table goes
@@ -325,26 +377,13 @@ static gboolean read_client_regions(CirrusComponent *self, Workload *w, CirrusNo
         return TRUE;
     }
     if (!map) return TRUE;
-    guint n = cirrus_node_len(map);
-    if (n == 0 || n > CIRRUS_CLIENT_REGIONS_MAX) {
-        cirrus_node_error(map, error, "'regions' holds 1 to %d regions with their shares, e.g. "
-                          "{us-east-1: 0.6, eu-west-1: 0.4}", CIRRUS_CLIENT_REGIONS_MAX);
+    if (!read_shares(map, CIRRUS_CLIENT_REGIONS_MAX, "regions", "{us-east-1: 0.6, eu-west-1: 0.4}", cr->cum, error))
         return FALSE;
-    }
-    double total = 0;
+    guint n = cirrus_node_len(map);
     for (guint k = 0; k < n; k++) {
-        double share;
-        if (!cirrus_cfg_double(map, cirrus_node_key(map, k), 0, 0, 1e12, &share, error)) return FALSE;
-        total += share;
         cr->name[k] = g_intern_string(cirrus_node_key(map, k));
-        cr->cum[k] = total;
         w->region_keys[k] = cirrus_node_key_node(map, k);
     }
-    if (total <= 0) {
-        cirrus_node_error(map, error, "the region shares add up to 0");
-        return FALSE;
-    }
-    for (guint k = 0; k < n; k++) cr->cum[k] /= total;   /* shares need not add up to 1 */
     cr->n = n;
     return TRUE;
 }
@@ -369,7 +408,8 @@ static gboolean workload_configure(CirrusComponent *self, void *state, CirrusNod
         !cirrus_cfg_duration(client, "timeout", 0, 0, CIRRUS_TIME_NEVER, &w->timeout, error) ||
         !read_attributes(self, w, cfg, error) ||
         !read_retries(w, client, error) ||
-        !read_client_regions(self, w, client, error))
+        !read_client_regions(self, w, client, error) ||
+        !read_client_networks(self, w, client, error))
         return FALSE;
     if (w->max_retries > 0 && invocation == CIRRUS_INVOKE_ASYNC) {
         cirrus_node_error(cirrus_node_peek(client, "retries"), error,

@@ -742,6 +742,43 @@ static void test_alias_ttl(void)
     test_run_free(r);
 }
 
+/* ---- IP-based routing ---------------------------------------------------- */
+
+/* 10 clients by network 5:3:2 (ids in order: exact), TTL 1 h: one query
+ * per client.  Records: a has 10.0.0.0/8, b 10.1.0.0/16, c the default.
+ * 10.1.0.0/16 clients match both a and b and get b (the longest prefix),
+ * 10.2.0.0/16 get a, 192.168.0.0/16 match nothing and get c: answers
+ * 5, 3, 2.  A workload without networks gets the default only. */
+static void test_ip_shares(void)
+{
+    static const char records[] =
+        "  - {name: a, type: picky}\n  - {name: b, type: picky}\n  - {name: c, type: picky}\n"
+        "  - {name: dns, type: route53, ttl: 1h, policy: ip, records: [\n"
+        "      {target: a, cidr_blocks: [10.0.0.0/8, 172.16.0.0/12]}, {target: b, cidr_blocks: [10.1.0.0/16]},\n"
+        "      {target: c, cidr_blocks: default}]}\n";
+    char *text = g_strconcat(
+        "name: ip\nduration: 10m\n"
+        "workloads: [{name: u, target: dns, clients: 10,\n"
+        "             client: {networks: {10.1.0.0/16: 5, 10.2.0.0/16: 3, 192.168.0.0/16: 2}},\n"
+        "             arrival: {process: constant, rate: 10/s}}]\n"
+        "components:\n", records, NULL);
+    TestRun *r = run(text);
+    g_free(text);
+    g_assert_cmpfloat(sum(r, "dns", "DNSQueries"), ==, 10);
+    g_assert_cmpfloat(sum(r, "dns", "Answers.a"), ==, 3);
+    g_assert_cmpfloat(sum(r, "dns", "Answers.b"), ==, 5);
+    g_assert_cmpfloat(sum(r, "dns", "Answers.c"), ==, 2);
+    test_run_free(r);
+    text = g_strconcat(
+        "name: ip0\nduration: 10m\n"
+        "workloads: [{name: u, target: dns, clients: 10, arrival: {process: constant, rate: 10/s}}]\n"
+        "components:\n", records, NULL);
+    r = run(text);
+    g_free(text);
+    g_assert_cmpfloat(sum(r, "dns", "Answers.c"), ==, 10);
+    test_run_free(r);
+}
+
 /* ---- bad input --------------------------------------------------------------- */
 
 static void expect_error(const char *records_and_more, const char *expect)
@@ -773,7 +810,25 @@ static void test_config_errors(void)
     expect_error("    records: [{target: a, alias: true}]\n", "an alias record's target is a load balancer");
     expect_error("    policy: weighted\n    records: [{target: a, weight: 1, alias: true, evaluate_target_health: true,"
                  " health_check: true}]\n", "keep one");
-    expect_error("    policy: ip\n    records: [{target: a}]\n", "not implemented");
+    expect_error("    policy: ip\n    records: [{target: a}]\n", "missing required key 'cidr_blocks'");
+    expect_error("    policy: ip\n    records: [{target: a, cidr_blocks: [10.0.0.0/8]}]\n", "exactly one with");
+    expect_error("    policy: ip\n    records: [{target: a, cidr_blocks: default}, {target: b, cidr_blocks: default}]\n",
+                 "exactly one with");
+    expect_error("    policy: ip\n    records: [{target: a, cidr_blocks: [10.0.0.1/8]}, {target: b, cidr_blocks: default}]\n",
+                 "host bits set: the block starting there is 10.0.0.0/8");
+    expect_error("    policy: ip\n    records: [{target: a, cidr_blocks: [10.0.0.0/33]}, {target: b, cidr_blocks: default}]\n",
+                 "not an IPv4 CIDR block");
+    expect_error("    policy: ip\n    records: [{target: a, cidr_blocks: [10.0.0.0/8]}, {target: b, cidr_blocks: [10.0.0.0/8]}]\n",
+                 "each block belongs to one record");
+    expect_error("    policy: ip\n    records: [{target: a, cidr_blocks: []}, {target: b, cidr_blocks: default}]\n",
+                 "at least one block");
+    expect_error("    records: [{target: a, cidr_blocks: default}]\n", "unknown key 'cidr_blocks'");
+    expect_error("    records: [{target: a}]\nworkloads: [{name: u, target: dns, arrival: {process: constant, rate: 1/s}, client: {networks: "
+                 "{10.0.0.0/8: 1, 010.0.0.0/8: 2}}}]\n", "listed twice");
+    expect_error("    records: [{target: a}]\nworkloads: [{name: u, target: dns, arrival: {process: constant, rate: 1/s}, client: {networks: "
+                 "{10.0.0/8: 1}}}]\n", "not an IPv4 CIDR block");
+    expect_error("    records: [{target: a}]\nworkloads: [{name: u, target: dns, arrival: {process: constant, rate: 1/s}, client: {networks: "
+                 "{10.0.0.0/8: 0}}}]\n", "the networks shares add up to 0");
     expect_error("    policy: latency\n    records: [{target: a}]\n", "needs a 'region'");
     expect_error("    policy: latency\n    records: [{target: a, region: us-east-9}]\n",
                  "unknown region 'us-east-9': not built in; list it in the top-level 'regions:' (did you mean");
@@ -832,6 +887,7 @@ int main(int argc, char **argv)
     g_test_add_func("/models/route53/own-region", test_own_region);
     g_test_add_func("/models/route53/alias-evaluate", test_alias_evaluate);
     g_test_add_func("/models/route53/alias-ttl", test_alias_ttl);
+    g_test_add_func("/models/route53/ip-shares", test_ip_shares);
     g_test_add_func("/models/route53/config-errors", test_config_errors);
     return g_test_run();
 }
