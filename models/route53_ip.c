@@ -31,6 +31,11 @@ gboolean r53_read_ip(R53 *r, R53Record *rec, CirrusNode *item, GError **error)
         CirrusNode *b = cirrus_node_item(blocks, k);
         CirrusCidr c;
         if (!cirrus_cidr_read(b, cirrus_node_scalar(b), &c, error)) return FALSE;
+        /* AWS: a CIDR collection's IPv4 blocks are /0 to /24. */
+        if (c.len > 24) {
+            cirrus_node_error(b, error, "a record's IPv4 block is /0 to /24 (AWS's CIDR collections)");
+            return FALSE;
+        }
         g_array_append_val(rec->cidrs, c);
     }
     return TRUE;

@@ -822,6 +822,8 @@ static void test_config_errors(void)
                  "each block belongs to one record");
     expect_error("    policy: ip\n    records: [{target: a, cidr_blocks: []}, {target: b, cidr_blocks: default}]\n",
                  "at least one block");
+    expect_error("    policy: ip\n    records: [{target: a, cidr_blocks: [10.0.0.0/25]}, {target: b, cidr_blocks: default}]\n",
+                 "/0 to /24");
     expect_error("    records: [{target: a, cidr_blocks: default}]\n", "unknown key 'cidr_blocks'");
     expect_error("    records: [{target: a}]\nworkloads: [{name: u, target: dns, arrival: {process: constant, rate: 1/s}, client: {networks: "
                  "{10.0.0.0/8: 1, 010.0.0.0/8: 2}}}]\n", "listed twice");
