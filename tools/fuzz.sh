@@ -11,7 +11,8 @@
 # The corpus grows in build-fuzz/corpus/HARNESS, seeded from fuzz/seeds/ and,
 # for the loader, every scenarios/**/*.yaml.  A finding: minimise it with
 #   build-fuzz/fuzz_HARNESS -minimize_crash=1 -runs=10000 FILE
-# and keep it as tests/fuzz-regressions/NAME.yaml (tests/cli_fuzz_regressions.sh).
+# fix it, and keep it as a seed in fuzz/seeds/HARNESS/ (replayed by every run)
+# and as a case in the ctest suite (docs/reliability.md, "Findings").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
