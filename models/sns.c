@@ -8,9 +8,9 @@
  * subscription by who replied (ev->source): a topic has at most one
  * subscription per endpoint, as on AWS. */
 #include "models/sns.h"
+#include "models/queues.h"
 #include "models/attributes.h"
 #include "models/globals.h"
-#include "models/sqs.h"
 #include "sim/config.h"
 #include "sim/scenario.h"
 #include <math.h>
@@ -265,7 +265,7 @@ static gboolean sns_link(CirrusComponent *self, void *state, CirrusScenario *sc,
         }
         /* AWS: a standard topic cannot deliver to an SQS FIFO queue (only a
          * FIFO topic can). */
-        if (strcmp(type, "sqs") == 0 && cirrus_sqs_is_fifo(self, s->target_name)) {
+        if (strcmp(type, "sqs") == 0 && cirrus_queue_settings(self, s->target_name)->fifo) {
             cirrus_node_error(s->target_at, error, "'%s' is a FIFO queue; a standard sns topic delivers only to "
                               "standard queues", s->target_name);
             return FALSE;

@@ -958,13 +958,6 @@ CirrusQueueSettings *cirrus_queue_settings(CirrusComponent *asker, const char *n
     return p;
 }
 
-gboolean cirrus_sqs_is_fifo(CirrusComponent *any, const char *name)
-{
-    const CirrusQueueSettings *pub = cirrus_queue_settings(any, name);
-    g_assert(pub->configured);
-    return pub->fifo;
-}
-
 static gboolean read_dlq(Sqs *q, CirrusNode *cfg, GError **error)
 {
     CirrusNode *dlq;

@@ -15,8 +15,7 @@
 
 extern const CirrusModelType cirrus_sqs_type;
 
-/* Whether the sqs component called `name` is a FIFO queue; for another
- * model's link() (every component is configured by then). */
-gboolean cirrus_sqs_is_fifo(CirrusComponent *any, const char *name);
+/* What another model's link() may ask of a queue (FIFO or not, its
+ * visibility timeout): cirrus_queue_settings() in models/queues.h. */
 
 #endif

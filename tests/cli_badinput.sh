@@ -23,19 +23,7 @@ bad() {
 
 # The base scenario; the cases are edits of it.  Line 10 is workers,
 # line 11 service_time.
-cat >good.yaml <<'EOF'
-name: t
-duration: 1m
-workloads:
-  - name: users
-    target: station
-    arrival: {process: poisson, rate: 50/s}
-components:
-  - name: station
-    type: service
-    workers: 4
-    service_time: {dist: exponential, mean: 40ms}
-EOF
+cli_base_scenario good.yaml t
 run "base scenario" 0 validate good.yaml
 edit() { sed "$1" good.yaml >"$2"; }
 

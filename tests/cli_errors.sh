@@ -13,19 +13,7 @@ empty() {
 }
 
 # A valid scenario; the error cases below are edits of it.
-cat >good.yaml <<'EOF'
-name: good
-duration: 1m
-workloads:
-  - name: users
-    target: station
-    arrival: {process: poisson, rate: 50/s}
-components:
-  - name: station
-    type: service
-    workers: 4
-    service_time: {dist: exponential, mean: 40ms}
-EOF
+cli_base_scenario good.yaml good
 
 # ---- commands -----------------------------------------------------------------
 

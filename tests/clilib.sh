@@ -12,6 +12,9 @@
 #   pass / fail WHAT             count a check by hand
 #   cli_finish                   print the tally; the exit status says
 #                                whether all passed
+#   cli_base_scenario FILE NAME  write the small valid scenario the error
+#                                cases are edits of (an M/M/4 station: line
+#                                10 is `workers`, line 11 `service_time`)
 
 cli_setup() {
     local name=$1
@@ -59,4 +62,20 @@ not_contains() {
 cli_finish() {
     echo "$CLI_NAME: $passed passed, $failed failed"
     [ "$failed" -eq 0 ]
+}
+
+cli_base_scenario() {
+    cat >"$1" <<EOF
+name: $2
+duration: 1m
+workloads:
+  - name: users
+    target: station
+    arrival: {process: poisson, rate: 50/s}
+components:
+  - name: station
+    type: service
+    workers: 4
+    service_time: {dist: exponential, mean: 40ms}
+EOF
 }
