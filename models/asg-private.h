@@ -5,6 +5,7 @@
 #ifndef CIRRUS_MODEL_ASG_PRIVATE_H
 #define CIRRUS_MODEL_ASG_PRIVATE_H
 
+#include "models/alarm.h"
 #include "models/asg.h"
 #include "sim/config.h"
 #include "sim/fifo.h"
@@ -75,9 +76,7 @@ typedef struct {
     PolicyType   type;
     PolicyMetric metric;
     /* simple and step: the CloudWatch alarm */
-    double       threshold;
-    gint64       periods;     /* consecutive breaching datapoints to be in ALARM */
-    gboolean     below;       /* LessThanThreshold (else GreaterThanThreshold) */
+    CirrusAlarm  alarm;
     gint64       change;      /* simple */
     CirrusTime   cooldown;    /* simple; target tracking: scale-in only */
     Step        *steps;       /* step, sorted by lower bound */
@@ -92,7 +91,8 @@ typedef struct {
     CirrusComponent *source;
     gboolean     per_instance;
     double       queue_visible;   /* the queue's answer for this period */
-    /* state: consecutive breaching datapoints (high; low for target tracking) */
+    /* target tracking's state: consecutive datapoints above the target
+     * (high) and below 90% of it (low) */
     gint64       high, low;
 } Policy;
 

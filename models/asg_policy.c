@@ -38,7 +38,6 @@
 
 static const char *const policy_types[] = {"none", "simple", "step", "target_tracking", NULL};
 static const char *const metric_names[] = {"CPUUtilization", "RequestCountPerTarget", NULL};
-static const char *const comparisons[] = {"above", "below", NULL};
 
 /* AWS: a policy's instance warmup defaults to the group's default cooldown,
  * 300 s; the default instance warmup may be 0 to 3600 s. */
@@ -93,18 +92,8 @@ static gboolean read_metric(Policy *p, CirrusNode *map, GError **error)
 static gboolean read_alarm(Policy *p, CirrusNode *map, GError **error)
 {
     CirrusNode *alarm;
-    int comparison;
-    /* CloudWatch: an alarm breaches when `periods` consecutive datapoints
-     * are beyond the threshold (EvaluationPeriods = DatapointsToAlarm). */
-    if (!cirrus_cfg_require(map, "alarm", "the CloudWatch alarm, e.g. {threshold: 70, periods: 2}", error) ||
-        !cirrus_cfg_map(map, "alarm", &alarm, error) ||
-        !cirrus_cfg_require(alarm, "threshold", "the value the metric must cross", error) ||
-        !cirrus_cfg_double(alarm, "threshold", 0, -G_MAXDOUBLE, G_MAXDOUBLE, &p->threshold, error) ||
-        !cirrus_cfg_int(alarm, "periods", 1, 1, 1440, &p->periods, error) ||
-        !cirrus_cfg_enum(alarm, "comparison", comparisons, 0, &comparison, error))
-        return FALSE;
-    p->below = comparison == 1;
-    return TRUE;
+    return cirrus_cfg_require(map, "alarm", "the CloudWatch alarm, e.g. {threshold: 70, periods: 2}", error) &&
+           cirrus_cfg_map(map, "alarm", &alarm, error) && cirrus_alarm_read(alarm, &p->alarm, error);
 }
 
 static int compare_steps(const void *a, const void *b)
@@ -172,11 +161,11 @@ static gboolean read_steps(Policy *p, CirrusNode *map, GError **error)
         }
     }
     const Step *first = &p->steps[0], *last = &p->steps[n - 1];
-    gboolean covered = p->below ? isinf(first->lower) && last->upper >= 0 : first->lower <= 0 && isinf(last->upper);
+    gboolean covered = p->alarm.below ? isinf(first->lower) && last->upper >= 0 : first->lower <= 0 && isinf(last->upper);
     if (!covered) {
         cirrus_node_error(list, error, "the steps must cover every breach of an alarm %s its threshold: "
-                          "bounds relative to it, from %s", p->below ? "below" : "above",
-                          p->below ? "0 down (the lowest step with no 'lower')"
+                          "bounds relative to it, from %s", p->alarm.below ? "below" : "above",
+                          p->alarm.below ? "0 down (the lowest step with no 'lower')"
                                    : "0 up (the highest step with no 'upper')");
         return FALSE;
     }
@@ -319,21 +308,9 @@ static gint64 ceil_count(double x)
     return x <= 0 ? 0 : (gint64)ceil(x - 1e-9);
 }
 
-static gboolean breaches(const Policy *p, double v)
-{
-    return !isnan(v) && (p->below ? v < p->threshold : v > p->threshold);
-}
-
-/* Advance an alarm by one datapoint; TRUE while it is in ALARM. */
-static gboolean alarm(Policy *p, double v)
-{
-    p->high = breaches(p, v) ? p->high + 1 : 0;
-    return p->high >= p->periods;
-}
-
 static gint64 propose_simple(const Asg *g, Policy *p, double v, CirrusTime now)
 {
-    if (!alarm(p, v)) return -1;
+    if (!cirrus_alarm_advance(&p->alarm, v)) return -1;
     /* AWS: a simple policy waits for the activity under way to complete,
      * then for the cooldown after it. */
     if (g->pending_activity[ACT_OUT] > 0 || g->pending_activity[ACT_IN] > 0) return -1;
@@ -359,14 +336,14 @@ static gint64 settled_capacity(const Asg *g, CirrusTime now, gboolean *warming)
 
 static gint64 propose_step(const Asg *g, Policy *p, double v, CirrusTime now)
 {
-    if (!alarm(p, v)) return -1;
+    if (!cirrus_alarm_advance(&p->alarm, v)) return -1;
     /* AWS: above the threshold a step's lower bound is inclusive and its
      * upper bound exclusive; below it, the other way round. */
-    double diff = v - p->threshold;
+    double diff = v - p->alarm.threshold;
     const Step *step = NULL;
     for (guint i = 0; i < p->n_steps && !step; i++) {
         const Step *s = &p->steps[i];
-        if (p->below ? diff > s->lower && diff <= s->upper : diff >= s->lower && diff < s->upper) step = s;
+        if (p->alarm.below ? diff > s->lower && diff <= s->upper : diff >= s->lower && diff < s->upper) step = s;
     }
     if (!step || step->change == 0) return -1;
     gboolean warming;

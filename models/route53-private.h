@@ -4,10 +4,11 @@
 #define CIRRUS_MODEL_ROUTE53_PRIVATE_H
 
 #include "models/route53.h"
+#include "models/alarm.h"
 #include "models/regions.h"
 #include "sim/config.h"
 
-enum { R53_CHECK = CIRRUS_EVENT_MODEL, R53_CHECK_TIMEOUT, R53_CHANGE };
+enum { R53_CHECK = CIRRUS_EVENT_MODEL, R53_CHECK_TIMEOUT, R53_CHANGE, R53_ALARM_PERIOD };
 
 #define R53_MAX_RECORDS 255
 
@@ -25,8 +26,31 @@ typedef struct {
     gint64   streak;    /* consecutive results that disagree with `healthy` */
 } R53Checker;
 
+/* What an alarm health check's status is while its alarm has
+ * insufficient data (AWS's InsufficientDataHealthStatus). */
+typedef enum { INSUFFICIENT_LAST_KNOWN, INSUFFICIENT_HEALTHY, INSUFFICIENT_UNHEALTHY } R53Insufficient;
+typedef enum { STAT_SUM, STAT_AVERAGE, STAT_SAMPLE_COUNT } R53Statistic;
+
+/* An alarm health check's CloudWatch alarm on another component's metric
+ * (route53_alarm.c). */
+typedef struct {
+    char            *component_name, *metric_name;
+    const CirrusNode *component_at, *metric_at, *statistic_at;
+    CirrusComponent *component;
+    guint            metric;
+    int              statistic;    /* R53Statistic, or -1: the kind's default */
+    CirrusTime       period;
+    CirrusAlarm      rule;
+    R53Insufficient  insufficient;
+    /* state: the metric's run totals at the last period's end */
+    double           last_total;
+    guint64          last_samples;
+    gboolean         last_known;   /* healthy when the alarm last had data */
+} R53Watch;
+
 /* A health check (route53_health.c): an endpoint check probing a target,
- * or a calculated one over child checks; either may be inverted.  A
+ * a calculated one over child checks, or one following a CloudWatch alarm
+ * (watch set); any may be inverted.  A
  * record's `health_check: true` makes an endpoint check of its own named
  * by the record's id; `health_checks:` names the others. */
 typedef struct {
@@ -39,6 +63,9 @@ typedef struct {
     CirrusComponent *target;
     R53Checker      *checkers;
     guint            n_healthy;    /* checkers that see it healthy */
+    /* alarm */
+    R53Watch        *watch;
+    gboolean         alarm_healthy;  /* its status before inversion */
     /* calculated */
     GArray          *children;     /* guint: check indices */
     gint64           threshold;    /* AWS HealthThreshold */
@@ -116,6 +143,13 @@ void     r53_on_check_timeout(CirrusComponent *self, R53 *r, guint64 id);
 /* A health check's reply (the pending entry is already removed). */
 void     r53_on_check_reply(CirrusComponent *self, R53 *r, const R53Pending *p, CirrusOutcome outcome);
 
+/* route53_alarm.c: health checks that follow a CloudWatch alarm */
+gboolean r53_read_alarm(R53Check *c, CirrusNode *item, GError **error);
+gboolean r53_link_alarm(CirrusComponent *self, R53Check *c, CirrusScenario *sc, GError **error);
+void     r53_alarm_start(CirrusComponent *self, R53 *r);
+void     r53_on_alarm_period(CirrusComponent *self, R53 *r, guint check);
+void     r53_alarm_free(R53Watch *w);
+
 /* route53_alias.c: alias records to a load balancer (alb, nlb) */
 gboolean r53_read_alias(R53 *r, R53Record *rec, CirrusNode *item, GError **error);
 /* A set's `ttl` is refused when every record is an alias (it would apply to none). */
@@ -148,6 +182,12 @@ gboolean r53_check_geo(const R53 *r, CirrusNode *list, GError **error);
 gboolean r53_link_geo(R53 *r, R53Record *rec, CirrusScenario *sc, GError **error);
 const CirrusRegion *r53_caller_region(const R53 *r, const CirrusRequest *req);
 guint    r53_resolve_geo(R53 *r, const CirrusRegion *caller);
+
+/* An endpoint check: probed by checkers (not calculated, no alarm). */
+static inline gboolean r53_is_endpoint(const R53Check *c)
+{
+    return !c->calculated && !c->watch;
+}
 
 static inline R53Check *r53_check(const R53 *r, guint i)
 {

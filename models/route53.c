@@ -307,6 +307,7 @@ static void r53_handle(CirrusComponent *self, void *state, const CirrusEvent *ev
     case R53_CHECK: r53_on_check(self, r, ev->data); break;
     case R53_CHECK_TIMEOUT: r53_on_check_timeout(self, r, ev->data); break;
     case R53_CHANGE: r53_on_change(self, r, ev->data); break;
+    case R53_ALARM_PERIOD: r53_on_alarm_period(self, r, (guint)ev->data); break;
     case CIRRUS_LB_HEALTHY_TARGETS: r53_on_lb_healthy(self, r, ev->source, (gint64)ev->data); break;
     default: g_assert_not_reached();
     }
@@ -334,14 +335,15 @@ static void r53_destroy(CirrusComponent *self, void *state)
  * the routing policy's rate; the record set's hosted zone and each health
  * check by the month, prorated over the run (AWS bills a zone's whole
  * month; one zone per route53 component is assumed).  Endpoint health
- * checks are priced as basic checks of AWS endpoints; calculated ones are
- * not counted. */
+ * checks are priced as basic checks of AWS endpoints, and so are alarm
+ * ones (our assumption; the CloudWatch alarm's own price is not counted);
+ * calculated ones are not counted. */
 static double r53_cost(CirrusComponent *self, void *state)
 {
     const R53 *r = state;
     double months = cirrus_time_to_s(cirrus_now(self)) / (CIRRUS_HOURS_PER_MONTH * 3600.0);
     guint checks = 0;
-    for (guint i = 0; r->checks && i < r->checks->len; i++) checks += !r53_check(r, i)->calculated;   /* endpoint checks */
+    for (guint i = 0; r->checks && i < r->checks->len; i++) checks += !r53_check(r, i)->calculated;   /* endpoint and alarm checks */
     return cirrus_metric_run_total(self, R53_M_QUERIES) * r->usd_query +
            months * (r->usd_zone_month + checks * r->usd_check_month);
 }

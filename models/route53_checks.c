@@ -14,18 +14,24 @@
 /* AWS: a calculated check monitors up to 256 children. */
 #define R53_MAX_CHILDREN 256
 
-static guint add_check(CirrusComponent *self, R53 *r, const char *name, gboolean calculated)
+typedef enum { KIND_ENDPOINT, KIND_CALCULATED, KIND_ALARM } CheckKind;
+
+static guint add_check(CirrusComponent *self, R53 *r, const char *name, CheckKind kind)
 {
+    /* CloudWatch's metric for each kind: the share of checkers that see an
+     * endpoint healthy, the number of healthy children of a calculated one;
+     * ours for an alarm check: the alarm's last datapoint. */
+    static const char *const detail[] = {"HealthCheckPercentageHealthy.", "ChildHealthCheckHealthyCount.",
+                                         "AlarmDatapoint."};
+    static const char *const detail_unit[] = {"Percent", "Count", "None"};
     R53Check c = {0};
     c.name = g_strdup(name);
-    c.calculated = calculated;
+    c.calculated = kind == KIND_CALCULATED;
     char *metric = g_strconcat("HealthCheckStatus.", name, NULL);
     c.m_status = cirrus_metric_add(self, metric, CIRRUS_METRIC_GAUGE, "None");
     g_free(metric);
-    /* CloudWatch's metric for each kind: the share of checkers that see an
-     * endpoint healthy, the number of healthy children of a calculated one. */
-    metric = g_strconcat(calculated ? "ChildHealthCheckHealthyCount." : "HealthCheckPercentageHealthy.", name, NULL);
-    c.m_detail = cirrus_metric_add(self, metric, CIRRUS_METRIC_GAUGE, calculated ? "Count" : "Percent");
+    metric = g_strconcat(detail[kind], name, NULL);
+    c.m_detail = cirrus_metric_add(self, metric, CIRRUS_METRIC_GAUGE, detail_unit[kind]);
     g_free(metric);
     g_array_append_val(r->checks, c);
     return r->checks->len - 1;
@@ -51,14 +57,16 @@ static void unknown_check(const R53 *r, guint n, const CirrusNode *at, const cha
     g_ptr_array_free(names, TRUE);
 }
 
-/* One entry of `health_checks:`: {target: X} or {children: [...]}, with
- * `invert` and, for a calculated one, `healthy_threshold`. */
+/* One entry of `health_checks:`: {target: X}, {children: [...]} or
+ * {alarm: {...}}, with `invert` and, for a calculated one,
+ * `healthy_threshold`. */
 static gboolean read_named(R53 *r, guint index, CirrusNode *item, guint n_named, GError **error)
 {
     R53Check *c = r53_check(r, index);
     CirrusNode *children;
     const char *target;
     if (!cirrus_cfg_bool(item, "invert", FALSE, &c->inverted, error)) return FALSE;
+    if (cirrus_node_peek(item, "alarm")) return r53_read_alarm(c, item, error);
     if (!c->calculated) {
         if (!cirrus_cfg_string(item, "target", NULL, &target, error)) return FALSE;
         c->target_name = g_strdup(target);
@@ -123,12 +131,20 @@ static gboolean read_named_checks(CirrusComponent *self, R53 *r, CirrusNode *cfg
     for (guint i = 0; ok && i < n; i++) {
         const char *name = cirrus_node_key(hcs, i);
         ok = cirrus_cfg_map(hcs, name, &items[i], error);
-        if (ok && (!items[i] || !cirrus_node_peek(items[i], "target") == !cirrus_node_peek(items[i], "children"))) {
-            cirrus_node_error(items[i] ? items[i] : cirrus_node_key_node(hcs, i), error,
-                              "a health check has 'target' (an endpoint check) or 'children' (a calculated one)");
+        CirrusNode *it = items[i];
+        guint kinds = ok && it ? (cirrus_node_peek(it, "target") != NULL) + (cirrus_node_peek(it, "children") != NULL) +
+                                     (cirrus_node_peek(it, "alarm") != NULL)
+                               : 0;
+        if (ok && kinds != 1) {
+            cirrus_node_error(it ? it : cirrus_node_key_node(hcs, i), error,
+                              "a health check has one of 'target' (an endpoint check), 'children' (a calculated "
+                              "one) or 'alarm' (one that follows a CloudWatch alarm)");
             ok = FALSE;
         }
-        if (ok) add_check(self, r, name, cirrus_node_peek(items[i], "children") != NULL);
+        if (ok)
+            add_check(self, r, name, cirrus_node_peek(it, "children") ? KIND_CALCULATED
+                                     : cirrus_node_peek(it, "alarm")  ? KIND_ALARM
+                                                                      : KIND_ENDPOINT);
     }
     r->n_named = n;
     for (guint i = 0; ok && i < n; i++) ok = read_named(r, i, items[i], n, error);
@@ -181,7 +197,7 @@ gboolean r53_read_record_check(CirrusComponent *self, R53 *r, R53Record *rec, Ci
                           "give the record another 'id', or use 'health_check: %s'", rec->id, rec->id);
         return FALSE;
     }
-    rec->check = (int)add_check(self, r, rec->id, FALSE);
+    rec->check = (int)add_check(self, r, rec->id, KIND_ENDPOINT);
     R53Check *c = r53_check(r, (guint)rec->check);
     c->target_name = g_strdup(rec->target_name);
     c->target_at = rec->target_at;
@@ -194,7 +210,8 @@ gboolean r53_link_health(CirrusComponent *self, R53 *r, CirrusScenario *sc, GErr
 {
     for (guint i = 0; i < r->checks->len; i++) {
         R53Check *c = r53_check(r, i);
-        if (c->calculated) continue;
+        if (c->watch && !r53_link_alarm(self, c, sc, error)) return FALSE;
+        if (!r53_is_endpoint(c)) continue;
         c->target = cirrus_scenario_lookup(sc, c->target_at, c->target_name, error);
         if (!c->target) return FALSE;
         if (strcmp(cirrus_component_type(c->target), "workload") == 0 || c->target == self) {
@@ -225,7 +242,7 @@ void r53_health_refresh(CirrusComponent *self, R53 *r, gboolean force)
             c->n_children_healthy = n;
             raw = (gint64)n >= c->threshold;
         } else
-            raw = endpoint_healthy(r, c);
+            raw = c->watch ? c->alarm_healthy : endpoint_healthy(r, c);
         gboolean healthy = raw != c->inverted;
         if (force || healthy != c->healthy) cirrus_metric_gauge(self, c->m_status, healthy ? 1.0 : 0.0);
         c->healthy = healthy;
@@ -251,6 +268,7 @@ void r53_health_destroy(R53 *r)
         g_free(c->name);
         g_free(c->target_name);
         g_free(c->checkers);
+        r53_alarm_free(c->watch);
         if (c->children) g_array_free(c->children, TRUE);
     }
     if (r->checks) g_array_free(r->checks, TRUE);

@@ -26,7 +26,7 @@ void r53_health_start(CirrusComponent *self, R53 *r)
     /* A new health check starts healthy: every checker sees it so. */
     for (guint i = 0; i < r->checks->len; i++) {
         R53Check *c = r53_check(r, i);
-        if (c->calculated) continue;
+        if (!r53_is_endpoint(c)) continue;
         c->checkers = g_new0(R53Checker, r->n_checkers);
         c->n_healthy = (guint)r->n_checkers;
         for (gint64 k = 0; k < r->n_checkers; k++) {
@@ -36,6 +36,7 @@ void r53_health_start(CirrusComponent *self, R53 *r)
         }
         percent_gauge(self, r, c);
     }
+    r53_alarm_start(self, r);
     r53_health_refresh(self, r, TRUE);
 }
 

@@ -22,6 +22,7 @@ typedef struct Metric {
     /* since time 0, warm-up included (cirrus_metric_run_total, for costs):
      * events (count), level x seconds (gauge), seconds summed (latency) */
     double run_total;
+    guint64 run_samples;    /* latency: values recorded since time 0 */
     /* the per-interval series after warm-up (count and gauge) */
     double series_sum, series_min, series_max, series_last;
     guint64 series_n;

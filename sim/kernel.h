@@ -146,6 +146,18 @@ void  cirrus_metric_latency(CirrusComponent *c, guint metric, CirrusTime value);
  * seconds.  AWS bills the whole period a resource runs, not the part after
  * a simulation's warm-up. */
 double cirrus_metric_run_total(CirrusComponent *c, guint metric);
+/* How many values a latency metric has recorded since time 0, warm-up
+ * included (with cirrus_metric_run_total: their mean over a stretch of
+ * time); a count's events; 0 for a gauge. */
+guint64 cirrus_metric_run_samples(CirrusComponent *c, guint metric);
+/* Index of the component's metric `name` (the metric, "Latency", not a
+ * series such as "Latency.p99"), or -1.  With cirrus_metric_kind, for a
+ * model that watches another component's metric as a CloudWatch alarm
+ * does (Route 53's alarm health checks). */
+gint  cirrus_component_metric_index(const CirrusComponent *c, const char *name);
+guint cirrus_component_n_metrics(const CirrusComponent *c);
+CirrusMetricKind cirrus_metric_kind(const CirrusComponent *c, guint metric);
+const char *cirrus_metric_name(const CirrusComponent *c, guint metric);
 
 /* ---- faults (the scenario's `faults:` list) ----
  * A fault is delivered as FAULT_BEGIN at `at` and, when it has a duration,

@@ -86,6 +86,7 @@ void cirrus_metric_latency(CirrusComponent *c, guint metric, CirrusTime value)
     g_assert(m->def.kind == CIRRUS_METRIC_LATENCY);
     cirrus_hist_add(m->interval_hist, value);
     m->run_total += (double)value / CIRRUS_SEC;
+    m->run_samples++;
     if (c->sim->in_stats) cirrus_hist_add(m->total_hist, value);
 }
 
@@ -226,6 +227,29 @@ void recorder_finish(CirrusSim *sim, CirrusTime at)
 }
 
 guint cirrus_component_n_metrics(const CirrusComponent *c) { return c->metrics->len; }
+
+guint64 cirrus_metric_run_samples(CirrusComponent *c, guint metric)
+{
+    const Metric *m = metric_at(c, metric);
+    switch (m->def.kind) {
+    case CIRRUS_METRIC_COUNT: return (guint64)m->run_total;
+    case CIRRUS_METRIC_LATENCY: return m->run_samples;
+    case CIRRUS_METRIC_GAUGE: break;
+    }
+    return 0;
+}
+
+CirrusMetricKind cirrus_metric_kind(const CirrusComponent *c, guint metric)
+{
+    g_assert(metric < c->metrics->len);
+    return g_array_index(c->metrics, Metric, metric).def.kind;
+}
+
+const char *cirrus_metric_name(const CirrusComponent *c, guint metric)
+{
+    g_assert(metric < c->metrics->len);
+    return g_array_index(c->metrics, Metric, metric).def.name;
+}
 
 gint cirrus_component_metric_index(const CirrusComponent *c, const char *name)
 {

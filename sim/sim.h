@@ -96,9 +96,6 @@ typedef struct CirrusMetricSummary {
     const CirrusHist *latency;         /* LATENCY only: values in ns */
 } CirrusMetricSummary;
 
-guint cirrus_component_n_metrics(const CirrusComponent *c);
 void  cirrus_component_metric_summary(const CirrusComponent *c, guint i, CirrusMetricSummary *out);
-/* Index of a metric by name, or -1. */
-gint  cirrus_component_metric_index(const CirrusComponent *c, const char *name);
 
 #endif

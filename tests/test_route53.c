@@ -391,6 +391,110 @@ static void test_calculated_timing(void)
     test_run_free(r);
 }
 
+/* ---- health checks that follow a CloudWatch alarm ---------------------------- */
+
+/* The first and last 1 s rows (row i covers [i, i + 1)) in which series
+ * `col` is below 1, or -1. */
+static void unhealthy_rows(TestRun *r, guint col, int *first, int *last)
+{
+    *first = *last = -1;
+    for (guint i = 0; i < test_n_rows(r); i++)
+        if (test_value(r, i, col) < 1) {
+            if (*first < 0) *first = (int)i;
+            *last = (int)i;
+        }
+}
+
+/* a is down (rejecting everything) from 100 s to 200 s.  An alarm on its
+ * Rejected sum > 0 over 60 s periods, 2 periods to ALARM, sees breaching
+ * datapoints for [60, 120) and [120, 180): ALARM at 180 s, the end of the
+ * second; the datapoint for [180, 240) still breaches, the one for
+ * [240, 300) does not: OK at 300 s.  With 1 period: [60,120) suffices
+ * (120 s) and OK also at 300 s; inverted: the complement. */
+static void test_alarm_timing(void)
+{
+    TestRun *r = run(
+        "name: at\nduration: 10m\nsample_interval: 1s\nseed: 3\n"
+        "workloads: [{name: u, target: a, arrival: {process: constant, rate: 5/s}}]\n"
+        "components:\n"
+        "  - {name: a, type: service, workers: 4, service_time: 1ms}\n"
+        "  - {name: b, type: service, workers: 4, service_time: 1ms}\n"
+        "  - name: dns\n    type: route53\n"
+        "    health_checks:\n"
+        "      two: {alarm: {component: a, metric: Rejected, threshold: 0, periods: 2}}\n"
+        "      one: {alarm: {component: a, metric: Rejected, threshold: 0, period: 60s}}\n"
+        "      fine: {alarm: {component: a, metric: Rejected, threshold: 0, period: 60s}, invert: true}\n"
+        "    policy: weighted\n    records: [{target: a, weight: 1, health_check: two}, {target: b, weight: 1}]\n"
+        "faults: [{at: 100s, kind: outage, component: a, duration: 100s}]\n");
+    int first, last;
+    unhealthy_rows(r, test_series(r, "/components/dns", "HealthCheckStatus.two"), &first, &last);
+    g_assert_cmpint(first, ==, 180);
+    g_assert_cmpint(last, ==, 299);
+    unhealthy_rows(r, test_series(r, "/components/dns", "HealthCheckStatus.one"), &first, &last);
+    g_assert_cmpint(first, ==, 120);
+    g_assert_cmpint(last, ==, 299);
+    guint fine = test_series(r, "/components/dns", "HealthCheckStatus.fine");
+    guint one = test_series(r, "/components/dns", "HealthCheckStatus.one");
+    for (guint i = 0; i < test_n_rows(r); i++) g_assert_cmpfloat(test_value(r, i, fine), ==, 1 - test_value(r, i, one));
+    /* The datapoints: 5/s x 20 s rejected in [60, 120), 5/s x 60 s in
+     * [120, 180), 5/s x 20 s in [180, 240); shown from the period's end. */
+    guint dp = test_series(r, "/components/dns", "AlarmDatapoint.two");
+    g_assert_cmpfloat(test_value(r, 150, dp), ==, 100);
+    g_assert_cmpfloat(test_value(r, 200, dp), ==, 300);
+    g_assert_cmpfloat(test_value(r, 250, dp), ==, 100);
+    g_assert_cmpfloat(test_value(r, 310, dp), ==, 0);
+    /* While two is unhealthy dns answers only b. */
+    guint ans = test_series(r, "/components/dns", "Answers.a");
+    for (guint i = 180; i < 300; i++) g_assert_cmpfloat(test_value(r, i, ans), ==, 0);
+    test_run_free(r);
+}
+
+/* `slow` answers in 200 ms; it gets 10 requests/s until 120 s, then none.
+ * An alarm on its Latency average > 100 ms (60 s periods, 1 to ALARM) is
+ * in ALARM from 60 s; the last requests end at 120.2 s, so [120, 180)
+ * still has latencies and from 240 s there are none: insufficient data.
+ * InsufficientDataHealthStatus: last_known keeps "unhealthy" to the end
+ * (and was "healthy" before the first datapoint, a new check); healthy
+ * turns healthy at 240 s; unhealthy is unhealthy from 0.  A gauge's
+ * average and a latency's sample count are datapoints too. */
+static void test_alarm_insufficient_data(void)
+{
+    TestRun *r = run(
+        "name: ai\nduration: 6m\nsample_interval: 1s\nseed: 3\n"
+        "workloads: [{name: u, target: slow, arrival: {process: constant, schedule: [[0s, 10/s], [120s, 10/s], [120.001s, 0/s], [6m, 0/s]]}}]\n"
+        "components:\n"
+        "  - {name: slow, type: service, workers: 100, service_time: 200ms}\n"
+        "  - name: dns\n    type: route53\n"
+        "    health_checks:\n"
+        "      last: {alarm: {component: slow, metric: Latency, threshold: 0.1}}\n"
+        "      ok: {alarm: {component: slow, metric: Latency, threshold: 0.1}, insufficient_data: healthy}\n"
+        "      bad: {alarm: {component: slow, metric: Latency, threshold: 0.1}, insufficient_data: unhealthy}\n"
+        "      busy: {alarm: {component: slow, metric: Utilization, threshold: 50}}\n"
+        "      n: {alarm: {component: slow, metric: Latency, statistic: sample_count, threshold: 1000}}\n"
+        "    policy: weighted\n    records: [{target: slow, weight: 1, health_check: last}]\n");
+    int first, last;
+    unhealthy_rows(r, test_series(r, "/components/dns", "HealthCheckStatus.last"), &first, &last);
+    g_assert_cmpint(first, ==, 60);
+    g_assert_cmpint(last, ==, 359);
+    unhealthy_rows(r, test_series(r, "/components/dns", "HealthCheckStatus.ok"), &first, &last);
+    g_assert_cmpint(first, ==, 60);
+    g_assert_cmpint(last, ==, 239);
+    unhealthy_rows(r, test_series(r, "/components/dns", "HealthCheckStatus.bad"), &first, &last);
+    g_assert_cmpint(first, ==, 0);
+    g_assert_cmpint(last, ==, 359);
+    unhealthy_rows(r, test_series(r, "/components/dns", "HealthCheckStatus.busy"), &first, &last);
+    g_assert_cmpint(first, ==, -1);
+    /* Datapoints for [60, 120): latency 0.2 s; utilisation 10/s x 0.2 s /
+     * 100 workers = 2%; 600 latencies.  The average latency's gauge keeps
+     * its last value once there are none. */
+    g_assert_cmpfloat(fabs(test_value(r, 150, test_series(r, "/components/dns", "AlarmDatapoint.last")) - 0.2), <, 1e-9);
+    g_assert_cmpfloat(fabs(test_value(r, 300, test_series(r, "/components/dns", "AlarmDatapoint.last")) - 0.2), <, 1e-9);
+    g_assert_cmpfloat(fabs(test_value(r, 150, test_series(r, "/components/dns", "AlarmDatapoint.busy")) - 2), <, 1e-9);
+    g_assert_cmpfloat(test_value(r, 150, test_series(r, "/components/dns", "AlarmDatapoint.n")), ==, 600);
+    g_assert_cmpfloat(test_value(r, 300, test_series(r, "/components/dns", "AlarmDatapoint.n")), ==, 0);
+    test_run_free(r);
+}
+
 /* ---- weight changes (a blue/green shift) ------------------------------------- */
 
 /* The share of requests a caller sends on an answer fetched before s, at
@@ -858,8 +962,30 @@ static void test_config_errors(void)
                  "cannot form a cycle");
     expect_error("    health_checks: {x: {children: [x]}}\n    records: [{target: a}]\n", "cannot form a cycle");
     expect_error("    health_checks: {x: {target: a, children: [x]}}\n    records: [{target: a}]\n",
-                 "'target' (an endpoint check) or 'children'");
+                 "one of 'target' (an endpoint check), 'children'");
     expect_error("    health_checks: {x: {}}\n    records: [{target: a}]\n", "'target' (an endpoint check)");
+    expect_error("    health_checks: {x: {target: a, alarm: {component: a, metric: Rejected, threshold: 1}}}\n"
+                 "    records: [{target: a}]\n", "one of 'target'");
+    expect_error("    health_checks: {x: {alarm: {component: a, metric: Rejectd, threshold: 1}}}\n"
+                 "    records: [{target: a}]\n", "service 'a' has no metric 'Rejectd' (did you mean 'Rejected'?)");
+    expect_error("    health_checks: {x: {alarm: {component: a, metric: Rejected}}}\n    records: [{target: a}]\n",
+                 "missing required key 'threshold'");
+    expect_error("    health_checks: {x: {alarm: {metric: Rejected, threshold: 1}}}\n    records: [{target: a}]\n",
+                 "missing required key 'component'");
+    expect_error("    health_checks: {x: {alarm: {component: a, metric: Rejected, threshold: 1, period: 45s}}}\n"
+                 "    records: [{target: a}]\n", "10s, 30s or a multiple of 60s");
+    expect_error("    health_checks: {x: {alarm: {component: a, metric: Rejected, threshold: 1, period: 1h, periods: 25}}}\n"
+                 "    records: [{target: a}]\n", "may not exceed one day");
+    expect_error("    health_checks: {x: {alarm: {component: a, metric: Rejected, threshold: 1, statistic: average}}}\n"
+                 "    records: [{target: a}]\n", "'Rejected' is a count: its statistic is sum");
+    expect_error("    health_checks: {x: {alarm: {component: a, metric: Utilization, threshold: 1, statistic: sum}}}\n"
+                 "    records: [{target: a}]\n", "its statistic is average");
+    expect_error("    health_checks: {x: {alarm: {component: dns, metric: DNSQueries, threshold: 1}}}\n"
+                 "    records: [{target: a}]\n", "another component's metric");
+    expect_error("    health_checks: {x: {alarm: {component: a, metric: Rejected, threshold: 1}, insufficient_data: maybe}}\n"
+                 "    records: [{target: a}]\n", "last_known");
+    expect_error("    health_checks: {x: {target: a, insufficient_data: healthy}}\n    records: [{target: a}]\n",
+                 "unknown key 'insufficient_data'");
     expect_error("    health_checks: {x: {target: a}, y: {children: [x, x]}}\n    records: [{target: a}]\n",
                  "listed twice");
     expect_error("    health_checks: {x: {target: a}, y: {children: [x], healthy_threshold: 257}}\n"
@@ -881,6 +1007,8 @@ int main(int argc, char **argv)
     g_test_add_func("/models/route53/unhealthy", test_unhealthy);
     g_test_add_func("/models/route53/calculated", test_calculated);
     g_test_add_func("/models/route53/calculated-timing", test_calculated_timing);
+    g_test_add_func("/models/route53/alarm-timing", test_alarm_timing);
+    g_test_add_func("/models/route53/alarm-insufficient-data", test_alarm_insufficient_data);
     g_test_add_func("/models/route53/weight-changes", test_weight_changes);
     g_test_add_func("/models/route53/latency", test_latency);
     g_test_add_func("/models/route53/client-region-shares", test_client_region_shares);
