@@ -6,10 +6,12 @@
 #include "tools/runtables.h"
 #include "sim/error.h"
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* ---- the launcher's environment (no MPI call) ----------------------------- */
 
@@ -62,7 +64,11 @@ gboolean cirrus_mpi_start(GError **error)
     atexit(cirrus_mpi_finish);
     /* Rank 0 prints the summary; the others' --help and the like would
      * repeat it. */
-    if (world_rank != 0 && !freopen("/dev/null", "w", stdout)) fclose(stdout);
+    int null = world_rank != 0 ? open("/dev/null", O_WRONLY) : -1;
+    if (null >= 0) {
+        dup2(null, STDOUT_FILENO);
+        close(null);
+    }
     return TRUE;
 }
 
@@ -298,6 +304,18 @@ gboolean cirrus_mpi_replicas_run(CirrusReplica *reps, guint n, guint jobs, const
                                  gboolean progress, GError **error)
 {
     if (world_size <= 1) return cirrus_replicas_run(reps, n, jobs, limits, progress, error);
+    /* Ranks started with other arguments (mpirun's A : B form) would not
+     * agree on the messages to come. */
+    int counts[2] = {(int)n, -(int)n};
+    MPI_Request req;
+    MPI_Iallreduce(MPI_IN_PLACE, counts, 2, MPI_INT, MPI_MAX, MPI_COMM_WORLD, &req);
+    wait_idle(&req);
+    if (counts[0] != -counts[1]) {
+        g_set_error(error, CIRRUS_ERROR, CIRRUS_ERROR_USAGE,
+                    "the ranks have from %d to %d runs to share: start every rank with the same sweep", -counts[1],
+                    counts[0]);
+        return FALSE;
+    }
     /* Round robin: a point's replications cost about the same and
      * neighbouring points differ little, so every rank gets a like share
      * of each; the assignment depends on nothing but n and the size. */
@@ -314,7 +332,6 @@ gboolean cirrus_mpi_replicas_run(CirrusReplica *reps, guint n, guint jobs, const
     }
     /* Everyone done simulating (waiting idle, not spinning); then rank 0
      * takes the replicas in array order. */
-    MPI_Request req;
     MPI_Ibarrier(MPI_COMM_WORLD, &req);
     wait_idle(&req);
     if (rank == 0) {

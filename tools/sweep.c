@@ -295,7 +295,9 @@ int cirrus_cmd_sweep(int argc, char **argv)
     int status = cirrus_cli_parse(&argc, &argv, entries, "SCENARIO.yaml",
                                   "Runs the scenario at every combination of the --set values and writes one HDF5\n"
                                   "file: a table of points x metrics (mean, 95% CI) and every point's runs\n"
-                                  "(docs/outputs.md, \"Sweeps\"). 'cirrus plot OUT.h5' draws metric vs parameter.",
+                                  "(docs/outputs.md, \"Sweeps\"). 'cirrus plot OUT.h5' draws metric vs parameter.\n"
+                                  "Under 'mpirun -np N' (a build with MPI) the runs are spread over N ranks and\n"
+                                  "rank 0 writes the same file (docs/performance.md).",
                                   &path);
     GError *error = NULL;
     GPtrArray *axes = NULL;
