@@ -1,8 +1,10 @@
 /* cirrus — command dispatch, --help and --version. */
 #include "tools/cli.h"
+#include "tools/mpi.h"
 #include "sim/error.h"
 #include "sim/suggest.h"
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -10,17 +12,18 @@ typedef struct {
     const char *name;
     int (*run)(int argc, char **argv);
     const char *summary;
+    gboolean ranks;   /* spreads its work over MPI ranks under mpirun (tools/mpi.h) */
 } Command;
 
 static const Command commands[] = {
-    {"run", cirrus_cmd_run, "run a scenario; write HDF5 series, a summary, optional JSON"},
-    {"validate", cirrus_cmd_validate, "check a scenario; print nothing but errors"},
-    {"plot", cirrus_cmd_plot, "draw a run's series (PNG or SVG) through gnuplot"},
-    {"compare", cirrus_cmd_compare, "put the summaries of runs side by side, with differences and overlay plots"},
-    {"sweep", cirrus_cmd_sweep, "run a scenario over a grid of --set values, with replications; one HDF5 file"},
-    {"plan", cirrus_cmd_plan, "find the cheapest value of a capacity knob that meets service levels"},
-    {"report", cirrus_cmd_report, "write one self-contained HTML page about a run"},
-    {"bench", cirrus_cmd_bench, "measure the event kernel's speed on this machine"},
+    {"run", cirrus_cmd_run, "run a scenario; write HDF5 series, a summary, optional JSON", FALSE},
+    {"validate", cirrus_cmd_validate, "check a scenario; print nothing but errors", FALSE},
+    {"plot", cirrus_cmd_plot, "draw a run's series (PNG or SVG) through gnuplot", FALSE},
+    {"compare", cirrus_cmd_compare, "put the summaries of runs side by side, with differences and overlay plots", FALSE},
+    {"sweep", cirrus_cmd_sweep, "run a scenario over a grid of --set values, with replications; one HDF5 file", TRUE},
+    {"plan", cirrus_cmd_plan, "find the cheapest value of a capacity knob that meets service levels", FALSE},
+    {"report", cirrus_cmd_report, "write one self-contained HTML page about a run", FALSE},
+    {"bench", cirrus_cmd_bench, "measure the event kernel's speed on this machine", FALSE},
 };
 
 static void print_help(FILE *out)
@@ -43,13 +46,13 @@ int cirrus_cli_parse_args(int *argc, char ***argv, GOptionEntry *entries, const 
     gboolean ok = g_option_context_parse(ctx, argc, argv, &error);
     g_option_context_free(ctx);
     if (!ok) {
-        fprintf(stderr, "cirrus %s: %s\n", (*argv)[0], error->message);
+        cirrus_cli_error("cirrus %s: %s\n", (*argv)[0], error->message);
         g_error_free(error);
         return 2;
     }
     int args = *argc - 1;
     if (args < min_args || (max_args >= 0 && args > max_args)) {
-        fprintf(stderr, "cirrus %s: expected %s (see 'cirrus %s --help')\n", (*argv)[0], expected, (*argv)[0]);
+        cirrus_cli_error("cirrus %s: expected %s (see 'cirrus %s --help')\n", (*argv)[0], expected, (*argv)[0]);
         return 2;
     }
     return -1;
@@ -66,9 +69,35 @@ int cirrus_cli_parse(int *argc, char ***argv, GOptionEntry *entries, const char 
 int cirrus_cli_fail(GError *error)
 {
     int status = cirrus_error_exit_status(error);
-    fprintf(stderr, "cirrus: %s\n", error->message);
+    cirrus_cli_error("cirrus: %s\n", error->message);
     g_error_free(error);
     return status;
+}
+
+void cirrus_cli_error(const char *format, ...)
+{
+    if (cirrus_mpi_rank() != 0) return;
+    va_list ap;
+    va_start(ap, format);
+    vfprintf(stderr, format, ap);
+    va_end(ap);
+}
+
+/* Under mpirun with several ranks: -1 to go on when the command spreads
+ * its work over the ranks (and MPI is built in), else the exit status,
+ * said once: the ranks would each run it whole, writing the same files
+ * at the same time. */
+static int join_ranks(const Command *c)
+{
+    GError *error = NULL;
+    if (!c->ranks)
+        error = g_error_new(CIRRUS_ERROR, CIRRUS_ERROR_USAGE,
+                            "'cirrus %s' runs in one process: under mpirun with %u ranks only 'cirrus sweep' "
+                            "spreads its runs over them (start it without mpirun, or with -np 1)",
+                            c->name, cirrus_mpi_launched());
+    else
+        cirrus_mpi_start(&error);
+    return error ? cirrus_cli_fail(error) : -1;
 }
 
 static int dispatch(int argc, char **argv)
@@ -87,7 +116,10 @@ static int dispatch(int argc, char **argv)
         return 0;
     }
     for (gsize i = 0; i < G_N_ELEMENTS(commands); i++)
-        if (strcmp(cmd, commands[i].name) == 0) return commands[i].run(argc - 1, argv + 1);
+        if (strcmp(cmd, commands[i].name) == 0) {
+            int status = cirrus_mpi_launched() > 1 ? join_ranks(&commands[i]) : -1;
+            return status >= 0 ? status : commands[i].run(argc - 1, argv + 1);
+        }
     fprintf(stderr, "cirrus: unknown command '%s'", cmd);
     const char *names[G_N_ELEMENTS(commands)];
     for (gsize i = 0; i < G_N_ELEMENTS(commands); i++) names[i] = commands[i].name;
@@ -110,5 +142,6 @@ int cirrus_main(int argc, char **argv)
                 errno ? g_strerror(errno) : "write error");
         if (status == 0) status = 1;
     }
+    cirrus_mpi_finish();
     return status;
 }

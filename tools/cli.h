@@ -18,6 +18,9 @@ int cirrus_cmd_plan(int argc, char **argv);
 /* Print "cirrus: <message>" on stderr and return the exit status for it. */
 #include <glib.h>
 int cirrus_cli_fail(GError *error);
+/* fprintf(stderr, ...), on MPI rank 0 only (tools/mpi.h): under mpirun
+ * the other ranks would say the same. */
+void cirrus_cli_error(const char *format, ...) G_GNUC_PRINTF(1, 2);
 /* Parse a command's options (argv[0] is the command's name) and check
  * that between min_args and max_args (-1: no limit) arguments remain:
  * -1 to go on, else the exit status 2 after saying on stderr what was

@@ -1,7 +1,7 @@
 # cirrus — shared by setup.sh and test.sh: Debian packages and the build.
 # Sourced, not run.
 
-CIRRUS_PACKAGES="build-essential cmake pkg-config libglib2.0-dev libyaml-dev libhdf5-dev hdf5-tools gnuplot-nox python3 chromium"
+CIRRUS_PACKAGES="build-essential cmake pkg-config libglib2.0-dev libyaml-dev libhdf5-dev hdf5-tools gnuplot-nox python3 chromium libopenmpi-dev openmpi-bin"
 
 cirrus_install_deps() {
   local missing=""

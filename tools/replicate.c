@@ -124,6 +124,11 @@ gboolean cirrus_replicas_run(CirrusReplica *reps, guint n, guint jobs, const Cir
     signal(SIGTERM, old_term);
     if (progress) fprintf(stderr, "\r%60s\r", "");
     g_mutex_clear(&sh.lock);
+    return cirrus_replicas_check(reps, n, error);
+}
+
+gboolean cirrus_replicas_check(const CirrusReplica *reps, guint n, GError **error)
+{
     for (guint k = 0; k < n; k++)
         if (reps[k].error) {
             g_propagate_prefixed_error(error, g_error_copy(reps[k].error), "replication %" G_GUINT64_FORMAT ": ",

@@ -44,6 +44,8 @@ guint cirrus_jobs(gint requested);
 gboolean cirrus_replicas_run(CirrusReplica *reps, guint n, guint jobs, const CirrusReplicaLimits *limits,
                              gboolean progress, GError **error);
 void     cirrus_replica_clear(CirrusReplica *r);
+/* FALSE with *error the first failure in array order, "replication k: ...". */
+gboolean cirrus_replicas_check(const CirrusReplica *reps, guint n, GError **error);
 
 /* The mean and 95% half-width of every summary number over n replicas
  * (newly allocated rows). */

@@ -6,11 +6,12 @@
  * points differ only by the swept values (common random numbers: the
  * workload's arrivals are the same at every point, which makes the
  * differences between points sharper than independent runs would).  All
- * points' replications go to one thread pool; the file is written
- * afterwards, point by point, by one thread (see replicate.h), so it does
- * not depend on -j. */
+ * points' replications go to one thread pool (under mpirun, one per rank:
+ * tools/mpi.h); the file is written afterwards, point by point, by one
+ * thread (see replicate.h), so it depends neither on -j nor on the ranks. */
 #include "tools/cli.h"
 #include "tools/compare.h"
+#include "tools/mpi.h"
 #include "tools/replicate.h"
 #include "tools/sweep.h"
 #include "tools/runtables.h"
@@ -236,32 +237,35 @@ static int sweep(const char *path, GPtrArray *axes, guint n_reps, guint jobs, co
     sw.sc = g_new0(CirrusScenario *, sw.n_points);
     sw.summary = g_new0(GPtrArray *, sw.n_points);
     sw.reps = g_new0(CirrusReplica, sw.n_points * n_reps);
-    int status = 0;
-    for (guint p = 0; p < sw.n_points && status == 0; p++) {
+    for (guint p = 0; p < sw.n_points && !error; p++) {
         char **sets = point_sets(axes, p);
         sw.sc[p] = cirrus_scenario_load(path, cirrus_models_registry(), (const char *const *)sets, &error);
         if (!sw.sc[p]) {
             char *joined = g_strjoinv(", ", sets);
             g_prefix_error(&error, "at %s: ", joined);
             g_free(joined);
-            status = cirrus_cli_fail(error);
         }
         for (guint k = 0; k < n_reps; k++) sw.reps[p * n_reps + k] = (CirrusReplica){.sc = sw.sc[p], .replication = k};
         g_strfreev(sets);
     }
+    /* Under mpirun every rank loads the scenario and runs its share
+     * (tools/mpi.h); rank 0 alone writes and prints.  Each agreement
+     * makes an error on any rank every rank's, so that all stop with one
+     * exit status and one message (a no-op in one process). */
+    cirrus_mpi_agree(&error);
     char *out = output ? g_strdup(output) : sw.sc[0] ? g_strdup_printf("%s-sweep.h5", cirrus_scenario_name(sw.sc[0])) : NULL;
     CirrusReplicaLimits limits = {0};
     gint64 t0 = g_get_monotonic_time();
-    if (status == 0 && !cirrus_replicas_run(sw.reps, sw.n_points * n_reps, jobs, &limits,
-                                            !quiet && isatty(STDERR_FILENO), &error)) {
+    if (!error && !cirrus_mpi_replicas_run(sw.reps, sw.n_points * n_reps, jobs, &limits,
+                                           !quiet && isatty(STDERR_FILENO), &error))
         g_prefix_error(&error, "no output written: ");
-        status = cirrus_cli_fail(error);
-    }
     double wall = (double)(g_get_monotonic_time() - t0) / 1e6;
-    for (guint p = 0; p < sw.n_points && status == 0; p++)
-        sw.summary[p] = cirrus_replicas_summary(sw.reps + p * n_reps, n_reps);
-    if (status == 0 && !cirrus_sweep_write(out, &sw, NULL, &error)) status = cirrus_cli_fail(error);
-    if (status == 0 && !quiet) print_summary(&sw, out, wall);
+    if (!error && cirrus_mpi_rank() == 0) {
+        for (guint p = 0; p < sw.n_points; p++) sw.summary[p] = cirrus_replicas_summary(sw.reps + p * n_reps, n_reps);
+        if (cirrus_sweep_write(out, &sw, NULL, &error) && !quiet) print_summary(&sw, out, wall);
+    }
+    cirrus_mpi_agree(&error);
+    int status = error ? cirrus_cli_fail(error) : 0;
     for (guint i = 0; i < sw.n_points * n_reps; i++) cirrus_replica_clear(&sw.reps[i]);
     for (guint p = 0; p < sw.n_points; p++) {
         cirrus_scenario_free(sw.sc[p]);
@@ -291,12 +295,14 @@ int cirrus_cmd_sweep(int argc, char **argv)
     int status = cirrus_cli_parse(&argc, &argv, entries, "SCENARIO.yaml",
                                   "Runs the scenario at every combination of the --set values and writes one HDF5\n"
                                   "file: a table of points x metrics (mean, 95% CI) and every point's runs\n"
-                                  "(docs/outputs.md, \"Sweeps\"). 'cirrus plot OUT.h5' draws metric vs parameter.",
+                                  "(docs/outputs.md, \"Sweeps\"). 'cirrus plot OUT.h5' draws metric vs parameter.\n"
+                                  "Under 'mpirun -np N' (a build with MPI) the runs are spread over N ranks and\n"
+                                  "rank 0 writes the same file (docs/performance.md).",
                                   &path);
     GError *error = NULL;
     GPtrArray *axes = NULL;
     if (status < 0 && (replications < 1 || jobs < 0)) {
-        fprintf(stderr, "cirrus sweep: --replications takes a whole number from 1 up, -j one from 0 (every core) up\n");
+        cirrus_cli_error("cirrus sweep: --replications takes a whole number from 1 up, -j one from 0 (every core) up\n");
         status = 2;
     }
     if (status < 0 && !(axes = parse_axes(sets, &error))) status = cirrus_cli_fail(error);
