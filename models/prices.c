@@ -99,7 +99,11 @@ CirrusPrices *cirrus_prices_read(CirrusNode *overrides, GError **error)
     for (guint i = 0; ok && overrides && i < cirrus_node_len(overrides); i++) {
         const char *key = cirrus_node_key(overrides, i);
         CirrusNode *at = cirrus_node_key_node(overrides, i);
-        gboolean new_type = g_str_has_prefix(key, "ec2.") && g_str_has_suffix(key, ".hour") && strlen(key) > 9;
+        /* New keys a scenario may add: an instance type, or the
+         * transfer price of a pair of regions (models/transfer.c). */
+        gboolean new_type = (g_str_has_prefix(key, "ec2.") && g_str_has_suffix(key, ".hour") && strlen(key) > 9) ||
+                            (g_str_has_prefix(key, "data_transfer.") && g_str_has_suffix(key, ".gb") &&
+                             strchr(key + strlen("data_transfer."), '.') < key + strlen(key) - strlen(".gb"));
         double usd;
         if (!cirrus_prices_has(p, key) && !new_type) {
             cirrus_prices_unknown(p, at, key, "", error);

@@ -14,7 +14,8 @@ typedef struct CirrusPrices CirrusPrices;
 
 /* The default table with `overrides` (a map of key: USD, may be NULL)
  * applied.  An override must name a known key, except `ec2.<type>.hour`,
- * which adds an instance type.  Located errors. */
+ * which adds an instance type, and `data_transfer.<from>.<to>.gb`, which
+ * prices a pair of regions.  Located errors. */
 CirrusPrices *cirrus_prices_read(CirrusNode *overrides, GError **error);
 void          cirrus_prices_free(CirrusPrices *p);
 /* The price called `key` in USD per its unit; the key must exist. */

@@ -9,6 +9,7 @@
 #include "models/service.h"
 #include "models/sns.h"
 #include "models/sqs.h"
+#include "models/transfer.h"
 #include "models/workload.h"
 
 static const CirrusModelType *const model_types[] = {
@@ -29,6 +30,7 @@ static const CirrusRegistry registry = {
     .types = model_types,
     .workload_type = "workload",
     .read_globals = cirrus_globals_read,
+    .built = cirrus_transfer_built,
 };
 
 const CirrusRegistry *cirrus_models_registry(void) { return &registry; }

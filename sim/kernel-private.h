@@ -65,6 +65,9 @@ struct CirrusSim {
     volatile gint stop_requested;
     GArray *faults;          /* FaultEntry */
     GHashTable *shared;      /* key -> SharedBlock */
+    CirrusSendWatch send_watch;   /* cirrus_sim_watch_sends; NULL: none */
+    gpointer send_watch_data;
+    GDestroyNotify send_watch_destroy;
     /* recorder */
     gboolean in_stats;       /* now >= warm-up */
     CirrusTime warmup, stats_start;

@@ -61,6 +61,7 @@ void cirrus_sim_free(CirrusSim *sim)
     g_ptr_array_free(sim->series_groups, TRUE);
     g_array_free(sim->faults, TRUE);
     g_hash_table_destroy(sim->shared);
+    if (sim->send_watch_destroy) sim->send_watch_destroy(sim->send_watch_data);
     g_free(sim->row);
     g_free(sim);
 }
@@ -299,10 +300,19 @@ CirrusRequest *cirrus_request_copy(CirrusComponent *holder, const CirrusRequest 
     return r;
 }
 
+void cirrus_sim_watch_sends(CirrusSim *sim, CirrusSendWatch watch, gpointer data, GDestroyNotify destroy)
+{
+    if (sim->send_watch_destroy) sim->send_watch_destroy(sim->send_watch_data);
+    sim->send_watch = watch;
+    sim->send_watch_data = data;
+    sim->send_watch_destroy = destroy;
+}
+
 void cirrus_send(CirrusComponent *from, CirrusComponent *to, CirrusRequest *request, CirrusTime delay)
 {
     request->reply_to = from;
     request->outcome = CIRRUS_OUTCOME_PENDING;
+    if (from->sim->send_watch) from->sim->send_watch(from, to, request, from->sim->send_watch_data);
     cirrus_post(from, to, delay, CIRRUS_EVENT_REQUEST, request, 0);
 }
 

@@ -281,6 +281,7 @@ CirrusSim *cirrus_scenario_build(CirrusScenario *sc, guint64 replication, GError
         ok = cirrus_model_link(cirrus_component_model(c), c, cirrus_component_state(c), sc, error);
     }
     if (ok) ok = cirrus_callgraph_check(sc->calls, sim, error);
+    if (ok && sc->registry->built) ok = sc->registry->built(sc, sim, error);
     cirrus_callgraph_free(sc->calls);
     sc->calls = NULL;
     sc->building = NULL;

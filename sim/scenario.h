@@ -17,6 +17,10 @@ typedef struct CirrusRegistry {
     /* Read the top-level keys the loader does not know (e.g. `account`);
      * may be NULL.  Keys it does not ask for are reported as unknown. */
     gboolean (*read_globals)(CirrusScenario *sc, CirrusNode *root, GError **error);
+    /* Called for each simulation built, once every component has linked:
+     * scenario-wide additions that belong to no one model (the bytes that
+     * cross regions, models/transfer.c); may be NULL. */
+    gboolean (*built)(CirrusScenario *sc, CirrusSim *sim, GError **error);
 } CirrusRegistry;
 
 /* Parse `path` and apply `sets` ("a.b.c=value", NULL-terminated, may be

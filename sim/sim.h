@@ -73,6 +73,16 @@ void cirrus_sim_add_fault(CirrusSim *sim, const CirrusFault *fault, CirrusCompon
 guint              cirrus_sim_n_faults(const CirrusSim *sim);
 const CirrusFault *cirrus_sim_fault(const CirrusSim *sim, guint i);
 
+/* Watching hand-offs: `watch` is called for every request handed over
+ * with cirrus_send (request->reply_to already `from`), before it is
+ * delivered, for accounting that belongs to no one model (the bytes that
+ * cross regions, models/transfer.c).  One watch per simulation (a second
+ * replaces the first); `destroy` (may be NULL) frees `data` with the
+ * simulation. */
+typedef void (*CirrusSendWatch)(CirrusComponent *from, CirrusComponent *to, const CirrusRequest *request,
+                                gpointer data);
+void cirrus_sim_watch_sends(CirrusSim *sim, CirrusSendWatch watch, gpointer data, GDestroyNotify destroy);
+
 /* Choose the pending-event set (before the run; default radix).  Results
  * are identical either way. */
 void     cirrus_sim_set_pes(CirrusSim *sim, CirrusPesKind kind);

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `cirrus plan` end to end, and costs in run/report: a web tier (alb + asg) fed by the CloudWatch
 # example, the report (setting, cost, margins), the explored points in the
-# sweep layout, exit 1 when nothing in range meets the SLOs, and
-# command-line errors (exit 2).
+# sweep layout, exit 1 when nothing in range meets the SLOs, two knobs and
+# --objective, and command-line errors (exit 2).
 #
 # Usage: bash tests/cli_plan.sh /path/to/cirrus /path/to/source
 set -u
@@ -47,4 +47,30 @@ run "bad slo" 2 plan web.yaml --vary components.web.min=1..2 --slo 'users.latenc
 contains "bad slo" "$ERR" "--slo takes"
 run "unknown metric" 2 plan web.yaml --vary components.web.min=1..2 --slo 'users.Latncy<300' -q
 contains "unknown metric" "$ERR" "users.Latncy<300"
+
+# Two knobs (a staircase walk) and --objective.
+run "two knobs" 0 plan web.yaml --set duration=10m --vary components.web.min=1..6 \
+    --vary components.web.instance.workers=1..8 --slo 'users.latency_ms.p99<300' --slo 'users.Failed<1%' \
+    --replications 3 -j 2 -o two.h5
+contains "two knobs" "$OUT" "plan: components.web.min = "
+contains "two knobs" "$OUT" ", components.web.instance.workers = "
+contains "two knobs" "$OUT" "settings of the 48 in the grid"
+run "plot of two knobs" 0 plot two.h5 -o two.png
+[ -s two.png ] && pass || fail "no two.png"
+run "objective" 0 plan web.yaml --set duration=10m --vary components.web.min=1..6 \
+    --vary components.web.instance.workers=1..8 --slo 'users.Failed<1%' --replications 2 \
+    --objective users.latency_ms.p99 -o obj.h5
+contains "objective" "$OUT" "objective: the smallest users.latency_ms.p99 = "
+run "bad objective" 2 plan web.yaml --vary components.web.min=1..2 --slo 'users.Failed<1%' \
+    --objective 'users.latency_ms.p99<3'
+contains "bad objective" "$ERR" "--objective takes 'cost' or [min:|max:]ENTITY.METRIC[.STAT]"
+run "unknown objective" 2 plan web.yaml --set duration=6m --vary components.web.min=2..2 --slo 'users.Failed<1%' \
+    --objective users.Nothing -q --replications 1
+contains "unknown objective" "$ERR" "--objective 'users.Nothing': the run has no such number"
+run "knob twice" 2 plan web.yaml --vary components.web.min=1..2 --vary components.web.min=3..4 \
+    --slo 'users.Failed<1%'
+contains "knob twice" "$ERR" "--vary components.web.min is given twice"
+run "second knob reversed" 2 plan web.yaml --vary components.web.min=1..2 \
+    --vary components.web.instance.workers=4..2 --slo 'users.Failed<1%'
+contains "second knob reversed" "$ERR" "--vary takes KEY=LO..HI"
 cli_finish

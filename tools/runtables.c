@@ -2,6 +2,7 @@
 #include "tools/runtables.h"
 #include "sim/error.h"
 #include "models/prices.h"
+#include "models/transfer.h"
 #include <math.h>
 #include <string.h>
 
@@ -91,9 +92,13 @@ GPtrArray *cirrus_summary_rows(CirrusSim *sim)
                 for (guint k = 0; k < CIRRUS_STAT_N; k++) r->ci95[k] = NAN;
                 g_ptr_array_add(rows, r);
             }
+            /* The model's bill, and what it sent to other regions
+             * (models/transfer.h): a workload or a service may have the
+             * latter only. */
             const CirrusModelType *t = cirrus_component_model(c);
-            if (!cirrus_model_has_cost(t)) continue;
-            double usd = cirrus_model_cost(t, c, cirrus_component_state(c));
+            double transfer;
+            if (!cirrus_transfer_usd(c, &transfer) && !cirrus_model_has_cost(t)) continue;
+            double usd = cirrus_model_cost(t, c, cirrus_component_state(c)) + transfer;
             add_cost_rows(rows, cirrus_component_group(c), cirrus_component_name(c), cirrus_component_type(c),
                           usd, run_s);
             total += usd;

@@ -102,12 +102,18 @@ static const char *point_value(GPtrArray *axes, guint p, guint a)
     return axis->values->pdata[(p / stride) % axis->values->len];
 }
 
-/* "key=value" per axis, NULL-terminated. */
-static char **point_sets(GPtrArray *axes, guint p)
+/* Point p's value of axis a: the cross product's or, for a plan, as listed. */
+static const char *sweep_value(const Sweep *sw, guint p, guint a)
 {
-    char **sets = g_new0(char *, axes->len + 1);
-    for (guint a = 0; a < axes->len; a++)
-        sets[a] = g_strdup_printf("%s=%s", ((Axis *)axes->pdata[a])->key, point_value(axes, p, a));
+    return sw->point_values ? sw->point_values[p * sw->axes->len + a] : point_value(sw->axes, p, a);
+}
+
+/* "key=value" per axis, NULL-terminated. */
+static char **point_sets(const Sweep *sw, guint p)
+{
+    char **sets = g_new0(char *, sw->axes->len + 1);
+    for (guint a = 0; a < sw->axes->len; a++)
+        sets[a] = g_strdup_printf("%s=%s", ((Axis *)sw->axes->pdata[a])->key, sweep_value(sw, p, a));
     return sets;
 }
 
@@ -116,7 +122,7 @@ static gboolean write_point(CirrusH5 *h5, Sweep *sw, guint p, GError **error)
     /* The point's own run file, written as `cirrus run --replications`
      * writes it, next to the output, then copied in as /points/<p>. */
     char *tmp = g_strdup_printf("%s.point%u", cirrus_h5_temp_path(h5), p);
-    char **sets = point_sets(sw->axes, p);
+    char **sets = point_sets(sw, p);
     char *overrides = g_strjoinv("\n", sets);
     char *group = g_strdup_printf("/points/%u", p);
     gboolean ok = cirrus_replicas_write(tmp, sw->sc[p], overrides, sw->reps + p * sw->n_reps, sw->n_reps, error) &&
@@ -142,7 +148,7 @@ static gboolean write_tables(CirrusH5 *h5, Sweep *sw, GError **error)
     const char **row_values = g_new(const char *, n_keys * MAX(n_rows, 1u));
     for (guint p = 0, r = 0; p < sw->n_points; p++) {
         point_of_point[p] = p;
-        for (guint a = 0; a < n_keys; a++) values[a * sw->n_points + p] = point_value(sw->axes, p, a);
+        for (guint a = 0; a < n_keys; a++) values[a * sw->n_points + p] = sweep_value(sw, p, a);
         for (guint i = 0; i < sw->summary[p]->len; i++, r++) {
             g_ptr_array_add(all, sw->summary[p]->pdata[i]);
             point_of_row[r] = p;
@@ -211,7 +217,7 @@ static void print_summary(Sweep *sw, const char *path, double wall)
         runs[p] = (CirrusRunSummary){sw->summary[p], sw->n_reps};
         ptrs[p] = &runs[p];
         labels[p] = g_strdup_printf("P%u", p);
-        char **sets = point_sets(sw->axes, p);
+        char **sets = point_sets(sw, p);
         char *joined = g_strjoinv(", ", sets);
         g_string_append_printf(out, "P%u = %s\n", p, joined);
         g_free(joined);
@@ -238,7 +244,7 @@ static int sweep(const char *path, GPtrArray *axes, guint n_reps, guint jobs, co
     sw.summary = g_new0(GPtrArray *, sw.n_points);
     sw.reps = g_new0(CirrusReplica, sw.n_points * n_reps);
     for (guint p = 0; p < sw.n_points && !error; p++) {
-        char **sets = point_sets(axes, p);
+        char **sets = point_sets(&sw, p);
         sw.sc[p] = cirrus_scenario_load(path, cirrus_models_registry(), (const char *const *)sets, &error);
         if (!sw.sc[p]) {
             char *joined = g_strjoinv(", ", sets);

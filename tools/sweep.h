@@ -18,6 +18,10 @@ typedef struct CirrusSweep {
     CirrusScenario **sc;      /* one per point */
     CirrusReplica *reps;      /* point p's replication k at [p * n_reps + k] */
     GPtrArray **summary;      /* one per point: mean and ci95 rows */
+    /* NULL: the points are the cross product above.  Else point p's value
+     * of axis a is point_values[p * axes->len + a] (and the axes' values
+     * are not used): the settings `cirrus plan` explored. */
+    const char *const *point_values;
 } CirrusSweep;
 
 /* One axis (freed with the axes array's free function, cirrus_sweep_axis_free). */
