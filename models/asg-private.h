@@ -160,6 +160,8 @@ typedef struct {
     const char *instance_type;
     const CirrusNode *instance_type_at;
     double      usd_per_hour;
+    double      minimum_billed_s;   /* EC2's 60-s minimum: seconds billed beyond
+                                     * the lives of instances gone sooner */
 } Asg;
 
 /* asg.c */

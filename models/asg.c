@@ -39,6 +39,8 @@
 
 
 /* AWS: EC2 runs its status checks on each running instance every minute. */
+/* EC2: per-second billing has a minimum of 60 seconds per launch. */
+#define EC2_MINIMUM_BILLED (60 * CIRRUS_SEC)
 #define STATUS_CHECK_INTERVAL CIRRUS_MIN
 #define MAX_ZONES 64
 #define MAX_CALLS 64
@@ -608,6 +610,9 @@ static void instance_gone(CirrusComponent *self, Asg *g, Instance *in)
     g->gone_up_s_settled += in->up_s_settled;
     fail_queued(self, in);   /* what it still held dies with it */
     activity_step(self, g, in);
+    /* EC2 bills at least 60 s per launch. */
+    CirrusTime life = cirrus_now(self) - in->launched;
+    if (life < EC2_MINIMUM_BILLED) g->minimum_billed_s += cirrus_time_to_s(EC2_MINIMUM_BILLED - life);
     g_hash_table_remove(g->by_id, GUINT_TO_POINTER(in->id));
     g->n_terminating--;
     in->state = INST_FREE;
@@ -936,13 +941,14 @@ static void asg_destroy(CirrusComponent *self, void *state)
 
 /* EC2 bills Linux instances per second from launch until terminated
  * (https://aws.amazon.com/ec2/pricing/on-demand/): every instance that
- * exists, Pending (booting), InService or Terminating, is billed.  The
- * 60-second minimum per launch is left out (docs/cost.md). */
+ * exists, Pending (booting), InService or Terminating, is billed, and an
+ * instance terminated within a minute of its launch for 60 s.  Instances
+ * still running when the run ends are billed for their time so far. */
 static double asg_cost(CirrusComponent *self, void *state)
 {
     const Asg *g = state;
     double instance_s = cirrus_metric_run_total(self, M_PENDING) + cirrus_metric_run_total(self, M_IN_SERVICE) +
-                        cirrus_metric_run_total(self, M_TERMINATING);
+                        cirrus_metric_run_total(self, M_TERMINATING) + g->minimum_billed_s;
     return instance_s / 3600.0 * g->usd_per_hour;
 }
 

@@ -71,6 +71,24 @@ static void test_asg(void)
     g_free(priced);
 }
 
+/* EC2's 60-s minimum per launch: 3 instances at 0 s (no boot time), no
+ * traffic; a simple policy on CPU below 50% over 10 s periods removes 2
+ * at the first datapoint (10 s), and they are gone at once (no load
+ * balancer to drain them).  Billed: the one left for the hour, and 60 s,
+ * not 10 s, for each of the other two. */
+static void test_asg_minimum(void)
+{
+    TestRun *r = test_run_text("name: c\nduration: 1h\n"
+                               "components:\n"
+                               "  - {name: web, type: asg, min: 1, desired: 3, metrics_period: 10s,\n"
+                               "     instance: {service_time: 10ms, boot_time: 0s},\n"
+                               "     policy: {type: simple, alarm: {threshold: 50, comparison: below}, change: -2, cooldown: 0s}}\n",
+                               NULL);
+    g_assert_cmpfloat(test_sum(r, "web", "ScalingActivities"), ==, 1);
+    assert_usd(cost_of(r, "web"), (3600.0 + 2 * 60.0) / 3600.0 * 0.096);
+    test_run_free(r);
+}
+
 static void test_sqs(void)
 {
     /* 799 async sends of 100 KB (two 64 KB chunks each), no consumer:
@@ -193,6 +211,7 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/cost/lambda", test_lambda);
     g_test_add_func("/cost/asg", test_asg);
+    g_test_add_func("/cost/asg-minimum", test_asg_minimum);
     g_test_add_func("/cost/sqs", test_sqs);
     g_test_add_func("/cost/kinesis", test_kinesis);
     g_test_add_func("/cost/sns", test_sns);
