@@ -53,6 +53,7 @@ typedef struct {
     CirrusTime expires;        /* recycled when it is next free at or after this (NEVER: provisioned) */
     CirrusTime idle_since;     /* IDLE: when it became idle */
     CirrusTime handler;        /* BUSY: the handler's time, for Duration */
+    CirrusTime init;           /* BUSY: its cold start (0 when warm), billed with it */
     guint32 gen;               /* + 1 when it dies: a stale LAMBDA_EXPIRE sees it */
     guint32 prev, next;        /* IDLE: neighbours in its idle list, oldest first */
     guint32 pos;               /* IDLE, random reuse: its index in the list's `members` */
@@ -89,6 +90,7 @@ typedef struct {
     /* prices (link): per request, per GB-second run, per GB-second of
      * provisioned concurrency configured */
     double usd_request, usd_gb_s, usd_prov_gb_s;
+    gint64 billed_ms;          /* init + handler of each ended invocation, rounded up to 1 ms */
     CirrusTime timeout;
     gint64 reserved;           /* -1: none, the function uses the unreserved pool */
     gint64 provisioned;

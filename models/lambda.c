@@ -227,6 +227,7 @@ static void start_invocation(CirrusComponent *self, Lambda *f, guint32 slot, Cir
     Env *e = lambda_env(f, slot);
     e->req = req;
     e->handler = handler;
+    e->init = init;
     e->end = (guint8)end;
     e->epoch = f->epoch;
     cirrus_metric_count(self, M_INVOCATIONS, 1);
@@ -351,6 +352,10 @@ static void on_done(CirrusComponent *self, Lambda *f, guint32 slot)
     End end = (End)e->end;
     gboolean service_error = e->epoch != f->epoch;
     cirrus_metric_latency(self, M_DURATION, e->handler);
+    /* AWS bills each invocation's duration rounded up to the next 1 ms, the
+     * INIT phase of a cold start included (on-demand functions with
+     * managed runtimes too, since August 2025). */
+    f->billed_ms += (e->init + e->handler + CIRRUS_MS - 1) / CIRRUS_MS;
     lambda_release(self, f, slot);   /* e is not to be used after this */
     if (service_error) {
         /* Begun before an outage struck: lost to it, not the function's error. */
@@ -444,17 +449,18 @@ static void lambda_destroy(CirrusComponent *self, void *state)
 /* AWS Lambda pricing (https://aws.amazon.com/lambda/pricing/): each request
  * (an invocation that ran, error or not; throttles are not billed), and the
  * duration in GB-seconds at the function's memory; provisioned concurrency
- * is billed per GB-second configured, for the whole run.  The duration of
- * invocations served by provisioned environments is charged here at the
- * on-demand rate (AWS's lower rate for it is left out), and per-invocation
- * rounding up to 1 ms is left out (docs/cost.md). */
+ * is billed per GB-second configured, for the whole run.  The billed
+ * duration of an invocation is its cold start (if any) and its handler,
+ * rounded up to 1 ms; that of invocations served by provisioned
+ * environments is charged here at the on-demand rate (AWS's lower rate for
+ * it is left out, docs/cost.md). */
 static double lambda_cost(CirrusComponent *self, void *state)
 {
     const Lambda *f = state;
     double gb = (double)f->memory_mb / 1024.0;
     double run_s = cirrus_time_to_s(cirrus_now(self));
     return cirrus_metric_run_total(self, M_INVOCATIONS) * f->usd_request +
-           cirrus_metric_run_total(self, M_DURATION) * gb * f->usd_gb_s +
+           (double)f->billed_ms / 1000.0 * gb * f->usd_gb_s +
            (double)f->provisioned * gb * run_s * f->usd_prov_gb_s;
 }
 

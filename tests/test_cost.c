@@ -46,6 +46,19 @@ static void test_lambda(void)
     g_assert_cmpuint(test_summary(r, "fn", "Duration").latency->count, ==, 798);
     assert_usd(cost_of(r, "fn"), 799 * 0.0000002 + 798 * 0.2 * 1.0 * 0.0000166667 + 2 * 1.0 * 100 * 0.0000041667);
     test_run_free(r);
+    /* Billed durations round up to 1 ms, the cold start included: with
+     * handlers of 200.3 ms and cold starts of 100.5 ms, a warm invocation
+     * bills 201 ms and a cold one 301 ms (300.8 rounded up, not 201 +
+     * 101).  The cold ones all come first and end within the run. */
+    r = test_run_text("name: c\nduration: 100s\nworkloads:\n"
+                      "  - {name: u, target: fn, " STEADY "}\n"
+                      "components:\n"
+                      "  - {name: fn, type: lambda, memory: 512MB, duration: 200.3ms, cold_start: 100.5ms}\n", NULL);
+    double cold = test_sum(r, "fn", "ColdStarts");
+    g_assert_cmpfloat(cold, >=, 2);
+    g_assert_cmpuint(test_summary(r, "fn", "Duration").latency->count, ==, 798);
+    assert_usd(cost_of(r, "fn"), 799 * 0.0000002 + ((798 - cold) * 0.201 + cold * 0.301) * 0.5 * 0.0000166667);
+    test_run_free(r);
 }
 
 static void test_asg(void)
