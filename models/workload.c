@@ -285,7 +285,11 @@ static gboolean read_retries(Workload *w, CirrusNode *client, GError **error)
         return FALSE;
     }
     if (w->backoff.cap < w->backoff.base) {
-        cirrus_node_error(cirrus_node_peek(retries, "cap"), error, "'cap' must be at least 'base'");
+        /* Either may be the default: point at the one that was given. */
+        CirrusNode *cap = cirrus_node_peek(retries, "cap");
+        if (cap) cirrus_node_error(cap, error, "'cap' must be at least 'base'");
+        else cirrus_node_error(cirrus_node_peek(retries, "base"), error,
+                               "'base' must be at most 'cap' (default 20s): lower 'base' or give a larger 'cap'");
         return FALSE;
     }
     w->max_retries = max >= 0 ? max : attempts >= 0 ? attempts - 1 : 2;

@@ -218,6 +218,29 @@ trace '1\n\377\376\n' "invalid UTF-8" "trace.yaml:4:59:" "binary data"
 rm arrivals.txt
 bad "trace: missing file" trace.yaml "trace.yaml:4:59:" "cannot read './arrivals.txt'"
 
+# ---- defaults that clash (found by fuzz_scenario: the message pointed at a key not given)
+
+cat >retrybase.yaml <<'EOF'
+name: t
+duration: 1m
+workloads:
+  - {name: u, target: s, arrival: {process: poisson, rate: 1/s}, client: {retries: {base: 30s}}}
+components:
+  - {name: s, type: service, service_time: 1ms}
+EOF
+bad "retries: base above the default cap" retrybase.yaml "retrybase.yaml:4:91:" "'base' must be at most 'cap' (default 20s)"
+cat >alarmperiods.yaml <<'EOF'
+name: t
+duration: 1m
+components:
+  - {name: s, type: service, service_time: 1ms}
+  - name: dns
+    type: route53
+    health_checks: {slow: {alarm: {component: s, metric: Latency, threshold: 1, periods: 1441}}}
+    records: [{target: s, health_check: slow}]
+EOF
+bad "alarm: periods above 1440" alarmperiods.yaml "alarmperiods.yaml:7:90:" "'periods' must be between 1 and 1440"
+
 # ---- cycles of sync calls ---------------------------------------------------------------
 
 # a -> b -> a: each request would hold a worker of a, then of b, then of a...
