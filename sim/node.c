@@ -64,8 +64,13 @@ void cirrus_node_error(const CirrusNode *node, GError **error, const char *fmt, 
     va_start(ap, fmt);
     char *msg = g_strdup_vprintf(fmt, ap);
     va_end(ap);
-    g_set_error(error, CIRRUS_ERROR, CIRRUS_ERROR_SCENARIO, "%s:%d:%d: %s",
-                node->file, node->line, node->col, msg);
+    /* A caller pointing at a key that was not given is a bug (every error
+     * must be located; the fuzz harnesses report unlocated ones), but bad
+     * input must not crash the program over it. */
+    if (node)
+        g_set_error(error, CIRRUS_ERROR, CIRRUS_ERROR_SCENARIO, "%s:%d:%d: %s", node->file, node->line, node->col, msg);
+    else
+        g_set_error(error, CIRRUS_ERROR, CIRRUS_ERROR_SCENARIO, "%s", msg);
     g_free(msg);
 }
 
