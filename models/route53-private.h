@@ -38,6 +38,7 @@ typedef struct {
     const CirrusNode *component_at, *metric_at, *statistic_at;
     CirrusComponent *component;
     guint            metric;
+    CirrusMetricKind kind;         /* the metric's */
     int              statistic;    /* R53Statistic, or -1: the kind's default */
     CirrusTime       period;
     CirrusAlarm      rule;

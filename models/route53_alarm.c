@@ -97,7 +97,7 @@ gboolean r53_link_alarm(CirrusComponent *self, R53Check *c, CirrusScenario *sc, 
         return FALSE;
     }
     w->metric = (guint)m;
-    CirrusMetricKind kind = cirrus_metric_kind(w->component, w->metric);
+    CirrusMetricKind kind = w->kind = cirrus_metric_kind(w->component, w->metric);
     /* The statistics the run totals give for each kind. */
     if (w->statistic < 0) w->statistic = kind == CIRRUS_METRIC_COUNT ? STAT_SUM : STAT_AVERAGE;
     gboolean ok = kind == CIRRUS_METRIC_LATENCY || (kind == CIRRUS_METRIC_COUNT && w->statistic == STAT_SUM) ||
@@ -135,7 +135,7 @@ static double datapoint(R53Watch *w)
     guint64 n = samples - w->last_samples;
     w->last_total = total;
     w->last_samples = samples;
-    switch (cirrus_metric_kind(w->component, w->metric)) {
+    switch (w->kind) {
     case CIRRUS_METRIC_COUNT: return sum;
     case CIRRUS_METRIC_GAUGE: return sum / cirrus_time_to_s(w->period);   /* level x seconds / seconds */
     case CIRRUS_METRIC_LATENCY: break;

@@ -18,6 +18,18 @@ static gint ref_cmp(gconstpointer a, gconstpointer b)
 
 /* Random times with many ties, interleaved pushes and pops: the output
  * must be the stable sort of the input by time. */
+/* Pop the earliest of both sets: the same entry (time and index); its time. */
+static CirrusTime pop_both(CirrusPes *a, CirrusPes *b)
+{
+    CirrusTime ta, tb;
+    guint32 ia, ib;
+    g_assert_true(cirrus_pes_pop(a, &ta, &ia));
+    g_assert_true(cirrus_pes_pop(b, &tb, &ib));
+    g_assert_cmpint(ta, ==, tb);
+    g_assert_cmpuint(ia, ==, ib);
+    return ta;
+}
+
 static void test_pes_order(gconstpointer data)
 {
     CirrusPes *pes = cirrus_pes_new((CirrusPesKind)GPOINTER_TO_INT(data));
@@ -81,13 +93,7 @@ static void test_pes_large_times(void)
         g_assert_true(cirrus_pes_push(a, now + d, i));
         g_assert_true(cirrus_pes_push(b, now + d, i));
         if (i % 3 == 2) {
-            CirrusTime ta, tb;
-            guint32 ia, ib;
-            g_assert_true(cirrus_pes_pop(a, &ta, &ia));
-            g_assert_true(cirrus_pes_pop(b, &tb, &ib));
-            g_assert_cmpint(ta, ==, tb);
-            g_assert_cmpuint(ia, ==, ib);
-            now = ta;
+            now = pop_both(a, b);
         }
     }
     CirrusTime ta, tb;
@@ -120,24 +126,12 @@ static void test_pes_small_and_big(void)
             g_assert_true(cirrus_pes_push(a, t, next));
             g_assert_true(cirrus_pes_push(b, t, next++));
             if (cirrus_rng_below(&rng, 3) == 0) {
-                CirrusTime ta, tb;
-                guint32 ia, ib;
-                g_assert_true(cirrus_pes_pop(a, &ta, &ia));
-                g_assert_true(cirrus_pes_pop(b, &tb, &ib));
-                g_assert_cmpint(ta, ==, tb);
-                g_assert_cmpuint(ia, ==, ib);
-                now = ta;
+                now = pop_both(a, b);
             }
         }
         while (cirrus_pes_size(a) > low) {
             g_assert_cmpint(cirrus_pes_peek_time(a), ==, cirrus_pes_peek_time(b));
-            CirrusTime ta, tb;
-            guint32 ia, ib;
-            g_assert_true(cirrus_pes_pop(a, &ta, &ia));
-            g_assert_true(cirrus_pes_pop(b, &tb, &ib));
-            g_assert_cmpint(ta, ==, tb);
-            g_assert_cmpuint(ia, ==, ib);
-            now = ta;
+            now = pop_both(a, b);
         }
         g_assert_cmpuint(cirrus_pes_size(a), ==, cirrus_pes_size(b));
     }

@@ -252,10 +252,6 @@ static TestRun *run(const char *text)
 
 /* ---- helpers ------------------------------------------------------------------ */
 
-static double sum(TestRun *r, const char *component, const char *metric)
-{
-    return test_summary(r, component, metric).sum;
-}
 
 static gpointer state_of(TestRun *r, const char *name)
 {
@@ -293,7 +289,7 @@ static void assert_agrees(const char *what, double sim, double theory, double se
 static double shard_sum(TestRun *r, const char *what, guint shard)
 {
     char *name = g_strdup_printf("%s.shard%u", what, shard);
-    double v = sum(r, "s", name);
+    double v = test_sum(r, "s", name);
     g_free(name);
     return v;
 }
@@ -313,8 +309,8 @@ static void test_uniform_shares(void)
         "  - {name: s, type: kinesis, shards: 4, partition_keys: {count: 1000000}}\n"
         "  - {name: rd, type: reader, source: s, pause: 200ms}\n");
     Reader *rd = state_of(r, "rd");
-    double total = sum(r, "s", "IncomingRecords");
-    g_assert_cmpfloat(sum(r, "s", "WriteProvisionedThroughputExceeded"), ==, 0);
+    double total = test_sum(r, "s", "IncomingRecords");
+    g_assert_cmpfloat(test_sum(r, "s", "WriteProvisionedThroughputExceeded"), ==, 0);
     for (guint i = 0; i < rd->got->len; i++) {
         const Got *g = &g_array_index(rd->got, Got, i);
         g_assert_cmpuint(g->shard, ==, expected_shard(g->key, 4));
@@ -358,8 +354,8 @@ static void test_zipf_hot_shard(void)
     char *text = g_strdup_printf(zipf_template, 800, zipf);
     TestRun *r = run(text);
     g_free(text);
-    double total = sum(r, "s", "IncomingRecords");
-    g_assert_cmpfloat(sum(r, "s", "WriteProvisionedThroughputExceeded"), ==, 0);
+    double total = test_sum(r, "s", "IncomingRecords");
+    g_assert_cmpfloat(test_sum(r, "s", "WriteProvisionedThroughputExceeded"), ==, 0);
     for (guint s = 0; s < 4; s++) {
         char *what = g_strdup_printf("share of shard %u, zipf keys", s);
         assert_agrees(what, shard_sum(r, "IncomingRecords", s) / total, mass[s], sqrt(mass[s] * (1 - mass[s]) / total),
@@ -373,18 +369,18 @@ static void test_zipf_hot_shard(void)
     r = run(text);
     g_free(text);
     g_assert_cmpfloat(shard_sum(r, "IncomingRecords", hot), ==, 120 * 1000);
-    g_assert_cmpfloat(sum(r, "s", "WriteProvisionedThroughputExceeded"), ==,
+    g_assert_cmpfloat(test_sum(r, "s", "WriteProvisionedThroughputExceeded"), ==,
                       shard_sum(r, "WriteProvisionedThroughputExceeded", hot));
-    g_assert_cmpfloat(sum(r, "s", "WriteProvisionedThroughputExceeded"), >, 0.25 * 120 * 3000 * mass[hot]);
-    g_assert_cmpfloat(sum(r, "s", "IncomingRecords.MaxShard"), ==, 120 * 1000);
-    g_test_message("zipf at 3000/s: accepted %.0f, throttled %.0f (hot shard %u)", sum(r, "s", "IncomingRecords"),
-                   sum(r, "s", "WriteProvisionedThroughputExceeded"), hot);
+    g_assert_cmpfloat(test_sum(r, "s", "WriteProvisionedThroughputExceeded"), >, 0.25 * 120 * 3000 * mass[hot]);
+    g_assert_cmpfloat(test_sum(r, "s", "IncomingRecords.MaxShard"), ==, 120 * 1000);
+    g_test_message("zipf at 3000/s: accepted %.0f, throttled %.0f (hot shard %u)", test_sum(r, "s", "IncomingRecords"),
+                   test_sum(r, "s", "WriteProvisionedThroughputExceeded"), hot);
     test_run_free(r);
 
     text = g_strdup_printf(zipf_template, 3000, "{count: 1000}");
     r = run(text);
     g_free(text);
-    g_assert_cmpfloat(sum(r, "s", "WriteProvisionedThroughputExceeded"), ==, 0);
+    g_assert_cmpfloat(test_sum(r, "s", "WriteProvisionedThroughputExceeded"), ==, 0);
     test_run_free(r);
 }
 
@@ -404,8 +400,8 @@ static void test_write_limits(void)
     Producer *p = state_of(r, "p");
     g_assert_cmpint(p->outcomes[CIRRUS_OUTCOME_OK], ==, 2000);
     g_assert_cmpint(p->outcomes[CIRRUS_OUTCOME_THROTTLED], ==, 2500);
-    g_assert_cmpfloat(sum(r, "s", "WriteProvisionedThroughputExceeded"), ==, 2500);
-    g_assert_cmpfloat(sum(r, "s", "IncomingRecords"), ==, 2000);
+    g_assert_cmpfloat(test_sum(r, "s", "WriteProvisionedThroughputExceeded"), ==, 2500);
+    g_assert_cmpfloat(test_sum(r, "s", "IncomingRecords"), ==, 2000);
     test_run_free(r);
 
     r = run("name: bytes\nduration: 5s\nsample_interval: 1s\n"
@@ -416,9 +412,9 @@ static void test_write_limits(void)
     p = state_of(r, "p");
     g_assert_cmpint(p->outcomes[CIRRUS_OUTCOME_OK], ==, 10);
     g_assert_cmpint(p->outcomes[CIRRUS_OUTCOME_THROTTLED], ==, 5);
-    g_assert_cmpfloat(sum(r, "s", "IncomingBytes"), ==, 10 * 102400);
+    g_assert_cmpfloat(test_sum(r, "s", "IncomingBytes"), ==, 10 * 102400);
     g_assert_cmpint(((Producer *)state_of(r, "big"))->outcomes[CIRRUS_OUTCOME_REJECTED], ==, 2);
-    g_assert_cmpfloat(sum(r, "s", "PutRecord.Rejected"), ==, 2);
+    g_assert_cmpfloat(test_sum(r, "s", "PutRecord.Rejected"), ==, 2);
     test_run_free(r);
 }
 
@@ -447,8 +443,8 @@ static void test_read_calls(void)
     /* The 5 served calls each ask again at once, in the same second: refused. */
     g_assert_cmpuint(rd->answers->len, ==, 13);
     g_assert_cmpuint(count_flag(rd, CIRRUS_STREAM_THROTTLED), ==, 8);
-    g_assert_cmpfloat(sum(r, "s", "ReadProvisionedThroughputExceeded"), ==, 8);
-    g_assert_cmpfloat(sum(r, "s", "GetRecords.Records"), ==, 5 * 10);   /* each served call reads all 10 */
+    g_assert_cmpfloat(test_sum(r, "s", "ReadProvisionedThroughputExceeded"), ==, 8);
+    g_assert_cmpfloat(test_sum(r, "s", "GetRecords.Records"), ==, 5 * 10);   /* each served call reads all 10 */
     test_run_free(r);
 }
 
@@ -494,14 +490,14 @@ static void test_read_bytes(void)
 {
     TestRun *r = run_readers("shared", 1);
     Reader *a = state_of(r, "a");
-    g_assert_cmpfloat(sum(r, "s", "IncomingRecords"), ==, 40);
+    g_assert_cmpfloat(test_sum(r, "s", "IncomingRecords"), ==, 40);
     g_assert_cmpfloat(g_array_index(a->got, Got, 0).t, ==, 30.0);
     g_assert_cmpfloat(g_array_index(a->got, Got, 19).t, ==, 30.0);
     g_assert_cmpfloat(g_array_index(a->got, Got, 20).t, ==, 34.0);
     g_assert_cmpfloat(time_of_all(a, 40), ==, 34.0);
     /* Refused: the re-read at 30 s and every 250 ms to 33.75 s (16); the
      * re-read at 34 s and on to 38.75 s, until the second debt is paid (20). */
-    g_assert_cmpfloat(sum(r, "s", "ReadProvisionedThroughputExceeded"), ==, 16 + 20);
+    g_assert_cmpfloat(test_sum(r, "s", "ReadProvisionedThroughputExceeded"), ==, 16 + 20);
     test_run_free(r);
 
     r = run_readers("shared", 3);
@@ -513,7 +509,7 @@ static void test_read_bytes(void)
     }
     g_assert_cmpfloat(last, >=, 30 + (60.0 - 2 - 10) / 2);
     g_assert_cmpfloat(last, <=, 30 + (60.0 - 2) / 2 + 0.25);
-    g_assert_cmpfloat(sum(r, "s", "GetRecords.Bytes"), ==, 3 * 40 * 524288.0);
+    g_assert_cmpfloat(test_sum(r, "s", "GetRecords.Bytes"), ==, 3 * 40 * 524288.0);
     test_run_free(r);
 
     r = run_readers("enhanced", 3);
@@ -528,8 +524,8 @@ static void test_read_bytes(void)
         g_assert_cmpfloat(t, >=, 38.75);
         g_assert_cmpfloat(t, <, 38.75 + 1e-6);
     }
-    g_assert_cmpfloat(sum(r, "s", "ReadProvisionedThroughputExceeded"), ==, 0);
-    g_assert_cmpfloat(sum(r, "s", "SubscribeToShardEvent.Bytes"), ==, 3 * 40 * 524288.0);
+    g_assert_cmpfloat(test_sum(r, "s", "ReadProvisionedThroughputExceeded"), ==, 0);
+    g_assert_cmpfloat(test_sum(r, "s", "SubscribeToShardEvent.Bytes"), ==, 3 * 40 * 524288.0);
     test_run_free(r);
 }
 
@@ -551,8 +547,8 @@ static void test_retention(void)
         "  - {name: a, type: reader, source: s, begin: 30h}\n"
         "  - {name: b, type: reader, source: s, begin: 2h, pause: 26h}\n");
     Reader *a = state_of(r, "a"), *b = state_of(r, "b");
-    g_assert_cmpfloat(sum(r, "s", "RecordsExpired"), ==, 15);
-    g_assert_cmpfloat(sum(r, "s", "RecordsExpiredUnread"), ==, 20);
+    g_assert_cmpfloat(test_sum(r, "s", "RecordsExpired"), ==, 15);
+    g_assert_cmpfloat(test_sum(r, "s", "RecordsExpiredUnread"), ==, 20);
     g_assert_cmpuint(a->got->len, ==, 0);
     g_assert_cmpuint(b->got->len, ==, 10);
     g_assert_cmpuint(count_flag(a, CIRRUS_STREAM_TRIMMED), ==, 0);   /* START is the trim horizon */
@@ -584,7 +580,7 @@ static void test_iterator_age(void)
          * that time and an empty one at once: at most 4 calls in a second,
          * within the 5 allowed, and nothing waits more than 550 ms. */
         if (t <= 50) g_assert_cmpfloat(v, <=, 550);
-        if (t <= 50) g_assert_cmpfloat(sum(r, "s", "ReadProvisionedThroughputExceeded"), ==, 0);
+        if (t <= 50) g_assert_cmpfloat(test_sum(r, "s", "ReadProvisionedThroughputExceeded"), ==, 0);
         if (t >= 80) g_assert_cmpfloat(v - prev, ==, 10000);
         g_test_message("t %.0f s: IteratorAge max %.0f ms", t, v);
         prev = v;
@@ -637,7 +633,7 @@ static void test_reshard(void)
         g_assert_cmpfloat(g->arrived, >=, key_last[g->key]);    /* per key: write order */
         key_last[g->key] = g->arrived;
     }
-    g_assert_cmpuint(rd->got->len, ==, (guint)sum(r, "s", "IncomingRecords"));
+    g_assert_cmpuint(rd->got->len, ==, (guint)test_sum(r, "s", "IncomingRecords"));
     g_test_message("END of 0 at %.2f s; first of 2, 3 at %.2f, %.2f s; END of 2, 3 at %.2f, %.2f; first of 4 at %.2f",
                    end_t[0], first_t[2], first_t[3], end_t[2], end_t[3], first_t[4]);
     g_assert_cmpfloat(end_t[0], >=, 45.0);

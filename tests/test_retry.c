@@ -82,10 +82,6 @@ static TestRun *run(const char *text)
     return test_run_with(text, &test_registry, NULL, CIRRUS_PES_RADIX);
 }
 
-static double sum(TestRun *r, const char *who, const char *metric)
-{
-    return test_summary(r, who, metric).sum;
-}
 
 static GArray *arrivals(TestRun *r, const char *name)
 {
@@ -184,10 +180,10 @@ static void test_retry_instants(void)
         "components: [{name: f, type: flaky, p: 1}]\n");
     const double want[] = {1.0, 1.1, 1.3, 1.7};
     assert_times(arrivals(r, "f"), want, 4);
-    g_assert_cmpfloat(sum(r, "u", "Requests"), ==, 1);
-    g_assert_cmpfloat(sum(r, "u", "Retries"), ==, 3);
-    g_assert_cmpfloat(sum(r, "u", "Failed"), ==, 1);
-    g_assert_cmpfloat(sum(r, "u", "Succeeded"), ==, 0);
+    g_assert_cmpfloat(test_sum(r, "u", "Requests"), ==, 1);
+    g_assert_cmpfloat(test_sum(r, "u", "Retries"), ==, 3);
+    g_assert_cmpfloat(test_sum(r, "u", "Failed"), ==, 1);
+    g_assert_cmpfloat(test_sum(r, "u", "Succeeded"), ==, 0);
     g_assert_cmpfloat(test_summary(r, "u", "Outstanding").last, ==, 0);
     test_run_free(r);
 }
@@ -205,10 +201,10 @@ static void test_retry_timeouts(void)
         "components: [{name: f, type: flaky, p: 0, delay: 1s}]\n");
     const double want[] = {4.0, 4.4, 4.9};
     assert_times(arrivals(r, "f"), want, 3);
-    g_assert_cmpfloat(sum(r, "u", "Retries"), ==, 2);
-    g_assert_cmpfloat(sum(r, "u", "TimedOut"), ==, 1);
-    g_assert_cmpfloat(sum(r, "u", "Succeeded"), ==, 0);
-    g_assert_cmpfloat(sum(r, "u", "Failed"), ==, 0);
+    g_assert_cmpfloat(test_sum(r, "u", "Retries"), ==, 2);
+    g_assert_cmpfloat(test_sum(r, "u", "TimedOut"), ==, 1);
+    g_assert_cmpfloat(test_sum(r, "u", "Succeeded"), ==, 0);
+    g_assert_cmpfloat(test_sum(r, "u", "Failed"), ==, 0);
     test_run_free(r);
 }
 
@@ -223,9 +219,9 @@ static void test_retry_outcomes(void)
             "  client: {retries: {max: 1, base: 100ms, jitter: none}}}]\n"
             "components: [{name: f, type: flaky, p: 1, outcome: %s}]\n", outcomes[i]);
         TestRun *r = run(text);
-        g_assert_cmpfloat(sum(r, "u", "Retries"), ==, 1);
-        g_assert_cmpfloat(sum(r, "u", i == 0 ? "Throttled" : "Rejected"), ==, 1);
-        g_assert_cmpfloat(sum(r, "u", "Failed"), ==, 1);
+        g_assert_cmpfloat(test_sum(r, "u", "Retries"), ==, 1);
+        g_assert_cmpfloat(test_sum(r, "u", i == 0 ? "Throttled" : "Rejected"), ==, 1);
+        g_assert_cmpfloat(test_sum(r, "u", "Failed"), ==, 1);
         test_run_free(r);
         g_free(text);
     }
@@ -241,10 +237,10 @@ static void test_retry_quota_exact(void)
         "workloads: [{name: u, target: f, arrival: {process: constant, rate: 1/s},\n"
         "  client: {retries: {max: 3, base: 10ms, jitter: none, budget: {tokens: 10, cost: 5}}}}]\n"
         "components: [{name: f, type: flaky, p: 1}]\n");
-    g_assert_cmpfloat(sum(r, "u", "Requests"), ==, 10);
-    g_assert_cmpfloat(sum(r, "u", "Retries"), ==, 2);
-    g_assert_cmpfloat(sum(r, "u", "RetryQuotaExceeded"), ==, 10);
-    g_assert_cmpfloat(sum(r, "u", "Failed"), ==, 10);
+    g_assert_cmpfloat(test_sum(r, "u", "Requests"), ==, 10);
+    g_assert_cmpfloat(test_sum(r, "u", "Retries"), ==, 2);
+    g_assert_cmpfloat(test_sum(r, "u", "RetryQuotaExceeded"), ==, 10);
+    g_assert_cmpfloat(test_sum(r, "u", "Failed"), ==, 10);
     test_run_free(r);
     /* The bucket's own arithmetic: refill on first-attempt success, refund on
      * a retried success, never above capacity. */
@@ -279,14 +275,14 @@ static void test_retry_attempts(void)
         ea2 += (double)j * j * pj;
     }
     g_assert_cmpfloat(fabs(ea - (1 - pow(p, k)) / (1 - p)), <, 1e-12);
-    double calls = sum(r, "u", "Requests"), finished = sum(r, "u", "Succeeded") + sum(r, "u", "Failed");
+    double calls = test_sum(r, "u", "Requests"), finished = test_sum(r, "u", "Succeeded") + test_sum(r, "u", "Failed");
     /* Calls still in flight at the stop make the two differ by a handful. */
     g_assert_cmpfloat(calls - finished, <, 20);
-    double got = sum(r, "u", "Retries") / calls, se = sqrt((ea2 - ea * ea) / calls);
+    double got = test_sum(r, "u", "Retries") / calls, se = sqrt((ea2 - ea * ea) / calls);
     g_test_message("attempts per call %.5f, expected %.5f (4 SE %.5f)", 1 + got, ea, 4 * se);
     g_assert_cmpfloat(fabs(1 + got - ea), <, 4 * se);
     g_assert_cmpfloat(4 * se, <, 0.005 * ea);
-    double pk = pow(p, k), fail = sum(r, "u", "Failed") / finished, fse = sqrt(pk * (1 - pk) / finished);
+    double pk = pow(p, k), fail = test_sum(r, "u", "Failed") / finished, fse = sqrt(pk * (1 - pk) / finished);
     g_test_message("failed calls %.5f, expected %.5f (4 SE %.5f)", fail, pk, 4 * fse);
     g_assert_cmpfloat(fabs(fail - pk), <, 4 * fse);
     g_assert_cmpfloat(4 * fse, <, 0.1 * pk);
@@ -314,21 +310,21 @@ static void test_retry_storm(void)
     for (int budget = 0; budget < 2; budget++) {
         char *text = g_strdup_printf(fmt, budget ? ", budget: {}" : "");
         TestRun *r = run(text);
-        double calls = sum(r, "u", "Requests"), retries = sum(r, "u", "Retries");
-        double ok = sum(r, "u", "Succeeded"), after = sum(r, "u", "SucceededAfterRetry");
-        g_assert_cmpfloat(sum(r, "s", "Requests"), ==, calls + retries);
+        double calls = test_sum(r, "u", "Requests"), retries = test_sum(r, "u", "Retries");
+        double ok = test_sum(r, "u", "Succeeded"), after = test_sum(r, "u", "SucceededAfterRetry");
+        g_assert_cmpfloat(test_sum(r, "s", "Requests"), ==, calls + retries);
         amp[budget] = (calls + retries) / calls;
         g_test_message("%s quota: %.0f calls, %.0f retries, amplification %.4f, succeeded %.4f of calls, %.0f after a retry, "
                        "quota refusals %.0f, service utilization %.2f%%",
                        budget ? "with" : "without", calls, retries, amp[budget], ok / calls, after,
-                       sum(r, "u", "RetryQuotaExceeded"), test_summary(r, "s", "Utilization").mean);
+                       test_sum(r, "u", "RetryQuotaExceeded"), test_summary(r, "s", "Utilization").mean);
         if (budget) {
             double bound = (500 + (ok - after) + 5 * after) / 5;
             g_test_message("retries %.0f, token bound %.0f", retries, bound);
             g_assert_cmpfloat(retries, <=, bound);
             g_assert_cmpfloat(retries, >, 0.95 * bound);
         } else {
-            g_assert_cmpfloat(sum(r, "u", "RetryQuotaExceeded"), ==, 0);
+            g_assert_cmpfloat(test_sum(r, "u", "RetryQuotaExceeded"), ==, 0);
         }
         test_run_free(r);
         g_free(text);

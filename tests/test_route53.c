@@ -52,10 +52,6 @@ static TestRun *run(const char *text)
     return test_run_with(text, &test_registry, NULL, CIRRUS_PES_RADIX);
 }
 
-static double sum(TestRun *r, const char *who, const char *metric)
-{
-    return test_summary(r, who, metric).sum;
-}
 
 /* |share - p| within 4 binomial SE of n draws, and 4 SE < `frac` of p. */
 static void assert_share(double count, double n, double p, double frac)
@@ -95,11 +91,11 @@ static void test_weighted_shares(void)
         "  - {name: a, type: service, workers: 100, service_time: 1ms}\n"
         "  - {name: b, type: service, workers: 100, service_time: 1ms}\n"
         "  - {name: c, type: service, workers: 100, service_time: 1ms}\n");
-    double q = sum(r, "dns", "DNSQueries");
-    g_assert_cmpfloat(q, ==, sum(r, "u", "Requests"));
-    assert_share(sum(r, "dns", "Answers.a"), q, 0.25, 0.02);
-    g_assert_cmpfloat(sum(r, "dns", "Answers.c"), ==, 0);
-    g_assert_cmpfloat(sum(r, "a", "Requests") + sum(r, "b", "Requests"), ==, q);
+    double q = test_sum(r, "dns", "DNSQueries");
+    g_assert_cmpfloat(q, ==, test_sum(r, "u", "Requests"));
+    assert_share(test_sum(r, "dns", "Answers.a"), q, 0.25, 0.02);
+    g_assert_cmpfloat(test_sum(r, "dns", "Answers.c"), ==, 0);
+    g_assert_cmpfloat(test_sum(r, "a", "Requests") + test_sum(r, "b", "Requests"), ==, q);
     test_run_free(r);
 
     r = run(
@@ -111,9 +107,9 @@ static void test_weighted_shares(void)
         "  - {name: a, type: service, workers: 100, service_time: 1ms}\n"
         "  - {name: b, type: service, workers: 100, service_time: 1ms}\n"
         "  - {name: c, type: service, workers: 100, service_time: 1ms}\n");
-    q = sum(r, "dns", "DNSQueries");
-    assert_share(sum(r, "dns", "Answers.a"), q, 1.0 / 3, 0.02);
-    assert_share(sum(r, "dns", "Answers.c"), q, 1.0 / 3, 0.02);
+    q = test_sum(r, "dns", "DNSQueries");
+    assert_share(test_sum(r, "dns", "Answers.a"), q, 1.0 / 3, 0.02);
+    assert_share(test_sum(r, "dns", "Answers.c"), q, 1.0 / 3, 0.02);
     test_run_free(r);
 }
 
@@ -131,8 +127,8 @@ static void test_ttl_exact(void)
         "  - {name: dns, type: route53, ttl: 60s, policy: simple, records: [{target: a}, {target: b}]}\n"
         "  - {name: a, type: service, service_time: 1ms}\n"
         "  - {name: b, type: service, service_time: 1ms}\n");
-    g_assert_cmpfloat(sum(r, "dns", "DNSQueries"), ==, 10);
-    g_assert_cmpfloat(sum(r, "dns", "Requests"), ==, 599);
+    g_assert_cmpfloat(test_sum(r, "dns", "DNSQueries"), ==, 10);
+    g_assert_cmpfloat(test_sum(r, "dns", "Requests"), ==, 599);
     test_run_free(r);
 }
 
@@ -262,30 +258,30 @@ static void test_unhealthy(void)
                           "              {target: sick2, weight: 3, health_check: true}]\n");
     g_assert_cmpfloat(test_summary(r, "dns", "HealthCheckStatus.sick1").max, ==, 0);
     g_assert_cmpfloat(test_summary(r, "dns", "HealthCheckStatus").max, ==, 0);
-    assert_share(sum(r, "dns", "Answers.sick1"), sum(r, "dns", "DNSQueries"), 0.25, 0.03);
+    assert_share(test_sum(r, "dns", "Answers.sick1"), test_sum(r, "dns", "DNSQueries"), 0.25, 0.03);
     test_run_free(r);
     /* A healthy zero-weight record takes over from unhealthy weighted ones. */
     r = run_sick("    policy: weighted\n    records: [{target: sick1, weight: 5, health_check: true},\n"
                  "              {target: well1, weight: 0, health_check: true}]\n");
-    g_assert_cmpfloat(sum(r, "dns", "Answers.sick1"), ==, 0);
-    g_assert_cmpfloat(sum(r, "dns", "Answers.well1"), ==, sum(r, "dns", "DNSQueries"));
+    g_assert_cmpfloat(test_sum(r, "dns", "Answers.sick1"), ==, 0);
+    g_assert_cmpfloat(test_sum(r, "dns", "Answers.well1"), ==, test_sum(r, "dns", "DNSQueries"));
     test_run_free(r);
     /* Failover, both unhealthy: the primary. */
     r = run_sick("    policy: failover\n    records: [{target: sick1, failover: primary, health_check: true},\n"
                  "              {target: sick2, failover: secondary, health_check: true}]\n");
-    g_assert_cmpfloat(sum(r, "dns", "Answers.sick2"), ==, 0);
-    g_assert_cmpfloat(sum(r, "dns", "Answers.sick1"), ==, sum(r, "dns", "DNSQueries"));
+    g_assert_cmpfloat(test_sum(r, "dns", "Answers.sick2"), ==, 0);
+    g_assert_cmpfloat(test_sum(r, "dns", "Answers.sick1"), ==, test_sum(r, "dns", "DNSQueries"));
     test_run_free(r);
     /* Multivalue: the healthy ones only, equally. */
     r = run_sick("    policy: multivalue\n    records: [{target: sick1, health_check: true},\n"
                  "              {target: well1, health_check: true}, {target: well2}]\n");
-    double q = sum(r, "dns", "DNSQueries");
-    g_assert_cmpfloat(sum(r, "dns", "Answers.sick1"), ==, 0);
-    assert_share(sum(r, "dns", "Answers.well1"), q, 0.5, 0.02);
+    double q = test_sum(r, "dns", "DNSQueries");
+    g_assert_cmpfloat(test_sum(r, "dns", "Answers.sick1"), ==, 0);
+    assert_share(test_sum(r, "dns", "Answers.well1"), q, 0.5, 0.02);
     test_run_free(r);
     /* Simple: no health checks, every value answered. */
     r = run_sick("    policy: simple\n    records: [{target: sick1}, {target: well1}]\n");
-    assert_share(sum(r, "dns", "Answers.sick1"), sum(r, "dns", "DNSQueries"), 0.5, 0.02);
+    assert_share(test_sum(r, "dns", "Answers.sick1"), test_sum(r, "dns", "DNSQueries"), 0.5, 0.02);
     test_run_free(r);
 }
 
@@ -639,10 +635,10 @@ static TestRun *run_located(const char *policy_and_records, const char *sick)
 static void assert_answers(TestRun *r, const char *id, const char *const *from)
 {
     double want = 0;
-    for (guint k = 0; from[k]; k++) want += sum(r, from[k], "Requests");
+    for (guint k = 0; from[k]; k++) want += test_sum(r, from[k], "Requests");
     char *metric = g_strconcat("Answers.", id, NULL);
-    g_test_message("%s: %.0f answers, %.0f requests", metric, sum(r, "dns", metric), want);
-    g_assert_cmpfloat(sum(r, "dns", metric), ==, want);
+    g_test_message("%s: %.0f answers, %.0f requests", metric, test_sum(r, "dns", metric), want);
+    g_assert_cmpfloat(test_sum(r, "dns", metric), ==, want);
     g_free(metric);
 }
 
@@ -668,7 +664,7 @@ static void test_latency(void)
     g_assert_cmpfloat(fabs(test_summary(r, "u-east", "Latency").mean - 0.002), <, 1e-9);
     test_run_free(r);
     r = run_located(records, "a");
-    g_assert_cmpfloat(sum(r, "dns", "Answers.a"), ==, 0);
+    g_assert_cmpfloat(test_sum(r, "dns", "Answers.a"), ==, 0);
     assert_answers(r, "b", FROM("u-east", "u-ire", "u-fra"));
     assert_answers(r, "c", FROM("u-tokyo"));
     g_assert_cmpfloat(fabs(test_summary(r, "u-east", "Latency").mean - 0.081), <, 1e-9);
@@ -688,9 +684,9 @@ static void test_client_region_shares(void)
         "  - {name: a, type: picky, region: us-east-1}\n"
         "  - {name: b, type: picky, region: eu-west-1}\n"
         "  - {name: dns, type: route53, ttl: 1h, policy: latency, records: [{target: a}, {target: b}]}\n");
-    g_assert_cmpfloat(sum(r, "dns", "DNSQueries"), ==, 10);
-    g_assert_cmpfloat(sum(r, "dns", "Answers.a"), ==, 6);
-    g_assert_cmpfloat(sum(r, "dns", "Answers.b"), ==, 4);
+    g_assert_cmpfloat(test_sum(r, "dns", "DNSQueries"), ==, 10);
+    g_assert_cmpfloat(test_sum(r, "dns", "Answers.a"), ==, 6);
+    g_assert_cmpfloat(test_sum(r, "dns", "Answers.b"), ==, 4);
     test_run_free(r);
 }
 
@@ -746,7 +742,7 @@ static void test_geoproximity(void)
             "     records: [{target: a, bias: %d}, {target: b, bias: %d}]}\n", cases[k].bias_a, cases[k].bias_b);
         TestRun *r = run(text);
         char *metric = g_strconcat("Answers.", cases[k].winner, NULL);
-        g_assert_cmpfloat(sum(r, "dns", metric), ==, sum(r, "u", "Requests"));
+        g_assert_cmpfloat(test_sum(r, "dns", metric), ==, test_sum(r, "u", "Requests"));
         g_free(metric);
         test_run_free(r);
         g_free(text);
@@ -868,10 +864,10 @@ static void test_ip_shares(void)
         "components:\n", records, NULL);
     TestRun *r = run(text);
     g_free(text);
-    g_assert_cmpfloat(sum(r, "dns", "DNSQueries"), ==, 10);
-    g_assert_cmpfloat(sum(r, "dns", "Answers.a"), ==, 3);
-    g_assert_cmpfloat(sum(r, "dns", "Answers.b"), ==, 5);
-    g_assert_cmpfloat(sum(r, "dns", "Answers.c"), ==, 2);
+    g_assert_cmpfloat(test_sum(r, "dns", "DNSQueries"), ==, 10);
+    g_assert_cmpfloat(test_sum(r, "dns", "Answers.a"), ==, 3);
+    g_assert_cmpfloat(test_sum(r, "dns", "Answers.b"), ==, 5);
+    g_assert_cmpfloat(test_sum(r, "dns", "Answers.c"), ==, 2);
     test_run_free(r);
     text = g_strconcat(
         "name: ip0\nduration: 10m\n"
@@ -879,7 +875,7 @@ static void test_ip_shares(void)
         "components:\n", records, NULL);
     r = run(text);
     g_free(text);
-    g_assert_cmpfloat(sum(r, "dns", "Answers.c"), ==, 10);
+    g_assert_cmpfloat(test_sum(r, "dns", "Answers.c"), ==, 10);
     test_run_free(r);
 }
 

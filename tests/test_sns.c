@@ -13,10 +13,6 @@ static TestRun *run(const char *text)
     return test_run_text(text, NULL);
 }
 
-static double sum(TestRun *r, const char *component, const char *metric)
-{
-    return test_summary(r, component, metric).sum;
-}
 
 /* 10 messages a second for a minute (599: at 0.1 s, ..., 59.9 s) to a
  * topic with two queues and a function: each gets all 599, the topic
@@ -31,16 +27,16 @@ static void test_fan_out(void)
         "  - {name: q1, type: sqs}\n"
         "  - {name: q2, type: sqs}\n"
         "  - {name: fn, type: lambda, duration: 10ms, cold_start: 0s}\n");
-    double published = sum(r, "t", "NumberOfMessagesPublished");
-    g_test_message("published %.0f, delivered %.0f", published, sum(r, "t", "NumberOfNotificationsDelivered"));
+    double published = test_sum(r, "t", "NumberOfMessagesPublished");
+    g_test_message("published %.0f, delivered %.0f", published, test_sum(r, "t", "NumberOfNotificationsDelivered"));
     g_assert_cmpfloat(published, ==, 599);
-    g_assert_cmpfloat(sum(r, "u", "Succeeded"), ==, 599);
-    g_assert_cmpfloat(sum(r, "q1", "NumberOfMessagesSent"), ==, 599);
-    g_assert_cmpfloat(sum(r, "q2", "NumberOfMessagesSent"), ==, 599);
-    g_assert_cmpfloat(sum(r, "fn", "Invocations"), ==, 599);
-    g_assert_cmpfloat(sum(r, "t", "NumberOfNotificationsDelivered"), ==, 3 * 599);
-    g_assert_cmpfloat(sum(r, "t", "NumberOfNotificationsFailed"), ==, 0);
-    g_assert_cmpfloat(sum(r, "t", "NumberOfNotificationsFilteredOut"), ==, 0);
+    g_assert_cmpfloat(test_sum(r, "u", "Succeeded"), ==, 599);
+    g_assert_cmpfloat(test_sum(r, "q1", "NumberOfMessagesSent"), ==, 599);
+    g_assert_cmpfloat(test_sum(r, "q2", "NumberOfMessagesSent"), ==, 599);
+    g_assert_cmpfloat(test_sum(r, "fn", "Invocations"), ==, 599);
+    g_assert_cmpfloat(test_sum(r, "t", "NumberOfNotificationsDelivered"), ==, 3 * 599);
+    g_assert_cmpfloat(test_sum(r, "t", "NumberOfNotificationsFailed"), ==, 0);
+    g_assert_cmpfloat(test_sum(r, "t", "NumberOfNotificationsFilteredOut"), ==, 0);
     test_run_free(r);
 }
 
@@ -79,14 +75,14 @@ static void test_filter_shares(void)
         "  - {name: refunds, type: sqs}\n"
         "  - {name: either, type: sqs}\n"
         "  - {name: refunds-eu, type: sqs}\n");
-    double n = sum(r, "t", "NumberOfMessagesPublished");
-    double all = sum(r, "all", "NumberOfMessagesSent"), orders = sum(r, "orders", "NumberOfMessagesSent");
-    double refunds = sum(r, "refunds", "NumberOfMessagesSent"), either = sum(r, "either", "NumberOfMessagesSent");
-    double eu = sum(r, "refunds-eu", "NumberOfMessagesSent");
+    double n = test_sum(r, "t", "NumberOfMessagesPublished");
+    double all = test_sum(r, "all", "NumberOfMessagesSent"), orders = test_sum(r, "orders", "NumberOfMessagesSent");
+    double refunds = test_sum(r, "refunds", "NumberOfMessagesSent"), either = test_sum(r, "either", "NumberOfMessagesSent");
+    double eu = test_sum(r, "refunds-eu", "NumberOfMessagesSent");
     g_assert_cmpfloat(all, ==, n);
     g_assert_cmpfloat(either, ==, orders + refunds);
-    g_assert_cmpfloat(sum(r, "t", "NumberOfNotificationsFilteredOut"), ==, 5 * n - (all + orders + refunds + either + eu));
-    g_assert_cmpfloat(sum(r, "t", "NumberOfNotificationsDelivered"), ==, all + orders + refunds + either + eu);
+    g_assert_cmpfloat(test_sum(r, "t", "NumberOfNotificationsFilteredOut"), ==, 5 * n - (all + orders + refunds + either + eu));
+    g_assert_cmpfloat(test_sum(r, "t", "NumberOfNotificationsDelivered"), ==, all + orders + refunds + either + eu);
     assert_share("type = order", orders, n, 0.6);
     assert_share("type = refund", refunds, n, 0.3);
     assert_share("type in [order, refund]", either, n, 0.9);
@@ -112,8 +108,8 @@ static void test_retry_schedule(void)
     double at = 4 + pow(20, 1.0 / 9);
     CirrusMetricSummary age = test_summary(r, "q", "ApproximateAgeOfOldestMessage");
     g_test_message("delivered at %.6f s (AWS schedule: %.6f s)", 10 - age.last, at);
-    g_assert_cmpfloat(sum(r, "t", "NotificationRetries"), ==, 7);
-    g_assert_cmpfloat(sum(r, "t", "NumberOfNotificationsDelivered"), ==, 1);
+    g_assert_cmpfloat(test_sum(r, "t", "NotificationRetries"), ==, 7);
+    g_assert_cmpfloat(test_sum(r, "t", "NumberOfNotificationsDelivered"), ==, 1);
     g_assert_cmpfloat(fabs(age.last - (10 - at)), <, 1e-9);
     test_run_free(r);
 
@@ -127,8 +123,8 @@ static void test_retry_schedule(void)
         "components:\n"
         "  - {name: t, type: sns, subscriptions: [{target: q}]}\n"
         "  - {name: q, type: sqs}\n");
-    g_assert_cmpfloat(sum(r, "t", "NotificationRetries"), ==, 100014);
-    g_assert_cmpfloat(sum(r, "t", "NumberOfNotificationsFailed"), ==, 1);
+    g_assert_cmpfloat(test_sum(r, "t", "NotificationRetries"), ==, 100014);
+    g_assert_cmpfloat(test_sum(r, "t", "NumberOfNotificationsFailed"), ==, 1);
     double backoff = 0;
     for (int b = 0; b < 10; b++) backoff += pow(20, b / 9.0);
     double given_up = 1 + 2 + backoff + 99999 * 20.0;
@@ -152,9 +148,9 @@ static void test_size(void)
         "components:\n"
         "  - {name: t, type: sns, subscriptions: [{target: q}]}\n"
         "  - {name: q, type: sqs}\n");
-    g_assert_cmpfloat(sum(r, "t", "PublishRejected"), ==, 1);
-    g_assert_cmpfloat(sum(r, "t", "NumberOfMessagesPublished"), ==, 0);
-    g_assert_cmpfloat(sum(r, "u", "Rejected"), ==, 1);
+    g_assert_cmpfloat(test_sum(r, "t", "PublishRejected"), ==, 1);
+    g_assert_cmpfloat(test_sum(r, "t", "NumberOfMessagesPublished"), ==, 0);
+    g_assert_cmpfloat(test_sum(r, "u", "Rejected"), ==, 1);
     test_run_free(r);
 }
 

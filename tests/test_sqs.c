@@ -326,10 +326,6 @@ static Consumer *consumer(TestRun *r, const char *name)
     return cirrus_component_state(cirrus_sim_find(r->sim, name));
 }
 
-static double sum(TestRun *r, const char *component, const char *metric)
-{
-    return test_summary(r, component, metric).sum;
-}
 
 static const Delivery *delivery(Consumer *c, guint i)
 {
@@ -422,10 +418,10 @@ static void test_visibility_timeout(void)
     g_assert_cmpuint(c->answers->len, ==, 4);
     g_assert_cmpint(answer_at(c, 3)->t, ==, S(43));
     g_assert_cmpuint(answer_at(c, 3)->count, ==, 0);
-    g_assert_cmpfloat(sum(r, "q", "NumberOfMessagesReceived"), ==, 3);
-    g_assert_cmpfloat(sum(r, "q", "DuplicateDeliveries"), ==, 2);
-    g_assert_cmpfloat(sum(r, "q", "NumberOfMessagesDeleted"), ==, 1);
-    g_assert_cmpfloat(sum(r, "q", "NumberOfEmptyReceives"), ==, 1);
+    g_assert_cmpfloat(test_sum(r, "q", "NumberOfMessagesReceived"), ==, 3);
+    g_assert_cmpfloat(test_sum(r, "q", "DuplicateDeliveries"), ==, 2);
+    g_assert_cmpfloat(test_sum(r, "q", "NumberOfMessagesDeleted"), ==, 1);
+    g_assert_cmpfloat(test_sum(r, "q", "NumberOfEmptyReceives"), ==, 1);
     /* WaitTime: only the first receive, 1 s after the send. */
     CirrusMetricSummary w = test_summary(r, "q", "WaitTime");
     g_assert_cmpuint(w.latency->count, ==, 1);
@@ -448,7 +444,7 @@ static void test_delete_old_handle(void)
     assert_delivery(c, 1, S(12), 1);
     g_assert_cmpint(answer_at(c, 2)->t, ==, S(33.5));
     g_assert_cmpuint(answer_at(c, 2)->count, ==, 0);
-    g_assert_cmpfloat(sum(r, "q", "NumberOfMessagesDeleted"), ==, 1);
+    g_assert_cmpfloat(test_sum(r, "q", "NumberOfMessagesDeleted"), ==, 1);
     g_assert_cmpfloat(test_summary(r, "q", "ApproximateNumberOfMessagesNotVisible").last, ==, 0);
     g_assert_cmpfloat(test_summary(r, "q", "ApproximateNumberOfMessagesVisible").last, ==, 0);
     test_run_free(r);
@@ -525,9 +521,9 @@ static void test_retention(void)
         "     {at: 70s, do: query, attr: visible}, {at: 71s, do: delete, msg: 0}]}\n");
     c = consumer(r, "c");
     ASSERT_ATTRS(c, 2, 1, 0);
-    g_assert_cmpfloat(sum(r, "q", "MessagesExpired"), ==, 2);
+    g_assert_cmpfloat(test_sum(r, "q", "MessagesExpired"), ==, 2);
     assert_ones_at(r, "q", "MessagesExpired", 1, (const double[]){60, 70}, 2);
-    g_assert_cmpfloat(sum(r, "q", "NumberOfMessagesDeleted"), ==, 0);   /* the handle of 71 s is stale */
+    g_assert_cmpfloat(test_sum(r, "q", "NumberOfMessagesDeleted"), ==, 0);   /* the handle of 71 s is stale */
     test_run_free(r);
 
     /* The same with an in-flight message: received at 11 s for 1 h, it
@@ -538,7 +534,7 @@ static void test_retention(void)
         "     {at: 59999ms, do: query, attr: not_visible}, {at: 60s, do: query, attr: not_visible}]}\n");
     c = consumer(r, "c");
     ASSERT_ATTRS(c, 1, 0);
-    g_assert_cmpfloat(sum(r, "q", "MessagesExpired"), ==, 1);
+    g_assert_cmpfloat(test_sum(r, "q", "MessagesExpired"), ==, 1);
     test_run_free(r);
 }
 
@@ -571,8 +567,8 @@ static void test_size_limit(void)
     g_assert_cmpint(g_array_index(c->replies, Reply, 0).outcome, ==, CIRRUS_OUTCOME_OK);
     g_assert_cmpint(g_array_index(c->replies, Reply, 1).outcome, ==, CIRRUS_OUTCOME_REJECTED);
     g_assert_cmpint(g_array_index(c->replies, Reply, 2).outcome, ==, CIRRUS_OUTCOME_REJECTED);
-    g_assert_cmpfloat(sum(r, "q", "NumberOfMessagesSent"), ==, 1);
-    g_assert_cmpfloat(sum(r, "q", "SendRejected"), ==, 2);
+    g_assert_cmpfloat(test_sum(r, "q", "NumberOfMessagesSent"), ==, 1);
+    g_assert_cmpfloat(test_sum(r, "q", "SendRejected"), ==, 2);
     test_run_free(r);
 
     r = run_queue("10s", ", max_message_size: 1MB",
@@ -603,10 +599,10 @@ static void test_dlq(void)
     Consumer *c = consumer(r, "c");
     g_assert_cmpuint(c->deliveries->len, ==, 3);
     for (guint i = 0; i < 3; i++) assert_delivery(c, i, S(10 * i), i);
-    g_assert_cmpfloat(sum(r, "q", "MessagesMovedToDLQ"), ==, 1);
-    g_assert_cmpfloat(sum(r, "dead", "MessagesMovedIn"), ==, 1);
-    g_assert_cmpfloat(sum(r, "dead", "NumberOfMessagesSent"), ==, 0);
-    g_assert_cmpfloat(sum(r, "dead", "MessagesExpired"), ==, 1);
+    g_assert_cmpfloat(test_sum(r, "q", "MessagesMovedToDLQ"), ==, 1);
+    g_assert_cmpfloat(test_sum(r, "dead", "MessagesMovedIn"), ==, 1);
+    g_assert_cmpfloat(test_sum(r, "dead", "NumberOfMessagesSent"), ==, 0);
+    g_assert_cmpfloat(test_sum(r, "dead", "MessagesExpired"), ==, 1);
     Consumer *d = consumer(r, "d");
     ASSERT_ATTRS(d, 15000, 1, 0);
     g_assert_cmpfloat(test_summary(r, "q", "ApproximateNumberOfMessagesVisible").last, ==, 0);
@@ -649,10 +645,10 @@ static void test_move_task(void)
         "     {at: 101001ms, do: query, attr: visible}, {at: 102001ms, do: query, attr: visible},\n"
         "     {at: 103s, do: receive, max: 10, wait: 0s}, {at: 200s, do: query, attr: visible},\n"
         "     {at: 223s, do: query, attr: visible}]}\n");
-    g_assert_cmpfloat(sum(r, "q", "MessagesMovedToDLQ"), ==, 5);
-    g_assert_cmpfloat(sum(r, "dead", "MessagesMovedOut"), ==, 5);
-    g_assert_cmpfloat(sum(r, "dead", "MessageMoveTasksRefused"), ==, 1);
-    g_assert_cmpfloat(sum(r, "q", "MessagesMovedIn"), ==, 5);
+    g_assert_cmpfloat(test_sum(r, "q", "MessagesMovedToDLQ"), ==, 5);
+    g_assert_cmpfloat(test_sum(r, "dead", "MessagesMovedOut"), ==, 5);
+    g_assert_cmpfloat(test_sum(r, "dead", "MessageMoveTasksRefused"), ==, 1);
+    g_assert_cmpfloat(test_sum(r, "q", "MessagesMovedIn"), ==, 5);
     assert_ones_at(r, "dead", "MessagesMovedOut", 0.5, (const double[]){100, 100.5, 101, 101.5, 102}, 5);
     Consumer *c = consumer(r, "c");
     ASSERT_ATTRS(c, 3, 5, 5, 0);
@@ -675,8 +671,8 @@ static void test_move_task(void)
         "     {at: 29s, do: query, attr: visible}, {at: 35s, do: query, attr: visible}]}\n");
     Consumer *d = consumer(r, "d");
     ASSERT_ATTRS(d, 7, 3);
-    g_assert_cmpfloat(sum(r, "q", "MessagesMovedIn"), ==, 4);
-    g_assert_cmpfloat(sum(r, "other", "MessagesMovedIn"), ==, 3);
+    g_assert_cmpfloat(test_sum(r, "q", "MessagesMovedIn"), ==, 4);
+    g_assert_cmpfloat(test_sum(r, "other", "MessagesMovedIn"), ==, 3);
     g_assert_cmpfloat(test_summary(r, "dead", "ApproximateNumberOfMessagesVisible").last, ==, 0);
     test_run_free(r);
 }
@@ -704,7 +700,7 @@ static void test_polling(void)
             cases[k].queue, cases[k].queue, cases[k].loop, cases[k].loop);
         TestRun *r = run(text);
         g_free(text);
-        double empty = sum(r, "q", "NumberOfEmptyReceives");
+        double empty = test_sum(r, "q", "NumberOfEmptyReceives");
         g_test_message("%s: %.0f empty receives in 600.5 s", k ? "long polling" : "short polling", empty);
         g_assert_cmpfloat(empty, ==, cases[k].empty);
         g_assert_cmpuint(consumer(r, "c")->deliveries->len, ==, 0);
@@ -729,7 +725,7 @@ static void test_batch(void)
     g_assert_cmpuint(c->answers->len, ==, 5);
     for (guint i = 0; i < 5; i++) g_assert_cmpuint(answer_at(c, i)->count, ==, want[i]);
     g_assert_cmpuint(answer_at(c, 4)->flags, ==, CIRRUS_QUEUE_SHORT);
-    g_assert_cmpfloat(sum(r, "q", "NumberOfMessagesReceived"), ==, 28);
+    g_assert_cmpfloat(test_sum(r, "q", "NumberOfMessagesReceived"), ==, 28);
     test_run_free(r);
 }
 
@@ -746,7 +742,7 @@ static void test_cancel(void)
     g_assert_cmpuint(answer_at(c, 0)->flags, ==, CIRRUS_QUEUE_CANCELLED);
     g_assert_cmpuint(c->deliveries->len, ==, 1);
     assert_delivery(c, 0, S(5), 0);
-    g_assert_cmpfloat(sum(r, "q", "NumberOfEmptyReceives"), ==, 0);
+    g_assert_cmpfloat(test_sum(r, "q", "NumberOfEmptyReceives"), ==, 0);
     test_run_free(r);
 }
 
@@ -778,9 +774,9 @@ static void test_outage(void)
     assert_delivery(c, 2, S(40), 1);                   /* the delete of 14 s failed */
     g_assert_cmpint(g_array_index(c->replies, Reply, 1).outcome, ==, CIRRUS_OUTCOME_FAILED);
     g_assert_cmpint(g_array_index(c->replies, Reply, 2).outcome, ==, CIRRUS_OUTCOME_OK);
-    g_assert_cmpfloat(sum(r, "q", "NumberOfMessagesSent"), ==, 2);
-    g_assert_cmpfloat(sum(r, "q", "NumberOfMessagesDeleted"), ==, 0);
-    g_assert_cmpfloat(sum(r, "q", "NumberOfEmptyReceives"), ==, 0);
+    g_assert_cmpfloat(test_sum(r, "q", "NumberOfMessagesSent"), ==, 2);
+    g_assert_cmpfloat(test_sum(r, "q", "NumberOfMessagesDeleted"), ==, 0);
+    g_assert_cmpfloat(test_sum(r, "q", "NumberOfEmptyReceives"), ==, 0);
     test_run_free(r);
 }
 
@@ -867,9 +863,9 @@ static void test_fifo_dedup(void)
     Consumer *c = consumer(r, "c");
     g_assert_cmpuint(c->replies->len, ==, 7);
     for (guint i = 0; i < 7; i++) g_assert_cmpint(g_array_index(c->replies, Reply, i).outcome, ==, CIRRUS_OUTCOME_OK);
-    g_test_message("sent %.0f, deduplicated %.0f", sum(r, "q", "NumberOfMessagesSent"), sum(r, "q", "MessagesDeduplicated"));
-    g_assert_cmpfloat(sum(r, "q", "MessagesDeduplicated"), ==, 2);
-    g_assert_cmpfloat(sum(r, "q", "NumberOfMessagesSent"), ==, 5);   /* 0 s, 300 s, 100 s twice, 400 s */
+    g_test_message("sent %.0f, deduplicated %.0f", test_sum(r, "q", "NumberOfMessagesSent"), test_sum(r, "q", "MessagesDeduplicated"));
+    g_assert_cmpfloat(test_sum(r, "q", "MessagesDeduplicated"), ==, 2);
+    g_assert_cmpfloat(test_sum(r, "q", "NumberOfMessagesSent"), ==, 5);   /* 0 s, 300 s, 100 s twice, 400 s */
     test_run_free(r);
 }
 
@@ -881,8 +877,8 @@ static void test_fifo_throughput(void)
     TestRun *r = run_queue("5s", ", fifo: true",
         "  - {name: c, type: consumer, queue: q, actions: [\n"
         "     {at: 1s, do: send, count: 400}, {at: 2s, do: send, count: 300}]}\n");
-    g_assert_cmpfloat(sum(r, "q", "NumberOfMessagesSent"), ==, 600);
-    g_assert_cmpfloat(sum(r, "q", "SendThrottled"), ==, 100);
+    g_assert_cmpfloat(test_sum(r, "q", "NumberOfMessagesSent"), ==, 600);
+    g_assert_cmpfloat(test_sum(r, "q", "SendThrottled"), ==, 100);
     Consumer *c = consumer(r, "c");
     guint throttled = 0;
     for (guint i = 0; i < c->replies->len; i++)
@@ -898,8 +894,8 @@ static void test_fifo_throughput(void)
         "     {at: 1s, do: send, count: 400}, {at: 2s, do: send, count: 100, client: 1},\n"
         "     {at: 2s, do: send, count: 100, client: 2}, {at: 2s, do: send, count: 100, client: 3},\n"
         "     {at: 2s, do: send, count: 100, client: 4}]}\n");
-    g_assert_cmpfloat(sum(r, "q", "NumberOfMessagesSent"), ==, 700);
-    g_assert_cmpfloat(sum(r, "q", "SendThrottled"), ==, 100);
+    g_assert_cmpfloat(test_sum(r, "q", "NumberOfMessagesSent"), ==, 700);
+    g_assert_cmpfloat(test_sum(r, "q", "SendThrottled"), ==, 100);
     test_run_free(r);
 }
 
@@ -975,11 +971,11 @@ static void test_littles_law(void)
     CirrusMetricSummary vis = test_summary(r, "q", "ApproximateNumberOfMessagesVisible");
     CirrusMetricSummary inv = test_summary(r, "q", "ApproximateNumberOfMessagesNotVisible");
     CirrusMetricSummary wait = test_summary(r, "q", "WaitTime");
-    double received = sum(r, "q", "NumberOfMessagesReceived"), T = 4 * 3600 - 600;
+    double received = test_sum(r, "q", "NumberOfMessagesReceived"), T = 4 * 3600 - 600;
     double w_mean = wait.latency ? cirrus_hist_mean(wait.latency) / 1e9 : 0;
     g_test_message("L visible %.4f, lambda W (run) %.4f, Lq (M/M/5) %.4f; in flight %.4f (a = %.1f); %.0f received",
                    vis.mean, received / T * w_mean, lq, inv.mean, a, received);
-    g_assert_cmpfloat(sum(r, "q", "DuplicateDeliveries"), ==, 0);
+    g_assert_cmpfloat(test_sum(r, "q", "DuplicateDeliveries"), ==, 0);
     /* Little's law on the run's own numbers holds to edge terms. */
     g_assert_cmpfloat(fabs(vis.mean - received / T * w_mean) / vis.mean, <, 0.01);
     double m, se;
