@@ -14,9 +14,9 @@
 #include <string.h>
 
 #include "models/registry.h"
-#include "sim/error.h"
-#include "sim/scenario.h"
-#include "sim/sim.h"
+#include "sim/kernel/error.h"
+#include "sim/loader/scenario.h"
+#include "sim/kernel/sim.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,4 +1,4 @@
-/* cirrus — libFuzzer harness for the unit parsers (sim/units.h).
+/* cirrus — libFuzzer harness for the unit parsers (sim/loader/units.h).
  *
  * Input: one value as a scenario would write it.  Every parser sees it; on
  * success the result must obey the contract in units.h (finite, not
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/units.h"
+#include "sim/loader/units.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,16 +1,16 @@
 /* cirrus — the registry of component models (see registry.h). */
 #include "models/registry.h"
-#include "models/alb.h"
-#include "models/asg.h"
-#include "models/globals.h"
-#include "models/kinesis.h"
-#include "models/lambda.h"
-#include "models/route53.h"
-#include "models/service.h"
-#include "models/sns.h"
-#include "models/sqs.h"
-#include "models/transfer.h"
-#include "models/workload.h"
+#include "models/alb/alb.h"
+#include "models/asg/asg.h"
+#include "models/aws/globals.h"
+#include "models/kinesis/kinesis.h"
+#include "models/lambda/lambda.h"
+#include "models/route53/route53.h"
+#include "models/service/service.h"
+#include "models/sns/sns.h"
+#include "models/sqs/sqs.h"
+#include "models/aws/transfer.h"
+#include "models/workload/workload.h"
 
 static const CirrusModelType *const model_types[] = {
     &cirrus_workload_type,

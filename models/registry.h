@@ -3,7 +3,7 @@
 #ifndef CIRRUS_MODEL_REGISTRY_H
 #define CIRRUS_MODEL_REGISTRY_H
 
-#include "sim/scenario.h"
+#include "sim/loader/scenario.h"
 
 const CirrusRegistry *cirrus_models_registry(void);
 

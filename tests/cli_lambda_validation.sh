@@ -2,7 +2,7 @@
 # The Lambda model against real AWS measurements, shortened for CI: the six
 # recorded traces (tests/data/aws-lambda-2020, about 28 h each) replayed
 # through a lambda with the fitted parameters of docs/validation.md (no grid
-# search, no Poisson runs: those are `tools/lambda_validation.py
+# search, no Poisson runs: those are `scripts/lambda_validation.py
 # --write-docs`).
 #
 # The check, per experiment: the simulated cold-start fraction after the
@@ -18,7 +18,7 @@ set -u
 source "$(dirname "$0")/clilib.sh"
 cli_setup lambda_validation "$@"
 
-TOOL=$SRC/tools/lambda_validation.py
+TOOL=$SRC/scripts/lambda_validation.py
 if /usr/bin/python3 "$TOOL" --cirrus "$CIRRUS" --check 1.25 >"$OUT" 2>"$ERR"; then pass; else fail "check with the fitted parameters"; fi
 n_ok=$(grep -c '^ok ' "$OUT")
 if [ "$n_ok" -eq 6 ]; then pass; else fail "six experiments within the bounds (got $n_ok)"; fi

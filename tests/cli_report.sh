@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `cirrus report` end to end, opened in headless Chromium (Debian's
-# chromium package, installed by tools/deps.sh): a small run whose names
+# chromium package, installed by scripts/deps.sh): a small run whose names
 # hold <script> and quotes, the page it makes, the DOM Chromium parsed from
 # it (every section there, no script element), no console errors, and a
 # screenshot kept in BUILD/test-artifacts/report.png to look at.
@@ -16,7 +16,7 @@ lacks() {
 
 CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
 if [ -z "$CHROMIUM" ]; then
-    echo "FAIL: chromium is not installed: the report test needs it (tools/deps.sh installs Debian's chromium;" \
+    echo "FAIL: chromium is not installed: the report test needs it (scripts/deps.sh installs Debian's chromium;" \
          "or apt-get install chromium)"
     exit 1
 fi

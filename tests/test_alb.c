@@ -1,18 +1,18 @@
-/* cirrus tests — the load balancers (models/alb.c) against numbers.
+/* cirrus tests — the load balancers (models/alb/alb.c) against numbers.
  *
  * The load balancer talks to an Auto Scaling group through the protocol of
- * models/targets.h.  Here a small fake group stands in for the real one,
+ * models/protocol/targets.h.  Here a small fake group stands in for the real one,
  * registered under the type name "asg" in a test registry: it registers
  * chosen targets in chosen zones, serves each request on the instance the
  * load balancer named with a constant service time, answers health probes
  * unless a target has failed, and records what it sees.  Tolerances for
  * random shares are 4 binomial standard errors, sqrt(p(1-p)/n). */
 #include "testutil.h"
-#include "models/alb.h"
-#include "models/globals.h"
-#include "models/service.h"
-#include "models/targets.h"
-#include "models/workload.h"
+#include "models/alb/alb.h"
+#include "models/aws/globals.h"
+#include "models/service/service.h"
+#include "models/protocol/targets.h"
+#include "models/workload/workload.h"
 
 /* ---- the fake target group ---------------------------------------------- */
 

@@ -5,17 +5,17 @@
  * two statistical ones (Erlang B through least-outstanding routing, target
  * tracking's band) derive their tolerance from the run's own batches.
  *
- * The load balancer side of models/targets.h is played by `fakelb`, a few
+ * The load balancer side of models/protocol/targets.h is played by `fakelb`, a few
  * lines below: it forwards requests round robin to the instances the group
  * registered, answers DEREGISTER with DRAINED after a fixed delay, can
  * probe and report instances on a schedule, and logs all of it. */
 #include "testutil.h"
-#include "models/asg-private.h"
-#include "models/service.h"
-#include "models/targets.h"
-#include "models/workload.h"
-#include "models/globals.h"
-#include "sim/error.h"
+#include "models/asg/asg-private.h"
+#include "models/service/service.h"
+#include "models/protocol/targets.h"
+#include "models/workload/workload.h"
+#include "models/aws/globals.h"
+#include "sim/kernel/error.h"
 
 /* ---- a fake load balancer ------------------------------------------------ */
 

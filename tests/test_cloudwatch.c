@@ -1,4 +1,4 @@
-/* cirrus — CloudWatch exports as arrival schedules (models/cloudwatch.h).
+/* cirrus — CloudWatch exports as arrival schedules (models/workload/cloudwatch.h).
  *
  * scenarios/data/cloudwatch-example.json is an hour of an ALB's
  * RequestCount, Sum per 5 minutes, as `aws cloudwatch get-metric-data`
@@ -9,7 +9,7 @@
  * Poisson standard deviations.  Malformed files give errors naming the
  * file and line (and column, for JSON). */
 #include "testutil.h"
-#include "models/cloudwatch.h"
+#include "models/workload/cloudwatch.h"
 #include <glib/gstdio.h>
 
 static const double values[] = {30000, 36000, 45000, 60000, 54000, 48000, 42000, 36000, 33000, 30000, 27000, 30000};

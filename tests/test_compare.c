@@ -3,8 +3,8 @@
 #include "testutil.h"
 #include "tools/compare.h"
 #include "tools/report.h"
-#include "sim/error.h"
-#include "sim/h5out.h"
+#include "sim/kernel/error.h"
+#include "sim/h5/h5out.h"
 #include <glib/gstdio.h>
 #include <math.h>
 

@@ -3,7 +3,7 @@
  * Each scenario is deterministic (evenly spaced arrivals, constant service
  * times, fixed capacity), so the number of billed units is known in
  * advance and the bill is asserted to the last few ulps of the arithmetic
- * written out in the test.  Prices come from models/prices/us-east-1.yaml
+ * written out in the test.  Prices come from models/aws/prices/us-east-1.yaml
  * and are written here again, so that a change to the table is noticed. */
 #include "testutil.h"
 #include "tools/runtables.h"

@@ -1,4 +1,4 @@
-/* Tests for sim/dist.c: parameter validation, closed-form moments and the
+/* Tests for sim/kernel/dist.c: parameter validation, closed-form moments and the
  * first two moments of what sample() actually draws.
  *
  * How the statistical tolerances are derived.  With n i.i.d. draws from a
@@ -19,8 +19,8 @@
 #include <math.h>
 #include <string.h>
 
-#include "sim/dist.h"
-#include "sim/error.h"
+#include "sim/kernel/dist.h"
+#include "sim/kernel/error.h"
 
 #define N_DRAWS 200000
 

@@ -1,8 +1,8 @@
 /* Tests for sim/h5out: the streaming HDF5 writer.  Files are read back with
  * the HDF5 C API directly, not through the writer, so a symmetric bug in
  * writing and reading cannot hide. */
-#include "sim/error.h"
-#include "sim/h5out.h"
+#include "sim/kernel/error.h"
+#include "sim/h5/h5out.h"
 
 #include <errno.h>
 #include <math.h>

@@ -1,4 +1,4 @@
-/* Tests for sim/hist.c: the bucket layout, exactness where promised, the
+/* Tests for sim/kernel/hist.c: the bucket layout, exactness where promised, the
  * quantile error bound against true sample quantiles, merge and reset. */
 #include <glib.h>
 #include <math.h>
@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/dist.h"
-#include "sim/hist.h"
+#include "sim/kernel/dist.h"
+#include "sim/kernel/hist.h"
 
 /* A histogram is ~30 KB: keep them off the stack. */
 static CirrusHist *hist_new(void)

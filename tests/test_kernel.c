@@ -1,8 +1,8 @@
 /* cirrus — kernel tests: pending-event set, pools, event delivery, the
  * metric recorder, determinism. */
 #include "testutil.h"
-#include "sim/pes.h"
-#include "sim/pool.h"
+#include "sim/kernel/pes.h"
+#include "sim/kernel/pool.h"
 #include "tools/summary.h"
 
 /* ---- pending-event set ---- */

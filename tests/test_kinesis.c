@@ -18,11 +18,11 @@
  * `burst: N`, the first read of each shard is N GetRecords at once.  It
  * logs every record, every answer's flags and every shard announced. */
 #include "testutil.h"
-#include "models/globals.h"
-#include "models/kinesis.h"
-#include "models/streams.h"
-#include "models/workload.h"
-#include "sim/error.h"
+#include "models/aws/globals.h"
+#include "models/kinesis/kinesis.h"
+#include "models/protocol/stream.h"
+#include "models/workload/workload.h"
+#include "sim/kernel/error.h"
 
 /* ---- producer --------------------------------------------------------------- */
 

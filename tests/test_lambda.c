@@ -14,11 +14,11 @@
  * destination (on_failure) it logs what it receives and accepts it, or
  * refuses it with `refuse: true`. */
 #include "testutil.h"
-#include "models/globals.h"
-#include "models/lambda-private.h"
-#include "models/service.h"
-#include "models/workload.h"
-#include "sim/error.h"
+#include "models/aws/globals.h"
+#include "models/lambda/lambda-private.h"
+#include "models/service/service.h"
+#include "models/workload/workload.h"
+#include "sim/kernel/error.h"
 #include <glib/gstdio.h>
 
 /* ---- the probe ----------------------------------------------------------- */

@@ -1,4 +1,4 @@
-/* Tests for the scenario loader (sim/scenario.c, sim/config.c, sim/node.c)
+/* Tests for the scenario loader (sim/loader/scenario.c, sim/loader/config.c, sim/loader/node.c)
  * driven through the real model registry: DESIGN.md §2-3 (contract).
  *
  * Every refusal is checked for its error domain and code, the exact
@@ -13,9 +13,9 @@
 #include <string.h>
 
 #include "models/registry.h"
-#include "sim/error.h"
-#include "sim/scenario.h"
-#include "sim/sim.h"
+#include "sim/kernel/error.h"
+#include "sim/loader/scenario.h"
+#include "sim/kernel/sim.h"
 
 #define LABEL "t.yaml"
 

@@ -2,7 +2,7 @@
 #include "testutil.h"
 #include "tools/plot.h"
 #include "tools/runtables.h"
-#include "sim/h5out.h"
+#include "sim/h5/h5out.h"
 #include <glib/gstdio.h>
 
 /* Whatever a name holds, the quoted form is one gnuplot string literal:

@@ -8,10 +8,10 @@
  * (failed by default) with probability `p`, ok otherwise, and logs when
  * requests arrive. */
 #include "testutil.h"
-#include "models/globals.h"
-#include "models/retry.h"
-#include "models/service.h"
-#include "models/workload.h"
+#include "models/aws/globals.h"
+#include "models/aws/retry.h"
+#include "models/service/service.h"
+#include "models/workload/workload.h"
 
 /* ---- flaky --------------------------------------------------------------- */
 

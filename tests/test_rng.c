@@ -1,4 +1,4 @@
-/* Tests for sim/rng.c: known answers, determinism, stream independence and
+/* Tests for sim/kernel/rng.c: known answers, determinism, stream independence and
  * the statistical shape of the derived variates.  All seeds are fixed, so
  * every run sees the same numbers; the statistical thresholds are chosen so
  * a correct generator fails with probability ~1e-6 or less for *any* seed,
@@ -7,7 +7,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "sim/rng.h"
+#include "sim/kernel/rng.h"
 
 /* ---- helpers ---------------------------------------------------------- */
 

@@ -9,12 +9,12 @@
  * checkers numbered `sick_from` (default 1000: none) or above, which it answers "failed": it
  * makes a chosen share of the checkers see an endpoint unhealthy. */
 #include "testutil.h"
-#include "models/globals.h"
-#include "models/regions.h"
-#include "models/route53.h"
-#include "models/service.h"
-#include "models/workload.h"
-#include "sim/error.h"
+#include "models/aws/globals.h"
+#include "models/aws/regions.h"
+#include "models/route53/route53.h"
+#include "models/service/service.h"
+#include "models/workload/workload.h"
+#include "sim/kernel/error.h"
 
 typedef struct { gint64 sick_from; } Picky;
 

@@ -6,7 +6,7 @@
  * against exact identities between subscriptions; the delivery retry
  * policy against AWS's schedule for AWS-managed endpoints. */
 #include "testutil.h"
-#include "sim/error.h"
+#include "sim/kernel/error.h"
 
 static TestRun *run(const char *text)
 {

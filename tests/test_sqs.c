@@ -3,7 +3,7 @@
  * Exact rules (visibility, deletes, ChangeMessageVisibility, retention,
  * delay, size, DLQ, polling, batches, FIFO ordering, deduplication and
  * throughput) are asserted exactly with a test-only `consumer` model that
- * plays both sides of models/queues.h at chosen instants:
+ * plays both sides of models/protocol/queue.h at chosen instants:
  *
  *   - {name: c, type: consumer, queue: q, actions: [...], loop: {...}}
  *
@@ -30,13 +30,13 @@
  * producer and a pool of long-polling workers) derives its tolerance from
  * per-minute batch means, as tests/test_lambda.c does. */
 #include "testutil.h"
-#include "models/attributes.h"
-#include "models/globals.h"
-#include "models/queues.h"
-#include "models/service.h"
-#include "models/sqs.h"
-#include "models/workload.h"
-#include "sim/error.h"
+#include "models/protocol/attributes.h"
+#include "models/aws/globals.h"
+#include "models/protocol/queue.h"
+#include "models/service/service.h"
+#include "models/sqs/sqs.h"
+#include "models/workload/workload.h"
+#include "sim/kernel/error.h"
 
 /* ---- the consumer ---------------------------------------------------------- */
 
@@ -780,7 +780,7 @@ static void test_outage(void)
     test_run_free(r);
 }
 
-/* A message keeps its producer's attributes (models/attributes.h), also
+/* A message keeps its producer's attributes (models/protocol/attributes.h), also
  * through a dead-letter queue: a workload gives every message kind=a. */
 static void test_attributes_kept(void)
 {

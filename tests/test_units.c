@@ -1,4 +1,4 @@
-/* Tests for sim/units.c: the duration, size and rate syntax of DESIGN.md §3
+/* Tests for sim/loader/units.c: the duration, size and rate syntax of DESIGN.md §3
  * (contract).  Every accepted value is checked to the exact nanosecond,
  * byte or event per second; every refusal is checked for its explanation
  * (*why), which the loader puts after "expected ..." in its messages. */
@@ -6,8 +6,8 @@
 #include <math.h>
 #include <string.h>
 
-#include "sim/clock.h"
-#include "sim/units.h"
+#include "sim/kernel/clock.h"
+#include "sim/loader/units.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 

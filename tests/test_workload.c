@@ -1,7 +1,7 @@
 /* cirrus — the workload model against numbers: arrival counts, Poisson
  * dispersion, trace replay, timeouts and async invocation. */
 #include "testutil.h"
-#include "models/arrivals.h"
+#include "models/workload/arrivals.h"
 #include <glib/gstdio.h>
 
 /* The integrated rate of a piecewise-linear profile, inverted, gives the

@@ -6,10 +6,10 @@
 #include <math.h>
 #include <string.h>
 #include "models/registry.h"
-#include "sim/scenario.h"
-#include "sim/sim.h"
-#include "sim/config.h"
-#include "sim/error.h"
+#include "sim/loader/scenario.h"
+#include "sim/kernel/sim.h"
+#include "sim/loader/config.h"
+#include "sim/kernel/error.h"
 
 typedef struct TestRun {
     CirrusScenario *sc;

@@ -8,9 +8,9 @@
  *     simulated requests/s. */
 #include "tools/cli.h"
 #include "models/registry.h"
-#include "sim/h5out.h"
-#include "sim/pes.h"
-#include "sim/rng.h"
+#include "sim/h5/h5out.h"
+#include "sim/kernel/pes.h"
+#include "sim/kernel/rng.h"
 #include <glib/gstdio.h>
 #include <math.h>
 #include <stdio.h>

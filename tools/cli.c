@@ -1,8 +1,8 @@
 /* cirrus — command dispatch, --help and --version. */
 #include "tools/cli.h"
 #include "tools/mpi.h"
-#include "sim/error.h"
-#include "sim/suggest.h"
+#include "sim/kernel/error.h"
+#include "sim/loader/suggest.h"
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>

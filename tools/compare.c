@@ -3,7 +3,7 @@
 #include "tools/cli.h"
 #include "tools/plot.h"
 #include "tools/summary.h"
-#include "sim/error.h"
+#include "sim/kernel/error.h"
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <math.h>

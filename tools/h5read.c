@@ -1,6 +1,6 @@
 /* cirrus — reading back a run's HDF5 file (see h5read.h). */
 #include "tools/h5read.h"
-#include "sim/error.h"
+#include "sim/kernel/error.h"
 #include <hdf5.h>
 #include <string.h>
 

@@ -4,7 +4,7 @@
  * the one-process versions. */
 #include "tools/mpi.h"
 #include "tools/runtables.h"
-#include "sim/error.h"
+#include "sim/kernel/error.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>

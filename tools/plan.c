@@ -21,9 +21,9 @@
 #include "tools/replicate.h"
 #include "tools/runtables.h"
 #include "tools/sweep.h"
-#include "models/prices.h"
+#include "models/aws/prices.h"
 #include "models/registry.h"
-#include "sim/error.h"
+#include "sim/kernel/error.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

@@ -8,7 +8,7 @@
 #include "tools/plot.h"
 #include "tools/cli.h"
 #include "tools/runtables.h"
-#include "sim/error.h"
+#include "sim/kernel/error.h"
 #include <glib/gstdio.h>
 #include <math.h>
 #include <stdio.h>

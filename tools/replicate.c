@@ -1,7 +1,7 @@
 /* cirrus — replications (see replicate.h). */
 #include "tools/replicate.h"
 #include "tools/runtables.h"
-#include "sim/error.h"
+#include "sim/kernel/error.h"
 #include <errno.h>
 #include <math.h>
 #include <signal.h>

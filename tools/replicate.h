@@ -14,8 +14,8 @@
 
 #include <stdio.h>
 #include <glib.h>
-#include "sim/h5out.h"
-#include "sim/scenario.h"
+#include "sim/h5/h5out.h"
+#include "sim/loader/scenario.h"
 
 typedef struct CirrusReplica {
     CirrusScenario *sc;       /* borrowed; building is serialised, running is not */

@@ -5,8 +5,8 @@
 #include "tools/runtables.h"
 #include "tools/summary.h"
 #include "models/registry.h"
-#include "sim/error.h"
-#include "sim/h5out.h"
+#include "sim/kernel/error.h"
+#include "sim/h5/h5out.h"
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>

@@ -6,8 +6,8 @@
 #define CIRRUS_TOOLS_RUNTABLES_H
 
 #include <glib.h>
-#include "sim/h5out.h"
-#include "sim/sim.h"
+#include "sim/h5/h5out.h"
+#include "sim/kernel/sim.h"
 #include "tools/h5read.h"
 
 /* The numbers of one summary row.  Counts and gauges fill sum, mean, min,

@@ -4,7 +4,7 @@
 #define CIRRUS_TOOLS_SUMMARY_H
 
 #include <stdio.h>
-#include "sim/scenario.h"
+#include "sim/loader/scenario.h"
 
 typedef struct CirrusRunInfo {
     guint64 seed;

@@ -16,7 +16,7 @@
 #include "tools/sweep.h"
 #include "tools/runtables.h"
 #include "models/registry.h"
-#include "sim/error.h"
+#include "sim/kernel/error.h"
 #include <glib/gstdio.h>
 #include <stdio.h>
 #include <string.h>

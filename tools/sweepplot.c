@@ -8,7 +8,7 @@
  * "EOD" cannot end a datablock early. */
 #include "tools/plot.h"
 #include "tools/runtables.h"
-#include "sim/error.h"
+#include "sim/kernel/error.h"
 #include <math.h>
 #include <string.h>
 

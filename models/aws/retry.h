@@ -1,0 +1,48 @@
+/* cirrus — client retries: exponential backoff with jitter, and a retry
+ * quota (see docs/models/workload.md#retries).
+ *
+ * Backoff follows AWS's Architecture Blog "Exponential Backoff And Jitter"
+ * (Brooker, 2015), with n the number of the retry (0 for the first):
+ *   none:         min(cap, base * 2^n)
+ *   full:         uniform(0, min(cap, base * 2^n))
+ *   equal:        t/2 + uniform(0, t/2), t = min(cap, base * 2^n)
+ *   decorrelated: min(cap, uniform(base, 3 * prev)), prev = base before the
+ *                 first retry and the previous delay after.
+ *
+ * The quota is the AWS SDKs' "standard" retry mode token bucket: it starts
+ * full; a retry takes `cost` tokens (`timeout_cost` after a timeout, as
+ * the SDKs' TIMEOUT_RETRY_COST) and is not made when the bucket holds fewer; a call that
+ * succeeds at its first attempt puts `refill` back, one that succeeds on a
+ * retry puts back what that retry took; never above `capacity`. */
+#ifndef CIRRUS_MODEL_RETRY_H
+#define CIRRUS_MODEL_RETRY_H
+
+#include <glib.h>
+#include "sim/kernel/clock.h"
+#include "sim/kernel/rng.h"
+
+typedef enum {
+    CIRRUS_JITTER_NONE, CIRRUS_JITTER_FULL, CIRRUS_JITTER_EQUAL, CIRRUS_JITTER_DECORRELATED,
+} CirrusJitter;
+
+typedef struct CirrusBackoff {
+    CirrusJitter jitter;
+    CirrusTime base, cap;   /* base > 0, cap >= base */
+} CirrusBackoff;
+
+/* The wait before retry `n` (0 for the first); `prev` is the wait before
+ * the previous retry (only decorrelated jitter uses it; pass base for n = 0). */
+CirrusTime cirrus_backoff_delay(const CirrusBackoff *b, guint n, CirrusTime prev, CirrusRng *rng);
+
+typedef struct CirrusRetryQuota {
+    gint64 capacity, tokens, cost, timeout_cost, refill;
+} CirrusRetryQuota;
+
+/* Take the tokens for one retry: what was taken, or 0 (and nothing taken)
+ * when the bucket holds too few. */
+gint64 cirrus_retry_quota_acquire(CirrusRetryQuota *q, gboolean after_timeout);
+/* A call succeeded: at its first attempt (taken = 0) or on a retry that
+ * took `taken` tokens. */
+void   cirrus_retry_quota_success(CirrusRetryQuota *q, gint64 taken);
+
+#endif

@@ -1,0 +1,265 @@
+/* cirrus — the protocol between a data stream (a `kinesis` component) and
+ * the consumers that read it: a Lambda event source mapping, an Auto
+ * Scaling group whose instances have `consumes: {source: clicks,
+ * fan_out: shared | enhanced}`, a test's probe.
+ *
+ * Components never reach into each other's state: everything below is an
+ * event sent with cirrus_post() (ev->source says who sent it), except
+ * PutRecord, which is an ordinary request handed over with cirrus_send().
+ *
+ * Shards and positions
+ *   A stream is a set of shards, each an ordered log of records.  A shard
+ *   is named by a 16-bit id that the stream gives out once and never
+ *   reuses (the initial shards are 0 .. shards-1; a split or a merge makes
+ *   new ids).  Within a shard, records are numbered 1, 2, 3 ... in the
+ *   order the stream accepted them: that number is the record's sequence
+ *   number (AWS's are sparse but increase the same way).  A position is a
+ *   (shard, sequence number) pair packed in 64 bits, CIRRUS_STREAM_POS();
+ *   reading "from position (s, n)" means the records of shard s after
+ *   number n.  Number 0 (CIRRUS_STREAM_START) means "from this consumer's
+ *   starting point in that shard": the oldest record still retained
+ *   (TRIM_HORIZON), or for a shard that was open when a consumer registered
+ *   with LATEST, the first record written after the registration.
+ *
+ *   The stream keeps every record for its retention period (24 h default)
+ *   whoever has read it: reading does not delete.  The consumer keeps its
+ *   own position (its checkpoint) and asks from it; the stream only
+ *   remembers, per consumer and shard, how far it has delivered, for
+ *   GetRecords.IteratorAgeMilliseconds and for the reshard rule below.
+ *
+ * PutRecord
+ *   producer -> stream request (cirrus_send)   one record of request->size
+ *                                              bytes (AWS: at most 1 MB; larger
+ *                                              is REJECTED).  Answered at once
+ *                                              with cirrus_reply, whatever the
+ *                                              invocation: OK accepted;
+ *                                              THROTTLED over the shard's write
+ *                                              limit (WriteProvisionedThroughput-
+ *                                              Exceeded: the record is not
+ *                                              written; the producer may retry
+ *                                              with backoff, as a workload's
+ *                                              `client.retries` does); FAILED
+ *                                              during an outage.  The stream
+ *                                              draws the record's partition key
+ *                                              from its own `partition_keys`
+ *                                              (the producer does not choose
+ *                                              it) and keeps its own copy; the
+ *                                              request stays the producer's.
+ *
+ * Registration (RegisterStreamConsumer, and the shard list)
+ *   consumer -> stream STREAM_REGISTER         once, at the consumer's start
+ *                                              (a post at delay 0 from start()).
+ *                                              data = CIRRUS_STREAM_REGISTER_ARGS(
+ *                                              fan_out, starting position,
+ *                                              max records per batch 1-10,000).
+ *                                              The consumer is ev->source: one
+ *                                              registration per component (a
+ *                                              component with many readers, an
+ *                                              ASG's instances, shares it out).
+ *   stream -> consumer STREAM_SHARD            a shard the consumer may read
+ *                                              now: data = CIRRUS_STREAM_SHARD_
+ *                                              PACK(shard, parent, adjacent
+ *                                              parent), each parent
+ *                                              CIRRUS_STREAM_NO_SHARD when
+ *                                              absent (a split's children have
+ *                                              one parent, a merge's child two).
+ *                                              Sent at once after REGISTER, one
+ *                                              per readable shard in id order,
+ *                                              and later for each shard a split
+ *                                              or merge creates — but only once
+ *                                              this consumer has drained every
+ *                                              parent of it (been sent STREAM_END
+ *                                              for it, below).  That is AWS's
+ *                                              rule, "read the parent shards
+ *                                              until they are exhausted before
+ *                                              reading a child", enforced by the
+ *                                              stream: a consumer that reads every
+ *                                              shard it has been told about, and
+ *                                              forgets a shard once it has ended,
+ *                                              keeps per-key order across a
+ *                                              reshard without knowing about
+ *                                              lineage.  At registration the
+ *                                              readable shards are those whose
+ *                                              parents hold no records any more
+ *                                              (TRIM_HORIZON), or the open shards
+ *                                              (LATEST).
+ *
+ * Shared throughput: GetRecords (a consumer with fan_out shared)
+ *   consumer -> stream STREAM_GET_RECORDS      request = a "poll": a request the
+ *                                              consumer made with
+ *                                              cirrus_request_new(), lent to the
+ *                                              stream until it comes back in
+ *                                              STREAM_RECORDS; poll->tag is the
+ *                                              consumer's (untouched).  data = the
+ *                                              position to read from.
+ *   stream -> consumer STREAM_RECORDS          at once (Kinesis has no long
+ *                                              polling): the next records of the
+ *                                              shard, in order, up to the
+ *                                              registered maximum (AWS: 10,000)
+ *                                              and 10 MB, possibly none.
+ *   AWS limits, per shard, shared by all shared consumers of the stream:
+ *   5 GetRecords calls per second (counted in whole-second windows of
+ *   simulated time) and 2 MB/s of records read.  The bytes are a token
+ *   bucket of 2 MB refilled at 2 MB/s that a call may overdraw (AWS: one
+ *   call may return 10 MB, and then "subsequent calls made within the next
+ *   5 seconds throw ProvisionedThroughputExceededException"); a call made
+ *   while the bucket is below zero, or the 6th call in a second, is
+ *   answered at once, empty, with CIRRUS_STREAM_THROTTLED
+ *   (ReadProvisionedThroughputExceeded).  A consumer that gets an empty
+ *   answer (nothing new, THROTTLED or FAILED) should pause before asking
+ *   that shard again: Lambda polls each shard once a second, KCL's
+ *   idleTimeBetweenReadsInMillis defaults to 1,000.
+ *
+ * Enhanced fan-out: SubscribeToShard (a consumer with fan_out enhanced)
+ *   consumer -> stream STREAM_SUBSCRIBE        request = a poll lent as above,
+ *                                              data = the position to read
+ *                                              from.  One outstanding subscribe
+ *                                              per (consumer, shard).
+ *   stream -> consumer STREAM_RECORDS          pushed when there are records
+ *                                              after that position (at once if
+ *                                              there are now), at most the
+ *                                              registered maximum per push.
+ *                                              Waits as long as needed (the
+ *                                              stream renews AWS's 5-minute
+ *                                              subscriptions for the consumer).
+ *   Each enhanced consumer has its own 2 MB/s per shard (AWS), not shared
+ *   with anyone: a token bucket of 2 MB refilled at 2 MB/s, and a push
+ *   carries at most what the bucket holds (at least one record), waiting
+ *   for it to refill when it is empty.  A push leaves about 70 ms after
+ *   the first record it carries arrived (AWS: "an average of 70 ms" from
+ *   write to delivery with enhanced fan-out), so records arriving together
+ *   travel together.  There is no call limit.  To keep receiving, the
+ *   consumer sends STREAM_SUBSCRIBE again from the position after the last
+ *   record it got (this re-arm stands for the flow control of AWS's
+ *   HTTP/2 push: the stream never pushes to a consumer still busy with the
+ *   previous batch).  AWS allows at most 20 enhanced consumers per stream:
+ *   cirrus_stream_lookup() below refuses the 21st at load time.
+ *
+ *   consumer -> stream STREAM_CANCEL           data = poll->id: give up a
+ *                                              waiting subscribe (the consumer
+ *                                              failed or is shutting down).  It
+ *                                              is answered at once, empty, with
+ *                                              CIRRUS_STREAM_CANCELLED; one
+ *                                              already answered is left alone.
+ *
+ * Records (the answer to GetRecords and SubscribeToShard)
+ *   STREAM_RECORDS: request = the same poll, now the consumer's again (it
+ *   frees it); poll->parent = the first record or NULL, each record's
+ *   ->parent the next (NULL-terminated, in sequence order); poll->size =
+ *   the bytes of all the records; data = CIRRUS_STREAM_RECORDS_INFO(shard,
+ *   count, flags).  A record is a CirrusRequest the stream made for the
+ *   consumer, and the consumer's to free (or to hand on):
+ *     created, origin  the producer's (so end-to-end latency is now - created)
+ *     size             the record's bytes
+ *     arrived          ApproximateArrivalTimestamp: when the stream accepted
+ *                      it (not the delivery time, which is now).  A consumer
+ *                      computes its own IteratorAge as now - arrived of the
+ *                      last record of a batch (AWS's definition)
+ *     client           the record's partition key (0 .. count-1 of the
+ *                      stream's `partition_keys`), not the producer's client:
+ *                      records with the same key are in one shard, in order
+ *                      (what a Lambda parallelization factor > 1 keeps
+ *                      ordered)
+ *     tag              its position: CIRRUS_STREAM_POS(shard, sequence
+ *                      number); read "from" it to get the records after it
+ *     attempt 0, invocation async, reply_to NULL (not to be answered).
+ *   The consumer must clear ->parent before reusing a record.  A batch that
+ *   fails is the consumer's business: it keeps the records and retries, or
+ *   reads them again from its checkpoint (they are there until they
+ *   expire).
+ *
+ *   Flags:
+ *     END        the shard is closed (split or merged) and this answer
+ *                reaches its last record: nothing more will ever come from
+ *                it.  The consumer forgets the shard; its children follow
+ *                as STREAM_SHARD once all their parents have ended.
+ *     TRIMMED    the position asked for is older than the oldest record
+ *                retained: records the consumer had not read have expired
+ *                (lost; the stream counts them) and the answer starts at
+ *                the oldest record retained.
+ *     THROTTLED  ReadProvisionedThroughputExceeded (shared reads only): no
+ *                records; ask again after a pause.
+ *     FAILED     the stream is down (an outage): no records; ask again after
+ *                a pause.  A waiting subscribe is answered FAILED when the
+ *                outage begins.
+ *     CANCELLED  answered because of STREAM_CANCEL.
+ *
+ * GetRecords.IteratorAgeMilliseconds (the stream's gauge)
+ *   Per consumer and shard, now minus the arrival time of the oldest record
+ *   the stream has not yet delivered to it (0 when it has everything):
+ *   a consumer that stops reading ages at 1 s per second.  The stream
+ *   publishes the maximum over consumers and open or unfinished shards,
+ *   as CloudWatch's Maximum statistic of this metric is what alarms use.
+ *
+ * Event kinds 1200-1299 are this protocol's (models/protocol/targets.h has
+ * 1000-1099, models/protocol/queue.h 1100-1199). */
+#ifndef CIRRUS_MODEL_STREAMS_H
+#define CIRRUS_MODEL_STREAMS_H
+
+#include "sim/kernel/kernel.h"
+#include "sim/loader/node.h"
+
+typedef struct CirrusScenario CirrusScenario;
+
+enum {
+    CIRRUS_STREAM_REGISTER = CIRRUS_EVENT_PROTOCOL + 200,
+    CIRRUS_STREAM_SHARD,
+    CIRRUS_STREAM_GET_RECORDS,
+    CIRRUS_STREAM_SUBSCRIBE,
+    CIRRUS_STREAM_RECORDS,
+    CIRRUS_STREAM_CANCEL,
+};
+
+/* AWS: GetRecords returns at most 10,000 records and 10 MB; a record's
+ * data blob is at most 1 MB; at most 20 enhanced fan-out consumers per
+ * stream. */
+#define CIRRUS_STREAM_MAX_BATCH 10000
+#define CIRRUS_STREAM_MAX_BATCH_BYTES (10 * 1024 * 1024)
+#define CIRRUS_STREAM_MAX_RECORD_BYTES (1024 * 1024)
+#define CIRRUS_STREAM_MAX_ENHANCED 20
+
+/* Positions: shard id (16 bits) and sequence number (48 bits). */
+#define CIRRUS_STREAM_NO_SHARD 0xFFFFu
+#define CIRRUS_STREAM_START 0u
+#define CIRRUS_STREAM_SEQ_MASK ((G_GUINT64_CONSTANT(1) << 48) - 1)
+#define CIRRUS_STREAM_POS(shard, seq) (((guint64)((shard) & 0xFFFFu) << 48) | ((guint64)(seq) & CIRRUS_STREAM_SEQ_MASK))
+#define CIRRUS_STREAM_POS_SHARD(pos) ((guint)((pos) >> 48))
+#define CIRRUS_STREAM_POS_SEQ(pos) ((guint64)(pos) & CIRRUS_STREAM_SEQ_MASK)
+
+/* STREAM_REGISTER */
+typedef enum { CIRRUS_STREAM_SHARED = 0, CIRRUS_STREAM_ENHANCED = 1 } CirrusStreamFanOut;
+typedef enum { CIRRUS_STREAM_TRIM_HORIZON = 0, CIRRUS_STREAM_LATEST = 1 } CirrusStreamStart;
+#define CIRRUS_STREAM_REGISTER_ARGS(fan_out, start, max_records) \
+    ((guint64)((fan_out) & 0x1u) | ((guint64)((start) & 0x1u) << 1) | ((guint64)((max_records) & 0xFFFFu) << 8))
+#define CIRRUS_STREAM_REGISTER_FAN_OUT(data) ((CirrusStreamFanOut)((data) & 0x1u))
+#define CIRRUS_STREAM_REGISTER_START(data) ((CirrusStreamStart)(((data) >> 1) & 0x1u))
+#define CIRRUS_STREAM_REGISTER_MAX(data) ((guint)(((data) >> 8) & 0xFFFFu))
+
+/* STREAM_SHARD */
+#define CIRRUS_STREAM_SHARD_PACK(shard, parent, adjacent) \
+    ((guint64)((shard) & 0xFFFFu) | ((guint64)((parent) & 0xFFFFu) << 16) | ((guint64)((adjacent) & 0xFFFFu) << 32))
+#define CIRRUS_STREAM_SHARD_ID(data) ((guint)((data) & 0xFFFFu))
+#define CIRRUS_STREAM_SHARD_PARENT(data) ((guint)(((data) >> 16) & 0xFFFFu))
+#define CIRRUS_STREAM_SHARD_ADJACENT(data) ((guint)(((data) >> 32) & 0xFFFFu))
+
+/* STREAM_RECORDS */
+#define CIRRUS_STREAM_END       0x01u
+#define CIRRUS_STREAM_TRIMMED   0x02u
+#define CIRRUS_STREAM_THROTTLED 0x04u
+#define CIRRUS_STREAM_FAILED    0x08u
+#define CIRRUS_STREAM_CANCELLED 0x10u
+#define CIRRUS_STREAM_RECORDS_INFO(shard, count, flags) \
+    ((guint64)((shard) & 0xFFFFu) | ((guint64)((count) & 0xFFFFu) << 16) | ((guint64)((flags) & 0xFFu) << 32))
+#define CIRRUS_STREAM_RECORDS_SHARD(data) ((guint)((data) & 0xFFFFu))
+#define CIRRUS_STREAM_RECORDS_COUNT(data) ((guint)(((data) >> 16) & 0xFFFFu))
+#define CIRRUS_STREAM_RECORDS_FLAGS(data) ((guint)(((data) >> 32) & 0xFFu))
+
+/* For a consumer's link(): the kinesis component called `name`, or a
+ * located error at `at` when there is none, it is not a kinesis stream, or
+ * (`enhanced`) it already has CIRRUS_STREAM_MAX_ENHANCED enhanced fan-out
+ * consumers.  Call it once per consumer component (it counts them).
+ * Defined in models/kinesis/kinesis.c. */
+CirrusComponent *cirrus_stream_lookup(CirrusComponent *consumer, CirrusScenario *sc, const CirrusNode *at,
+                                      const char *name, gboolean enhanced, GError **error);
+
+#endif

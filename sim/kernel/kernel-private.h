@@ -1,0 +1,97 @@
+/* cirrus — kernel internals shared by kernel.c and recorder.c.  Not for
+ * models or tools. */
+#ifndef CIRRUS_KERNEL_PRIVATE_H
+#define CIRRUS_KERNEL_PRIVATE_H
+
+#include "sim/kernel/sim.h"
+#include "sim/kernel/fifo.h"
+#include "sim/kernel/pes.h"
+#include "sim/kernel/pool.h"
+
+typedef struct Metric {
+    CirrusMetricDef def;
+    char  *owned_name;      /* for metrics added at run time */
+    guint  first_series;    /* column of its first series */
+    /* count */
+    gint64 interval_count, total;
+    /* gauge */
+    double value, interval_area, interval_max, stat_area, stat_min, stat_max;
+    CirrusTime last_change;
+    /* latency */
+    CirrusHist *interval_hist, *total_hist;
+    /* since time 0, warm-up included (cirrus_metric_run_total, for costs):
+     * events (count), level x seconds (gauge), seconds summed (latency) */
+    double run_total;
+    guint64 run_samples;    /* latency: values recorded since time 0 */
+    /* the per-interval series after warm-up (count and gauge) */
+    double series_sum, series_min, series_max, series_last;
+    guint64 series_n;
+} Metric;
+
+struct CirrusComponent {
+    CirrusSim *sim;
+    const CirrusModelType *type;
+    char *name;
+    const char *group;       /* interned "components" / "workloads" */
+    const char *region;      /* interned `region:`, NULL when none */
+    char *group_path;        /* "/components/<name>" */
+    void *state;
+    CirrusRng rng;
+    GArray *metrics;         /* Metric */
+};
+
+struct CirrusSim {
+    guint64 seed, replication;
+    CirrusTime now;
+    GPtrArray *components;   /* CirrusComponent *, owned */
+    GHashTable *by_name;
+    CirrusPes *pes;
+    /* Events posted with no delay while an event is being handled: they
+     * are due now, after every event already due now (those were all
+     * pushed earlier, so their sequence numbers are lower), and in the
+     * order posted — exactly the pes's (time, sequence) order, without
+     * its cost.  Most events are of this kind: requests, replies and
+     * notices between components.  Slot indices, as pointers. */
+    CirrusFifo due_now;
+    gboolean dispatching;    /* inside a model's handle() */
+    CirrusEvent *events;     /* event slots, indexed by the pes payload */
+    guint32 n_events_cap;
+    guint32 *free_slots;     /* stack of free slot indices */
+    guint32 n_free;
+    CirrusPool *requests;
+    guint64 next_request_id;
+    guint64 events_done;
+    gsize peak_pending;
+    volatile gint stop_requested;
+    GArray *faults;          /* FaultEntry */
+    GHashTable *shared;      /* key -> SharedBlock */
+    CirrusSendWatch send_watch;   /* cirrus_sim_watch_sends; NULL: none */
+    gpointer send_watch_data;
+    GDestroyNotify send_watch_destroy;
+    /* recorder */
+    gboolean in_stats;       /* now >= warm-up */
+    CirrusTime warmup, stats_start;
+    GPtrArray *series_names; /* char *, "<group>\t<name>" split at use */
+    GPtrArray *series_groups;
+    gboolean series_frozen;
+    double *row;
+};
+
+typedef struct FaultEntry {
+    CirrusFault fault;
+    CirrusComponent *target;   /* NULL: every component modelling the kind */
+    CirrusFault as_outage;     /* a region outage, as the components in the
+                                * region that model only `outage` see it */
+} FaultEntry;
+
+/* In a fault event's data: deliver the entry's as_outage view. */
+#define FAULT_AS_OUTAGE (G_GUINT64_CONSTANT(1) << 63)
+
+/* recorder.c */
+void recorder_freeze_series(CirrusSim *sim);
+void recorder_begin_stats(CirrusSim *sim, CirrusTime at);
+void recorder_fill_row(CirrusSim *sim, CirrusTime at, CirrusTime interval);
+void recorder_finish(CirrusSim *sim, CirrusTime at);
+void recorder_metric_clear(Metric *m);
+
+#endif

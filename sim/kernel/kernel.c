@@ -1,0 +1,482 @@
+/* cirrus — the event kernel: components, events, requests, the run loop. */
+#include "sim/kernel/kernel-private.h"
+#include "sim/kernel/error.h"
+#include <stddef.h>
+#include <string.h>
+
+const char *cirrus_outcome_name(CirrusOutcome outcome)
+{
+    switch (outcome) {
+    case CIRRUS_OUTCOME_PENDING: return "pending";
+    case CIRRUS_OUTCOME_OK: return "ok";
+    case CIRRUS_OUTCOME_THROTTLED: return "throttled";
+    case CIRRUS_OUTCOME_REJECTED: return "rejected";
+    case CIRRUS_OUTCOME_FAILED: return "failed";
+    case CIRRUS_OUTCOME_TIMED_OUT: return "timed out";
+    }
+    return "?";
+}
+
+/* ---- building ---------------------------------------------------------- */
+
+CirrusSim *cirrus_sim_new(guint64 seed, guint64 replication)
+{
+    CirrusSim *sim = g_new0(CirrusSim, 1);
+    sim->seed = seed;
+    sim->replication = replication;
+    sim->components = g_ptr_array_new();
+    sim->by_name = g_hash_table_new(g_str_hash, g_str_equal);
+    sim->pes = cirrus_pes_new(CIRRUS_PES_RADIX);
+    sim->requests = cirrus_pool_new(sizeof(CirrusRequest));
+    sim->series_names = g_ptr_array_new_with_free_func(g_free);
+    sim->series_groups = g_ptr_array_new();
+    sim->faults = g_array_new(FALSE, FALSE, sizeof(FaultEntry));
+    sim->shared = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    return sim;
+}
+
+static void component_free(CirrusComponent *c)
+{
+    cirrus_model_destroy(c->type, c, c->state);
+    for (guint i = 0; i < c->metrics->len; i++) recorder_metric_clear(&g_array_index(c->metrics, Metric, i));
+    g_array_free(c->metrics, TRUE);
+    g_free(c->state);
+    g_free(c->name);
+    g_free(c->group_path);
+    g_free(c);
+}
+
+void cirrus_sim_free(CirrusSim *sim)
+{
+    if (!sim) return;
+    for (guint i = 0; i < sim->components->len; i++) component_free(sim->components->pdata[i]);
+    g_ptr_array_free(sim->components, TRUE);
+    g_hash_table_destroy(sim->by_name);
+    cirrus_pes_free(sim->pes);
+    cirrus_fifo_clear(&sim->due_now);
+    cirrus_pool_free(sim->requests);
+    g_free(sim->events);
+    g_free(sim->free_slots);
+    g_ptr_array_free(sim->series_names, TRUE);
+    g_ptr_array_free(sim->series_groups, TRUE);
+    g_array_free(sim->faults, TRUE);
+    g_hash_table_destroy(sim->shared);
+    if (sim->send_watch_destroy) sim->send_watch_destroy(sim->send_watch_data);
+    g_free(sim->row);
+    g_free(sim);
+}
+
+CirrusComponent *cirrus_sim_add(CirrusSim *sim, const CirrusModelType *type, const char *group,
+                                const char *name)
+{
+    g_assert(!sim->series_frozen);
+    g_assert(cirrus_sim_find(sim, name) == NULL);
+    CirrusComponent *c = g_new0(CirrusComponent, 1);
+    c->sim = sim;
+    c->type = type;
+    c->name = g_strdup(name);
+    c->group = g_intern_string(group);
+    c->group_path = g_strdup_printf("/%s/%s", group, name);
+    c->state = g_malloc0(type->state_size ? type->state_size : 1);
+    c->metrics = g_array_new(FALSE, TRUE, sizeof(Metric));
+    cirrus_rng_seed_named(&c->rng, sim->seed, name, sim->replication);
+    for (const CirrusMetricDef *d = type->metrics; d && d->name; d++)
+        cirrus_metric_add(c, d->name, d->kind, d->unit);
+    g_ptr_array_add(sim->components, c);
+    g_hash_table_insert(sim->by_name, c->name, c);
+    return c;
+}
+
+CirrusComponent *cirrus_sim_find(const CirrusSim *sim, const char *name)
+{
+    return g_hash_table_lookup(sim->by_name, name);
+}
+
+guint cirrus_sim_n_components(const CirrusSim *sim) { return sim->components->len; }
+CirrusComponent *cirrus_sim_component(const CirrusSim *sim, guint i) { return sim->components->pdata[i]; }
+void *cirrus_component_state(CirrusComponent *c) { return c->state; }
+const CirrusModelType *cirrus_component_model(const CirrusComponent *c) { return c->type; }
+const char *cirrus_component_group(const CirrusComponent *c) { return c->group; }
+const char *cirrus_component_name(const CirrusComponent *c) { return c->name; }
+const char *cirrus_component_type(const CirrusComponent *c) { return c->type->name; }
+const char *cirrus_component_region(const CirrusComponent *c) { return c->region; }
+void cirrus_component_set_region(CirrusComponent *c, const char *region) { c->region = g_intern_string(region); }
+CirrusRng *cirrus_component_rng(CirrusComponent *c) { return &c->rng; }
+typedef struct { gsize size; max_align_t data[]; } SharedBlock;
+
+gpointer cirrus_component_shared(CirrusComponent *c, const char *key, gsize size)
+{
+    SharedBlock *b = g_hash_table_lookup(c->sim->shared, key);
+    if (!b) {
+        b = g_malloc0(sizeof(SharedBlock) + size);
+        b->size = size;
+        g_hash_table_insert(c->sim->shared, g_strdup(key), b);
+    }
+    g_assert(b->size == size);
+    return b->data;
+}
+
+void cirrus_component_substream(const CirrusComponent *c, const char *purpose, CirrusRng *out)
+{
+    /* A separator no name may contain keeps ("a", "b/c") and ("a/b", "c") apart. */
+    char *name = g_strconcat(c->name, "\x1f", purpose, NULL);
+    cirrus_rng_seed_named(out, c->sim->seed, name, c->sim->replication);
+    g_free(name);
+}
+
+CirrusTime cirrus_now(const CirrusComponent *c) { return c->sim->now; }
+guint64 cirrus_sim_events(const CirrusSim *sim) { return sim->events_done; }
+gsize cirrus_sim_peak_pending(const CirrusSim *sim) { return sim->peak_pending; }
+CirrusTime cirrus_sim_now(const CirrusSim *sim) { return sim->now; }
+void cirrus_sim_set_pes(CirrusSim *sim, CirrusPesKind kind)
+{
+    g_assert(cirrus_pes_size(sim->pes) == 0 && sim->events_done == 0);
+    cirrus_pes_free(sim->pes);
+    sim->pes = cirrus_pes_new(kind);
+}
+
+void cirrus_sim_request_stop(CirrusSim *sim) { g_atomic_int_set(&sim->stop_requested, 1); }
+gboolean cirrus_sim_stopped(const CirrusSim *sim) { return g_atomic_int_get(&((CirrusSim *)sim)->stop_requested) != 0; }
+
+/* ---- events ------------------------------------------------------------ */
+
+/* Grow the slot array; slots are copied out before dispatch, so moving
+ * them is safe.  Out of line, so that cirrus_post's common path needs few
+ * registers. */
+G_GNUC_NO_INLINE static void event_slots_grow(CirrusSim *sim)
+{
+    guint32 old = sim->n_events_cap, cap = old ? old * 2 : 1024;
+    g_assert(cap <= CIRRUS_PES_MAX_INDEX);
+    sim->events = g_renew(CirrusEvent, sim->events, cap);
+    sim->free_slots = g_renew(guint32, sim->free_slots, cap);
+    for (guint32 i = cap; i > old; i--) sim->free_slots[sim->n_free++] = i - 1;
+    sim->n_events_cap = cap;
+}
+
+static inline guint32 event_slot(CirrusSim *sim)
+{
+    if (sim->n_free == 0) event_slots_grow(sim);
+    return sim->free_slots[--sim->n_free];
+}
+
+void cirrus_schedule(CirrusComponent *target, CirrusTime delay, int kind, CirrusRequest *request,
+                     guint64 data)
+{
+    cirrus_post(target, target, delay, kind, request, data);
+}
+
+/* Every pending event holds a slot (a slot is freed as its event is
+ * dispatched), so this is the pes's size plus the due-now FIFO's length,
+ * without asking either. */
+static inline gsize pending_events(const CirrusSim *sim)
+{
+    return sim->n_events_cap - sim->n_free;
+}
+
+/* The next event: one due now that was posted without delay, unless the
+ * pes still holds one due now (posted earlier, so it goes first); else
+ * the pes's next.  FALSE when there is none. */
+static inline gboolean next_event(CirrusSim *sim, CirrusTime *t, guint32 *slot)
+{
+    if (cirrus_fifo_len(&sim->due_now) > 0 && cirrus_pes_peek_time(sim->pes) != sim->now) {
+        *slot = GPOINTER_TO_UINT(cirrus_fifo_pop(&sim->due_now));
+        *t = sim->now;
+        return TRUE;
+    }
+    return cirrus_pes_pop(sim->pes, t, slot);
+}
+
+void cirrus_post(CirrusComponent *from, CirrusComponent *target, CirrusTime delay, int kind,
+                 CirrusRequest *request, guint64 data)
+{
+    CirrusSim *sim = target->sim;
+    g_assert(delay >= 0);
+    CirrusTime when;
+    if (__builtin_add_overflow(sim->now, delay, &when)) when = CIRRUS_TIME_NEVER;   /* saturate */
+    guint32 slot = event_slot(sim);
+    sim->events[slot] = (CirrusEvent){ when, target, from, kind, request, data };
+    if (delay == 0 && sim->dispatching)
+        cirrus_fifo_push(&sim->due_now, GUINT_TO_POINTER(slot));
+    else if (!cirrus_pes_push(sim->pes, when, slot))
+        g_error("cirrus: event sequence numbers exhausted");
+    gsize pending = pending_events(sim);
+    if (pending > sim->peak_pending) sim->peak_pending = pending;
+}
+
+/* ---- faults ------------------------------------------------------------ */
+
+const char *cirrus_fault_kind_name(CirrusFaultKind kind)
+{
+    switch (kind) {
+    case CIRRUS_FAULT_OUTAGE: return "outage";
+    case CIRRUS_FAULT_SLOWDOWN: return "slowdown";
+    case CIRRUS_FAULT_INSTANCE_FAILURE: return "instance_failure";
+    case CIRRUS_FAULT_ZONE_OUTAGE: return "zone_outage";
+    case CIRRUS_FAULT_REGION_OUTAGE: return "region_outage";
+    }
+    return "?";
+}
+
+void cirrus_sim_add_fault(CirrusSim *sim, const CirrusFault *fault, CirrusComponent *target)
+{
+    FaultEntry e = { *fault, target, *fault };
+    e.as_outage.kind = CIRRUS_FAULT_OUTAGE;
+    g_array_append_val(sim->faults, e);
+}
+
+guint cirrus_sim_n_faults(const CirrusSim *sim) { return sim->faults->len; }
+
+const CirrusFault *cirrus_sim_fault(const CirrusSim *sim, guint i)
+{
+    g_assert(i < sim->faults->len);
+    return &g_array_index(sim->faults, FaultEntry, i).fault;
+}
+
+const CirrusFault *cirrus_event_fault(const CirrusComponent *self, const CirrusEvent *ev)
+{
+    g_assert(ev->kind == CIRRUS_EVENT_FAULT_BEGIN || ev->kind == CIRRUS_EVENT_FAULT_END);
+    guint64 i = ev->data & ~FAULT_AS_OUTAGE;
+    g_assert(i < self->sim->faults->len);
+    const FaultEntry *e = &g_array_index(self->sim->faults, FaultEntry, i);
+    return ev->data & FAULT_AS_OUTAGE ? &e->as_outage : &e->fault;
+}
+
+/* The event data under which `comp` gets fault entry `i`, or G_MAXUINT64
+ * when the fault is not for it.  A region outage goes to the components
+ * whose `region:` it names: as itself to a model that lists region_outage,
+ * else as an `outage` to one that lists that (the region is down, so each
+ * thing in it is). */
+static guint64 fault_data(const FaultEntry *e, const CirrusComponent *comp, guint i)
+{
+    guint32 bits = comp->type->faults;
+    if (e->target) return e->target == comp ? i : G_MAXUINT64;
+    if (e->fault.kind != CIRRUS_FAULT_REGION_OUTAGE)
+        return bits & CIRRUS_FAULT_BIT(e->fault.kind) ? i : G_MAXUINT64;
+    if (comp->region != e->fault.region) return G_MAXUINT64;   /* both interned */
+    if (bits & CIRRUS_FAULT_BIT(CIRRUS_FAULT_REGION_OUTAGE)) return i;
+    return bits & CIRRUS_FAULT_BIT(CIRRUS_FAULT_OUTAGE) ? i | FAULT_AS_OUTAGE : G_MAXUINT64;
+}
+
+/* Schedule each fault's begin and end for whoever models it. */
+static void schedule_faults(CirrusSim *sim, GPtrArray *order)
+{
+    for (guint i = 0; i < sim->faults->len; i++) {
+        const FaultEntry *e = &g_array_index(sim->faults, FaultEntry, i);
+        for (guint c = 0; c < order->len; c++) {
+            CirrusComponent *comp = order->pdata[c];
+            guint64 data = fault_data(e, comp, i);
+            if (data == G_MAXUINT64) continue;
+            cirrus_schedule(comp, e->fault.at, CIRRUS_EVENT_FAULT_BEGIN, NULL, data);
+            if (e->fault.duration > 0)
+                cirrus_schedule(comp, e->fault.at + e->fault.duration, CIRRUS_EVENT_FAULT_END, NULL, data);
+        }
+    }
+}
+
+/* ---- requests ---------------------------------------------------------- */
+
+CirrusRequest *cirrus_request_new(CirrusComponent *origin)
+{
+    CirrusSim *sim = origin->sim;
+    CirrusRequest *r = cirrus_pool_take(sim->requests);
+    *r = (CirrusRequest){ .id = ++sim->next_request_id, .created = sim->now, .arrived = sim->now,
+                          .origin = origin };
+    return r;
+}
+
+void cirrus_request_free(CirrusComponent *holder, CirrusRequest *request)
+{
+    request->id = 0;  /* stale events carrying the old id now see a mismatch */
+    cirrus_pool_release(holder->sim->requests, request);
+}
+
+CirrusRequest *cirrus_request_copy(CirrusComponent *holder, const CirrusRequest *request)
+{
+    CirrusRequest *r = cirrus_pool_take(holder->sim->requests);
+    *r = *request;
+    r->id = ++holder->sim->next_request_id;
+    r->reply_to = NULL;
+    r->outcome = CIRRUS_OUTCOME_PENDING;
+    return r;
+}
+
+void cirrus_sim_watch_sends(CirrusSim *sim, CirrusSendWatch watch, gpointer data, GDestroyNotify destroy)
+{
+    if (sim->send_watch_destroy) sim->send_watch_destroy(sim->send_watch_data);
+    sim->send_watch = watch;
+    sim->send_watch_data = data;
+    sim->send_watch_destroy = destroy;
+}
+
+void cirrus_send(CirrusComponent *from, CirrusComponent *to, CirrusRequest *request, CirrusTime delay)
+{
+    request->reply_to = from;
+    request->outcome = CIRRUS_OUTCOME_PENDING;
+    if (from->sim->send_watch) from->sim->send_watch(from, to, request, from->sim->send_watch_data);
+    cirrus_post(from, to, delay, CIRRUS_EVENT_REQUEST, request, 0);
+}
+
+void cirrus_reply(CirrusComponent *self, CirrusRequest *request, CirrusOutcome outcome)
+{
+    g_assert(request->reply_to != NULL);
+    request->outcome = (guint8)outcome;
+    cirrus_post(self, request->reply_to, 0, CIRRUS_EVENT_REPLY, request, 0);
+}
+
+/* ---- running ----------------------------------------------------------- */
+
+static gint compare_components(gconstpointer a, gconstpointer b)
+{
+    const CirrusComponent *x = *(CirrusComponent *const *)a, *y = *(CirrusComponent *const *)b;
+    int g = strcmp(x->group, y->group);
+    return g ? g : strcmp(x->name, y->name);
+}
+
+static gboolean emit_row(CirrusSim *sim, const CirrusRunSpec *spec, CirrusTime at, CirrusTime interval,
+                         GError **error)
+{
+    for (guint i = 0; i < sim->components->len; i++) {
+        CirrusComponent *c = sim->components->pdata[i];
+        CirrusTime saved = sim->now;
+        sim->now = at;    /* sample() sees the sample time */
+        cirrus_model_sample(c->type, c, c->state);
+        sim->now = saved;
+    }
+    recorder_fill_row(sim, at, interval);
+    if (!spec->sink) return TRUE;
+    return spec->sink(spec->user_data, cirrus_time_to_s(at), sim->row, sim->series_names->len, error);
+}
+
+/* Take every sample row due at or before `limit`, and start statistics if
+ * the warm-up ends by then.  Rows and the start of statistics fall *before*
+ * the events at their instant: row k covers [(k-1)Δ, kΔ). */
+static gboolean rows_until(CirrusSim *sim, const CirrusRunSpec *spec, CirrusTime limit,
+                           CirrusTime *next_sample, GError **error)
+{
+    while (*next_sample <= limit || (!sim->in_stats && sim->warmup <= limit)) {
+        /* A warm-up that ends on a sample instant ends after that row: the
+         * row covers the interval before it, and what models record while
+         * it is taken (their sample hooks) belongs to that interval. */
+        if (!sim->in_stats && sim->warmup < *next_sample) {
+            sim->now = sim->warmup;
+            recorder_begin_stats(sim, sim->warmup);
+            continue;
+        }
+        sim->now = *next_sample;
+        if (!emit_row(sim, spec, *next_sample, spec->sample_interval, error)) return FALSE;
+        *next_sample += spec->sample_interval;
+    }
+    return TRUE;
+}
+
+typedef struct {
+    gsize max_pending, max_in_flight;
+    gint64 deadline_us;   /* G_MAXINT64: none */
+} Limits;
+
+/* Checked every 4,096 events: a stop request, and the resource limits.  A
+ * queue that grows without bound shows up as in-flight requests (or
+ * pending events) long before memory runs out. */
+static gboolean within_limits(CirrusSim *sim, const CirrusRunSpec *spec, const Limits *limits, CirrusTime t,
+                              GError **error)
+{
+    (void)spec;
+    if (g_atomic_int_get(&sim->stop_requested)) {
+        g_set_error(error, CIRRUS_ERROR, CIRRUS_ERROR_RUN, "the run was interrupted at %.3fs", cirrus_time_to_s(t));
+        return FALSE;
+    }
+    gsize pending = pending_events(sim), in_flight = cirrus_pool_in_use(sim->requests);
+    if (pending > limits->max_pending)
+        g_set_error(error, CIRRUS_ERROR, CIRRUS_ERROR_RUN,
+                    "stopped at %.3fs: %zu pending events, over the limit of %zu (--max-pending)",
+                    cirrus_time_to_s(t), pending, limits->max_pending);
+    else if (in_flight > limits->max_in_flight)
+        g_set_error(error, CIRRUS_ERROR, CIRRUS_ERROR_RUN,
+                    "stopped at %.3fs: %zu requests in flight, over the limit of %zu (--max-in-flight); "
+                    "a queue that grows without bound? look at QueueLength", cirrus_time_to_s(t), in_flight,
+                    limits->max_in_flight);
+    else if (g_get_monotonic_time() > limits->deadline_us)
+        g_set_error(error, CIRRUS_ERROR, CIRRUS_ERROR_RUN, "stopped at %.3fs: the wall-clock limit (--max-wall) was reached",
+                    cirrus_time_to_s(t));
+    else
+        return TRUE;
+    cirrus_sim_request_stop(sim);
+    return FALSE;
+}
+
+gboolean cirrus_sim_run(CirrusSim *sim, const CirrusRunSpec *spec, GError **error)
+{
+    Limits limits = {
+        .max_pending = spec->max_pending ? MIN(spec->max_pending, (gsize)CIRRUS_PES_MAX_INDEX / 2)
+                                         : CIRRUS_DEFAULT_MAX_PENDING,
+        .max_in_flight = spec->max_in_flight ? spec->max_in_flight : CIRRUS_DEFAULT_MAX_IN_FLIGHT,
+        .deadline_us = spec->max_wall_s > 0 ? g_get_monotonic_time() + (gint64)(spec->max_wall_s * 1e6) : G_MAXINT64,
+    };
+    g_assert(spec->sample_interval > 0 && spec->duration > 0);
+    recorder_freeze_series(sim);
+    sim->warmup = spec->warmup;
+    sim->now = 0;
+
+    /* Start in (group, name) order: the file's order must not matter. */
+    GPtrArray *order = g_ptr_array_copy(sim->components, NULL, NULL);
+    g_ptr_array_sort(order, compare_components);
+    schedule_faults(sim, order);
+    for (guint i = 0; i < order->len; i++) {
+        CirrusComponent *c = order->pdata[i];
+        cirrus_model_start(c->type, c, c->state);
+    }
+    /* With no warm-up, statistics start at 0 once the components have:
+     * a gauge's level before its model first set it (the 0 it was created
+     * with) held for no time and is no extreme of the run. */
+    if (spec->warmup == 0) recorder_begin_stats(sim, 0);
+
+    const CirrusTime stop = spec->duration, interval = spec->sample_interval;
+    CirrusTime next_sample = interval;
+    /* The first instant at which rows_until has something to do: the next
+     * sample, or the end of the warm-up if that comes first. */
+    CirrusTime next_mark = sim->in_stats ? next_sample : MIN(next_sample, sim->warmup);
+    gboolean ok = TRUE;
+    CirrusTime t;
+    guint32 slot;
+    for (;;) {
+        /* An event at or after the stop time ends the run unexecuted. */
+        if (!next_event(sim, &t, &slot) || t >= stop) break;
+        if (t >= next_mark) {
+            if (!rows_until(sim, spec, t, &next_sample, error)) {
+                ok = FALSE;
+                goto done;
+            }
+            next_mark = sim->in_stats ? next_sample : MIN(next_sample, sim->warmup);
+        }
+        CirrusEvent ev = sim->events[slot];
+        sim->free_slots[sim->n_free++] = slot;
+        sim->now = t;
+        if (ev.kind == CIRRUS_EVENT_REQUEST) ev.request->arrived = t;
+        sim->dispatching = TRUE;
+        cirrus_model_handle(ev.target->type, ev.target, ev.target->state, &ev);
+        sim->dispatching = FALSE;
+        if ((++sim->events_done & 0xFFF) == 0) {
+            /* Every 4,096 events (well under a millisecond): a stop request
+             * is honoured promptly, progress reported now and then. */
+            if (spec->progress && (sim->events_done & 0xFFFFF) == 0)
+                spec->progress(spec->user_data, t, stop, sim->events_done);
+            if (!within_limits(sim, spec, &limits, t, error)) { ok = FALSE; goto done; }
+        }
+    }
+    /* The rest of the rows up to the stop time; a last partial interval gets
+     * a row at the stop time itself. */
+    if (!rows_until(sim, spec, stop, &next_sample, error)) { ok = FALSE; goto done; }
+    if (next_sample - interval < stop) {
+        sim->now = stop;
+        if (!emit_row(sim, spec, stop, stop - (next_sample - interval), error)) { ok = FALSE; goto done; }
+    }
+    sim->now = stop;
+    for (guint i = 0; i < order->len; i++) {
+        CirrusComponent *c = order->pdata[i];
+        cirrus_model_finish(c->type, c, c->state);
+    }
+    recorder_finish(sim, stop);
+done:
+    g_ptr_array_free(order, TRUE);
+    return ok;
+}

@@ -1,0 +1,458 @@
+/* cirrus — pending-event set (see pes.h): the 4-ary heap, the radix heap,
+ * and the dispatch between them.
+ *
+ * ---- the 4-ary heap ----
+ *
+ * Each entry is 16 bytes, (time, seq << INDEX_BITS | index), kept in one
+ * array, so a comparison never touches the event itself.  Because seq is
+ * unique and sits in the high bits of the second word, comparing (time, key)
+ * orders ties by insertion.
+ *
+ * Speed comes from two things (measured with `cirrus bench`, see
+ * docs/performance.md):
+ *  - the array is offset so that the four children of every node, entries
+ *    4i+1 .. 4i+4, fill exactly one 64-byte cache line: one miss per level;
+ *  - an entry is one 128-bit integer, so a comparison is one instruction
+ *    pair, and the smallest of four children is a tournament of three;
+ *  - pops use Floyd's bottom-up deletion, with a prefetch one level ahead. */
+#include "sim/kernel/pes.h"
+#include <stdlib.h>
+#include <string.h>
+
+/* One 128-bit unsigned key: time in the high half (times are never
+ * negative), seq << INDEX_BITS | payload index in the low half.  Comparing
+ * two entries is then one native 128-bit comparison. */
+typedef unsigned __int128 PesEntry;
+
+static inline PesEntry make_entry(CirrusTime time, guint64 low)
+{
+    return ((PesEntry)(guint64)time << 64) | low;
+}
+
+typedef struct {
+    PesEntry *heap;   /* heap[0] is the root; &heap[1] is 64-byte aligned */
+    void     *block;  /* the allocation behind heap */
+    gsize     size, capacity;
+    guint64   next_seq;
+} Heap4;
+
+#define CACHE_LINE 64
+
+static inline int entry_before(const PesEntry *a, const PesEntry *b) { return *a < *b; }
+
+/* Allocate room for `capacity` entries with &heap[1] on a cache line. */
+static void pes_grow(Heap4 *pes, gsize capacity)
+{
+    void *block = NULL;
+    if (posix_memalign(&block, CACHE_LINE, (capacity + 4) * sizeof(PesEntry)) != 0)
+        g_error("cirrus: out of memory for %zu pending events", capacity);
+    PesEntry *heap = (PesEntry *)block + 3;  /* 3 * 16 + 16 = 64 */
+    if (pes->size) memcpy(heap, pes->heap, pes->size * sizeof(PesEntry));
+    free(pes->block);
+    pes->block = block;
+    pes->heap = heap;
+    pes->capacity = capacity;
+}
+
+G_GNUC_NO_INLINE static gboolean heap4_push(Heap4 *pes, CirrusTime time, guint32 index)
+{
+    if (pes->next_seq >= CIRRUS_PES_MAX_SEQ) return FALSE;
+    if (pes->size == pes->capacity) pes_grow(pes, pes->capacity * 2);
+    PesEntry e = make_entry(time, (pes->next_seq++ << CIRRUS_PES_INDEX_BITS) | index);
+    /* Sift up: move parents down until e's place is found. */
+    PesEntry *h = pes->heap;
+    gsize i = pes->size++;
+    while (i > 0) {
+        gsize parent = (i - 1) / 4;
+        if (!entry_before(&e, &h[parent])) break;
+        h[i] = h[parent];
+        i = parent;
+    }
+    h[i] = e;
+    return TRUE;
+}
+
+/* The smallest of the four children starting at c (all four exist). */
+static inline gsize min_of_four(const PesEntry *h, gsize c)
+{
+    gsize a = entry_before(&h[c + 1], &h[c]) ? c + 1 : c;
+    gsize b = entry_before(&h[c + 3], &h[c + 2]) ? c + 3 : c + 2;
+    return entry_before(&h[b], &h[a]) ? b : a;
+}
+
+G_GNUC_NO_INLINE static gboolean heap4_pop(Heap4 *pes, CirrusTime *time, guint32 *index)
+{
+    if (pes->size == 0) return FALSE;
+    PesEntry *h = pes->heap;
+    *time = (CirrusTime)(guint64)(h[0] >> 64);
+    *index = (guint32)((guint64)h[0] & (CIRRUS_PES_MAX_INDEX - 1));
+    PesEntry last = h[--pes->size];
+    gsize n = pes->size, i = 0;
+    /* Floyd's bottom-up deletion: walk the hole down to a leaf along the
+     * smallest children without comparing against `last` (which came from
+     * the bottom and usually belongs near it), then sift `last` up from
+     * there.  Prefetching the grandchildren's line hides the miss of the
+     * next level in large heaps. */
+    for (;;) {
+        gsize first = 4 * i + 1, best;
+        if (first + 3 < n) {
+            if (16 * i + 20 < n) {
+                /* The four children's own child blocks: one line each. */
+                __builtin_prefetch(&h[16 * i + 5]);
+                __builtin_prefetch(&h[16 * i + 9]);
+                __builtin_prefetch(&h[16 * i + 13]);
+                __builtin_prefetch(&h[16 * i + 17]);
+            }
+            best = min_of_four(h, first);
+        } else if (first < n) {
+            best = first;
+            for (gsize c = first + 1; c < n; c++)
+                if (entry_before(&h[c], &h[best])) best = c;
+        } else {
+            break;
+        }
+        h[i] = h[best];
+        i = best;
+    }
+    while (i > 0) {
+        gsize parent = (i - 1) / 4;
+        if (!entry_before(&last, &h[parent])) break;
+        h[i] = h[parent];
+        i = parent;
+    }
+    h[i] = last;
+    return TRUE;
+}
+
+/* ---- the radix heap ----
+ *
+ * Keys are times t >= last (the last time popped).  The current bucket
+ * holds t == last, in the order pushed.  Every other key goes to bucket
+ * (p, d): p is the highest byte in which t differs from last, d is t's
+ * byte p (which is above last's).  For a given last, the ranges of the
+ * buckets are disjoint and increase with (p, d), so the lowest non-empty
+ * bucket, found with two bit scans, holds the minimum.  When the current
+ * bucket runs out, that bucket's minimum becomes the new last and its
+ * entries move, in order, to buckets of lower p; a bucket with p == 0
+ * holds a single time, so it simply becomes the current one (its array is
+ * swapped in, nothing is copied).
+ *
+ * With a byte per level (a radix of 256 rather than 2) an entry moves at
+ * most once per byte of the gap between its time and the time at which
+ * it was pushed — two or three moves for nanosecond times milliseconds
+ * apart — where a binary radix heap moves it about once per bit.  Entries
+ * with equal times are always in the same bucket and move together, in
+ * order, so they come out first-in first-out — the same order as the
+ * heap's (time, seq). */
+
+typedef struct {
+    CirrusTime time;
+    guint32    index;
+} RadixEntry;
+
+typedef struct {
+    RadixEntry *items;
+    guint32 len, capacity;
+    CirrusTime min;     /* smallest time in the bucket, kept as it fills */
+} RadixBucket;
+
+#define RADIX_LEVELS 8            /* bytes of a time */
+#define RADIX_DIGITS 256
+#define RADIX_WORDS (RADIX_DIGITS / 64)
+
+/* While few events are pending (fewer than SMALL_HIGH, until the count
+ * falls back to SMALL_LOW), they are kept in a sorted array instead: with
+ * a handful of entries a radix heap still moves each one two or three
+ * times, where inserting into a short sorted array shifts the few entries
+ * due later (new events are mostly due after those already pending).
+ * Only one of the two holds entries at a time, so the order is the
+ * same. */
+#define SMALL_HIGH 64
+#define SMALL_LOW 16
+
+typedef struct {
+    gboolean big;       /* entries are in the radix heap, not in small[] */
+    guint small_head, small_len;   /* small[small_head .. small_len) */
+    RadixEntry small[SMALL_HIGH];
+    RadixEntry *cur;    /* the current bucket: times == last */
+    gsize cur_head, cur_len, cur_capacity;
+    CirrusTime last;
+    gsize size;
+    guint32 levels;     /* bit p * RADIX_WORDS + w: word w of level p is non-zero */
+    guint64 nonempty[RADIX_LEVELS][RADIX_WORDS];   /* bit d of level p: bucket (p, d) has entries */
+    RadixBucket bucket[RADIX_LEVELS][RADIX_DIGITS];
+} Radix;
+
+G_STATIC_ASSERT(RADIX_LEVELS * RADIX_WORDS <= 32);
+
+/* The hot paths below are forced inline: left to itself, gcc calls
+ * radix_add from both push and settle, at a cost of a quarter of a hold. */
+#define RADIX_INLINE static inline __attribute__((always_inline))
+
+static void radix_cur_grow(Radix *r)
+{
+    r->cur_capacity = r->cur_capacity ? r->cur_capacity * 2 : 64;
+    r->cur = g_renew(RadixEntry, r->cur, r->cur_capacity);
+}
+
+RADIX_INLINE void radix_cur_append(Radix *r, RadixEntry e)
+{
+    if (r->cur_len == r->cur_capacity) radix_cur_grow(r);
+    r->cur[r->cur_len++] = e;
+}
+
+/* Append e (time > last) to its bucket. */
+RADIX_INLINE void radix_place(Radix *r, RadixEntry e, guint64 diff)
+{
+    guint p = (63u - (guint)__builtin_clzll(diff)) >> 3;
+    guint d = (guint)((guint64)e.time >> (8 * p)) & (RADIX_DIGITS - 1);
+    RadixBucket *b = &r->bucket[p][d];
+    if (b->len == b->capacity) {
+        b->capacity = b->capacity ? b->capacity * 2 : 16;
+        b->items = g_renew(RadixEntry, b->items, b->capacity);
+    }
+    if (b->len == 0) {
+        b->min = e.time;
+        r->nonempty[p][d / 64] |= (guint64)1 << (d % 64);
+        r->levels |= 1u << (p * RADIX_WORDS + d / 64);
+    } else if (e.time < b->min) {
+        b->min = e.time;
+    }
+    b->items[b->len++] = e;
+}
+
+RADIX_INLINE void radix_add(Radix *r, RadixEntry e)
+{
+    guint64 diff = (guint64)(e.time ^ r->last);
+    if (diff == 0) radix_cur_append(r, e);
+    else radix_place(r, e, diff);
+}
+
+/* Insert into the sorted array (room for one more is guaranteed), after
+ * the entries of equal time. */
+static inline void small_insert(Radix *r, RadixEntry e)
+{
+    if (r->small_len == SMALL_HIGH) {
+        memmove(r->small, r->small + r->small_head, (r->small_len - r->small_head) * sizeof(RadixEntry));
+        r->small_len -= r->small_head;
+        r->small_head = 0;
+    }
+    guint i = r->small_len++;
+    for (; i > r->small_head && r->small[i - 1].time > e.time; i--) r->small[i] = r->small[i - 1];
+    r->small[i] = e;
+}
+
+/* Push while the entries are in the radix heap (or must move there). */
+static inline void radix_push_big(Radix *r, RadixEntry e)
+{
+    if (!r->big) {
+        /* Too many for the array: on to the radix heap, in order. */
+        for (guint i = r->small_head; i < r->small_len; i++) radix_add(r, r->small[i]);
+        r->small_head = r->small_len = 0;
+        r->big = TRUE;
+    }
+    radix_add(r, e);
+}
+
+/* Push into the array (not full, radix heap not in use). */
+static inline void radix_push_small(Radix *r, RadixEntry e)
+{
+    small_insert(r, e);
+    r->size++;
+}
+
+/* The lowest non-empty bucket, (p, d) (there must be one). */
+static inline void radix_lowest(const Radix *r, guint *p, guint *d)
+{
+    guint w = (guint)__builtin_ctz(r->levels);
+    *p = w / RADIX_WORDS;
+    *d = (w % RADIX_WORDS) * 64 + (guint)__builtin_ctzll(r->nonempty[*p][w % RADIX_WORDS]);
+}
+
+/* Make the current bucket non-empty (if anything is pending). */
+static void radix_settle(Radix *r)
+{
+    if (r->cur_head < r->cur_len || r->size == 0) return;
+    r->cur_head = r->cur_len = 0;
+    guint p, d;
+    radix_lowest(r, &p, &d);
+    RadixBucket *b = &r->bucket[p][d];
+    r->last = b->min;
+    guint64 *word = &r->nonempty[p][d / 64];
+    *word &= ~((guint64)1 << (d % 64));
+    if (*word == 0) r->levels &= ~(1u << (p * RADIX_WORDS + d / 64));
+    guint32 n = b->len;
+    b->len = 0;
+    if (n == 1) {
+        /* Common when few events are pending: no bucket to sort out. */
+        radix_cur_append(r, b->items[0]);
+        return;
+    }
+    if (p == 0) {
+        /* One time only: the bucket becomes the current one. */
+        RadixEntry *items = b->items;
+        guint32 capacity = b->capacity;
+        b->items = r->cur;
+        b->capacity = (guint32)r->cur_capacity;
+        r->cur = items;
+        r->cur_capacity = capacity;
+        r->cur_len = n;
+        return;
+    }
+    /* Entries go to lower levels only, so b is not appended to while it
+     * is read. */
+    for (guint32 i = 0; i < n; i++) radix_add(r, b->items[i]);
+}
+
+/* The earliest entry of the radix heap (size > 0). */
+static inline RadixEntry radix_take(Radix *r)
+{
+    radix_settle(r);
+    r->size--;
+    return r->cur[r->cur_head++];
+}
+
+static inline RadixEntry radix_pop_big(Radix *r)
+{
+    RadixEntry e = radix_take(r);
+    if (r->size == SMALL_LOW) {
+        /* Few left: back to the array, in order. */
+        guint n = 0;
+        while (r->size > 0) r->small[n++] = radix_take(r);
+        r->size = r->small_len = n;
+        r->small_head = 0;
+        r->cur_head = r->cur_len = 0;
+        r->last = e.time;   /* draining moved it to the latest */
+        r->big = FALSE;
+    }
+    return e;
+}
+
+/* Pop from the array (radix heap not in use, size > 0). */
+static inline RadixEntry radix_pop_small(Radix *r)
+{
+    RadixEntry e = r->small[r->small_head++];
+    r->last = e.time;
+    r->size--;
+    if (r->small_head == r->small_len) r->small_head = r->small_len = 0;
+    return e;
+}
+
+/* The minimum without settling: settling would move `last` up to it, and
+ * the caller may still push times between now and it. */
+static CirrusTime radix_peek_time(const Radix *r)
+{
+    if (r->size == 0) return CIRRUS_TIME_NEVER;
+    if (!r->big) return r->small[r->small_head].time;
+    if (r->cur_head < r->cur_len) return r->cur[r->cur_head].time;
+    guint p, d;
+    radix_lowest(r, &p, &d);
+    return r->bucket[p][d].min;
+}
+
+static void radix_clear(Radix *r)
+{
+    for (guint p = 0; p < RADIX_LEVELS; p++)
+        for (guint d = 0; d < RADIX_DIGITS; d++) g_free(r->bucket[p][d].items);
+    g_free(r->cur);
+}
+
+/* ---- dispatch ---- */
+
+struct CirrusPes {
+    CirrusPesKind kind;
+    union {
+        Heap4 heap4;
+        Radix radix;
+    } u;
+};
+
+gboolean cirrus_pes_kind_from_name(const char *name, CirrusPesKind *kind)
+{
+    if (g_strcmp0(name, "radix") == 0) *kind = CIRRUS_PES_RADIX;
+    else if (g_strcmp0(name, "heap4") == 0) *kind = CIRRUS_PES_HEAP4;
+    else return FALSE;
+    return TRUE;
+}
+
+const char *cirrus_pes_kind_name(CirrusPesKind kind)
+{
+    return kind == CIRRUS_PES_RADIX ? "radix" : "heap4";
+}
+
+CirrusPes *cirrus_pes_new(CirrusPesKind kind)
+{
+    CirrusPes *pes = g_new0(CirrusPes, 1);
+    pes->kind = kind;
+    if (kind == CIRRUS_PES_HEAP4) pes_grow(&pes->u.heap4, 1024);
+    return pes;
+}
+
+void cirrus_pes_free(CirrusPes *pes)
+{
+    if (!pes) return;
+    if (pes->kind == CIRRUS_PES_HEAP4) free(pes->u.heap4.block);
+    else radix_clear(&pes->u.radix);
+    g_free(pes);
+}
+
+/* The radix heap's array (few pending) is handled inline in
+ * cirrus_pes_push and cirrus_pes_pop; everything else goes to these, out
+ * of line, so that the common path with few pending saves few registers. */
+G_GNUC_NO_INLINE static gboolean pes_push_slow(CirrusPes *pes, CirrusTime time, guint32 index)
+{
+    g_assert(index < CIRRUS_PES_MAX_INDEX && time >= 0);
+    if (pes->kind == CIRRUS_PES_HEAP4) return heap4_push(&pes->u.heap4, time, index);
+    g_assert(time >= pes->u.radix.last);
+    radix_push_big(&pes->u.radix, (RadixEntry){ time, index });
+    pes->u.radix.size++;
+    return TRUE;
+}
+
+G_GNUC_NO_INLINE static gboolean pes_pop_slow(CirrusPes *pes, CirrusTime *time, guint32 *index)
+{
+    if (pes->kind == CIRRUS_PES_HEAP4) return heap4_pop(&pes->u.heap4, time, index);
+    if (pes->u.radix.size == 0) return FALSE;
+    RadixEntry e = radix_pop_big(&pes->u.radix);
+    *time = e.time;
+    *index = e.index;
+    return TRUE;
+}
+
+gboolean cirrus_pes_push(CirrusPes *pes, CirrusTime time, guint32 index)
+{
+    Radix *r = &pes->u.radix;
+    if (pes->kind == CIRRUS_PES_RADIX && !r->big && r->size < SMALL_HIGH) {
+        /* last >= 0, so this also checks time >= 0. */
+        g_assert(index < CIRRUS_PES_MAX_INDEX && time >= r->last);
+        radix_push_small(r, (RadixEntry){ time, index });
+        return TRUE;
+    }
+    return pes_push_slow(pes, time, index);
+}
+
+gboolean cirrus_pes_pop(CirrusPes *pes, CirrusTime *time, guint32 *index)
+{
+    Radix *r = &pes->u.radix;
+    if (pes->kind == CIRRUS_PES_RADIX && !r->big && r->size > 0) {
+        RadixEntry e = radix_pop_small(r);
+        *time = e.time;
+        *index = e.index;
+        return TRUE;
+    }
+    return pes_pop_slow(pes, time, index);
+}
+
+CirrusTime cirrus_pes_peek_time(const CirrusPes *pes)
+{
+    if (pes->kind == CIRRUS_PES_RADIX) {
+        return radix_peek_time(&pes->u.radix);
+    }
+    const Heap4 *h = &pes->u.heap4;
+    return h->size ? (CirrusTime)(guint64)(h->heap[0] >> 64) : CIRRUS_TIME_NEVER;
+}
+
+gsize cirrus_pes_size(const CirrusPes *pes)
+{
+    return pes->kind == CIRRUS_PES_RADIX ? pes->u.radix.size : pes->u.heap4.size;
+}

@@ -1,0 +1,74 @@
+/* cirrus — fixed-size object pool (see pool.h). */
+#include "sim/kernel/pool.h"
+#include <stddef.h>
+#include <string.h>
+
+#define POOL_FIRST_CHUNK 256
+
+typedef struct FreeObject { struct FreeObject *next; } FreeObject;
+
+struct CirrusPool {
+    gsize       object_size;
+    GPtrArray  *chunks;      /* owned blocks of objects */
+    gsize       chunk_next;  /* objects in the newest chunk not yet carved */
+    gsize       chunk_len;   /* objects in the newest chunk */
+    FreeObject *free_list;
+    gsize       in_use, capacity;
+};
+
+CirrusPool *cirrus_pool_new(gsize object_size)
+{
+    CirrusPool *pool = g_new0(CirrusPool, 1);
+    /* Round up so every object is aligned for any member type. */
+    gsize align = sizeof(max_align_t);
+    if (object_size < sizeof(FreeObject)) object_size = sizeof(FreeObject);
+    pool->object_size = (object_size + align - 1) / align * align;
+    pool->chunks = g_ptr_array_new_with_free_func(g_free);
+    return pool;
+}
+
+void cirrus_pool_free(CirrusPool *pool)
+{
+    if (!pool) return;
+    g_ptr_array_unref(pool->chunks);
+    g_free(pool);
+}
+
+void *cirrus_pool_take(CirrusPool *pool)
+{
+    void *object;
+    if (pool->free_list) {
+        object = pool->free_list;
+        pool->free_list = pool->free_list->next;
+    } else {
+        if (pool->chunk_next == pool->chunk_len) {
+            /* Chunks double in size, so the number of chunks stays small. */
+            gsize len = pool->chunk_len ? pool->chunk_len * 2 : POOL_FIRST_CHUNK;
+            g_ptr_array_add(pool->chunks, g_malloc(len * pool->object_size));
+            pool->chunk_len = len;
+            pool->chunk_next = 0;
+        }
+        char *chunk = g_ptr_array_index(pool->chunks, pool->chunks->len - 1);
+        object = chunk + pool->chunk_next++ * pool->object_size;
+        pool->capacity++;
+    }
+    pool->in_use++;
+    return object;
+}
+
+void *cirrus_pool_alloc(CirrusPool *pool)
+{
+    return memset(cirrus_pool_take(pool), 0, pool->object_size);
+}
+
+void cirrus_pool_release(CirrusPool *pool, void *object)
+{
+    g_assert(object != NULL && pool->in_use > 0);
+    FreeObject *f = object;
+    f->next = pool->free_list;
+    pool->free_list = f;
+    pool->in_use--;
+}
+
+gsize cirrus_pool_in_use(const CirrusPool *pool) { return pool->in_use; }
+gsize cirrus_pool_capacity(const CirrusPool *pool) { return pool->capacity; }

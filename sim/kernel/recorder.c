@@ -1,0 +1,296 @@
+/* cirrus — the metric recorder.
+ *
+ * Models push values as things happen (counts, gauge levels, latencies);
+ * the recorder turns them into one row of series per sample interval and,
+ * after warm-up, into the run's summary (DESIGN.md §4):
+ *   count    series = events in the interval; summary sum = total.
+ *   gauge    series = time-weighted mean over the interval, and .max = the
+ *            interval's peak; summary mean = time-weighted mean, min/max =
+ *            exact extremes of the instantaneous level.
+ *   latency  series = .p50 .p90 .p99 .mean of the interval (NaN when the
+ *            interval saw none, as CloudWatch shows no data point); summary
+ *            = a histogram of every value (< 0.78% relative error). */
+#include "sim/kernel/kernel-private.h"
+#include <math.h>
+
+static const char *const latency_suffixes[] = {".p50", ".p90", ".p99", ".mean"};
+static const double latency_quantiles[] = {0.50, 0.90, 0.99};
+
+guint cirrus_metric_add(CirrusComponent *c, const char *name, CirrusMetricKind kind, const char *unit)
+{
+    g_assert(!c->sim->series_frozen);
+    g_assert(cirrus_component_metric_index(c, name) < 0);
+    Metric m = {0};
+    m.owned_name = g_strdup(name);
+    m.def = (CirrusMetricDef){ m.owned_name, kind, unit };
+    if (kind == CIRRUS_METRIC_LATENCY) {
+        m.interval_hist = g_new(CirrusHist, 1);
+        m.total_hist = g_new(CirrusHist, 1);
+        cirrus_hist_init(m.interval_hist);
+        cirrus_hist_init(m.total_hist);
+    }
+    m.series_min = INFINITY;
+    m.series_max = -INFINITY;
+    g_array_append_val(c->metrics, m);
+    return c->metrics->len - 1;
+}
+
+void recorder_metric_clear(Metric *m)
+{
+    g_free(m->owned_name);
+    g_free(m->interval_hist);
+    g_free(m->total_hist);
+}
+
+static inline Metric *metric_at(CirrusComponent *c, guint i)
+{
+    g_assert(i < c->metrics->len);
+    return &g_array_index(c->metrics, Metric, i);
+}
+
+void cirrus_metric_count(CirrusComponent *c, guint metric, gint64 n)
+{
+    Metric *m = metric_at(c, metric);
+    g_assert(m->def.kind == CIRRUS_METRIC_COUNT);
+    m->interval_count += n;
+    m->run_total += (double)n;
+    if (c->sim->in_stats) m->total += n;
+}
+
+/* Bring a gauge's areas up to `now` at its current level. */
+static inline void gauge_advance(Metric *m, CirrusTime now, gboolean in_stats)
+{
+    double dt = (double)(now - m->last_change);
+    m->interval_area += m->value * dt;
+    m->run_total += m->value * dt / CIRRUS_SEC;
+    if (in_stats) m->stat_area += m->value * dt;
+    m->last_change = now;
+}
+
+void cirrus_metric_gauge(CirrusComponent *c, guint metric, double value)
+{
+    Metric *m = metric_at(c, metric);
+    g_assert(m->def.kind == CIRRUS_METRIC_GAUGE);
+    gauge_advance(m, c->sim->now, c->sim->in_stats);
+    m->value = value;
+    if (value > m->interval_max) m->interval_max = value;
+    if (c->sim->in_stats) {
+        if (value > m->stat_max) m->stat_max = value;
+        if (value < m->stat_min) m->stat_min = value;
+    }
+}
+
+void cirrus_metric_latency(CirrusComponent *c, guint metric, CirrusTime value)
+{
+    Metric *m = metric_at(c, metric);
+    g_assert(m->def.kind == CIRRUS_METRIC_LATENCY);
+    cirrus_hist_add(m->interval_hist, value);
+    m->run_total += (double)value / CIRRUS_SEC;
+    m->run_samples++;
+    if (c->sim->in_stats) cirrus_hist_add(m->total_hist, value);
+}
+
+double cirrus_metric_run_total(CirrusComponent *c, guint metric)
+{
+    const Metric *m = metric_at(c, metric);
+    /* A gauge's level since its last change, without touching the areas
+     * the summary reads. */
+    if (m->def.kind == CIRRUS_METRIC_GAUGE)
+        return m->run_total + m->value * (double)(c->sim->now - m->last_change) / CIRRUS_SEC;
+    return m->run_total;
+}
+
+static void add_series(CirrusSim *sim, CirrusComponent *c, char *name)
+{
+    g_ptr_array_add(sim->series_groups, c->group_path);
+    g_ptr_array_add(sim->series_names, name);
+}
+
+void recorder_freeze_series(CirrusSim *sim)
+{
+    if (sim->series_frozen) return;
+    sim->series_frozen = TRUE;
+    for (guint ci = 0; ci < sim->components->len; ci++) {
+        CirrusComponent *c = sim->components->pdata[ci];
+        for (guint i = 0; i < c->metrics->len; i++) {
+            Metric *m = metric_at(c, i);
+            const char *name = m->def.name;
+            m->first_series = sim->series_names->len;
+            switch (m->def.kind) {
+            case CIRRUS_METRIC_COUNT:
+                add_series(sim, c, g_strdup(name));
+                break;
+            case CIRRUS_METRIC_GAUGE:
+                add_series(sim, c, g_strdup(name));
+                add_series(sim, c, g_strconcat(name, ".max", NULL));
+                break;
+            case CIRRUS_METRIC_LATENCY:
+                for (guint k = 0; k < G_N_ELEMENTS(latency_suffixes); k++)
+                    add_series(sim, c, g_strconcat(name, latency_suffixes[k], NULL));
+                break;
+            }
+        }
+    }
+    sim->row = g_new0(double, MAX(sim->series_names->len, 1u));
+}
+
+guint cirrus_sim_n_series(CirrusSim *sim)
+{
+    recorder_freeze_series(sim);
+    return sim->series_names->len;
+}
+
+void cirrus_sim_series(CirrusSim *sim, guint i, const char **group, const char **name)
+{
+    recorder_freeze_series(sim);
+    g_assert(i < sim->series_names->len);
+    *group = sim->series_groups->pdata[i];
+    *name = sim->series_names->pdata[i];
+}
+
+void recorder_begin_stats(CirrusSim *sim, CirrusTime at)
+{
+    sim->in_stats = TRUE;
+    sim->stats_start = at;
+    for (guint ci = 0; ci < sim->components->len; ci++) {
+        CirrusComponent *c = sim->components->pdata[ci];
+        for (guint i = 0; i < c->metrics->len; i++) {
+            Metric *m = metric_at(c, i);
+            /* Statistics that start at 0 begin after the components' start(),
+             * and what they counted then is part of the run. */
+            if (at == 0 && m->def.kind == CIRRUS_METRIC_COUNT) m->total += m->interval_count;
+            if (at == 0 && m->def.kind == CIRRUS_METRIC_LATENCY) cirrus_hist_merge(m->total_hist, m->interval_hist);
+            if (m->def.kind != CIRRUS_METRIC_GAUGE) continue;
+            gauge_advance(m, at, FALSE);
+            m->stat_area = 0;
+            m->stat_min = m->stat_max = m->value;
+        }
+    }
+}
+
+static void series_note(Metric *m, double v)
+{
+    m->series_sum += v;
+    m->series_n++;
+    m->series_last = v;
+    if (v < m->series_min) m->series_min = v;
+    if (v > m->series_max) m->series_max = v;
+}
+
+void recorder_fill_row(CirrusSim *sim, CirrusTime at, CirrusTime interval)
+{
+    /* An interval counts toward the series statistics when it lies wholly
+     * after the warm-up. */
+    gboolean after_warmup = sim->in_stats && at - interval >= sim->stats_start;
+    double *row = sim->row;
+    for (guint ci = 0; ci < sim->components->len; ci++) {
+        CirrusComponent *c = sim->components->pdata[ci];
+        for (guint i = 0; i < c->metrics->len; i++) {
+            Metric *m = metric_at(c, i);
+            double *out = row + m->first_series;
+            switch (m->def.kind) {
+            case CIRRUS_METRIC_COUNT:
+                out[0] = (double)m->interval_count;
+                m->interval_count = 0;
+                if (after_warmup) series_note(m, out[0]);
+                break;
+            case CIRRUS_METRIC_GAUGE:
+                gauge_advance(m, at, sim->in_stats);
+                out[0] = m->interval_area / (double)interval;
+                out[1] = m->interval_max;
+                m->interval_area = 0;
+                m->interval_max = m->value;
+                if (after_warmup) series_note(m, out[0]);
+                break;
+            case CIRRUS_METRIC_LATENCY: {
+                const CirrusHist *h = m->interval_hist;
+                cirrus_hist_quantiles(h, latency_quantiles, G_N_ELEMENTS(latency_quantiles), out);
+                for (guint k = 0; k < G_N_ELEMENTS(latency_quantiles); k++) out[k] /= 1e9;
+                out[3] = cirrus_hist_mean(h) / 1e9;
+                cirrus_hist_reset(m->interval_hist);
+                break;
+            }
+            }
+        }
+    }
+}
+
+void recorder_finish(CirrusSim *sim, CirrusTime at)
+{
+    for (guint ci = 0; ci < sim->components->len; ci++) {
+        CirrusComponent *c = sim->components->pdata[ci];
+        for (guint i = 0; i < c->metrics->len; i++) {
+            Metric *m = metric_at(c, i);
+            if (m->def.kind == CIRRUS_METRIC_GAUGE) gauge_advance(m, at, sim->in_stats);
+        }
+    }
+}
+
+guint cirrus_component_n_metrics(const CirrusComponent *c) { return c->metrics->len; }
+
+guint64 cirrus_metric_run_samples(CirrusComponent *c, guint metric)
+{
+    const Metric *m = metric_at(c, metric);
+    switch (m->def.kind) {
+    case CIRRUS_METRIC_COUNT: return (guint64)m->run_total;
+    case CIRRUS_METRIC_LATENCY: return m->run_samples;
+    case CIRRUS_METRIC_GAUGE: break;
+    }
+    return 0;
+}
+
+CirrusMetricKind cirrus_metric_kind(const CirrusComponent *c, guint metric)
+{
+    g_assert(metric < c->metrics->len);
+    return g_array_index(c->metrics, Metric, metric).def.kind;
+}
+
+const char *cirrus_metric_name(const CirrusComponent *c, guint metric)
+{
+    g_assert(metric < c->metrics->len);
+    return g_array_index(c->metrics, Metric, metric).def.name;
+}
+
+gint cirrus_component_metric_index(const CirrusComponent *c, const char *name)
+{
+    for (guint i = 0; i < c->metrics->len; i++)
+        if (g_strcmp0(g_array_index(c->metrics, Metric, i).def.name, name) == 0) return (gint)i;
+    return -1;
+}
+
+void cirrus_component_metric_summary(const CirrusComponent *c, guint i, CirrusMetricSummary *out)
+{
+    const Metric *m = &g_array_index(c->metrics, Metric, i);
+    const CirrusSim *sim = c->sim;
+    *out = (CirrusMetricSummary){ .name = m->def.name, .kind = m->def.kind, .unit = m->def.unit };
+    gboolean any = m->series_n > 0;
+    out->intervals = m->series_n;
+    switch (m->def.kind) {
+    case CIRRUS_METRIC_COUNT:
+        out->sum = (double)m->total;
+        out->mean = any ? m->series_sum / (double)m->series_n : 0;
+        out->min = any ? m->series_min : 0;
+        out->max = any ? m->series_max : 0;
+        out->last = any ? m->series_last : 0;
+        break;
+    case CIRRUS_METRIC_GAUGE: {
+        double span = (double)(sim->now - sim->stats_start);
+        /* sum: the interval means added up, so that sum × interval is the
+         * area under the level (e.g. instance-seconds). */
+        out->sum = m->series_sum;
+        out->mean = sim->in_stats && span > 0 ? m->stat_area / span : m->value;
+        out->min = sim->in_stats ? m->stat_min : m->value;
+        out->max = sim->in_stats ? m->stat_max : m->value;
+        out->last = m->value;
+        break;
+    }
+    case CIRRUS_METRIC_LATENCY:
+        out->latency = m->total_hist;
+        out->sum = (double)m->total_hist->count;
+        out->mean = cirrus_hist_mean(m->total_hist) / 1e9;
+        out->min = m->total_hist->count ? (double)m->total_hist->min / 1e9 : NAN;
+        out->max = m->total_hist->count ? (double)m->total_hist->max / 1e9 : NAN;
+        out->last = out->mean;
+        break;
+    }
+}
