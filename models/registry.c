@@ -3,13 +3,14 @@
 #include "models/alb/alb.h"
 #include "models/asg/asg.h"
 #include "models/aws/globals.h"
+#include "models/protocol/attributes.h"
 #include "models/kinesis/kinesis.h"
 #include "models/lambda/lambda.h"
 #include "models/route53/route53.h"
 #include "models/service/service.h"
 #include "models/sns/sns.h"
 #include "models/sqs/sqs.h"
-#include "models/aws/transfer.h"
+#include "models/transfer.h"
 #include "models/workload/workload.h"
 
 static const CirrusModelType *const model_types[] = {
@@ -26,10 +27,20 @@ static const CirrusModelType *const model_types[] = {
     NULL,
 };
 
+/* Each simulation's shared blocks, before its components are configured. */
+gboolean cirrus_models_prepare(CirrusScenario *sc, CirrusSim *sim, GError **error)
+{
+    (void)sc;
+    (void)error;
+    cirrus_attr_prepare(sim);
+    return TRUE;
+}
+
 static const CirrusRegistry registry = {
     .types = model_types,
     .workload_type = "workload",
     .read_globals = cirrus_globals_read,
+    .prepare = cirrus_models_prepare,
     .built = cirrus_transfer_built,
 };
 

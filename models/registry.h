@@ -6,5 +6,8 @@
 #include "sim/loader/scenario.h"
 
 const CirrusRegistry *cirrus_models_registry(void);
+/* Its prepare hook (the blocks every simulation's models share), for test
+ * registries that mix real models with their own. */
+gboolean cirrus_models_prepare(CirrusScenario *sc, CirrusSim *sim, GError **error);
 
 #endif

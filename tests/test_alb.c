@@ -234,13 +234,15 @@ static const CirrusMetricDef fake_metrics[] = {{NULL, 0, NULL}};
 static const CirrusModelType fake_asg_type = {
     .name = "asg", .state_size = sizeof(Fake), .configure = fake_configure, .start = fake_start,
     .handle = fake_handle, .destroy = fake_destroy, .metrics = fake_metrics,
+    .protocols = &(const struct CirrusProtocols){ .noun = "a fake asg",
+                                                   .speaks = CIRRUS_SPEAKS_INVOKE | CIRRUS_SPEAKS_TARGET_GROUP },
 };
 
 static const CirrusModelType *const test_types[] = {
     &cirrus_workload_type, &cirrus_service_type, &cirrus_alb_type, &cirrus_nlb_type, &fake_asg_type, NULL,
 };
 static const CirrusRegistry test_registry = {
-    .types = test_types, .workload_type = "workload", .read_globals = cirrus_globals_read};
+    .types = test_types, .workload_type = "workload", .read_globals = cirrus_globals_read, .prepare = cirrus_models_prepare};
 
 /* ---- helpers ------------------------------------------------------------ */
 

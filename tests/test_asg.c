@@ -162,6 +162,8 @@ static const CirrusModelType fake_lb_type = {
     .name = "fakelb", .state_size = sizeof(FakeLb), .configure = fake_configure, .link = fake_link,
     .start = fake_start, .handle = fake_handle, .destroy = fake_destroy,
     .metrics = (const CirrusMetricDef[]){{NULL, 0, NULL}},
+    .protocols = &(const struct CirrusProtocols){ .noun = "a fake lb",
+                                                   .speaks = CIRRUS_SPEAKS_INVOKE | CIRRUS_SPEAKS_LOAD_BALANCER },
 };
 
 static const CirrusModelType *const test_types[] = {
@@ -169,7 +171,7 @@ static const CirrusModelType *const test_types[] = {
 };
 
 static const CirrusRegistry test_registry = {
-    .types = test_types, .workload_type = "workload", .read_globals = cirrus_globals_read,
+    .types = test_types, .workload_type = "workload", .read_globals = cirrus_globals_read, .prepare = cirrus_models_prepare,
 };
 
 static TestRun *run(const char *text)

@@ -242,7 +242,7 @@ static const CirrusModelType *const test_types[] = {
 };
 
 static const CirrusRegistry test_registry = {
-    .types = test_types, .workload_type = "workload", .read_globals = cirrus_globals_read,
+    .types = test_types, .workload_type = "workload", .read_globals = cirrus_globals_read, .prepare = cirrus_models_prepare,
 };
 
 static TestRun *run(const char *text)

@@ -122,6 +122,7 @@ static const CirrusModelType probe_type = {
     .name = "probe", .state_size = sizeof(Probe), .configure = probe_configure, .link = probe_link,
     .start = probe_start, .handle = probe_handle, .destroy = probe_destroy,
     .metrics = (const CirrusMetricDef[]){{NULL, 0, NULL}},
+    .protocols = &test_takes_requests,
 };
 
 static const CirrusModelType *const test_types[] = {
@@ -129,7 +130,7 @@ static const CirrusModelType *const test_types[] = {
 };
 
 static const CirrusRegistry test_registry = {
-    .types = test_types, .workload_type = "workload", .read_globals = cirrus_globals_read,
+    .types = test_types, .workload_type = "workload", .read_globals = cirrus_globals_read, .prepare = cirrus_models_prepare,
 };
 
 static TestRun *run(const char *text)

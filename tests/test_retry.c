@@ -67,6 +67,7 @@ static const CirrusModelType flaky_type = {
     .name = "flaky", .state_size = sizeof(Flaky), .configure = flaky_configure,
     .handle = flaky_handle, .destroy = flaky_destroy,
     .metrics = (const CirrusMetricDef[]){{NULL, 0, NULL}},
+    .protocols = &test_takes_requests,
 };
 
 static const CirrusModelType *const test_types[] = {
@@ -74,7 +75,7 @@ static const CirrusModelType *const test_types[] = {
 };
 
 static const CirrusRegistry test_registry = {
-    .types = test_types, .workload_type = "workload", .read_globals = cirrus_globals_read,
+    .types = test_types, .workload_type = "workload", .read_globals = cirrus_globals_read, .prepare = cirrus_models_prepare,
 };
 
 static TestRun *run(const char *text)

@@ -37,6 +37,7 @@ static void picky_handle(CirrusComponent *self, void *state, const CirrusEvent *
 static const CirrusModelType picky_type = {
     .name = "picky", .state_size = sizeof(Picky), .configure = picky_configure, .handle = picky_handle,
     .metrics = (const CirrusMetricDef[]){{NULL, 0, NULL}},
+    .protocols = &test_takes_requests,
 };
 
 static const CirrusModelType *const test_types[] = {
@@ -44,7 +45,7 @@ static const CirrusModelType *const test_types[] = {
 };
 
 static const CirrusRegistry test_registry = {
-    .types = test_types, .workload_type = "workload", .read_globals = cirrus_globals_read,
+    .types = test_types, .workload_type = "workload", .read_globals = cirrus_globals_read, .prepare = cirrus_models_prepare,
 };
 
 static TestRun *run(const char *text)

@@ -302,6 +302,7 @@ static const CirrusModelType consumer_type = {
     .name = "consumer", .state_size = sizeof(Consumer), .configure = consumer_configure, .link = consumer_link,
     .start = consumer_start, .handle = consumer_handle, .destroy = consumer_destroy,
     .metrics = (const CirrusMetricDef[]){{NULL, 0, NULL}},
+    .protocols = &test_takes_requests,
 };
 
 static const CirrusModelType *const test_types[] = {
@@ -309,7 +310,7 @@ static const CirrusModelType *const test_types[] = {
 };
 
 static const CirrusRegistry test_registry = {
-    .types = test_types, .workload_type = "workload", .read_globals = cirrus_globals_read,
+    .types = test_types, .workload_type = "workload", .read_globals = cirrus_globals_read, .prepare = cirrus_models_prepare,
 };
 
 static TestRun *run(const char *text)

@@ -1,4 +1,4 @@
-/* cirrus — data transfer between regions (models/aws/transfer.c, docs/cost.md)
+/* cirrus — data transfer between regions (models/transfer.c, docs/cost.md)
  * against hand-computed counts and bills.
  *
  * Arrivals are evenly spaced (8/s for 100 s: 799 requests, the one due at
@@ -7,7 +7,7 @@
  * 2^30 (AWS's GB) x the price of the pair of regions, written out here
  * again so that a change to the table is noticed. */
 #include "testutil.h"
-#include "models/aws/transfer.h"
+#include "models/transfer.h"
 #include "tools/runtables.h"
 
 #define N_REQUESTS 799

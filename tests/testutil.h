@@ -10,6 +10,12 @@
 #include "sim/kernel/sim.h"
 #include "sim/loader/config.h"
 #include "sim/kernel/error.h"
+#include "models/protocol/protocol.h"
+
+/* For a test's own model types: what they speak (models/protocol/). */
+static const struct CirrusProtocols test_takes_requests G_GNUC_UNUSED = {
+    .noun = "a test component", .speaks = CIRRUS_SPEAKS_INVOKE,
+};
 
 typedef struct TestRun {
     CirrusScenario *sc;

@@ -2,7 +2,7 @@
 #include "tools/runtables.h"
 #include "sim/kernel/error.h"
 #include "models/aws/prices.h"
-#include "models/aws/transfer.h"
+#include "models/transfer.h"
 #include <math.h>
 #include <string.h>
 
@@ -93,7 +93,7 @@ GPtrArray *cirrus_summary_rows(CirrusSim *sim)
                 g_ptr_array_add(rows, r);
             }
             /* The model's bill, and what it sent to other regions
-             * (models/aws/transfer.h): a workload or a service may have the
+             * (models/transfer.h): a workload or a service may have the
              * latter only. */
             const CirrusModelType *t = cirrus_component_model(c);
             double transfer;

@@ -29,6 +29,7 @@
  * `deregistration_delay` after the deregistration, whichever is first. */
 #include "models/alb/alb.h"
 #include "models/aws/globals.h"
+#include "models/protocol/protocol.h"
 #include "models/protocol/targets.h"
 #include "sim/loader/config.h"
 #include "sim/loader/scenario.h"
@@ -60,10 +61,6 @@ static const char *const algorithm_names[] = {"round_robin", "least_outstanding_
  * flag beside them because a draining instance keeps its last health. */
 typedef enum { HEALTH_INITIAL, HEALTH_HEALTHY, HEALTH_UNHEALTHY } Health;
 
-/* The component types that can provide targets (models/protocol/targets.h); by name
- * so that this model does not depend on theirs. */
-static const char *const provider_types[] = {"asg", NULL};
-
 /* What differs between an ALB and an NLB: AWS's defaults and rules. */
 typedef struct {
     Algorithm  algorithm;             /* ALB round robin; NLB hashes flows: random */
@@ -72,16 +69,24 @@ typedef struct {
     CirrusTime timeout;               /* ALB (HTTP) 5 s, NLB (TCP) 10 s */
     gboolean   timeout_may_equal_interval;  /* NLB's TCP checks: 10 s every 10 s */
     gboolean   sticky_needs_cross_zone;     /* ALB: no stickiness with cross-zone off */
+    /* Elastic Load Balancing pricing (https://aws.amazon.com/elasticloadbalancing/pricing/):
+     * an LCU is 25 new connections/s, 3,000 active connections or 1 GB/h
+     * processed (EC2 targets); an NLCU 800 new flows/s, 100,000 active or
+     * 1 GB/h.  Rule evaluations (free for the first 10 rules) are left out. */
+    const char *price_hour, *price_lcu_hour;
+    double     lcu_new_per_s, lcu_active;
 } LbFlavour;
 
 static const LbFlavour alb_flavour = {
     .algorithm = ALGO_ROUND_ROBIN, .has_least_outstanding = TRUE, .cross_zone = TRUE,
     .timeout = 5 * CIRRUS_SEC, .timeout_may_equal_interval = FALSE, .sticky_needs_cross_zone = TRUE,
+    .price_hour = "alb.hour", .price_lcu_hour = "alb.lcu_hour", .lcu_new_per_s = 25, .lcu_active = 3000,
 };
 
 static const LbFlavour nlb_flavour = {
     .algorithm = ALGO_RANDOM, .has_least_outstanding = FALSE, .cross_zone = FALSE,
     .timeout = 10 * CIRRUS_SEC, .timeout_may_equal_interval = TRUE, .sticky_needs_cross_zone = FALSE,
+    .price_hour = "nlb.hour", .price_lcu_hour = "nlb.nlcu_hour", .lcu_new_per_s = 800, .lcu_active = 100000,
 };
 
 typedef struct {
@@ -137,6 +142,7 @@ typedef struct {
     double usd_hour, usd_lcu_hour;
     double lcu_new_per_s, lcu_active, lcu_bytes_per_hour;
     double bytes;
+    const LbFlavour *flavour;
 } Lb;
 
 /* ---- configuration ----------------------------------------------------- */
@@ -146,6 +152,7 @@ static gboolean lb_configure(CirrusComponent *self, Lb *lb, CirrusNode *cfg, con
     CirrusNode *stickiness, *hc;
     const char *targets;
     int algorithm;
+    lb->flavour = f;
     if (!cirrus_cfg_require(cfg, "targets", "the Auto Scaling group (asg) whose instances it balances", error) ||
         !cirrus_cfg_string(cfg, "targets", NULL, &targets, error) ||
         !cirrus_cfg_enum(cfg, "algorithm", algorithm_names, f->algorithm, &algorithm, error) ||
@@ -214,24 +221,22 @@ static gboolean nlb_configure(CirrusComponent *self, void *state, CirrusNode *cf
 static gboolean lb_link(CirrusComponent *self, void *state, CirrusScenario *sc, GError **error)
 {
     Lb *lb = state;
-    /* Elastic Load Balancing pricing (https://aws.amazon.com/elasticloadbalancing/pricing/):
-     * an LCU is 25 new connections/s, 3,000 active connections or 1 GB/h
-     * processed (EC2 targets); an NLCU 800 new flows/s, 100,000 active or
-     * 1 GB/h.  Rule evaluations (free for the first 10 rules) are left out. */
-    gboolean nlb = strcmp(cirrus_component_type(self), "nlb") == 0;
+    const LbFlavour *f = lb->flavour;
     const CirrusPrices *prices = cirrus_globals(sc)->prices;
-    lb->usd_hour = cirrus_price(prices, nlb ? "nlb.hour" : "alb.hour");
-    lb->usd_lcu_hour = cirrus_price(prices, nlb ? "nlb.nlcu_hour" : "alb.lcu_hour");
-    lb->lcu_new_per_s = nlb ? 800 : 25;
-    lb->lcu_active = nlb ? 100000 : 3000;
+    lb->usd_hour = cirrus_price(prices, f->price_hour);
+    lb->usd_lcu_hour = cirrus_price(prices, f->price_lcu_hour);
+    lb->lcu_new_per_s = f->lcu_new_per_s;
+    lb->lcu_active = f->lcu_active;
     lb->lcu_bytes_per_hour = 1e9;
     lb->provider = cirrus_scenario_lookup(sc, lb->targets_node, lb->targets_name, error);
     if (!lb->provider) return FALSE;
-    const char *type = cirrus_component_type(lb->provider);
-    if (!g_strv_contains(provider_types, type)) {
+    if (!cirrus_speaks(lb->provider, CIRRUS_SPEAKS_TARGET_GROUP)) {
+        char *types = cirrus_protocol_types(cirrus_scenario_registry(sc), CIRRUS_SPEAKS_TARGET_GROUP);
         cirrus_node_error(lb->targets_node, error,
-                          "'targets' of %s '%s' must be an Auto Scaling group (type asg); '%s' is a %s",
-                          cirrus_component_type(self), cirrus_component_name(self), lb->targets_name, type);
+                          "'targets' of %s '%s' must be an Auto Scaling group (type %s); '%s' is %s",
+                          cirrus_component_type(self), cirrus_component_name(self), types, lb->targets_name,
+                          cirrus_component_noun(lb->provider));
+        g_free(types);
         return FALSE;
     }
     /* A forwarded request holds the client's until the target replies. */
@@ -627,6 +632,16 @@ static double lb_cost(CirrusComponent *self, void *state)
     return hours * (lb->usd_hour + lcu * lb->usd_lcu_hour);
 }
 
+static const struct CirrusProtocols alb_protocols = {
+    .noun = "an alb",
+    .speaks = CIRRUS_SPEAKS_INVOKE | CIRRUS_SPEAKS_LOAD_BALANCER,
+};
+
+static const struct CirrusProtocols nlb_protocols = {
+    .noun = "an nlb",
+    .speaks = CIRRUS_SPEAKS_INVOKE | CIRRUS_SPEAKS_LOAD_BALANCER,
+};
+
 const CirrusModelType cirrus_alb_type = {
     .name = "alb",
     .state_size = sizeof(Lb),
@@ -638,6 +653,7 @@ const CirrusModelType cirrus_alb_type = {
     .metrics = lb_metrics,
     .faults = CIRRUS_FAULT_BIT(CIRRUS_FAULT_OUTAGE),
     .cost = lb_cost,
+    .protocols = &alb_protocols,
 };
 
 const CirrusModelType cirrus_nlb_type = {
@@ -651,4 +667,5 @@ const CirrusModelType cirrus_nlb_type = {
     .metrics = lb_metrics,
     .faults = CIRRUS_FAULT_BIT(CIRRUS_FAULT_OUTAGE),
     .cost = lb_cost,
+    .protocols = &nlb_protocols,
 };

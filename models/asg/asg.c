@@ -215,7 +215,7 @@ static gboolean asg_link(CirrusComponent *self, void *state, CirrusScenario *sc,
         Call *c = &g->calls[i];
         c->target = cirrus_scenario_lookup(sc, c->at, c->name, error);
         if (!c->target) return FALSE;
-        if (c->target == self || g_strcmp0(cirrus_component_group(c->target), "workloads") == 0) {
+        if (c->target == self || !cirrus_speaks(c->target, CIRRUS_SPEAKS_INVOKE)) {
             cirrus_node_error(c->at, error, "an instance cannot call '%s': a call goes to another component",
                               c->name);
             return FALSE;
@@ -952,6 +952,11 @@ static double asg_cost(CirrusComponent *self, void *state)
     return instance_s / 3600.0 * g->usd_per_hour;
 }
 
+static const struct CirrusProtocols asg_protocols = {
+    .noun = "an Auto Scaling group (asg)",
+    .speaks = CIRRUS_SPEAKS_INVOKE | CIRRUS_SPEAKS_TARGET_GROUP | CIRRUS_SPEAKS_COMPUTE,
+};
+
 const CirrusModelType cirrus_asg_type = {
     .name = "asg",
     .state_size = sizeof(Asg),
@@ -964,4 +969,5 @@ const CirrusModelType cirrus_asg_type = {
     .faults = CIRRUS_FAULT_BIT(CIRRUS_FAULT_OUTAGE) | CIRRUS_FAULT_BIT(CIRRUS_FAULT_SLOWDOWN) |
               CIRRUS_FAULT_BIT(CIRRUS_FAULT_INSTANCE_FAILURE) | CIRRUS_FAULT_BIT(CIRRUS_FAULT_ZONE_OUTAGE),
     .cost = asg_cost,
+    .protocols = &asg_protocols,
 };

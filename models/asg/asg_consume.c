@@ -80,11 +80,12 @@ gboolean asg_consume_configure(CirrusComponent *self, Asg *g, CirrusNode *cfg, G
 gboolean asg_consume_link(CirrusComponent *self, Asg *g, CirrusScenario *sc, GError **error)
 {
     AsgConsume *c = g->consume;
+    (void)self;
     c->source = cirrus_scenario_lookup(sc, c->source_at, c->source_name, error);
     if (!c->source) return FALSE;
-    if (!cirrus_queue_settings(self, c->source_name)->configured) {
-        cirrus_node_error(c->source_at, error, "consumes: '%s' is a %s; instances consume an sqs queue",
-                          c->source_name, cirrus_component_type(c->source));
+    if (!cirrus_speaks(c->source, CIRRUS_SPEAKS_QUEUE)) {
+        cirrus_node_error(c->source_at, error, "consumes: '%s' is %s; instances consume an sqs queue",
+                          c->source_name, cirrus_component_noun(c->source));
         return FALSE;
     }
     return TRUE;

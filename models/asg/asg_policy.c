@@ -263,14 +263,15 @@ gboolean asg_policies_configure(Asg *g, CirrusNode *cfg, GError **error)
 
 gboolean asg_policies_link(CirrusComponent *self, Asg *g, CirrusScenario *sc, GError **error)
 {
+    (void)self;
     for (guint i = 0; i < g->n_policies; i++) {
         Policy *p = &g->policies[i];
         if (p->metric != METRIC_QUEUE) continue;
         p->source = cirrus_scenario_lookup(sc, p->source_at, p->source_name, error);
         if (!p->source) return FALSE;
-        if (!cirrus_queue_settings(self, p->source_name)->configured) {
-            cirrus_node_error(p->source_at, error, "'%s' is a %s; ApproximateNumberOfMessagesVisible is an sqs "
-                              "queue's metric", p->source_name, cirrus_component_type(p->source));
+        if (!cirrus_speaks(p->source, CIRRUS_SPEAKS_QUEUE)) {
+            cirrus_node_error(p->source_at, error, "'%s' is %s; ApproximateNumberOfMessagesVisible is an sqs "
+                              "queue's metric", p->source_name, cirrus_component_noun(p->source));
             return FALSE;
         }
     }

@@ -29,20 +29,3 @@ gboolean cirrus_cidr_contains(CirrusCidr outer, CirrusCidr inner)
     guint32 mask = outer.len ? ~(guint32)0 << (32 - outer.len) : 0;
     return outer.len <= inner.len && (inner.addr & mask) == outer.addr;
 }
-
-CirrusClientNetworks *cirrus_client_networks(CirrusComponent *w)
-{
-    char *key = g_strconcat("client-networks\x1f", cirrus_component_name(w), NULL);
-    CirrusClientNetworks *cn = cirrus_component_shared(w, key, sizeof(CirrusClientNetworks));
-    g_free(key);
-    return cn;
-}
-
-gboolean cirrus_caller_network(const CirrusRequest *req, CirrusCidr *out)
-{
-    if (!req->origin) return FALSE;
-    const CirrusClientNetworks *cn = cirrus_client_networks(req->origin);
-    if (cn->n == 0) return FALSE;
-    *out = cn->net[cirrus_client_share(cn->cum, cn->n, req->client, cn->clients)];
-    return TRUE;
-}

@@ -28,9 +28,6 @@ typedef struct {
     double cum[CIRRUS_CLIENT_NETWORKS_MAX];
 } CirrusClientNetworks;
 
-/* The (zeroed until the workload fills it) table of workload `w`. */
-CirrusClientNetworks *cirrus_client_networks(CirrusComponent *w);
-/* The network of the workload client `req` came from; FALSE when unknown. */
-gboolean cirrus_caller_network(const CirrusRequest *req, CirrusCidr *out);
+/* A workload's table: cirrus_client_networks() (models/protocol/client.h). */
 
 #endif

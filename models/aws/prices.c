@@ -100,7 +100,7 @@ CirrusPrices *cirrus_prices_read(CirrusNode *overrides, GError **error)
         const char *key = cirrus_node_key(overrides, i);
         CirrusNode *at = cirrus_node_key_node(overrides, i);
         /* New keys a scenario may add: an instance type, or the
-         * transfer price of a pair of regions (models/aws/transfer.c). */
+         * transfer price of a pair of regions (models/transfer.c). */
         gboolean new_type = (g_str_has_prefix(key, "ec2.") && g_str_has_suffix(key, ".hour") && strlen(key) > 9) ||
                             (g_str_has_prefix(key, "data_transfer.") && g_str_has_suffix(key, ".gb") &&
                              strchr(key + strlen("data_transfer."), '.') < key + strlen(key) - strlen(".gb"));

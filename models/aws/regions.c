@@ -235,23 +235,6 @@ void cirrus_regions_unref(CirrusRegions *t)
 
 /* ---- where callers are ---------------------------------------------------- */
 
-CirrusClientRegions *cirrus_client_regions(CirrusComponent *w)
-{
-    char *key = g_strconcat("client-regions\x1f", cirrus_component_name(w), NULL);
-    CirrusClientRegions *cr = cirrus_component_shared(w, key, sizeof(CirrusClientRegions));
-    g_free(key);
-    return cr;
-}
-
-const char *cirrus_caller_region(const CirrusRequest *req)
-{
-    const char *r = req->reply_to ? cirrus_component_region(req->reply_to) : NULL;
-    if (r || !req->origin) return r;
-    const CirrusClientRegions *cr = cirrus_client_regions(req->origin);
-    if (cr->n == 0) return NULL;
-    return cr->name[cirrus_client_share(cr->cum, cr->n, req->client, cr->clients)];
-}
-
 guint cirrus_client_share(const double *cum, guint n, guint64 client, gint64 clients)
 {
     double u = ((double)client + 0.5) / (double)clients;

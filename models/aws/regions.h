@@ -53,10 +53,6 @@ typedef struct CirrusClientRegions {
 /* Which share client `client` of `clients` is in: the first k with
  * (client + 0.5) / clients < cum[k] (the last when none). */
 guint cirrus_client_share(const double *cum, guint n, guint64 client, gint64 clients);
-/* The (zeroed until the workload fills it) table of workload `w`. */
-CirrusClientRegions *cirrus_client_regions(CirrusComponent *w);
-/* The region of whoever handed `req` over: the sender's `region:`, else
- * the region of the workload client it came from; NULL when unknown. */
-const char *cirrus_caller_region(const CirrusRequest *req);
+/* A workload's table: cirrus_client_regions() (models/protocol/client.h). */
 
 #endif

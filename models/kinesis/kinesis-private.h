@@ -110,6 +110,7 @@ typedef struct {
     gboolean store;            /* keep records (someone may read them) */
     /* on-demand: peak per-second writes (stream-wide) this minute */
     gint64 s_sec, s_records, s_bytes, peak_records, peak_bytes;
+    guint enhanced_consumers;  /* consumers linked with fan_out enhanced (AWS: at most 20) */
 } Kinesis;
 
 static inline Shard *shard_at(Kinesis *k, guint id) { return &g_array_index(k->shards, Shard, id); }
@@ -137,5 +138,7 @@ void kinesis_resharded(CirrusComponent *self, Kinesis *k);
 void kinesis_fail_waiting(CirrusComponent *self, Kinesis *k);
 void kinesis_update_age(CirrusComponent *self, Kinesis *k);
 void kinesis_consumers_free(Kinesis *k);
+/* The stream protocol's add_consumer slot (models/protocol/stream.h). */
+guint kinesis_add_consumer(CirrusComponent *self, void *state, gboolean enhanced);
 
 #endif

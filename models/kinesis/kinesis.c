@@ -579,6 +579,14 @@ static void kinesis_destroy(CirrusComponent *self, void *state)
     g_free(k->key_cdf);
 }
 
+static const CirrusStreamOps kinesis_stream = { .add_consumer = kinesis_add_consumer };
+
+static const struct CirrusProtocols kinesis_protocols = {
+    .noun = "a kinesis stream",
+    .speaks = CIRRUS_SPEAKS_INVOKE | CIRRUS_SPEAKS_STREAM,
+    .stream = &kinesis_stream,
+};
+
 const CirrusModelType cirrus_kinesis_type = {
     .name = "kinesis",
     .state_size = sizeof(Kinesis),
@@ -591,4 +599,5 @@ const CirrusModelType cirrus_kinesis_type = {
     .metrics = kinesis_metrics,
     .cost = kinesis_cost,
     .faults = CIRRUS_FAULT_BIT(CIRRUS_FAULT_OUTAGE),
+    .protocols = &kinesis_protocols,
 };

@@ -8,7 +8,6 @@
  * whether it has read it to its end, and for enhanced fan-out the waiting
  * subscribe and the consumer's own 2 MB/s. */
 #include "models/kinesis/kinesis-private.h"
-#include "sim/loader/scenario.h"
 #include <string.h>
 
 /* AWS: enhanced fan-out delivers "with an average of 70 ms" from the write. */
@@ -16,25 +15,12 @@
 
 /* ---- looking a stream up (for consumers' link) -------------------------------- */
 
-CirrusComponent *cirrus_stream_lookup(CirrusComponent *consumer, CirrusScenario *sc, const CirrusNode *at,
-                                      const char *name, gboolean enhanced, GError **error)
+guint kinesis_add_consumer(CirrusComponent *self, void *state, gboolean enhanced)
 {
-    CirrusComponent *stream = cirrus_scenario_lookup(sc, at, name, error);
-    if (!stream) return NULL;
-    if (g_strcmp0(cirrus_component_type(stream), "kinesis") != 0) {
-        cirrus_node_error(at, error, "'%s' is a %s, not a kinesis stream", name, cirrus_component_type(stream));
-        return NULL;
-    }
-    if (!enhanced) return stream;
-    char *key = g_strconcat("kinesis-enhanced:", name, NULL);
-    guint *claimed = cirrus_component_shared(consumer, key, sizeof(guint));
-    g_free(key);
-    if (++*claimed > CIRRUS_STREAM_MAX_ENHANCED) {
-        cirrus_node_error(at, error, "stream '%s' already has %d enhanced fan-out consumers, AWS's limit per stream",
-                          name, CIRRUS_STREAM_MAX_ENHANCED);
-        return NULL;
-    }
-    return stream;
+    Kinesis *k = state;
+    (void)self;
+    if (enhanced) k->enhanced_consumers++;
+    return k->enhanced_consumers;
 }
 
 /* ---- leases and the shard list --------------------------------------------------- */

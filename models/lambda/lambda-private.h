@@ -6,6 +6,7 @@
 #define CIRRUS_MODEL_LAMBDA_PRIVATE_H
 
 #include "models/lambda/lambda.h"
+#include "models/protocol/protocol.h"
 #include "sim/loader/config.h"
 
 enum {
@@ -72,7 +73,7 @@ typedef struct {
 } IdleList;
 
 /* The account's regional concurrency, shared by every function of a run
- * (cirrus_component_shared "lambda-account").  Functions with reserved
+ * (the lambda type's state, cirrus_component_type_state).  Functions with reserved
  * concurrency, and the provisioned concurrency of those without, claim
  * part of the limit at link time; the rest is the unreserved pool. */
 typedef struct {

@@ -159,7 +159,7 @@ static gboolean lambda_configure(CirrusComponent *self, void *state, CirrusNode 
  * the one named. */
 static gboolean claim_concurrency(CirrusComponent *self, Lambda *f, CirrusScenario *sc, GError **error)
 {
-    LambdaAccount *a = cirrus_component_shared(self, "lambda-account", sizeof(LambdaAccount));
+    LambdaAccount *a = cirrus_component_type_state(self);
     gint64 claim = f->reserved >= 0 ? f->reserved : f->provisioned;
     f->account = a;
     a->limit = cirrus_globals(sc)->lambda_concurrency_limit;
@@ -191,7 +191,7 @@ static gboolean lambda_link(CirrusComponent *self, void *state, CirrusScenario *
     if (f->on_failure_name) {
         f->on_failure = cirrus_scenario_lookup(sc, f->on_failure_at, f->on_failure_name, error);
         if (!f->on_failure) return FALSE;
-        if (f->on_failure == self || g_strcmp0(cirrus_component_group(f->on_failure), "workloads") == 0) {
+        if (f->on_failure == self || !cirrus_speaks(f->on_failure, CIRRUS_SPEAKS_INVOKE)) {
             cirrus_node_error(f->on_failure_at, error, "on_failure '%s' must be another component (a queue, "
                               "a topic, a function or a service), not %s", f->on_failure_name,
                               f->on_failure == self ? "the function itself" : "a workload");
@@ -464,9 +464,15 @@ static double lambda_cost(CirrusComponent *self, void *state)
            (double)f->provisioned * gb * run_s * f->usd_prov_gb_s;
 }
 
+static const struct CirrusProtocols lambda_protocols = {
+    .noun = "a lambda function",
+    .speaks = CIRRUS_SPEAKS_INVOKE | CIRRUS_SPEAKS_FUNCTION | CIRRUS_SPEAKS_COMPUTE,
+};
+
 const CirrusModelType cirrus_lambda_type = {
     .name = "lambda",
     .state_size = sizeof(Lambda),
+    .type_state_size = sizeof(LambdaAccount),
     .configure = lambda_configure,
     .link = lambda_link,
     .start = lambda_start,
@@ -475,4 +481,5 @@ const CirrusModelType cirrus_lambda_type = {
     .metrics = lambda_metrics,
     .cost = lambda_cost,
     .faults = CIRRUS_FAULT_BIT(CIRRUS_FAULT_OUTAGE) | CIRRUS_FAULT_BIT(CIRRUS_FAULT_SLOWDOWN),
+    .protocols = &lambda_protocols,
 };

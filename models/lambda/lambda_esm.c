@@ -197,13 +197,13 @@ gboolean lambda_esm_link(CirrusComponent *self, Lambda *f, CirrusScenario *sc, G
     LambdaEsm *m = f->esm;
     m->source = cirrus_scenario_lookup(sc, m->source_at, m->source_name, error);
     if (!m->source) return FALSE;
-    if (strcmp(cirrus_component_type(m->source), "kinesis") == 0) return link_stream(self, f, m, sc, error);
-    const CirrusQueueSettings *q = cirrus_queue_settings(self, m->source_name);
-    if (!q->configured) {
-        cirrus_node_error(m->source_at, error, "event_source '%s' is a %s; a mapping reads an sqs queue or a "
-                          "kinesis stream", m->source_name, cirrus_component_type(m->source));
+    if (cirrus_speaks(m->source, CIRRUS_SPEAKS_STREAM)) return link_stream(self, f, m, sc, error);
+    if (!cirrus_speaks(m->source, CIRRUS_SPEAKS_QUEUE)) {
+        cirrus_node_error(m->source_at, error, "event_source '%s' is %s; a mapping reads an sqs queue or a "
+                          "kinesis stream", m->source_name, cirrus_component_noun(m->source));
         return FALSE;
     }
+    const CirrusQueueSettings settings = cirrus_queue_settings(m->source), *q = &settings;
     if (m->stream_only_at) {
         cirrus_node_error(m->stream_only_at, error, "'%s' applies to Kinesis sources; '%s' is an sqs queue",
                           m->stream_only_key, m->source_name);

@@ -1,5 +1,6 @@
 /* cirrus — interned message attributes (see attributes.h). */
 #include "models/protocol/attributes.h"
+#include "sim/kernel/sim.h"
 #include <string.h>
 
 typedef struct {
@@ -7,10 +8,18 @@ typedef struct {
     char text[CIRRUS_ATTR_MAX][CIRRUS_ATTR_TEXT];
 } AttrTable;
 
+#define ATTR_TABLE "message-attributes"
+
+void cirrus_attr_prepare(CirrusSim *sim)
+{
+    cirrus_sim_shared_new(sim, ATTR_TABLE, sizeof(AttrTable));
+}
+
 guint cirrus_attr_intern(CirrusComponent *c, const CirrusNode *at, const char *name, const char *value,
                          GError **error)
 {
-    AttrTable *t = cirrus_component_shared(c, "message-attributes", sizeof(AttrTable));
+    AttrTable *t = cirrus_component_shared(c, ATTR_TABLE);
+    g_assert(t);   /* made by cirrus_attr_prepare */
     /* Joined by '\x1f' (unit separator), which no attribute name holds, so
      * that "a" = "b=c" and "a=b" = "c" stay apart. */
     char *pair = g_strconcat(name, "\x1f", value, NULL);

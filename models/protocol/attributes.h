@@ -6,7 +6,8 @@
  * carries them in one 64-bit field, CirrusRequest.attributes: up to 8
  * slots of one byte, each the number of an interned "name=value" pair
  * (1-255; 0: an empty slot).  The numbers are interned per simulation, in
- * a block shared by every component (cirrus_component_shared), so a
+ * a block shared by every component (made by cirrus_attr_prepare, the
+ * registry's prepare hook; found with cirrus_component_shared), so a
  * workload and a topic that name the same pair get the same number; only
  * equality of numbers is ever used, so results do not depend on the order
  * in which components intern. */
@@ -20,6 +21,9 @@
 #define CIRRUS_ATTR_MAX 255      /* distinct name=value pairs per simulation */
 #define CIRRUS_ATTR_TEXT 64      /* bytes of "name=value", with its NUL */
 
+/* Make the simulation's table (the registry's prepare hook, before any
+ * component is configured). */
+void cirrus_attr_prepare(CirrusSim *sim);
 /* The number of the pair (name, value) in this simulation, interning it if
  * new; 0 with a located error (at `at`) when the table is full or the
  * pair too long. */

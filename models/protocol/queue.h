@@ -134,7 +134,7 @@
 #ifndef CIRRUS_MODEL_QUEUES_H
 #define CIRRUS_MODEL_QUEUES_H
 
-#include "sim/kernel/kernel.h"
+#include "models/protocol/protocol.h"
 
 enum {
     CIRRUS_QUEUE_RECEIVE = CIRRUS_EVENT_PROTOCOL + 100,
@@ -195,18 +195,22 @@ typedef enum {
 /* Link-time facts about a queue, for the components that must check them
  * before the run: a dead-letter queue must be of its source's kind, and a
  * Lambda event source mapping refuses a queue whose visibility timeout is
- * shorter than the function's timeout, as AWS does.  The queue fills them
+ * shorter than the function's timeout, as AWS does.  The queue fixes them
  * in its configure(); every component is configured before any is
- * linked, so a link() may read them. */
+ * linked, so a link() may ask. */
 typedef struct {
-    gboolean   configured;           /* FALSE: `name` is not an sqs component */
     gboolean   fifo;
     CirrusTime visibility_timeout;
     CirrusTime receive_wait;
 } CirrusQueueSettings;
 
-/* The settings of the queue called `name`, a block shared by the whole
- * simulation (never NULL; ->configured says whether such a queue exists). */
-CirrusQueueSettings *cirrus_queue_settings(CirrusComponent *asker, const char *name);
+/* The queue protocol's slots (CIRRUS_SPEAKS_QUEUE, protocol.h). */
+struct CirrusQueueOps {
+    /* Its settings, as configure() fixed them. */
+    void (*settings)(const CirrusComponent *queue, const void *state, CirrusQueueSettings *out);
+};
+
+/* The settings of `queue`, which speaks CIRRUS_SPEAKS_QUEUE. */
+CirrusQueueSettings cirrus_queue_settings(const CirrusComponent *queue);
 
 #endif

@@ -196,10 +196,8 @@
 #ifndef CIRRUS_MODEL_STREAMS_H
 #define CIRRUS_MODEL_STREAMS_H
 
-#include "sim/kernel/kernel.h"
+#include "models/protocol/protocol.h"
 #include "sim/loader/node.h"
-
-typedef struct CirrusScenario CirrusScenario;
 
 enum {
     CIRRUS_STREAM_REGISTER = CIRRUS_EVENT_PROTOCOL + 200,
@@ -254,11 +252,17 @@ typedef enum { CIRRUS_STREAM_TRIM_HORIZON = 0, CIRRUS_STREAM_LATEST = 1 } Cirrus
 #define CIRRUS_STREAM_RECORDS_COUNT(data) ((guint)(((data) >> 16) & 0xFFFFu))
 #define CIRRUS_STREAM_RECORDS_FLAGS(data) ((guint)(((data) >> 32) & 0xFFu))
 
-/* For a consumer's link(): the kinesis component called `name`, or a
- * located error at `at` when there is none, it is not a kinesis stream, or
- * (`enhanced`) it already has CIRRUS_STREAM_MAX_ENHANCED enhanced fan-out
- * consumers.  Call it once per consumer component (it counts them).
- * Defined in models/kinesis/kinesis.c. */
+/* The stream protocol's slots (CIRRUS_SPEAKS_STREAM, protocol.h). */
+struct CirrusStreamOps {
+    /* A consumer component is being linked to the stream: count it; the
+     * number of enhanced fan-out consumers it now has (with this one). */
+    guint (*add_consumer)(CirrusComponent *stream, void *state, gboolean enhanced);
+};
+
+/* For a consumer's link(): the stream called `name`, or a located error at
+ * `at` when there is none, it is not a stream, or (`enhanced`) it already
+ * has CIRRUS_STREAM_MAX_ENHANCED enhanced fan-out consumers.  Call it once
+ * per consumer component (the stream counts them). */
 CirrusComponent *cirrus_stream_lookup(CirrusComponent *consumer, CirrusScenario *sc, const CirrusNode *at,
                                       const char *name, gboolean enhanced, GError **error);
 

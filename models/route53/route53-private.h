@@ -6,6 +6,7 @@
 #include "models/route53/route53.h"
 #include "models/aws/alarm.h"
 #include "models/aws/regions.h"
+#include "models/protocol/protocol.h"
 #include "sim/loader/config.h"
 
 enum { R53_CHECK = CIRRUS_EVENT_MODEL, R53_CHECK_TIMEOUT, R53_CHANGE, R53_ALARM_PERIOD };

@@ -140,10 +140,9 @@ static gboolean r53_link(CirrusComponent *self, void *state, CirrusScenario *sc,
         R53Record *rec = r53_record(r, i);
         rec->target = cirrus_scenario_lookup(sc, rec->target_at, rec->target_name, error);
         if (!rec->target) return FALSE;
-        const char *type = cirrus_component_type(rec->target);
-        if (strcmp(type, "workload") == 0 || rec->target == self) {
+        if (!cirrus_speaks(rec->target, CIRRUS_SPEAKS_INVOKE) || rec->target == self) {
             cirrus_node_error(rec->target_at, error, "a record's target must be another component, not %s '%s'",
-                              type, rec->target_name);
+                              cirrus_component_type(rec->target), rec->target_name);
             return FALSE;
         }
         if (!r53_link_geo(r, rec, sc, error) || !r53_link_alias(rec, error)) return FALSE;
@@ -348,6 +347,11 @@ static double r53_cost(CirrusComponent *self, void *state)
            months * (r->usd_zone_month + checks * r->usd_check_month);
 }
 
+static const struct CirrusProtocols route53_protocols = {
+    .noun = "a route53 record set",
+    .speaks = CIRRUS_SPEAKS_INVOKE,
+};
+
 const CirrusModelType cirrus_route53_type = {
     .name = "route53",
     .state_size = sizeof(R53),
@@ -358,4 +362,5 @@ const CirrusModelType cirrus_route53_type = {
     .destroy = r53_destroy,
     .metrics = r53_metrics,
     .cost = r53_cost,
+    .protocols = &route53_protocols,
 };

@@ -48,10 +48,9 @@ gboolean r53_check_alias(const R53 *r, CirrusNode *cfg, GError **error)
 
 gboolean r53_link_alias(const R53Record *rec, GError **error)
 {
-    const char *type = cirrus_component_type(rec->target);
-    if (!rec->alias || strcmp(type, "alb") == 0 || strcmp(type, "nlb") == 0) return TRUE;
+    if (!rec->alias || cirrus_speaks(rec->target, CIRRUS_SPEAKS_LOAD_BALANCER)) return TRUE;
     cirrus_node_error(rec->target_at, error, "an alias record's target is a load balancer (alb or nlb), "
-                      "not %s '%s'", type, rec->target_name);
+                      "not %s '%s'", cirrus_component_type(rec->target), rec->target_name);
     return FALSE;
 }
 

@@ -214,7 +214,7 @@ gboolean r53_link_health(CirrusComponent *self, R53 *r, CirrusScenario *sc, GErr
         if (!r53_is_endpoint(c)) continue;
         c->target = cirrus_scenario_lookup(sc, c->target_at, c->target_name, error);
         if (!c->target) return FALSE;
-        if (strcmp(cirrus_component_type(c->target), "workload") == 0 || c->target == self) {
+        if (!cirrus_speaks(c->target, CIRRUS_SPEAKS_INVOKE) || c->target == self) {
             cirrus_node_error(c->target_at, error, "a health check probes another component, not %s '%s'",
                               cirrus_component_type(c->target), c->target_name);
             return FALSE;

@@ -6,6 +6,7 @@
  * region (regions.h); a record's is its `region:` or its target's. */
 #include "models/route53/route53-private.h"
 #include "models/aws/globals.h"
+#include "models/protocol/client.h"
 #include "sim/loader/scenario.h"
 #include <math.h>
 #include <string.h>

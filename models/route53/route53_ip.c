@@ -8,7 +8,7 @@
  * (`client.networks` of the workload): a block matches a client whose
  * whole network lies inside it. */
 #include "models/route53/route53-private.h"
-#include "models/aws/networks.h"
+#include "models/protocol/client.h"
 
 gboolean r53_read_ip(R53 *r, R53Record *rec, CirrusNode *item, GError **error)
 {

@@ -10,6 +10,7 @@
  * them).  During a `slowdown` each service that starts takes `factor`
  * times longer (overlapping slowdowns multiply). */
 #include "models/service/service.h"
+#include "models/protocol/protocol.h"
 #include "sim/loader/config.h"
 #include "sim/kernel/fifo.h"
 
@@ -159,6 +160,11 @@ static void service_destroy(CirrusComponent *self, void *state)
     cirrus_fifo_clear(&s->waiting);
 }
 
+static const struct CirrusProtocols service_protocols = {
+    .noun = "a service",
+    .speaks = CIRRUS_SPEAKS_INVOKE | CIRRUS_SPEAKS_COMPUTE,
+};
+
 const CirrusModelType cirrus_service_type = {
     .name = "service",
     .state_size = sizeof(Service),
@@ -167,4 +173,5 @@ const CirrusModelType cirrus_service_type = {
     .destroy = service_destroy,
     .metrics = service_metrics,
     .faults = CIRRUS_FAULT_BIT(CIRRUS_FAULT_OUTAGE) | CIRRUS_FAULT_BIT(CIRRUS_FAULT_SLOWDOWN),
+    .protocols = &service_protocols,
 };

@@ -8,6 +8,7 @@
  * subscription by who replied (ev->source): a topic has at most one
  * subscription per endpoint, as on AWS. */
 #include "models/sns/sns.h"
+#include "models/protocol/protocol.h"
 #include "models/protocol/queue.h"
 #include "models/protocol/attributes.h"
 #include "models/aws/globals.h"
@@ -251,21 +252,22 @@ static gboolean sns_configure(CirrusComponent *self, void *state, CirrusNode *cf
 
 static gboolean sns_link(CirrusComponent *self, void *state, CirrusScenario *sc, GError **error)
 {
+    (void)self;
     Sns *t = state;
     t->usd_publish = cirrus_price(cirrus_globals(sc)->prices, "sns.publish");
     for (guint k = 0; k < t->subs->len; k++) {
         Subscription *s = &g_array_index(t->subs, Subscription, k);
         s->target = cirrus_scenario_lookup(sc, s->target_at, s->target_name, error);
         if (!s->target) return FALSE;
-        const char *type = cirrus_component_type(s->target);
-        if (strcmp(type, "sqs") != 0 && strcmp(type, "lambda") != 0) {
+        gboolean queue = cirrus_speaks(s->target, CIRRUS_SPEAKS_QUEUE);
+        if (!queue && !cirrus_speaks(s->target, CIRRUS_SPEAKS_FUNCTION)) {
             cirrus_node_error(s->target_at, error, "an sns subscription delivers to an sqs queue or a lambda "
-                              "function; '%s' is of type %s", s->target_name, type);
+                              "function; '%s' is of type %s", s->target_name, cirrus_component_type(s->target));
             return FALSE;
         }
         /* AWS: a standard topic cannot deliver to an SQS FIFO queue (only a
          * FIFO topic can). */
-        if (strcmp(type, "sqs") == 0 && cirrus_queue_settings(self, s->target_name)->fifo) {
+        if (queue && cirrus_queue_settings(s->target).fifo) {
             cirrus_node_error(s->target_at, error, "'%s' is a FIFO queue; a standard sns topic delivers only to "
                               "standard queues", s->target_name);
             return FALSE;
@@ -303,6 +305,11 @@ static void sns_destroy(CirrusComponent *self, void *state)
     if (t->subs) g_array_free(t->subs, TRUE);
 }
 
+static const struct CirrusProtocols sns_protocols = {
+    .noun = "an sns topic",
+    .speaks = CIRRUS_SPEAKS_INVOKE,
+};
+
 const CirrusModelType cirrus_sns_type = {
     .name = "sns",
     .state_size = sizeof(Sns),
@@ -313,4 +320,5 @@ const CirrusModelType cirrus_sns_type = {
     .metrics = sns_metrics,
     .cost = sns_cost,
     .faults = CIRRUS_FAULT_BIT(CIRRUS_FAULT_OUTAGE),
+    .protocols = &sns_protocols,
 };

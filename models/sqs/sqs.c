@@ -948,14 +948,13 @@ static void on_fault(CirrusComponent *self, Sqs *q, const CirrusFault *f, gboole
 
 /* ---- configuration ------------------------------------------------------- */
 
-/* What a queue tells the others about itself (models/protocol/queue.h) lives in
- * the shared block "sqs:<name>". */
-CirrusQueueSettings *cirrus_queue_settings(CirrusComponent *asker, const char *name)
+/* What a queue tells the others about itself (models/protocol/queue.h). */
+static void sqs_settings(const CirrusComponent *self, const void *state, CirrusQueueSettings *out)
 {
-    char *key = g_strconcat("sqs:", name, NULL);
-    CirrusQueueSettings *p = cirrus_component_shared(asker, key, sizeof(CirrusQueueSettings));
-    g_free(key);
-    return p;
+    const Sqs *q = state;
+    (void)self;
+    *out = (CirrusQueueSettings){ .fifo = q->fifo, .visibility_timeout = q->visibility,
+                                  .receive_wait = q->receive_wait };
 }
 
 static gboolean read_dlq(Sqs *q, CirrusNode *cfg, GError **error)
@@ -1030,6 +1029,7 @@ static gboolean fifo_only(Sqs *q, CirrusNode *cfg, const char *key, gboolean *ou
 
 static gboolean sqs_configure(CirrusComponent *self, void *state, CirrusNode *cfg, GError **error)
 {
+    (void)self;
     Sqs *q = state;
     q->moves = g_array_new(FALSE, TRUE, sizeof(MoveTask));
     q->move_active = -1;
@@ -1052,12 +1052,6 @@ static gboolean sqs_configure(CirrusComponent *self, void *state, CirrusNode *cf
                           "'max_message_size' must be from 1KB to 1MB (AWS: 1,024 to 1,048,576 bytes)");
         return FALSE;
     }
-    CirrusQueueSettings *pub = cirrus_queue_settings(self, cirrus_component_name(self));
-    pub->configured = TRUE;
-    pub->fifo = q->fifo;
-    pub->visibility_timeout = q->visibility;
-    pub->receive_wait = q->receive_wait;
-
     q->msgs = g_array_new(FALSE, TRUE, sizeof(Message));
     q->waiters = g_array_new(FALSE, TRUE, sizeof(Waiter));
     q->free_head = q->waiter_free = NONE;
@@ -1080,7 +1074,7 @@ static CirrusComponent *other_queue(CirrusComponent *self, CirrusScenario *sc, c
 {
     CirrusComponent *c = cirrus_scenario_lookup(sc, at, name, error);
     if (!c) return NULL;
-    if (c == self || strcmp(cirrus_component_type(c), "sqs") != 0) {
+    if (c == self || !cirrus_speaks(c, CIRRUS_SPEAKS_QUEUE)) {
         cirrus_node_error(at, error, "%s must be another sqs component, not '%s'", what, name);
         return NULL;
     }
@@ -1096,7 +1090,7 @@ static gboolean link_moves(CirrusComponent *self, Sqs *q, CirrusScenario *sc, GE
         if (!t->dest) return FALSE;
         /* AWS: "you can also configure any other queue as the redrive
          * destination if both queues are the same type". */
-        if (cirrus_queue_settings(self, t->dest_name)->fifo != q->fifo) {
+        if (cirrus_queue_settings(t->dest).fifo != q->fifo) {
             cirrus_node_error(t->dest_at, error, "a move task's destination must be a %s queue like '%s' "
                               "('%s' is %s)", q->fifo ? "FIFO" : "standard", cirrus_component_name(self),
                               t->dest_name, q->fifo ? "standard" : "FIFO");
@@ -1114,15 +1108,14 @@ static gboolean sqs_link(CirrusComponent *self, void *state, CirrusScenario *sc,
     if (!q->dlq_name) return TRUE;
     q->dlq = other_queue(self, sc, q->dlq_at, q->dlq_name, "the dead-letter queue", error);
     if (!q->dlq) return FALSE;
-    const CirrusQueueSettings *pub = cirrus_queue_settings(self, q->dlq_name);
-    g_assert(pub->configured);
-    if (pub->fifo != q->fifo) {
+    CirrusQueueSettings dlq = cirrus_queue_settings(q->dlq);
+    if (dlq.fifo != q->fifo) {
         /* AWS: "The dead-letter queue of a FIFO queue must also be a FIFO
          * queue.  Similarly, the dead-letter queue of a standard queue must
          * also be a standard queue." */
         cirrus_node_error(q->dlq_at, error, "the dead-letter queue of a %s queue must also be a %s queue ('%s' is %s)",
                           q->fifo ? "FIFO" : "standard", q->fifo ? "FIFO" : "standard", q->dlq_name,
-                          pub->fifo ? "FIFO" : "standard");
+                          dlq.fifo ? "FIFO" : "standard");
         return FALSE;
     }
     return TRUE;
@@ -1219,6 +1212,14 @@ static void sqs_destroy(CirrusComponent *self, void *state)
     cirrus_fifo_clear(&q->dedup_order);
 }
 
+static const CirrusQueueOps sqs_queue = { .settings = sqs_settings };
+
+static const struct CirrusProtocols sqs_protocols = {
+    .noun = "an sqs queue",
+    .speaks = CIRRUS_SPEAKS_INVOKE | CIRRUS_SPEAKS_QUEUE,
+    .queue = &sqs_queue,
+};
+
 const CirrusModelType cirrus_sqs_type = {
     .name = "sqs",
     .state_size = sizeof(Sqs),
@@ -1231,4 +1232,5 @@ const CirrusModelType cirrus_sqs_type = {
     .metrics = sqs_metrics,
     .cost = sqs_cost,
     .faults = CIRRUS_FAULT_BIT(CIRRUS_FAULT_OUTAGE),
+    .protocols = &sqs_protocols,
 };

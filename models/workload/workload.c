@@ -18,7 +18,7 @@
 #include "models/workload/cloudwatch.h"
 #include "models/protocol/attributes.h"
 #include "models/aws/globals.h"
-#include "models/aws/networks.h"
+#include "models/protocol/client.h"
 #include "models/aws/retry.h"
 #include "sim/loader/config.h"
 #include "sim/loader/scenario.h"
@@ -76,6 +76,8 @@ typedef struct {
     CirrusRng retry_rng;            /* backoff jitter */
     GHashTable *retrying;           /* request id -> RetryAttempt, for attempts > 0 in flight */
     CirrusNode *region_keys[CIRRUS_CLIENT_REGIONS_MAX];   /* for link() messages */
+    CirrusClientRegions regions;    /* client.region(s): where the callers are */
+    CirrusClientNetworks networks;  /* client.networks */
 } Workload;
 
 /* What a retry in flight remembers beyond its request: the wait before it
@@ -332,12 +334,12 @@ static gboolean read_shares(CirrusNode *map, guint max, const char *what, const 
 
 /* client.networks: {CIDR: share, ...}: the clients' IPv4 networks, for
  * Route 53's IP-based routing; assigned by id as regions are. */
-static gboolean read_client_networks(CirrusComponent *self, Workload *w, CirrusNode *client, GError **error)
+static gboolean read_client_networks(Workload *w, CirrusNode *client, GError **error)
 {
     CirrusNode *map;
     if (!cirrus_cfg_map(client, "networks", &map, error)) return FALSE;
     if (!map) return TRUE;
-    CirrusClientNetworks *cn = cirrus_client_networks(self);
+    CirrusClientNetworks *cn = &w->networks;
     if (!read_shares(map, CIRRUS_CLIENT_NETWORKS_MAX, "networks", "{10.0.0.0/8: 0.5, 192.168.0.0/16: 0.5}",
                      cn->cum, error))
         return FALSE;
@@ -360,7 +362,7 @@ static gboolean read_client_networks(CirrusComponent *self, Workload *w, CirrusN
  * clients are (for Route 53's latency and geographic routing).  Clients
  * are assigned in order of id, so the shares are exact; the table goes
  * where Route 53 finds it (regions.h). */
-static gboolean read_client_regions(CirrusComponent *self, Workload *w, CirrusNode *client, GError **error)
+static gboolean read_client_regions(Workload *w, CirrusNode *client, GError **error)
 {
     const char *one;
     CirrusNode *map;
@@ -371,7 +373,7 @@ static gboolean read_client_regions(CirrusComponent *self, Workload *w, CirrusNo
         cirrus_node_error(map, error, "give either 'region' or 'regions' (shares), not both");
         return FALSE;
     }
-    CirrusClientRegions *cr = cirrus_client_regions(self);
+    CirrusClientRegions *cr = &w->regions;
     cr->clients = w->clients;
     if (one) {
         cr->n = 1;
@@ -412,8 +414,8 @@ static gboolean workload_configure(CirrusComponent *self, void *state, CirrusNod
         !cirrus_cfg_duration(client, "timeout", 0, 0, CIRRUS_TIME_NEVER, &w->timeout, error) ||
         !read_attributes(self, w, cfg, error) ||
         !read_retries(w, client, error) ||
-        !read_client_regions(self, w, client, error) ||
-        !read_client_networks(self, w, client, error))
+        !read_client_regions(w, client, error) ||
+        !read_client_networks(w, client, error))
         return FALSE;
     if (w->max_retries > 0 && invocation == CIRRUS_INVOKE_ASYNC) {
         cirrus_node_error(cirrus_node_peek(client, "retries"), error,
@@ -434,16 +436,17 @@ static gboolean workload_configure(CirrusComponent *self, void *state, CirrusNod
 
 static gboolean workload_link(CirrusComponent *self, void *state, CirrusScenario *sc, GError **error)
 {
+    (void)self;
     Workload *w = state;
     w->target = cirrus_scenario_lookup(sc, w->target_node, w->target_name, error);
     if (!w->target) return FALSE;
-    if (g_strcmp0(cirrus_component_type(w->target), "workload") == 0) {
-        cirrus_node_error(w->target_node, error, "target '%s' is a workload; a workload sends to a component",
-                          w->target_name);
+    if (!cirrus_speaks(w->target, CIRRUS_SPEAKS_INVOKE)) {
+        cirrus_node_error(w->target_node, error, "target '%s' is %s; a workload sends to a component",
+                          w->target_name, cirrus_component_noun(w->target));
         return FALSE;
     }
     /* Client regions must be known regions with a location. */
-    const CirrusClientRegions *cr = cirrus_client_regions(self);
+    const CirrusClientRegions *cr = &w->regions;
     for (guint k = 0; k < cr->n; k++)
         if (!cirrus_region_check(cirrus_globals(sc)->regions, w->region_keys[k], cr->name[k], TRUE, error))
             return FALSE;
@@ -636,6 +639,29 @@ static void workload_destroy(CirrusComponent *self, void *state)
     if (w->retrying) g_hash_table_destroy(w->retrying);
 }
 
+static const CirrusClientRegions *workload_regions(const CirrusComponent *self, const void *state)
+{
+    (void)self;
+    return &((const Workload *)state)->regions;
+}
+
+static const CirrusClientNetworks *workload_networks(const CirrusComponent *self, const void *state)
+{
+    (void)self;
+    return &((const Workload *)state)->networks;
+}
+
+static const CirrusClientOps workload_client = {
+    .regions = workload_regions,
+    .networks = workload_networks,
+};
+
+static const struct CirrusProtocols workload_protocols = {
+    .noun = "a workload",
+    .speaks = CIRRUS_SPEAKS_CLIENT,
+    .client = &workload_client,
+};
+
 const CirrusModelType cirrus_workload_type = {
     .name = "workload",
     .state_size = sizeof(Workload),
@@ -645,4 +671,5 @@ const CirrusModelType cirrus_workload_type = {
     .handle = workload_handle,
     .destroy = workload_destroy,
     .metrics = workload_metrics,
+    .protocols = &workload_protocols,
 };

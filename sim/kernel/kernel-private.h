@@ -36,6 +36,7 @@ struct CirrusComponent {
     const char *region;      /* interned `region:`, NULL when none */
     char *group_path;        /* "/components/<name>" */
     void *state;
+    void *type_state;        /* shared by its type's components; not owned */
     CirrusRng rng;
     GArray *metrics;         /* Metric */
 };
@@ -65,6 +66,7 @@ struct CirrusSim {
     volatile gint stop_requested;
     GArray *faults;          /* FaultEntry */
     GHashTable *shared;      /* key -> SharedBlock */
+    GHashTable *type_states; /* CirrusModelType * -> its type state (owned) */
     CirrusSendWatch send_watch;   /* cirrus_sim_watch_sends; NULL: none */
     gpointer send_watch_data;
     GDestroyNotify send_watch_destroy;

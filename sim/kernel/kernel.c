@@ -32,6 +32,7 @@ CirrusSim *cirrus_sim_new(guint64 seed, guint64 replication)
     sim->series_groups = g_ptr_array_new();
     sim->faults = g_array_new(FALSE, FALSE, sizeof(FaultEntry));
     sim->shared = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    sim->type_states = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
     return sim;
 }
 
@@ -61,6 +62,7 @@ void cirrus_sim_free(CirrusSim *sim)
     g_ptr_array_free(sim->series_groups, TRUE);
     g_array_free(sim->faults, TRUE);
     g_hash_table_destroy(sim->shared);
+    g_hash_table_destroy(sim->type_states);
     if (sim->send_watch_destroy) sim->send_watch_destroy(sim->send_watch_data);
     g_free(sim->row);
     g_free(sim);
@@ -78,6 +80,13 @@ CirrusComponent *cirrus_sim_add(CirrusSim *sim, const CirrusModelType *type, con
     c->group = g_intern_string(group);
     c->group_path = g_strdup_printf("/%s/%s", group, name);
     c->state = g_malloc0(type->state_size ? type->state_size : 1);
+    if (type->type_state_size) {
+        c->type_state = g_hash_table_lookup(sim->type_states, type);
+        if (!c->type_state) {
+            c->type_state = g_malloc0(type->type_state_size);
+            g_hash_table_insert(sim->type_states, (gpointer)type, c->type_state);
+        }
+    }
     c->metrics = g_array_new(FALSE, TRUE, sizeof(Metric));
     cirrus_rng_seed_named(&c->rng, sim->seed, name, sim->replication);
     for (const CirrusMetricDef *d = type->metrics; d && d->name; d++)
@@ -104,17 +113,24 @@ void cirrus_component_set_region(CirrusComponent *c, const char *region) { c->re
 CirrusRng *cirrus_component_rng(CirrusComponent *c) { return &c->rng; }
 typedef struct { gsize size; max_align_t data[]; } SharedBlock;
 
-gpointer cirrus_component_shared(CirrusComponent *c, const char *key, gsize size)
+gpointer cirrus_sim_shared_new(CirrusSim *sim, const char *key, gsize size)
 {
-    SharedBlock *b = g_hash_table_lookup(c->sim->shared, key);
-    if (!b) {
-        b = g_malloc0(sizeof(SharedBlock) + size);
-        b->size = size;
-        g_hash_table_insert(c->sim->shared, g_strdup(key), b);
-    }
-    g_assert(b->size == size);
+    g_assert(!g_hash_table_contains(sim->shared, key));
+    SharedBlock *b = g_malloc0(sizeof(SharedBlock) + size);
+    b->size = size;
+    g_hash_table_insert(sim->shared, g_strdup(key), b);
     return b->data;
 }
+
+gpointer cirrus_component_type_state(const CirrusComponent *c) { return c->type_state; }
+
+gpointer cirrus_component_shared(const CirrusComponent *c, const char *key)
+{
+    SharedBlock *b = g_hash_table_lookup(c->sim->shared, key);
+    return b ? b->data : NULL;
+}
+
+const struct CirrusProtocols *cirrus_component_protocols(const CirrusComponent *c) { return c->type->protocols; }
 
 void cirrus_component_substream(const CirrusComponent *c, const char *purpose, CirrusRng *out)
 {

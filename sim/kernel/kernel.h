@@ -90,12 +90,20 @@ CirrusRng  *cirrus_component_rng(CirrusComponent *c);
  * calls) then never shifts the numbers of another (when it calls). */
 void        cirrus_component_substream(const CirrusComponent *c, const char *purpose, CirrusRng *out);
 
-/* A block of `size` zeroed bytes shared by every component of this
- * simulation that asks with the same `key` (the first call allocates it;
- * later calls must pass the same size).  For state that belongs to the
- * simulated world rather than to one component, such as an account-wide
- * quota shared by all Lambda functions.  Freed with the simulation. */
-gpointer    cirrus_component_shared(CirrusComponent *c, const char *key, gsize size);
+/* The block of state shared by the whole simulation under `key`, made
+ * with cirrus_sim_shared_new() (sim.h) before the components were
+ * configured, or NULL when there is none: looking a block up never makes
+ * one.  For state that belongs to the simulated world rather than to one
+ * component, such as the account's concurrency shared by every Lambda
+ * function. */
+gpointer    cirrus_component_shared(const CirrusComponent *c, const char *key);
+/* The block shared by every component of c's model type in this
+ * simulation (CirrusModelType.type_state_size bytes, zeroed when the first
+ * was added); NULL when the type asks for none. */
+gpointer    cirrus_component_type_state(const CirrusComponent *c);
+/* What the component's model speaks (CirrusModelType.protocols): opaque to
+ * the kernel, read by models/protocol/. */
+const struct CirrusProtocols *cirrus_component_protocols(const CirrusComponent *c);
 
 /* ---- events ----
  * Schedule an event for `target` after `delay` (>= 0) from now. */

@@ -15,12 +15,20 @@
 typedef struct CirrusNode CirrusNode;
 
 typedef struct CirrusScenario CirrusScenario;
+/* What a model speaks to others, slot by slot (models/protocol/protocol.h):
+ * opaque to the kernel, which only hands it out. */
+struct CirrusProtocols;
 
 typedef struct CirrusModelType {
     /* The YAML `type:` this model is registered under, e.g. "service". */
     const char *name;
     /* Bytes of per-component state, allocated zeroed by the kernel. */
     gsize state_size;
+    /* Bytes of state shared by every component of this type in one
+     * simulation (cirrus_component_type_state), allocated zeroed by the
+     * kernel with the first such component: e.g. the account's Lambda
+     * concurrency, shared by every function.  0: none. */
+    gsize type_state_size;
     /* Read the component's own keys from `cfg` (config.h accessors); refuse
      * bad values with a located GError.  Required. */
     gboolean (*configure)(CirrusComponent *self, void *state, CirrusNode *cfg, GError **error);
@@ -47,6 +55,10 @@ typedef struct CirrusModelType {
      * prices it kept in link() and cirrus_metric_run_total().  Called after
      * finish() for the summary's cost_usd; may be NULL (nothing billed). */
     double (*cost)(CirrusComponent *self, void *state);
+    /* The protocols it speaks (models/protocol/protocol.h): a component is
+     * found by what it can do, through the slots filled here, never by its
+     * type name.  NULL: it speaks none (nobody may send to it). */
+    const struct CirrusProtocols *protocols;
 } CirrusModelType;
 
 #define CIRRUS_FAULT_BIT(kind) (1u << (kind))

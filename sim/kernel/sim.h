@@ -27,6 +27,11 @@ CirrusComponent *cirrus_sim_component(const CirrusSim *sim, guint i);
 void            *cirrus_component_state(CirrusComponent *c);
 const CirrusModelType *cirrus_component_model(const CirrusComponent *c);
 const char      *cirrus_component_group(const CirrusComponent *c);
+/* A zeroed block of `size` bytes shared by the simulation's components
+ * under `key` (cirrus_component_shared finds it), freed with it.  Made
+ * once, before components are configured (the registry's prepare hook);
+ * a second block under one key is a bug. */
+gpointer         cirrus_sim_shared_new(CirrusSim *sim, const char *key, gsize size);
 /* For the loader: the component's `region:` (interned here). */
 void             cirrus_component_set_region(CirrusComponent *c, const char *region);
 
@@ -76,7 +81,7 @@ const CirrusFault *cirrus_sim_fault(const CirrusSim *sim, guint i);
 /* Watching hand-offs: `watch` is called for every request handed over
  * with cirrus_send (request->reply_to already `from`), before it is
  * delivered, for accounting that belongs to no one model (the bytes that
- * cross regions, models/aws/transfer.c).  One watch per simulation (a second
+ * cross regions, models/transfer.c).  One watch per simulation (a second
  * replaces the first); `destroy` (may be NULL) frees `data` with the
  * simulation. */
 typedef void (*CirrusSendWatch)(CirrusComponent *from, CirrusComponent *to, const CirrusRequest *request,

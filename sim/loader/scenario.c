@@ -38,6 +38,7 @@ CirrusTime cirrus_scenario_duration(const CirrusScenario *sc) { return sc->durat
 CirrusTime cirrus_scenario_warmup(const CirrusScenario *sc) { return sc->warmup; }
 CirrusTime cirrus_scenario_sample_interval(const CirrusScenario *sc) { return sc->sample_interval; }
 gpointer cirrus_scenario_globals(const CirrusScenario *sc) { return sc->globals; }
+const CirrusRegistry *cirrus_scenario_registry(const CirrusScenario *sc) { return sc->registry; }
 
 void cirrus_scenario_set_globals(CirrusScenario *sc, gpointer data, GDestroyNotify destroy)
 {
@@ -256,7 +257,8 @@ CirrusSim *cirrus_scenario_build(CirrusScenario *sc, guint64 replication, GError
     CirrusSim *sim = cirrus_sim_new(sc->seed, replication);
     sc->building = sim;
     sc->calls = cirrus_callgraph_new();
-    gboolean ok = add_section(sc, sim, "workloads", sc->registry->workload_type, error) &&
+    gboolean ok = (!sc->registry->prepare || sc->registry->prepare(sc, sim, error)) &&
+                  add_section(sc, sim, "workloads", sc->registry->workload_type, error) &&
                   add_section(sc, sim, "components", NULL, error) &&
                   cirrus_faults_read(cirrus_node_get(sc->root, "faults"), sim, sc->duration, error);
     /* Keys nobody asked for, component by component for a precise context.

@@ -17,9 +17,13 @@ typedef struct CirrusRegistry {
     /* Read the top-level keys the loader does not know (e.g. `account`);
      * may be NULL.  Keys it does not ask for are reported as unknown. */
     gboolean (*read_globals)(CirrusScenario *sc, CirrusNode *root, GError **error);
+    /* Called for each simulation built, before any component is added:
+     * the blocks of state its components share (cirrus_sim_shared_new);
+     * may be NULL. */
+    gboolean (*prepare)(CirrusScenario *sc, CirrusSim *sim, GError **error);
     /* Called for each simulation built, once every component has linked:
      * scenario-wide additions that belong to no one model (the bytes that
-     * cross regions, models/aws/transfer.c); may be NULL. */
+     * cross regions, models/transfer.c); may be NULL. */
     gboolean (*built)(CirrusScenario *sc, CirrusSim *sim, GError **error);
 } CirrusRegistry;
 
@@ -45,6 +49,10 @@ guint64     cirrus_scenario_seed(const CirrusScenario *sc);
 CirrusTime  cirrus_scenario_duration(const CirrusScenario *sc);
 CirrusTime  cirrus_scenario_warmup(const CirrusScenario *sc);
 CirrusTime  cirrus_scenario_sample_interval(const CirrusScenario *sc);
+
+/* The registry the scenario was loaded with (its model types, for messages
+ * that list which types can do something). */
+const CirrusRegistry *cirrus_scenario_registry(const CirrusScenario *sc);
 
 /* For models' link(): the component called `name`, or a located error
  * "unknown component 'x' (did you mean 'y'?)" at `at`. */

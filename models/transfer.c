@@ -11,9 +11,9 @@
  *
  * This is registry-level glue, like the loader, not a component model: it
  * walks the simulation's components (sim/kernel/sim.h) once, at build time. */
-#include "models/aws/transfer.h"
+#include "models/transfer.h"
 #include "models/aws/globals.h"
-#include "models/aws/regions.h"
+#include "models/protocol/client.h"
 #include "sim/kernel/sim.h"
 #include <string.h>
 
@@ -95,8 +95,8 @@ gboolean cirrus_transfer_built(CirrusScenario *sc, CirrusSim *sim, GError **erro
     for (guint i = 0; i < cirrus_sim_n_components(sim); i++) {
         CirrusComponent *c = cirrus_sim_component(sim, i);
         add_region(regions, cirrus_component_region(c));
-        if (strcmp(cirrus_component_group(c), "workloads") != 0) continue;
         const CirrusClientRegions *cr = cirrus_client_regions(c);
+        if (!cr) continue;
         for (guint k = 0; k < cr->n; k++) add_region(regions, cr->name[k]);
     }
     /* One region or none: nothing can cross, and nothing changes. */
@@ -121,8 +121,7 @@ gboolean cirrus_transfer_built(CirrusScenario *sc, CirrusSim *sim, GError **erro
     g_ptr_array_unref(regions);
     for (guint i = 0; i < cirrus_sim_n_components(sim); i++) {
         CirrusComponent *c = cirrus_sim_component(sim, i);
-        const CirrusClientRegions *cr = strcmp(cirrus_component_group(c), "workloads") == 0
-                                            ? cirrus_client_regions(c) : NULL;
+        const CirrusClientRegions *cr = cirrus_client_regions(c);
         if (!cirrus_component_region(c) && !(cr && cr->n)) continue;
         Payer *p = g_new0(Payer, 1);
         p->metric = cirrus_metric_add(c, CIRRUS_TRANSFER_METRIC, CIRRUS_METRIC_COUNT, "Bytes");
@@ -130,7 +129,7 @@ gboolean cirrus_transfer_built(CirrusScenario *sc, CirrusSim *sim, GError **erro
         g_hash_table_insert(t->payers, c, p);
     }
     /* For cirrus_transfer_usd, which has only the component. */
-    *(Transfer **)cirrus_component_shared(cirrus_sim_component(sim, 0), SHARED_KEY, sizeof(Transfer *)) = t;
+    *(Transfer **)cirrus_sim_shared_new(sim, SHARED_KEY, sizeof(Transfer *)) = t;
     cirrus_sim_watch_sends(sim, sent, t, transfer_free);
     return TRUE;
 }
@@ -139,7 +138,8 @@ gboolean cirrus_transfer_usd(CirrusComponent *c, double *usd)
 {
     *usd = 0;
     if (cirrus_component_metric_index(c, CIRRUS_TRANSFER_METRIC) < 0) return FALSE;
-    const Transfer *t = *(Transfer **)cirrus_component_shared(c, SHARED_KEY, sizeof(Transfer *));
+    Transfer *const *shared = cirrus_component_shared(c, SHARED_KEY);
+    const Transfer *t = shared ? *shared : NULL;
     const Payer *p = t ? g_hash_table_lookup(t->payers, c) : NULL;
     if (p) *usd = p->usd;
     return p != NULL;
