@@ -128,13 +128,13 @@ static void fake_register(CirrusComponent *self, Fake *f, guint64 id)
 static void fake_begin(CirrusComponent *self, FakeTarget *t, CirrusRequest *req)
 {
     t->busy++;
-    cirrus_schedule(self, t->service_time, FAKE_DONE, req, req->tag);
+    cirrus_schedule(self, t->service_time, FAKE_DONE, req, cirrus_request_data(req)->ref.instance);
 }
 
 static void fake_request(CirrusComponent *self, Fake *f, CirrusRequest *req)
 {
     CirrusTime now = cirrus_now(self);
-    FakeTarget *t = fake_target(f, req->tag);
+    FakeTarget *t = fake_target(f, cirrus_request_data(req)->ref.instance);
     if (!t || !t->registered) {
         cirrus_reply(self, req, CIRRUS_OUTCOME_REJECTED);
         return;
@@ -145,7 +145,7 @@ static void fake_request(CirrusComponent *self, Fake *f, CirrusRequest *req)
     t->last_request = now;
     if (t->deregistered_at >= 0) t->after_deregister++;
     if (f->log_requests) {
-        FakeLog e = {now, req->client, (guint32)req->tag};
+        FakeLog e = {now, req->client, (guint32)cirrus_request_data(req)->ref.instance};
         g_array_append_val(f->log, e);
     }
     if (t->dead) {

@@ -99,8 +99,8 @@ static void fake_request(CirrusComponent *self, FakeLb *lb, CirrusRequest *req)
     CirrusRequest *fwd = cirrus_request_new(self);
     fwd->created = req->created;
     fwd->invocation = req->invocation;
-    fwd->parent = req;
-    fwd->tag = CIRRUS_TARGET_ID(t);
+    fwd->caller.ptr = req;
+    cirrus_request_data(fwd)->ref.instance = CIRRUS_TARGET_ID(t);
     cirrus_send(self, lb->provider, fwd, 0);
 }
 
@@ -111,8 +111,8 @@ static void fake_handle(CirrusComponent *self, void *state, const CirrusEvent *e
     case CIRRUS_EVENT_REQUEST: fake_request(self, lb, ev->request); break;
     case CIRRUS_EVENT_REPLY: {
         /* The instance answered the request we forwarded: so do we. */
-        g_assert_cmpuint(CIRRUS_TARGET_ID(ev->request->tag), !=, 0);
-        CirrusRequest *req = ev->request->parent;
+        g_assert_cmpuint(cirrus_request_data(ev->request)->ref.instance, !=, 0);
+        CirrusRequest *req = ev->request->caller.ptr;
         CirrusOutcome outcome = (CirrusOutcome)ev->request->outcome;
         cirrus_request_free(self, ev->request);
         cirrus_reply(self, req, outcome);

@@ -197,10 +197,10 @@ static void reader_handle(CirrusComponent *self, void *state, const CirrusEvent 
         g_array_append_val(r->answers, a);
         gint64 bytes = 0;
         guint n = 0;
-        for (CirrusRequest *rec = poll->parent, *next; rec; rec = next) {
-            next = rec->parent;
-            Got g = {now, cirrus_time_to_s(rec->arrived), CIRRUS_STREAM_POS_SHARD(rec->tag), (guint)rec->client,
-                     CIRRUS_STREAM_POS_SEQ(rec->tag), rec->size};
+        for (CirrusRequest *rec = cirrus_batch_next(poll), *next; rec; rec = next) {
+            next = cirrus_batch_next(rec);
+            Got g = {now, cirrus_time_to_s(rec->arrived), CIRRUS_STREAM_POS_SHARD(cirrus_request_data(rec)->ref.position), (guint)rec->client,
+                     CIRRUS_STREAM_POS_SEQ(cirrus_request_data(rec)->ref.position), rec->size};
             g_assert_cmpuint(g.shard, ==, a.shard);
             g_array_append_val(r->got, g);
             r->pos[a.shard] = MAX(r->pos[a.shard], g.seq);

@@ -56,7 +56,7 @@ typedef struct { CirrusTime t; int outcome; } Reply;
 typedef struct { CirrusTime t; int attr; guint64 value; } Attr;
 
 typedef struct {
-    CirrusRequest *current;   /* the message being worked on (->parent: the rest) */
+    CirrusRequest *current;   /* the message being worked on (its batch chain: the rest) */
 } Worker;
 
 typedef struct {
@@ -148,8 +148,8 @@ static guint64 receive_args(gint64 max, CirrusTime wait)
 static void worker_poll(CirrusComponent *self, Consumer *c, gint64 w, CirrusRequest *poll)
 {
     if (!poll) poll = cirrus_request_new(self);
-    poll->parent = NULL;
-    poll->tag = G_GUINT64_CONSTANT(1) << 40 | (guint64)w;
+    cirrus_batch_link(poll, NULL);
+    poll->caller.word = G_GUINT64_CONSTANT(1) << 40 | (guint64)w;
     cirrus_post(self, c->queue, 0, CIRRUS_QUEUE_RECEIVE, poll, receive_args(c->loop_max, c->loop_wait));
 }
 
@@ -179,7 +179,7 @@ static void do_action(CirrusComponent *self, Consumer *c, const Action *a)
             r->invocation = CIRRUS_INVOKE_ASYNC;
             r->size = a->size;
             r->client = (guint64)a->client;
-            r->tag = (guint64)a->tag;
+            cirrus_request_data(r)->ref.dedup_id = (guint64)a->tag;
             r->attempt = (guint32)a->attempt;
             if (a->created >= 0) r->created = a->created;
             cirrus_send(self, c->queue, r, 0);
@@ -187,7 +187,7 @@ static void do_action(CirrusComponent *self, Consumer *c, const Action *a)
         break;
     case A_RECEIVE: {
         CirrusRequest *poll = cirrus_request_new(self);
-        poll->tag = c->polls->len;
+        poll->caller.word = c->polls->len;
         g_array_append_val(c->polls, poll->id);
         cirrus_post(self, c->queue, 0, CIRRUS_QUEUE_RECEIVE, poll, receive_args(a->max, a->wait));
         break;
@@ -221,28 +221,28 @@ static void on_messages(CirrusComponent *self, Consumer *c, const CirrusEvent *e
 {
     CirrusRequest *poll = ev->request;
     guint n = CIRRUS_QUEUE_MESSAGES_COUNT(ev->data), flags = CIRRUS_QUEUE_MESSAGES_FLAGS(ev->data);
-    gboolean looped = (poll->tag >> 40) != 0;
-    gint64 which = looped ? -1 - (gint64)(poll->tag & 0xFFFFFFFFu) : (gint64)poll->tag;
+    gboolean looped = (poll->caller.word >> 40) != 0;
+    gint64 which = looped ? -1 - (gint64)(poll->caller.word & 0xFFFFFFFFu) : (gint64)poll->caller.word;
     Answer a = { cirrus_now(self), which, n, flags };
     g_array_append_val(c->answers, a);
     guint seen = 0;
-    for (CirrusRequest *m = poll->parent; m; m = m->parent, seen++) {
-        Delivery d = { cirrus_now(self), m->tag, m->attempt, m->created, m->client, which, m->attributes };
+    for (CirrusRequest *m = cirrus_batch_next(poll); m; m = cirrus_batch_next(m), seen++) {
+        Delivery d = { cirrus_now(self), cirrus_request_data(m)->ref.receipt, m->attempt, m->created, m->client, which, cirrus_request_data(m)->attributes };
         g_assert_true(m->arrived == cirrus_now(self));
         g_array_append_val(c->deliveries, d);
     }
     g_assert_cmpuint(seen, ==, n);
     if (!looped) {
-        for (CirrusRequest *m = poll->parent, *next; m; m = next) {
-            next = m->parent;
+        for (CirrusRequest *m = cirrus_batch_next(poll), *next; m; m = next) {
+            next = cirrus_batch_next(m);
             cirrus_request_free(self, m);
         }
         cirrus_request_free(self, poll);
         return;
     }
-    gint64 w = (gint64)(poll->tag & 0xFFFFFFFFu);
-    c->worker[w].current = poll->parent;
-    poll->parent = NULL;
+    gint64 w = (gint64)(poll->caller.word & 0xFFFFFFFFu);
+    c->worker[w].current = cirrus_batch_next(poll);
+    cirrus_batch_link(poll, NULL);
     if (n == 0 && (flags & (CIRRUS_QUEUE_SHORT | CIRRUS_QUEUE_FAILED))) {
         cirrus_schedule(self, c->pause, C_POLL, poll, (guint64)w);
         return;
@@ -254,8 +254,8 @@ static void on_done(CirrusComponent *self, Consumer *c, CirrusRequest *poll, gin
 {
     Worker *k = &c->worker[w];
     CirrusRequest *m = k->current;
-    k->current = m->parent;
-    if (c->delete_after) cirrus_post(self, c->queue, 0, CIRRUS_QUEUE_DELETE, NULL, m->tag);
+    k->current = cirrus_batch_next(m);
+    if (c->delete_after) cirrus_post(self, c->queue, 0, CIRRUS_QUEUE_DELETE, NULL, cirrus_request_data(m)->ref.receipt);
     cirrus_request_free(self, m);
     worker_next(self, c, w, poll);
 }

@@ -524,9 +524,10 @@ static void on_request(CirrusComponent *self, Lb *lb, CirrusRequest *req)
         cirrus_reply(self, req, CIRRUS_OUTCOME_REJECTED);
         return;
     }
-    /* The caller's request waits here; the instance gets a child request.
-     * The caller's `tag` (ours while we hold it) remembers the instance, and
-     * its `arrived` is the forwarding time. */
+    /* The caller's request waits here; the instance gets a child request
+     * naming it (the target group protocol), which finds the caller's again
+     * in its `caller` word.  The caller's `holder` word (ours while we hold
+     * it) remembers the instance, and its `arrived` is the forwarding time. */
     CirrusRequest *fwd = cirrus_request_new(self);
     fwd->created = req->created;
     fwd->origin = req->origin;
@@ -534,9 +535,9 @@ static void on_request(CirrusComponent *self, Lb *lb, CirrusRequest *req)
     fwd->size = req->size;
     fwd->attempt = req->attempt;
     fwd->invocation = req->invocation;
-    fwd->parent = req;
-    fwd->tag = t->id;
-    req->tag = t->id;
+    fwd->caller.ptr = req;
+    cirrus_request_data(fwd)->ref.instance = t->id;
+    req->holder = t->id;
     t->outstanding++;
     set_in_flight(self, lb, +1);
     cirrus_send(self, lb->provider, fwd, 0);
@@ -544,9 +545,9 @@ static void on_request(CirrusComponent *self, Lb *lb, CirrusRequest *req)
 
 static void on_reply(CirrusComponent *self, Lb *lb, CirrusRequest *fwd)
 {
-    CirrusRequest *req = fwd->parent;
+    CirrusRequest *req = fwd->caller.ptr;
     CirrusOutcome outcome = (CirrusOutcome)fwd->outcome;
-    Target *t = find_target(lb, (guint32)req->tag);   /* NULL once drained */
+    Target *t = find_target(lb, (guint32)req->holder);   /* NULL once drained */
     cirrus_request_free(self, fwd);
     set_in_flight(self, lb, -1);
     cirrus_metric_latency(self, M_RESPONSE_TIME, cirrus_now(self) - req->arrived);

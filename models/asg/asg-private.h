@@ -8,6 +8,7 @@
 #include "models/aws/alarm.h"
 #include "models/asg/asg.h"
 #include "models/protocol/protocol.h"
+#include "models/protocol/request.h"
 #include "sim/loader/config.h"
 #include "sim/kernel/fifo.h"
 

@@ -13,14 +13,14 @@
  * time, a FIFO queue up to `queue_limit`, else 503.  After service_time a
  * request makes the instance's `calls`: async ones are sent and forgotten,
  * sync ones one after the other, the worker held until each reply.
- * A request from a load balancer names its instance in `tag`; one sent
- * straight to the group (tag 0) goes to the InService instance with the
- * fewest outstanding requests.
+ * A request from a load balancer names its instance (the target group
+ * protocol's ref.instance, models/protocol/request.h); one sent straight to
+ * the group goes to the InService instance with the fewest outstanding
+ * requests.
  *
- * While we hold a request its `tag` is ours: the instance id in the low 32
- * bits (as a load balancer sets it), the index of the next sync call in
- * bits 32-47, and TAG_DIRECT when we chose the instance.  It is put back
- * (the id, or 0) before the request goes back to its sender.
+ * While we hold a request its `holder` word is ours: the instance id in
+ * the low 32 bits, the index of the next sync call in bits 32-47, and
+ * TAG_DIRECT when we chose the instance.
  *
  * An instance that stops answering (instance_failure, its zone's outage,
  * the group's outage) fails what it holds: queued requests at once, the
@@ -327,11 +327,6 @@ static void activity_step(CirrusComponent *self, Asg *g, Instance *in)
 
 /* ---- requests ---------------------------------------------------------- */
 
-static void tag_restore(CirrusRequest *req)
-{
-    req->tag = (req->tag & TAG_DIRECT) ? 0 : TAG_ID(req->tag);
-}
-
 /* Done with a request: count it, answer a sync caller (a held async copy
  * has been answered already and is dropped).  `in` may be NULL: gone. */
 static void finish(CirrusComponent *self, Instance *in, CirrusRequest *req, CirrusOutcome outcome)
@@ -342,7 +337,6 @@ static void finish(CirrusComponent *self, Instance *in, CirrusRequest *req, Cirr
     if (req->invocation == CIRRUS_INVOKE_ASYNC) {
         cirrus_request_free(self, req);
     } else {
-        tag_restore(req);
         cirrus_reply(self, req, outcome);
     }
 }
@@ -393,10 +387,11 @@ static void release(CirrusComponent *self, Asg *g, Instance *in, CirrusRequest *
 static void send_call(CirrusComponent *self, const Call *c, CirrusRequest *req)
 {
     CirrusRequest *d = cirrus_request_copy(self, req);
-    d->tag = 0;                 /* a plain request to its target, not an LB's */
+    cirrus_request_data(d)->ref.instance = 0;   /* a plain request to its target, not an LB's */
+    cirrus_batch_link(d, NULL);
     d->abandoned = 0;
     d->invocation = (guint8)c->mode;
-    d->parent = c->mode == CIRRUS_INVOKE_SYNC ? req : NULL;   /* an async one outlives it */
+    d->caller.ptr = c->mode == CIRRUS_INVOKE_SYNC ? req : NULL;   /* an async one outlives it */
     cirrus_send(self, c->target, d, 0);
 }
 
@@ -413,7 +408,7 @@ static void proceed(CirrusComponent *self, Asg *g, Instance *in, CirrusRequest *
             if (g->calls[i].mode == CIRRUS_INVOKE_ASYNC) send_call(self, &g->calls[i], req);
     for (guint i = next; i < g->n_calls; i++) {
         if (g->calls[i].mode != CIRRUS_INVOKE_SYNC) continue;
-        req->tag = (req->tag & ~(G_GUINT64_CONSTANT(0xFFFF) << 32)) | ((guint64)(i + 1) << 32);
+        req->holder = (req->holder & ~(G_GUINT64_CONSTANT(0xFFFF) << 32)) | ((guint64)(i + 1) << 32);
         send_call(self, &g->calls[i], req);
         return;
     }
@@ -422,7 +417,7 @@ static void proceed(CirrusComponent *self, Asg *g, Instance *in, CirrusRequest *
 
 static void on_done(CirrusComponent *self, Asg *g, CirrusRequest *req)
 {
-    Instance *in = asg_find(g, TAG_ID(req->tag));
+    Instance *in = asg_find(g, TAG_ID(req->holder));
     if (!in) {   /* terminated while it served: the work is lost */
         finish(self, NULL, req, CIRRUS_OUTCOME_FAILED);
         return;
@@ -437,14 +432,14 @@ static void on_reply(CirrusComponent *self, Asg *g, CirrusRequest *d)
         cirrus_request_free(self, d);
         return;
     }
-    CirrusRequest *req = d->parent;
+    CirrusRequest *req = d->caller.ptr;
     CirrusOutcome outcome = (CirrusOutcome)d->outcome;
     cirrus_request_free(self, d);
-    Instance *in = asg_find(g, TAG_ID(req->tag));
+    Instance *in = asg_find(g, TAG_ID(req->holder));
     if (!in) finish(self, NULL, req, CIRRUS_OUTCOME_FAILED);
     /* A dependency's error is the application's 5xx. */
     else if (outcome != CIRRUS_OUTCOME_OK) release(self, g, in, req, CIRRUS_OUTCOME_FAILED);
-    else proceed(self, g, in, req, TAG_CALL(req->tag));
+    else proceed(self, g, in, req, TAG_CALL(req->holder));
 }
 
 /* Take a request on an instance: a free worker, else the queue, else 503. */
@@ -453,15 +448,15 @@ static void serve(CirrusComponent *self, Asg *g, Instance *in, CirrusRequest *re
     gboolean free_worker = in->held < g->workers;
     if (!free_worker && g->queue_limit >= 0 && (gint64)cirrus_fifo_len(&in->waiting) >= g->queue_limit) {
         cirrus_metric_count(self, M_REJECTED, 1);
-        tag_restore(req);
         cirrus_reply(self, req, CIRRUS_OUTCOME_REJECTED);
         return;
     }
     if (req->invocation == CIRRUS_INVOKE_ASYNC) {
-        /* Accepted: the caller hears so now; the work goes on with a copy. */
+        /* Accepted: the caller hears so now; the work goes on with a copy
+         * (which the copy's holder word, zeroed, must name again). */
         CirrusRequest *work = cirrus_request_copy(self, req);
         work->arrived = req->arrived;
-        tag_restore(req);
+        work->holder = req->holder;
         cirrus_reply(self, req, CIRRUS_OUTCOME_OK);
         req = work;
     }
@@ -496,11 +491,12 @@ static void on_request(CirrusComponent *self, Asg *g, CirrusRequest *req)
         cirrus_reply(self, req, CIRRUS_OUTCOME_REJECTED);
         return;
     }
-    if (req->tag != 0) {
+    guint32 chosen = cirrus_request_data(req)->ref.instance;
+    if (chosen != 0) {
         /* From a load balancer, for one instance.  Not running (yet, or
          * any more): refused; running but not answering: the connection
          * fails (a 5xx). */
-        in = asg_find(g, TAG_ID(req->tag));
+        in = asg_find(g, chosen);
         if (!in || in->state == INST_PENDING) {
             cirrus_metric_count(self, M_REJECTED, 1);
             cirrus_reply(self, req, CIRRUS_OUTCOME_REJECTED);
@@ -518,8 +514,9 @@ static void on_request(CirrusComponent *self, Asg *g, CirrusRequest *req)
             cirrus_reply(self, req, CIRRUS_OUTCOME_REJECTED);
             return;
         }
-        req->tag = TAG_DIRECT | in->id;
+        req->holder = TAG_DIRECT | in->id;
     }
+    if (chosen != 0) req->holder = chosen;
     serve(self, g, in, req);
 }
 

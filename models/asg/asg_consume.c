@@ -110,7 +110,7 @@ static void receive(CirrusComponent *self, Asg *g, Instance *in, guint k)
 {
     AsgConsume *c = g->consume;
     CirrusRequest *poll = cirrus_request_new(self);
-    poll->tag = PACK(in, k);
+    poll->caller.word = PACK(in, k);   /* which worker asks (ours; the queue leaves it) */
     in->pollers[k].poll_id = poll->id;
     in->pollers[k].busy = TRUE;
     guint wait_ms = c->wait < 0 ? CIRRUS_QUEUE_WAIT_DEFAULT : (guint)(c->wait / CIRRUS_MS);
@@ -123,7 +123,7 @@ static gint64 abandon(CirrusComponent *self, Asg *g, CirrusRequest *msg)
 {
     gint64 n = 0;
     for (CirrusRequest *next; msg; msg = next) {
-        next = msg->parent;
+        next = cirrus_batch_next(msg);
         cirrus_request_free(self, msg);
         n++;
     }
@@ -179,8 +179,8 @@ static void process_next(CirrusComponent *self, Asg *g, Instance *in, guint k)
         asg_maybe_gone(self, g, in);
         return;
     }
-    p->next = msg->parent;
-    msg->parent = NULL;
+    p->next = cirrus_batch_next(msg);
+    cirrus_batch_link(msg, NULL);
     in->held++;
     asg_computing(self, g, in, 1);
     double seconds = cirrus_dist_sample(&g->service_time, cirrus_component_rng(self)) * g->slow_factor;
@@ -189,8 +189,8 @@ static void process_next(CirrusComponent *self, Asg *g, Instance *in, guint k)
 
 static void on_messages(CirrusComponent *self, Asg *g, const CirrusEvent *ev)
 {
-    CirrusRequest *poll = ev->request, *first = poll->parent;
-    guint64 tag = poll->tag;
+    CirrusRequest *poll = ev->request, *first = cirrus_batch_next(poll);
+    guint64 tag = poll->caller.word;
     guint count = CIRRUS_QUEUE_MESSAGES_COUNT(ev->data), flags = CIRRUS_QUEUE_MESSAGES_FLAGS(ev->data);
     cirrus_request_free(self, poll);
     Instance *in = asg_find(g, PACK_ID(tag));
@@ -237,10 +237,10 @@ static void on_message_done(CirrusComponent *self, Asg *g, CirrusRequest *msg, g
         cirrus_metric_latency(self, c->m_latency, cirrus_now(self) - msg->created);
         if (c->delete_batch) {
             AsgPoller *p = &in->pollers[PACK_WORKER(data)];
-            msg->parent = p->done;   /* the queue deletes them in any order */
+            cirrus_batch_link(msg, p->done);   /* the queue deletes them in any order */
             p->done = msg;
         } else {
-            cirrus_post(self, c->source, 0, CIRRUS_QUEUE_DELETE, NULL, msg->tag);
+            cirrus_post(self, c->source, 0, CIRRUS_QUEUE_DELETE, NULL, cirrus_request_data(msg)->ref.receipt);
             cirrus_request_free(self, msg);
         }
     }

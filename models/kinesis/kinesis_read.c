@@ -121,7 +121,7 @@ static guint64 resolve(const Shard *s, const Lease *l, guint64 seq, guint *flags
 }
 
 /* Records of `s` from `from`, up to the consumer's batch, 10 MB and
- * `byte_cap` (at least one record): a chain through ->parent. */
+ * `byte_cap` (at least one record): a batch chain. */
 static CirrusRequest *take(CirrusComponent *self, Consumer *c, Shard *s, guint64 from, double byte_cap,
                            guint *count, gint64 *bytes)
 {
@@ -139,8 +139,8 @@ static CirrusRequest *take(CirrusComponent *self, Consumer *c, Shard *s, guint64
         req->client = r->key;
         req->size = r->size;
         req->invocation = CIRRUS_INVOKE_ASYNC;
-        req->tag = CIRRUS_STREAM_POS(s->id, seq);
-        if (tail) tail->parent = req;
+        cirrus_request_data(req)->ref.position = CIRRUS_STREAM_POS(s->id, seq);
+        if (tail) cirrus_batch_link(tail, req);
         else head = req;
         tail = req;
         (*count)++;
@@ -153,7 +153,7 @@ static CirrusRequest *take(CirrusComponent *self, Consumer *c, Shard *s, guint64
 static void answer(CirrusComponent *self, Consumer *c, CirrusRequest *poll, guint shard, CirrusRequest *head,
                    guint count, gint64 bytes, guint flags)
 {
-    poll->parent = head;
+    cirrus_batch_link(poll, head);
     poll->size = bytes;
     cirrus_post(self, c->who, 0, CIRRUS_STREAM_RECORDS, poll, CIRRUS_STREAM_RECORDS_INFO(shard, count, flags));
 }

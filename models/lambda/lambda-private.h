@@ -7,6 +7,7 @@
 
 #include "models/lambda/lambda.h"
 #include "models/protocol/protocol.h"
+#include "models/protocol/request.h"
 #include "sim/loader/config.h"
 
 enum {

@@ -21,7 +21,7 @@
  * is one.
  *
  * While we hold an async event, its `attempt` counts the function-error
- * retries made, `tag` the throttle (and system error) retries since it
+ * retries made, `holder` the throttle (and system error) retries since it
  * last ran, and `arrived` is when we accepted it (its age counts from
  * there). */
 #include "models/lambda/lambda-private.h"
@@ -246,11 +246,11 @@ static void schedule_retry(CirrusComponent *self, Lambda *f, CirrusRequest *ev, 
 /* A throttle or a system error: back off exponentially. */
 static void backoff(CirrusComponent *self, Lambda *f, CirrusRequest *ev)
 {
-    guint64 k = MIN(ev->tag, 20);
+    guint64 k = MIN(ev->holder, 20);
     CirrusTime d = MIN(BACKOFF_CAP, BACKOFF_BASE << k);
     /* Equal jitter: half the interval, plus a uniform share of the other half. */
     CirrusTime delay = d / 2 + (CirrusTime)(cirrus_rng_uniform(&f->retry_rng) * (double)(d / 2));
-    ev->tag++;
+    ev->holder++;
     schedule_retry(self, f, ev, delay);
 }
 
@@ -261,9 +261,9 @@ static void give_up(CirrusComponent *self, Lambda *f, CirrusRequest *ev)
     if (f->on_failure) {
         CirrusRequest *d = cirrus_request_copy(self, ev);
         d->invocation = CIRRUS_INVOKE_ASYNC;
-        d->tag = 0;
         d->attempt = 0;
-        d->parent = NULL;
+        cirrus_batch_link(d, NULL);
+        cirrus_request_data(d)->ref.dedup_id = 0;
         d->abandoned = 0;
         cirrus_metric_count(self, M_ON_FAILURE_SENT, 1);
         cirrus_send(self, f->on_failure, d, 0);
@@ -291,7 +291,7 @@ static void async_attempt(CirrusComponent *self, Lambda *f, CirrusRequest *ev)
         backoff(self, f, ev);
         return;
     }
-    ev->tag = 0;
+    ev->holder = 0;
     cirrus_metric_latency(self, M_ASYNC_AGE, now - ev->arrived);
     start_invocation(self, f, slot, ev, cold, 1);
 }
@@ -332,9 +332,8 @@ static void on_request(CirrusComponent *self, Lambda *f, CirrusRequest *req)
         /* Queued: the caller hears 202 now; the event goes on as a copy. */
         CirrusRequest *ev = cirrus_request_copy(self, req);
         ev->arrived = cirrus_now(self);
-        ev->tag = 0;
         ev->attempt = 0;
-        ev->parent = NULL;
+        cirrus_batch_link(ev, NULL);
         ev->abandoned = 0;
         cirrus_reply(self, req, CIRRUS_OUTCOME_OK);
         cirrus_metric_count(self, M_ASYNC_RECEIVED, 1);

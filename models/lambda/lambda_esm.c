@@ -34,7 +34,7 @@
  *
  * A poller's index is its poll request's `tag`; an invocation's request
  * has this function as origin and the poller index in its tag, with the
- * batch's messages chained from its ->parent. */
+ * batch's messages chained from it as a batch. */
 #include "models/lambda/lambda-private.h"
 #include "models/protocol/queue.h"
 #include "models/protocol/stream.h"
@@ -59,7 +59,7 @@ typedef enum { POLLER_STOPPED, POLLER_RECEIVING, POLLER_INVOKING, POLLER_PAUSED 
 
 typedef struct {
     PollerState state;
-    CirrusRequest *first, *last;   /* the batch gathered so far, chained by ->parent */
+    CirrusRequest *first, *last;   /* the batch gathered so far, as a batch chain */
     guint count;
     gint64 bytes;
     CirrusTime window_end;         /* invoke by then (gathering with a batching window) */
@@ -260,7 +260,7 @@ static void receive(CirrusComponent *self, LambdaEsm *m, guint i)
     CirrusTime wait = LONG_POLL_MS * CIRRUS_MS;
     if (p->count > 0) wait = MIN(wait, p->window_end - now);   /* gathering: only what is left of the window */
     CirrusRequest *poll = cirrus_request_new(self);
-    poll->tag = i;
+    poll->caller.word = i;   /* which poller asks (ours; the queue leaves it) */
     p->state = POLLER_RECEIVING;
     cirrus_post(self, m->source, 0, CIRRUS_QUEUE_RECEIVE, poll,
                 CIRRUS_QUEUE_RECEIVE_ARGS(want, (guint)(wait / CIRRUS_MS)));
@@ -340,8 +340,8 @@ static void invoke(CirrusComponent *self, Lambda *f, LambdaEsm *m, guint i)
 {
     Poller *p = poller(m, i);
     CirrusRequest *inv = cirrus_request_new(self);
-    inv->tag = i;
-    inv->parent = p->first;
+    inv->caller.word = i;
+    cirrus_batch_link(inv, p->first);
     inv->size = p->bytes;
     inv->invocation = CIRRUS_INVOKE_SYNC;
     guint records = p->count;
@@ -358,8 +358,8 @@ static void invoke(CirrusComponent *self, Lambda *f, LambdaEsm *m, guint i)
 
 static void on_messages(CirrusComponent *self, Lambda *f, LambdaEsm *m, const CirrusEvent *ev)
 {
-    CirrusRequest *poll = ev->request, *msg = poll->parent;
-    guint i = (guint)poll->tag, count = CIRRUS_QUEUE_MESSAGES_COUNT(ev->data);
+    CirrusRequest *poll = ev->request, *msg = cirrus_batch_next(poll);
+    guint i = (guint)poll->caller.word, count = CIRRUS_QUEUE_MESSAGES_COUNT(ev->data);
     guint flags = CIRRUS_QUEUE_MESSAGES_FLAGS(ev->data);
     Poller *p = poller(m, i);
     CirrusTime now = cirrus_now(self);
@@ -369,9 +369,9 @@ static void on_messages(CirrusComponent *self, Lambda *f, LambdaEsm *m, const Ci
         if (flags & CIRRUS_QUEUE_MORE) m->minute_full = TRUE;
         cirrus_metric_count(self, m->m_polled, count);
         if (p->count == 0) p->window_end = now + m->window;
-        if (p->last) p->last->parent = msg;   /* this receive's chain goes after the batch so far */
+        if (p->last) cirrus_batch_link(p->last, msg);   /* this receive's chain goes after the batch so far */
         else p->first = msg;
-        for (; msg; msg = msg->parent) {
+        for (; msg; msg = cirrus_batch_next(msg)) {
             p->bytes += msg->size;
             p->count++;
             p->last = msg;
@@ -405,19 +405,19 @@ void lambda_esm_invoked(CirrusComponent *self, Lambda *f, CirrusRequest *inv, Ci
         lambda_stream_invoked(self, m->stream, inv, outcome);
         return;
     }
-    guint i = (guint)inv->tag, n = 0;
-    CirrusRequest *msg = inv->parent, *next;
-    for (CirrusRequest *r = msg; r; r = r->parent) n++;
+    guint i = (guint)inv->caller.word, n = 0;
+    CirrusRequest *msg = cirrus_batch_next(inv), *next;
+    for (CirrusRequest *r = msg; r; r = cirrus_batch_next(r)) n++;
     if (outcome == CIRRUS_OUTCOME_OK) {
         /* AWS deletes a successful batch with DeleteMessageBatch. */
         cirrus_post(self, m->source, 0, CIRRUS_QUEUE_DELETE_BATCH, msg, 0);
     } else {
         for (; msg; msg = next) {
-            next = msg->parent;
+            next = cirrus_batch_next(msg);
             cirrus_request_free(self, msg);
         }
     }
-    inv->parent = NULL;
+    cirrus_batch_link(inv, NULL);
     cirrus_request_free(self, inv);
     m->invoking--;
     cirrus_metric_count(self, outcome == CIRRUS_OUTCOME_OK ? m->m_deleted : m->m_failed, n);

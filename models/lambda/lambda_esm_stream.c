@@ -27,7 +27,7 @@
  * fan-out subscribes and re-subscribes under the same rule.  IteratorAge
  * is the age of the last record of each batch invoked, as Lambda reports
  * it.  An invocation's tag is its shard and lane; its records hang from
- * its ->parent. */
+ * its batch chain. */
 #include "models/lambda/lambda-private.h"
 #include "models/protocol/stream.h"
 #include <string.h>
@@ -38,7 +38,7 @@
 #define RETRY_DELAY CIRRUS_SEC
 
 typedef struct {
-    CirrusRequest *head, *tail;   /* buffered records, in order, chained by ->parent */
+    CirrusRequest *head, *tail;   /* buffered records, in order, as a batch chain */
     guint n;
     CirrusRequest *batch;         /* in flight or waiting for its retry */
     guint batch_n;
@@ -125,7 +125,7 @@ static void want_records(CirrusComponent *self, LambdaStream *s, Shard *sh)
         return;
     }
     CirrusRequest *poll = cirrus_request_new(self);
-    poll->tag = sh->id;
+    poll->caller.word = sh->id;   /* which shard reads (ours; the stream leaves it) */
     sh->reading = TRUE;
     sh->last_fetch = now;
     cirrus_post(self, s->cfg.source, 0, s->cfg.enhanced ? CIRRUS_STREAM_SUBSCRIBE : CIRRUS_STREAM_GET_RECORDS,
@@ -159,8 +159,8 @@ static void maybe_done(LambdaStream *s, Shard *sh)
 
 static void lane_push(Lane *lane, CirrusRequest *rec)
 {
-    rec->parent = NULL;
-    if (lane->tail) lane->tail->parent = rec;
+    cirrus_batch_link(rec, NULL);
+    if (lane->tail) cirrus_batch_link(lane->tail, rec);
     else lane->head = rec;
     lane->tail = rec;
     lane->n++;
@@ -170,7 +170,7 @@ static void try_start(CirrusComponent *self, LambdaStream *s, Shard *sh, guint l
 
 static void on_records(CirrusComponent *self, LambdaStream *s, const CirrusEvent *ev)
 {
-    CirrusRequest *poll = ev->request, *rec = poll->parent, *next;
+    CirrusRequest *poll = ev->request, *rec = cirrus_batch_next(poll), *next;
     Shard *sh = shard_at(s, CIRRUS_STREAM_RECORDS_SHARD(ev->data));
     guint count = CIRRUS_STREAM_RECORDS_COUNT(ev->data), flags = CIRRUS_STREAM_RECORDS_FLAGS(ev->data);
     cirrus_request_free(self, poll);
@@ -178,8 +178,8 @@ static void on_records(CirrusComponent *self, LambdaStream *s, const CirrusEvent
     sh->reading = FALSE;
     if (count) cirrus_metric_count(self, s->cfg.m_polled, count);
     for (; rec; rec = next) {
-        next = rec->parent;
-        sh->pos = rec->tag;
+        next = cirrus_batch_next(rec);
+        sh->pos = cirrus_request_data(rec)->ref.position;
         lane_push(&sh->lanes[rec->client % (guint64)s->cfg.parallel], rec);
     }
     if (flags & CIRRUS_STREAM_END) sh->ended = TRUE;
@@ -196,12 +196,12 @@ static void invoke(CirrusComponent *self, LambdaStream *s, Shard *sh, guint l)
     Lane *lane = &sh->lanes[l];
     CirrusRequest *inv = cirrus_request_new(self), *last = lane->batch;
     gint64 bytes = 0;
-    for (CirrusRequest *r = lane->batch; r; r = r->parent) {
+    for (CirrusRequest *r = lane->batch; r; r = cirrus_batch_next(r)) {
         bytes += r->size;
         last = r;
     }
-    inv->tag = TAG(sh->id, l);
-    inv->parent = lane->batch;
+    inv->caller.word = TAG(sh->id, l);
+    cirrus_batch_link(inv, lane->batch);
     inv->size = bytes;
     inv->invocation = CIRRUS_INVOKE_SYNC;
     lane->busy = TRUE;
@@ -226,12 +226,12 @@ static void try_start(CirrusComponent *self, LambdaStream *s, Shard *sh, guint l
     }
     guint take = MIN(lane->n, lane->cap);
     CirrusRequest *cut = lane->head;
-    for (guint i = 1; i < take; i++) cut = cut->parent;
+    for (guint i = 1; i < take; i++) cut = cirrus_batch_next(cut);
     lane->batch = lane->head;
     lane->batch_n = take;
-    lane->head = cut->parent;
+    lane->head = cirrus_batch_next(cut);
     if (!lane->head) lane->tail = NULL;
-    cut->parent = NULL;
+    cirrus_batch_link(cut, NULL);
     lane->n -= take;
     invoke(self, s, sh, l);
 }
@@ -239,7 +239,7 @@ static void try_start(CirrusComponent *self, LambdaStream *s, Shard *sh, guint l
 static void free_chain(CirrusComponent *self, CirrusRequest *r)
 {
     for (CirrusRequest *next; r; r = next) {
-        next = r->parent;
+        next = cirrus_batch_next(r);
         cirrus_request_free(self, r);
     }
 }
@@ -264,11 +264,11 @@ static void bisect(Lane *lane)
 {
     guint keep = (lane->batch_n + 1) / 2;
     CirrusRequest *cut = lane->batch;
-    for (guint i = 1; i < keep; i++) cut = cut->parent;
-    CirrusRequest *rest = cut->parent, *rest_tail = rest;
-    cut->parent = NULL;
-    while (rest_tail->parent) rest_tail = rest_tail->parent;
-    rest_tail->parent = lane->head;
+    for (guint i = 1; i < keep; i++) cut = cirrus_batch_next(cut);
+    CirrusRequest *rest = cirrus_batch_next(cut), *rest_tail = rest;
+    cirrus_batch_link(cut, NULL);
+    while (cirrus_batch_next(rest_tail)) rest_tail = cirrus_batch_next(rest_tail);
+    cirrus_batch_link(rest_tail, lane->head);
     if (!lane->head) lane->tail = rest_tail;
     lane->head = rest;
     lane->n += lane->batch_n - keep;
@@ -288,9 +288,9 @@ static void next_batch(CirrusComponent *self, LambdaStream *s, Shard *sh, guint 
 
 void lambda_stream_invoked(CirrusComponent *self, LambdaStream *s, CirrusRequest *inv, CirrusOutcome outcome)
 {
-    Shard *sh = shard_at(s, TAG_SHARD(inv->tag));
-    guint l = TAG_LANE(inv->tag);
-    inv->parent = NULL;
+    Shard *sh = shard_at(s, TAG_SHARD(inv->caller.word));
+    guint l = TAG_LANE(inv->caller.word);
+    cirrus_batch_link(inv, NULL);
     cirrus_request_free(self, inv);
     g_assert(sh);
     Lane *lane = &sh->lanes[l];

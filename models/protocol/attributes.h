@@ -14,7 +14,7 @@
 #ifndef CIRRUS_MODEL_ATTRIBUTES_H
 #define CIRRUS_MODEL_ATTRIBUTES_H
 
-#include "sim/kernel/kernel.h"
+#include "models/protocol/request.h"
 #include "sim/loader/node.h"
 
 #define CIRRUS_ATTR_SLOTS 8      /* attributes per request */

@@ -135,6 +135,7 @@
 #define CIRRUS_MODEL_QUEUES_H
 
 #include "models/protocol/protocol.h"
+#include "models/protocol/request.h"
 
 enum {
     CIRRUS_QUEUE_RECEIVE = CIRRUS_EVENT_PROTOCOL + 100,

@@ -197,6 +197,7 @@
 #define CIRRUS_MODEL_STREAMS_H
 
 #include "models/protocol/protocol.h"
+#include "models/protocol/request.h"
 #include "sim/loader/node.h"
 
 enum {

@@ -55,7 +55,7 @@
 #ifndef CIRRUS_MODEL_TARGETS_H
 #define CIRRUS_MODEL_TARGETS_H
 
-#include "sim/kernel/kernel.h"
+#include "models/protocol/request.h"
 
 enum {
     CIRRUS_TARGETS_ATTACH = CIRRUS_EVENT_PROTOCOL,

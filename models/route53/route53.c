@@ -274,8 +274,6 @@ static void on_request(CirrusComponent *self, R53 *r, CirrusRequest *req)
     guint i = e->record;
     /* The caller's request waits here; the target gets a copy. */
     CirrusRequest *fwd = cirrus_request_copy(self, req);
-    fwd->tag = 0;
-    fwd->parent = NULL;
     fwd->abandoned = 0;
     R53Pending *p = g_new(R53Pending, 1);
     *p = (R53Pending){ (gint64)fwd->id, req, 0, 0 };

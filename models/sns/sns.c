@@ -108,13 +108,13 @@ static void on_publish(CirrusComponent *self, Sns *t, CirrusRequest *req)
     cirrus_metric_count(self, M_PUBLISHED, 1);
     t->billed_publishes += (double)MAX((req->size + PUBLISH_CHUNK - 1) / PUBLISH_CHUNK, (gint64)1);
     for (guint k = 0; k < t->subs->len; k++) {
-        if (!matches(&g_array_index(t->subs, Subscription, k), req->attributes)) {
+        if (!matches(&g_array_index(t->subs, Subscription, k), cirrus_request_data(req)->attributes)) {
             cirrus_metric_count(self, M_FILTERED, 1);
             continue;
         }
         CirrusRequest *n = cirrus_request_copy(self, req);
-        n->parent = NULL;
-        n->tag = 0;             /* not a deduplication id */
+        cirrus_request_data(n)->next = NULL;
+        cirrus_request_data(n)->ref.dedup_id = 0;   /* not a deduplication id */
         n->attempt = 0;
         n->abandoned = 0;
         n->invocation = CIRRUS_INVOKE_ASYNC;   /* AWS: SNS invokes Lambda asynchronously */

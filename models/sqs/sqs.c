@@ -399,7 +399,7 @@ static guint32 enqueue(CirrusComponent *self, Sqs *q, const CirrusRequest *req, 
     m->origin = req->origin;
     m->client = req->client;
     m->size = req->size;
-    m->attributes = req->attributes;
+    m->attributes = cirrus_request_data_const(req)->attributes;
     list_insert_sorted(q, &q->ret, L_RET, i);
     list_push_back(q, &q->age, L_AGE, i);
     if (q->fifo) {
@@ -438,7 +438,7 @@ static CirrusRequest *message_out(CirrusComponent *self, const Message *m)
     r->origin = m->origin;
     r->client = m->client;
     r->size = m->size;
-    r->attributes = m->attributes;
+    cirrus_request_data(r)->attributes = m->attributes;
     r->invocation = CIRRUS_INVOKE_ASYNC;
     return r;
 }
@@ -477,21 +477,21 @@ static CirrusRequest *receive_one(CirrusComponent *self, Sqs *q, guint32 i)
     r->origin = m->origin ? m->origin : self;
     r->client = m->client;
     r->size = m->size;
-    r->attributes = m->attributes;
+    cirrus_request_data(r)->attributes = m->attributes;
     r->attempt = m->receives - 1;
     r->invocation = CIRRUS_INVOKE_ASYNC;
-    r->tag = (guint64)i | ((guint64)m->gen << 32);
+    cirrus_request_data(r)->ref.receipt = (guint64)i | ((guint64)m->gen << 32);
     return r;
 }
 
-/* Up to `max` deliverable messages, chained through ->parent in delivery
+/* Up to `max` deliverable messages, chained as a batch in delivery
  * order; the count. */
 static guint deliver(CirrusComponent *self, Sqs *q, guint max, CirrusRequest **chain)
 {
     CirrusRequest *tail = NULL;
     guint n = 0;
     *chain = NULL;
-#define APPEND(r) do { CirrusRequest *r_ = (r); if (tail) tail->parent = r_; else *chain = r_; tail = r_; n++; } while (0)
+#define APPEND(r) do { CirrusRequest *r_ = (r); if (tail) cirrus_batch_link(tail, r_); else *chain = r_; tail = r_; n++; } while (0)
     if (!q->fifo) {
         while (n < max && q->visible.head != NONE) {
             guint32 i = q->visible.head;
@@ -522,7 +522,7 @@ static guint deliver(CirrusComponent *self, Sqs *q, guint max, CirrusRequest **c
 static void answer(CirrusComponent *self, CirrusComponent *consumer, CirrusRequest *poll,
                    CirrusRequest *chain, guint n, guint flags)
 {
-    poll->parent = chain;
+    cirrus_batch_link(poll, chain);
     /* NumberOfEmptyReceives counts calls that succeeded and found nothing:
      * not a receive given up by its consumer, nor one that failed in an
      * outage (an error, not an answer). */
@@ -666,8 +666,9 @@ static void on_delete_batch(CirrusComponent *self, Sqs *q, CirrusRequest *chain)
 {
     gboolean latest;
     for (CirrusRequest *m = chain, *next; m; m = next) {
-        next = m->parent;
-        guint32 i = q->outages > 0 ? NONE : by_handle(q, m->tag & CIRRUS_QUEUE_HANDLE_MASK, &latest);
+        next = cirrus_batch_next(m);
+        guint32 i = q->outages > 0 ? NONE : by_handle(q, cirrus_request_data(m)->ref.receipt & CIRRUS_QUEUE_HANDLE_MASK,
+                                                       &latest);
         if (i != NONE) {
             cirrus_metric_count(self, M_DELETED, 1);
             drop_message(q, i);
@@ -777,8 +778,9 @@ static gboolean fifo_duplicate(CirrusComponent *self, Sqs *q, const CirrusReques
         g_hash_table_remove(q->dedup, &d->key);
         cirrus_pool_release(q->dedup_pool, d);
     }
-    gboolean explicit_id = req->tag != 0;
-    Key key = { origin_number(q, req->origin) * 2 + (explicit_id ? 1 : 0), explicit_id ? req->tag : req->client,
+    guint64 dedup_id = cirrus_request_data_const(req)->ref.dedup_id;
+    gboolean explicit_id = dedup_id != 0;
+    Key key = { origin_number(q, req->origin) * 2 + (explicit_id ? 1 : 0), explicit_id ? dedup_id : req->client,
                 explicit_id ? 0 : (guint64)req->created };
     if (g_hash_table_contains(q->dedup, &key)) return explicit_id || req->attempt > 0;
     Dedup *d = cirrus_pool_alloc(q->dedup_pool);
@@ -797,7 +799,7 @@ static void on_send(CirrusComponent *self, Sqs *q, CirrusRequest *req)
     }
     /* SendMessageBatch: up to 10 messages whose sizes add up to at most
      * the maximum message size (AWS). */
-    guint n = MAX(req->messages, 1u);
+    guint n = MAX(cirrus_request_data(req)->keys.messages, 1u);
     if (req->size > q->max_size || n > CIRRUS_QUEUE_MAX_BATCH) {
         cirrus_metric_count(self, M_REJECTED, 1);
         cirrus_reply(self, req, CIRRUS_OUTCOME_REJECTED);

@@ -17,6 +17,7 @@
 #include "models/workload/arrivals.h"
 #include "models/workload/cloudwatch.h"
 #include "models/protocol/attributes.h"
+#include "models/protocol/request.h"
 #include "models/aws/globals.h"
 #include "models/protocol/client.h"
 #include "models/aws/retry.h"
@@ -500,9 +501,9 @@ static void on_arrival(CirrusComponent *self, Workload *w)
     CirrusRequest *req = cirrus_request_new(self);
     req->client = w->clients > 1 ? cirrus_rng_below(&w->client_rng, (guint64)w->clients) : 0;
     req->size = w->size;
-    req->messages = (guint8)w->messages;
     req->invocation = (guint8)w->invocation;
-    req->attributes = draw_attributes(w);
+    cirrus_request_data(req)->keys.messages = (guint8)w->messages;
+    cirrus_request_data(req)->attributes = draw_attributes(w);
     cirrus_metric_count(self, M_REQUESTS, 1);
     set_outstanding(self, w, +1);
     send_attempt(self, w, req);
@@ -543,8 +544,6 @@ static gboolean try_retry(CirrusComponent *self, Workload *w, const CirrusReques
     CirrusRequest *next = cirrus_request_copy(self, req);   /* same caller, creation time, size */
     next->attempt = req->attempt + 1;
     next->abandoned = 0;
-    next->tag = 0;
-    next->parent = NULL;
     RetryAttempt *a = g_new(RetryAttempt, 1);
     a->id = (gint64)next->id;
     a->wait = cirrus_backoff_delay(&w->backoff, req->attempt, done->wait, &w->retry_rng);

@@ -27,7 +27,7 @@ CirrusSim *cirrus_sim_new(guint64 seed, guint64 replication)
     sim->components = g_ptr_array_new();
     sim->by_name = g_hash_table_new(g_str_hash, g_str_equal);
     sim->pes = cirrus_pes_new(CIRRUS_PES_RADIX);
-    sim->requests = cirrus_pool_new(sizeof(CirrusRequest));
+    sim->requests = cirrus_pool_new(sizeof(CirrusRequest) + CIRRUS_REQUEST_DATA_BYTES);
     sim->series_names = g_ptr_array_new_with_free_func(g_free);
     sim->series_groups = g_ptr_array_new();
     sim->faults = g_array_new(FALSE, FALSE, sizeof(FaultEntry));
@@ -291,12 +291,16 @@ static void schedule_faults(CirrusSim *sim, GPtrArray *order)
 
 /* ---- requests ---------------------------------------------------------- */
 
+/* Protocol data follows the request, 8-aligned. */
+G_STATIC_ASSERT(sizeof(CirrusRequest) % 8 == 0);
+
 CirrusRequest *cirrus_request_new(CirrusComponent *origin)
 {
     CirrusSim *sim = origin->sim;
     CirrusRequest *r = cirrus_pool_take(sim->requests);
     *r = (CirrusRequest){ .id = ++sim->next_request_id, .created = sim->now, .arrived = sim->now,
                           .origin = origin };
+    memset(cirrus_request_protocol_data(r), 0, CIRRUS_REQUEST_DATA_BYTES);
     return r;
 }
 
@@ -310,8 +314,12 @@ CirrusRequest *cirrus_request_copy(CirrusComponent *holder, const CirrusRequest 
 {
     CirrusRequest *r = cirrus_pool_take(holder->sim->requests);
     *r = *request;
+    memcpy(cirrus_request_protocol_data(r), cirrus_request_protocol_data_const(request),
+           CIRRUS_REQUEST_DATA_BYTES);
     r->id = ++holder->sim->next_request_id;
     r->reply_to = NULL;
+    r->caller.word = 0;
+    r->holder = 0;
     r->outcome = CIRRUS_OUTCOME_PENDING;
     return r;
 }
@@ -327,6 +335,7 @@ void cirrus_sim_watch_sends(CirrusSim *sim, CirrusSendWatch watch, gpointer data
 void cirrus_send(CirrusComponent *from, CirrusComponent *to, CirrusRequest *request, CirrusTime delay)
 {
     request->reply_to = from;
+    request->holder = 0;
     request->outcome = CIRRUS_OUTCOME_PENDING;
     if (from->sim->send_watch) from->sim->send_watch(from, to, request, from->sim->send_watch_data);
     cirrus_post(from, to, delay, CIRRUS_EVENT_REQUEST, request, 0);
@@ -336,6 +345,7 @@ void cirrus_reply(CirrusComponent *self, CirrusRequest *request, CirrusOutcome o
 {
     g_assert(request->reply_to != NULL);
     request->outcome = (guint8)outcome;
+    request->holder = 0;
     cirrus_post(self, request->reply_to, 0, CIRRUS_EVENT_REPLY, request, 0);
 }
 

@@ -34,27 +34,43 @@ const char *cirrus_outcome_name(CirrusOutcome outcome);
  * reply comes as soon as the target accepts or refuses the work. */
 typedef enum { CIRRUS_INVOKE_SYNC = 0, CIRRUS_INVOKE_ASYNC = 1 } CirrusInvocation;
 
-/* A unit of work, pooled by the kernel.  Whoever holds it last frees it. */
+/* A unit of work, pooled by the kernel.  Whoever holds it last frees it.
+ *
+ * The fields are what every request has (DESIGN.md §1, "How a request
+ * flows"); what a request carries for the protocol it travels under (a
+ * queue's receipt handle, a stream record's position, a call's `operation`)
+ * is in CIRRUS_REQUEST_DATA_BYTES bytes that follow it, which the kernel
+ * zeroes and copies but never reads: models/protocol/request.h gives them
+ * their types. */
 typedef struct CirrusRequest {
     CirrusTime       created;     /* when the client first sent it */
     guint64          id;          /* unique within a run, never reused; 0 once freed */
     CirrusTime       arrived;     /* when the current holder received it */
     CirrusComponent *reply_to;    /* who handed it to the current holder */
     CirrusComponent *origin;      /* the workload it came from */
-    struct CirrusRequest *parent; /* for a downstream call: the request it serves */
     guint64          client;      /* client (caller) id within the workload */
     gint64           size;        /* bytes */
+    /* The sender's own: set by whoever hands the request over (or lends it
+     * to another component, as a consumer lends a queue its receive) and
+     * found again with the reply; the receiver never reads or changes it.
+     * E.g. the request a downstream call serves, or which worker polls. */
+    union { gpointer ptr; guint64 word; } caller;
+    /* The current holder's own; zeroed by cirrus_send and cirrus_reply, so
+     * that it never carries meaning from one component to another. */
+    guint64          holder;
     guint32          attempt;     /* 0 for the first try */
     guint8           invocation;  /* CirrusInvocation */
     guint8           outcome;     /* CirrusOutcome, set by cirrus_reply */
     guint8           abandoned;   /* the caller gave up (timeout); reply is discarded */
-    guint8           messages;    /* a batch call (SendMessageBatch): the messages it
-                                   * carries, 2 to 10; 0 or 1: a single one */
-    guint64          tag;         /* free for the current holder's use */
-    guint64          attributes;  /* message attributes: up to 8 interned
-                                   * name=value pairs, one per byte
-                                   * (models/protocol/attributes.h); 0: none */
 } CirrusRequest;
+
+/* Bytes of protocol data after each request (models/protocol/request.h). */
+#define CIRRUS_REQUEST_DATA_BYTES 32
+
+/* The protocol data of `r`: CIRRUS_REQUEST_DATA_BYTES bytes, 8-aligned,
+ * zeroed by cirrus_request_new, copied by cirrus_request_copy. */
+static inline void *cirrus_request_protocol_data(CirrusRequest *r) { return r + 1; }
+static inline const void *cirrus_request_protocol_data_const(const CirrusRequest *r) { return r + 1; }
 
 /* Event kinds.  The kernel delivers REQUEST (a request handed over: ev->request)
  * and REPLY (the answer to a request this component handed over:
@@ -118,9 +134,10 @@ void cirrus_post(CirrusComponent *from, CirrusComponent *to, CirrusTime delay, i
 /* ---- requests ---- */
 CirrusRequest *cirrus_request_new(CirrusComponent *origin);
 void           cirrus_request_free(CirrusComponent *holder, CirrusRequest *request);
-/* A new request (new id) with the same workload fields as `request`: for a
- * component that accepts async work, replies to the caller at once and
- * keeps working on the copy. */
+/* A new request (new id) with the same workload fields and protocol data
+ * as `request` (but no caller or holder word, and pending): for a component
+ * that accepts async work, replies to the caller at once and keeps working
+ * on the copy, or that makes a downstream call on behalf of a request. */
 CirrusRequest *cirrus_request_copy(CirrusComponent *holder, const CirrusRequest *request);
 /* Hand `request` from `from` to `to` after `delay` (network latency); `to`
  * gets a CIRRUS_EVENT_REQUEST, and its reply will come back to `from`. */

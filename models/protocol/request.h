@@ -1,0 +1,58 @@
+/* cirrus — what a request carries for the protocol it travels under.
+ *
+ * The kernel's CirrusRequest has what every request has (who sent it, its
+ * client, size, attempt, invocation, outcome); this is the typed rest, in
+ * the bytes the kernel keeps after each request
+ * (cirrus_request_protocol_data).  Each field has one meaning, and says
+ * which protocol sets and reads it. */
+#ifndef CIRRUS_PROTOCOL_REQUEST_H
+#define CIRRUS_PROTOCOL_REQUEST_H
+
+#include "sim/kernel/kernel.h"
+
+/* The protocol keys of a call or a workload's `request:` (DESIGN.md §6),
+ * for the target to read (models/protocol/invoke.h). */
+typedef struct {
+    guint32 items;        /* items a Query or a batch reads or writes; 0: one */
+    guint8  operation;    /* index into the target's operations; 0: its first */
+    guint8  consistent;   /* a strongly consistent read */
+    guint8  messages;     /* SendMessageBatch: the messages it carries, 2 to 10;
+                           * 0 or 1: a single SendMessage */
+    guint8  spare;
+} CirrusRequestKeys;
+
+typedef struct CirrusRequestData {
+    /* queue, stream: a batch — the next message or record after this one
+     * (NULL-terminated, in delivery order); a receive or a GetRecords
+     * answered hangs its batch here. */
+    CirrusRequest *next;
+    /* What the request refers to at its target; one of: */
+    union {
+        guint64 dedup_id;   /* queue SendMessage (FIFO): an explicit deduplication id; 0: none */
+        guint64 receipt;    /* queue: a delivered message's receipt handle */
+        guint64 position;   /* stream: a record's position, CIRRUS_STREAM_POS() */
+        guint32 instance;   /* target group: the instance a load balancer chose; 0: none */
+    } ref;
+    /* queue, topic: message attributes, up to 8 interned name=value pairs,
+     * one per byte (attributes.h); 0: none */
+    guint64 attributes;
+    CirrusRequestKeys keys;
+} CirrusRequestData;
+
+G_STATIC_ASSERT(sizeof(CirrusRequestData) <= CIRRUS_REQUEST_DATA_BYTES);
+
+static inline CirrusRequestData *cirrus_request_data(CirrusRequest *r)
+{
+    return (CirrusRequestData *)cirrus_request_protocol_data(r);
+}
+
+static inline const CirrusRequestData *cirrus_request_data_const(const CirrusRequest *r)
+{
+    return (const CirrusRequestData *)cirrus_request_protocol_data_const(r);
+}
+
+/* The next request of the batch `r` is in (NULL at its end). */
+static inline CirrusRequest *cirrus_batch_next(CirrusRequest *r) { return cirrus_request_data(r)->next; }
+static inline void cirrus_batch_link(CirrusRequest *r, CirrusRequest *next) { cirrus_request_data(r)->next = next; }
+
+#endif
