@@ -136,7 +136,7 @@ typedef struct {
     GHashTable *cookies;      /* client -> Cookie * (owned) */
     guint sweep_at;           /* sweep expired cookies when the table reaches this size */
     gint64 in_flight;
-    gint outages;             /* outages in force (they may overlap) */
+    const CirrusFaultState *faults;   /* the kernel's: outages in force */
     /* prices (link): per load-balancer hour and per (N)LCU-hour, and what
      * one (N)LCU holds in each dimension; bytes of requests since time 0 */
     double usd_hour, usd_lcu_hour;
@@ -153,6 +153,7 @@ static gboolean lb_configure(CirrusComponent *self, Lb *lb, CirrusNode *cfg, con
     const char *targets;
     int algorithm;
     lb->flavour = f;
+    lb->faults = cirrus_component_faults(self);
     if (!cirrus_cfg_require(cfg, "targets", "the Auto Scaling group (asg) whose instances it balances", error) ||
         !cirrus_cfg_string(cfg, "targets", NULL, &targets, error) ||
         !cirrus_cfg_enum(cfg, "algorithm", algorithm_names, f->algorithm, &algorithm, error) ||
@@ -518,7 +519,7 @@ static void on_request(CirrusComponent *self, Lb *lb, CirrusRequest *req)
     cirrus_metric_count(self, M_REQUESTS, 1);
     lb->bytes += (double)MAX(req->size, (gint64)0);
     Target *t = NULL;
-    if (lb->outages == 0) t = lb->sticky ? pick_sticky(self, lb, req->client) : pick(self, lb);
+    if (!cirrus_fault_down(lb->faults)) t = lb->sticky ? pick_sticky(self, lb, req->client) : pick(self, lb);
     if (!t) {
         cirrus_metric_count(self, M_ELB_5XX, 1);
         cirrus_reply(self, req, CIRRUS_OUTCOME_REJECTED);
@@ -574,12 +575,6 @@ static void lb_start(CirrusComponent *self, void *state)
     cirrus_post(self, lb->provider, 0, CIRRUS_TARGETS_ATTACH, NULL, 0);
 }
 
-static void on_fault(Lb *lb, const CirrusFault *f, gboolean begin)
-{
-    g_assert(f->kind == CIRRUS_FAULT_OUTAGE);
-    lb->outages += begin ? 1 : -1;
-}
-
 static void lb_handle(CirrusComponent *self, void *state, const CirrusEvent *ev)
 {
     Lb *lb = state;
@@ -587,8 +582,7 @@ static void lb_handle(CirrusComponent *self, void *state, const CirrusEvent *ev)
     switch (ev->kind) {
     case CIRRUS_EVENT_REQUEST: on_request(self, lb, ev->request); break;
     case CIRRUS_EVENT_REPLY: on_reply(self, lb, ev->request); break;
-    case CIRRUS_EVENT_FAULT_BEGIN: on_fault(lb, cirrus_event_fault(self, ev), TRUE); break;
-    case CIRRUS_EVENT_FAULT_END: on_fault(lb, cirrus_event_fault(self, ev), FALSE); break;
+    case CIRRUS_EVENT_FAULT_BEGIN: case CIRRUS_EVENT_FAULT_END: break;   /* outages: the kernel counts them */
     case LB_PROBE: on_probe(self, lb, ev->data); break;
     case LB_PROBE_TIMEOUT: on_probe_timeout(self, lb, ev->data); break;
     case LB_DRAIN_TIMEOUT: on_drain_timeout(self, lb, ev->data); break;

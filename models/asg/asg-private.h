@@ -10,7 +10,7 @@
 #include "models/protocol/protocol.h"
 #include "models/protocol/request.h"
 #include "sim/loader/config.h"
-#include "sim/kernel/fifo.h"
+#include "sim/kernel/station.h"
 
 enum {
     ASG_DONE = CIRRUS_EVENT_MODEL, ASG_BOOT, ASG_PERIOD, ASG_STATUS_CHECK, ASG_GRACE_END,
@@ -52,11 +52,12 @@ typedef struct {
     CirrusTime launched, in_service_at;
     CirrusTime warm_end;      /* its metrics count for the policies from here on */
     CirrusTime failed_at;     /* it last stopped answering then (-1: never) */
-    gint64     held;          /* workers occupied: computing or waiting on a sync call */
+    /* workers (busy: computing, waiting on a sync call, or a consumer's
+     * worker on a message) and the requests waiting for one */
+    CirrusStation station;
     gint64     computing;     /* workers inside service_time: the CPU */
     gint64     outstanding;   /* requests it holds: queued or occupying a worker */
     guint      draining;      /* LBs yet to send TARGETS_DRAINED */
-    CirrusFifo waiting;
     AsgPoller *pollers;       /* consuming groups: one per worker (kept across slot reuse) */
     /* CloudWatch sums for the current period, kept up to date by
      * asg_account(): busy worker-seconds and reporting seconds, over the
@@ -140,8 +141,7 @@ typedef struct {
 
     /* what is wrong */
     guint      *zones_down;   /* zone outages in force, per zone */
-    gint        outages;      /* group outages in force */
-    double      slow_factor;
+    const CirrusFaultState *faults;   /* the kernel's: group outages, slowdowns */
     gboolean    status_check_due;
     CirrusRng   fault_rng;    /* which instances an instance_failure kills */
 

@@ -156,7 +156,7 @@ static gboolean read_instance(CirrusComponent *self, Asg *g, CirrusNode *cfg, GE
 static void instance_free(gpointer data)
 {
     Instance *in = data;
-    cirrus_fifo_clear(&in->waiting);
+    cirrus_station_clear(&in->station);
     g_free(in->pollers);
     g_free(in);
 }
@@ -166,7 +166,7 @@ static gboolean asg_configure(CirrusComponent *self, void *state, CirrusNode *cf
     static const char *const check_types[] = {"ec2", "elb", NULL};
     Asg *g = state;
     int check;
-    g->slow_factor = 1.0;
+    g->faults = cirrus_component_faults(self);
     g->slots = g_ptr_array_new_with_free_func(instance_free);
     g->free_slots = g_array_new(FALSE, FALSE, sizeof(guint));
     g->by_id = g_hash_table_new(g_direct_hash, g_direct_equal);
@@ -248,7 +248,7 @@ static gboolean impaired(const Asg *g, const Instance *in)
 gboolean asg_answers(const Asg *g, const Instance *in)
 {
     return (in->state == INST_IN_SERVICE || in->state == INST_TERMINATING) && !impaired(g, in) &&
-           g->outages == 0;
+           !cirrus_fault_down(g->faults);
 }
 
 gboolean asg_reporting(const Asg *g, const Instance *in)
@@ -344,7 +344,7 @@ static void finish(CirrusComponent *self, Instance *in, CirrusRequest *req, Cirr
 static void fail_queued(CirrusComponent *self, Instance *in)
 {
     CirrusRequest *req;
-    while ((req = cirrus_fifo_pop(&in->waiting))) finish(self, in, req, CIRRUS_OUTCOME_FAILED);
+    while ((req = cirrus_station_take_waiting(&in->station))) finish(self, in, req, CIRRUS_OUTCOME_FAILED);
 }
 
 static void instance_gone(CirrusComponent *self, Asg *g, Instance *in);
@@ -367,9 +367,8 @@ void asg_computing(CirrusComponent *self, Asg *g, Instance *in, gint64 delta)
 
 static void begin_service(CirrusComponent *self, Asg *g, Instance *in, CirrusRequest *req)
 {
-    in->held++;
     asg_computing(self, g, in, 1);
-    double seconds = cirrus_dist_sample(&g->service_time, cirrus_component_rng(self)) * g->slow_factor;
+    double seconds = cirrus_dist_sample(&g->service_time, cirrus_component_rng(self)) * g->faults->slowdown;
     cirrus_schedule(self, cirrus_time_from_s(seconds), ASG_DONE, req, 0);
 }
 
@@ -377,9 +376,8 @@ static void begin_service(CirrusComponent *self, Asg *g, Instance *in, CirrusReq
  * one waiting. */
 static void release(CirrusComponent *self, Asg *g, Instance *in, CirrusRequest *req, CirrusOutcome outcome)
 {
-    in->held--;
     finish(self, in, req, outcome);
-    CirrusRequest *next = asg_answers(g, in) ? cirrus_fifo_pop(&in->waiting) : NULL;
+    CirrusRequest *next = cirrus_station_release(&in->station, asg_answers(g, in));
     if (next) begin_service(self, g, in, next);
     asg_maybe_gone(self, g, in);
 }
@@ -445,24 +443,14 @@ static void on_reply(CirrusComponent *self, Asg *g, CirrusRequest *d)
 /* Take a request on an instance: a free worker, else the queue, else 503. */
 static void serve(CirrusComponent *self, Asg *g, Instance *in, CirrusRequest *req)
 {
-    gboolean free_worker = in->held < g->workers;
-    if (!free_worker && g->queue_limit >= 0 && (gint64)cirrus_fifo_len(&in->waiting) >= g->queue_limit) {
+    if (cirrus_station_full(&in->station)) {
         cirrus_metric_count(self, M_REJECTED, 1);
         cirrus_reply(self, req, CIRRUS_OUTCOME_REJECTED);
         return;
     }
-    if (req->invocation == CIRRUS_INVOKE_ASYNC) {
-        /* Accepted: the caller hears so now; the work goes on with a copy
-         * (which the copy's holder word, zeroed, must name again). */
-        CirrusRequest *work = cirrus_request_copy(self, req);
-        work->arrived = req->arrived;
-        work->holder = req->holder;
-        cirrus_reply(self, req, CIRRUS_OUTCOME_OK);
-        req = work;
-    }
+    req = cirrus_station_accept_async(self, req);
     in->outstanding++;
-    if (free_worker) begin_service(self, g, in, req);
-    else cirrus_fifo_push(&in->waiting, req);
+    if (cirrus_station_admit(&in->station, req) == CIRRUS_STATION_STARTED) begin_service(self, g, in, req);
 }
 
 /* Without a load balancer: the InService instance with the fewest
@@ -545,10 +533,10 @@ static Instance *launch(CirrusComponent *self, Asg *g, guint zone, Activity acti
         guint slot = g_array_index(g->free_slots, guint, g->free_slots->len - 1);
         g_array_set_size(g->free_slots, g->free_slots->len - 1);
         in = g->slots->pdata[slot];
-        CirrusFifo keep = in->waiting;   /* empty; keep its buffer */
+        CirrusStation keep = in->station;   /* nothing waits; keep its buffer */
         AsgPoller *pollers = in->pollers;
         *in = (Instance){0};
-        in->waiting = keep;
+        in->station = keep;
         in->pollers = pollers;
         in->slot = slot;
     } else {
@@ -556,6 +544,9 @@ static Instance *launch(CirrusComponent *self, Asg *g, guint zone, Activity acti
         in->slot = g->slots->len;
         g_ptr_array_add(g->slots, in);
     }
+    in->station.workers = g->workers;
+    in->station.queue_limit = g->queue_limit;
+    in->station.busy = 0;
     g_assert(g->next_id < G_MAXUINT32);
     in->id = ++g->next_id;
     in->zone = (guint8)zone;
@@ -850,12 +841,11 @@ static void on_fault(CirrusComponent *self, Asg *g, const CirrusFault *f, gboole
 {
     switch (f->kind) {
     case CIRRUS_FAULT_SLOWDOWN:
-        g->slow_factor = begin ? g->slow_factor * f->factor : g->slow_factor / f->factor;
-        break;
+        break;   /* the kernel's factor, read as each service starts */
     case CIRRUS_FAULT_OUTAGE:
-        /* The application is down on every instance: EC2 status checks
-         * still pass, load balancer health checks do not. */
-        g->outages += begin ? 1 : -1;
+        /* The application is down on every instance (the kernel counts the
+         * outage): EC2 status checks still pass, load balancer health
+         * checks do not. */
         for (guint i = 0; begin && i < g->slots->len; i++) {
             Instance *in = g->slots->pdata[i];
             if (in->state != INST_FREE) stop_answering(self, in);

@@ -181,9 +181,9 @@ static void process_next(CirrusComponent *self, Asg *g, Instance *in, guint k)
     }
     p->next = cirrus_batch_next(msg);
     cirrus_batch_link(msg, NULL);
-    in->held++;
+    in->station.busy++;   /* the worker is on a message */
     asg_computing(self, g, in, 1);
-    double seconds = cirrus_dist_sample(&g->service_time, cirrus_component_rng(self)) * g->slow_factor;
+    double seconds = cirrus_dist_sample(&g->service_time, cirrus_component_rng(self)) * g->faults->slowdown;
     cirrus_schedule(self, cirrus_time_from_s(seconds), ASG_MESSAGE_DONE, msg, PACK(in, k));
 }
 
@@ -227,7 +227,7 @@ static void on_message_done(CirrusComponent *self, Asg *g, CirrusRequest *msg, g
         abandon(self, g, msg);
         return;
     }
-    in->held--;
+    in->station.busy--;
     in->outstanding--;
     asg_computing(self, g, in, -1);
     if (msg->arrived <= in->failed_at) {

@@ -106,7 +106,7 @@ typedef struct {
     guint n_open;
     GPtrArray *consumers;      /* Consumer *, in registration order */
     CirrusRng key_rng;
-    gint outages;
+    const CirrusFaultState *faults;   /* the kernel's: outages */
     gboolean store;            /* keep records (someone may read them) */
     /* on-demand: peak per-second writes (stream-wide) this minute */
     gint64 s_sec, s_records, s_bytes, peak_records, peak_bytes;

@@ -224,7 +224,7 @@ static void shard_count(CirrusComponent *self, gint metric, gint64 n)
 
 static void on_put(CirrusComponent *self, Kinesis *k, CirrusRequest *req)
 {
-    if (k->outages) {
+    if (cirrus_fault_down(k->faults)) {
         cirrus_reply(self, req, CIRRUS_OUTCOME_FAILED);
         return;
     }
@@ -455,6 +455,7 @@ static void add_shard_series(CirrusComponent *self, Kinesis *k)
 static gboolean kinesis_configure(CirrusComponent *self, void *state, CirrusNode *cfg, GError **error)
 {
     Kinesis *k = state;
+    k->faults = cirrus_component_faults(self);
     k->consumers = g_ptr_array_new();
     k->store = TRUE;
     k->s_sec = -1;
@@ -499,8 +500,7 @@ static void kinesis_start(CirrusComponent *self, void *state)
  * FAILED.  Records are kept (Kinesis replicates them across three zones). */
 static void on_fault(CirrusComponent *self, Kinesis *k, const CirrusFault *f, gboolean begin)
 {
-    g_assert(f->kind == CIRRUS_FAULT_OUTAGE);
-    k->outages += begin ? 1 : -1;
+    g_assert(f->kind == CIRRUS_FAULT_OUTAGE);   /* counted by the kernel */
     if (begin) kinesis_fail_waiting(self, k);
 }
 

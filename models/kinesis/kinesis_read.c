@@ -196,7 +196,7 @@ void kinesis_get_records(CirrusComponent *self, Kinesis *k, const CirrusEvent *e
     Consumer *c = event_lease(k, ev, &s, &l);
     CirrusTime now = cirrus_now(self);
     gint64 sec = now / CIRRUS_SEC;
-    if (k->outages) {
+    if (cirrus_fault_down(k->faults)) {
         answer(self, c, ev->request, s->id, NULL, 0, 0, CIRRUS_STREAM_FAILED);
         return;
     }
@@ -254,7 +254,7 @@ void kinesis_push(CirrusComponent *self, Kinesis *k, guint64 data)
     Lease *l = lease_at(c, id);
     if ((guint32)data != l->gen) return;   /* the subscribe was answered or cancelled */
     l->push_scheduled = FALSE;
-    if (k->outages) return;                 /* (already answered FAILED) */
+    if (cirrus_fault_down(k->faults)) return;                 /* (already answered FAILED) */
     refill(&l->bytes, cirrus_now(self));
     kinesis_trim(self, k, s);
     guint flags = 0;
@@ -278,7 +278,7 @@ void kinesis_subscribe(CirrusComponent *self, Kinesis *k, const CirrusEvent *ev)
     consumer_of(k, c->who, &ci);
     g_assert(c->fan_out == CIRRUS_STREAM_ENHANCED);
     g_assert(l->poll == NULL);   /* one subscribe per (consumer, shard) at a time */
-    if (k->outages) {
+    if (cirrus_fault_down(k->faults)) {
         answer(self, c, ev->request, s->id, NULL, 0, 0, CIRRUS_STREAM_FAILED);
         return;
     }

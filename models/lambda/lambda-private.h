@@ -124,9 +124,7 @@ typedef struct {
     GArray *scale_times;       /* CirrusTime: creation times of the last scale_envs new environments */
     guint scale_head;          /* oldest entry once scale_times is full */
     CirrusRng reuse_rng, retry_rng;
-    gint outages;
-    guint32 epoch;             /* +1 at each outage: invocations begun before it fail */
-    double slow_factor;
+    const CirrusFaultState *faults;   /* the kernel's: outages (epochs), slowdowns */
 } Lambda;
 
 static inline Env *lambda_env(const Lambda *f, guint32 slot) { return &g_array_index(f->envs, Env, slot); }

@@ -111,7 +111,7 @@ static gboolean lambda_configure(CirrusComponent *self, void *state, CirrusNode 
     CirrusDist cold_default;
     CirrusNode *source;
     int reuse;
-    f->slow_factor = 1.0;
+    f->faults = cirrus_component_faults(self);
     if (!cirrus_cfg_map(cfg, "event_source", &source, error) ||
         (source && !lambda_esm_configure(self, f, source, error)))
         return FALSE;
@@ -216,7 +216,7 @@ static void start_invocation(CirrusComponent *self, Lambda *f, guint32 slot, Cir
     }
     double seconds = 0;
     for (guint r = 0; r < records; r++) seconds += cirrus_dist_sample(&f->duration, rng);
-    seconds *= f->duration_factor * f->slow_factor;
+    seconds *= f->duration_factor * f->faults->slowdown;
     CirrusTime handler = cirrus_time_from_s(seconds);
     End end = END_OK;
     if (f->failure_rate > 0 && cirrus_rng_uniform(rng) < f->failure_rate) end = END_ERROR;
@@ -229,7 +229,7 @@ static void start_invocation(CirrusComponent *self, Lambda *f, guint32 slot, Cir
     e->handler = handler;
     e->init = init;
     e->end = (guint8)end;
-    e->epoch = f->epoch;
+    e->epoch = f->faults->epoch;
     cirrus_metric_count(self, M_INVOCATIONS, 1);
     cirrus_schedule(self, init + handler, LAMBDA_DONE, req, slot);
 }
@@ -279,7 +279,7 @@ static void async_attempt(CirrusComponent *self, Lambda *f, CirrusRequest *ev)
         give_up(self, f, ev);
         return;
     }
-    if (f->outages > 0) {   /* the service fails: a system error, retried */
+    if (cirrus_fault_down(f->faults)) {   /* the service fails: a system error, retried */
         cirrus_metric_count(self, M_SERVICE_ERRORS, 1);
         backoff(self, f, ev);
         return;
@@ -298,7 +298,7 @@ static void async_attempt(CirrusComponent *self, Lambda *f, CirrusRequest *ev)
 
 CirrusOutcome lambda_invoke(CirrusComponent *self, Lambda *f, CirrusRequest *req, guint records)
 {
-    if (f->outages > 0) {
+    if (cirrus_fault_down(f->faults)) {
         cirrus_metric_count(self, M_SERVICE_ERRORS, 1);
         return CIRRUS_OUTCOME_FAILED;
     }
@@ -322,7 +322,7 @@ static void answer_sync(CirrusComponent *self, Lambda *f, CirrusRequest *req, Ci
 
 static void on_request(CirrusComponent *self, Lambda *f, CirrusRequest *req)
 {
-    if (f->outages > 0) {
+    if (cirrus_fault_down(f->faults)) {
         /* The Invoke API itself fails (a 5xx), sync or async. */
         cirrus_metric_count(self, M_SERVICE_ERRORS, 1);
         cirrus_reply(self, req, CIRRUS_OUTCOME_FAILED);
@@ -349,7 +349,7 @@ static void on_done(CirrusComponent *self, Lambda *f, guint32 slot)
     Env *e = lambda_env(f, slot);
     CirrusRequest *req = e->req;
     End end = (End)e->end;
-    gboolean service_error = e->epoch != f->epoch;
+    gboolean service_error = e->epoch != f->faults->epoch;
     cirrus_metric_latency(self, M_DURATION, e->handler);
     /* AWS bills each invocation's duration rounded up to the next 1 ms, the
      * INIT phase of a cold start included (on-demand functions with
@@ -387,22 +387,6 @@ static void on_reply(CirrusComponent *self, CirrusRequest *d)
     cirrus_request_free(self, d);
 }
 
-static void on_fault(CirrusComponent *self, Lambda *f, const CirrusFault *fault, gboolean begin)
-{
-    (void)self;
-    if (fault->kind == CIRRUS_FAULT_SLOWDOWN) {
-        f->slow_factor = begin ? f->slow_factor * fault->factor : f->slow_factor / fault->factor;
-        return;
-    }
-    g_assert(fault->kind == CIRRUS_FAULT_OUTAGE);
-    if (begin) {
-        f->outages++;
-        f->epoch++;   /* what runs now fails when it ends */
-    } else {
-        f->outages--;
-    }
-}
-
 /* ---- the model ---------------------------------------------------------- */
 
 static void lambda_start(CirrusComponent *self, void *state)
@@ -427,8 +411,8 @@ static void lambda_handle(CirrusComponent *self, void *state, const CirrusEvent 
         break;
     case LAMBDA_RECLAIM: lambda_on_reclaim(self, f); break;
     case LAMBDA_EXPIRE: lambda_on_expire(self, f, ev->data); break;
-    case CIRRUS_EVENT_FAULT_BEGIN: on_fault(self, f, cirrus_event_fault(self, ev), TRUE); break;
-    case CIRRUS_EVENT_FAULT_END: on_fault(self, f, cirrus_event_fault(self, ev), FALSE); break;
+    case CIRRUS_EVENT_FAULT_BEGIN: case CIRRUS_EVENT_FAULT_END:
+        break;   /* the kernel keeps outages (what runs now fails when it ends) and slowdowns */
     default:
         if (!lambda_esm_handle(self, f, ev)) g_assert_not_reached();
     }

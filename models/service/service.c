@@ -12,7 +12,7 @@
 #include "models/service/service.h"
 #include "models/protocol/protocol.h"
 #include "sim/loader/config.h"
-#include "sim/kernel/fifo.h"
+#include "sim/kernel/station.h"
 
 enum { SERVICE_DONE = CIRRUS_EVENT_MODEL };
 
@@ -35,63 +35,50 @@ static const CirrusMetricDef service_metrics[] = {
 };
 
 typedef struct {
-    gint64     workers;
-    gint64     queue_limit;   /* -1: unlimited */
-    CirrusDist service_time;  /* seconds */
-    gint64     busy;
-    CirrusFifo waiting;
-    gint       outages;       /* outages in force (they may overlap) */
-    guint64    epoch;         /* +1 at each outage: work begun before it fails */
-    double     slow_factor;   /* product of the slowdowns in force */
+    CirrusStation station;       /* workers, the FIFO queue, queue_limit */
+    CirrusDist    service_time;  /* seconds */
+    const CirrusFaultState *faults;   /* the kernel's: outages, slowdowns */
 } Service;
 
 static gboolean service_configure(CirrusComponent *self, void *state, CirrusNode *cfg, GError **error)
 {
     Service *s = state;
-    (void)self;
-    s->slow_factor = 1.0;
-    return cirrus_cfg_int(cfg, "workers", 1, 1, 10000000, &s->workers, error) &&
-           cirrus_cfg_int(cfg, "queue_limit", -1, -1, G_MAXINT64, &s->queue_limit, error) &&
-           cirrus_cfg_dist(cfg, "service_time", NULL, &s->service_time, error);
+    gint64 workers, queue_limit;
+    s->faults = cirrus_component_faults(self);
+    if (!cirrus_cfg_int(cfg, "workers", 1, 1, 10000000, &workers, error) ||
+        !cirrus_cfg_int(cfg, "queue_limit", -1, -1, G_MAXINT64, &queue_limit, error) ||
+        !cirrus_cfg_dist(cfg, "service_time", NULL, &s->service_time, error))
+        return FALSE;
+    cirrus_station_init(&s->station, workers, queue_limit);
+    return TRUE;
 }
 
 static void update_gauges(CirrusComponent *self, const Service *s)
 {
-    cirrus_metric_gauge(self, M_UTILIZATION, 100.0 * (double)s->busy / (double)s->workers);
-    cirrus_metric_gauge(self, M_QUEUE_LENGTH, (double)cirrus_fifo_len(&s->waiting));
+    cirrus_metric_gauge(self, M_UTILIZATION, 100.0 * (double)s->station.busy / (double)s->station.workers);
+    cirrus_metric_gauge(self, M_QUEUE_LENGTH, (double)cirrus_station_waiting(&s->station));
 }
 
+/* `req` holds a worker: its service time begins, in this outage epoch. */
 static void begin_service(CirrusComponent *self, Service *s, CirrusRequest *req)
 {
     CirrusTime now = cirrus_now(self);
     cirrus_metric_latency(self, M_WAIT_TIME, now - req->arrived);
-    s->busy++;
-    double seconds = cirrus_dist_sample(&s->service_time, cirrus_component_rng(self)) * s->slow_factor;
-    cirrus_schedule(self, cirrus_time_from_s(seconds), SERVICE_DONE, req, s->epoch);
+    double seconds = cirrus_dist_sample(&s->service_time, cirrus_component_rng(self)) * s->faults->slowdown;
+    cirrus_schedule(self, cirrus_time_from_s(seconds), SERVICE_DONE, req, s->faults->epoch);
 }
 
 static void on_request(CirrusComponent *self, Service *s, CirrusRequest *req)
 {
     cirrus_metric_count(self, M_REQUESTS, 1);
-    gboolean free_worker = s->busy < s->workers;
-    if (s->outages > 0 || (!free_worker && s->queue_limit >= 0 && (gint64)cirrus_fifo_len(&s->waiting) >= s->queue_limit)) {
+    if (cirrus_fault_down(s->faults) || cirrus_station_full(&s->station)) {
         cirrus_metric_count(self, M_REJECTED, 1);
         cirrus_reply(self, req, CIRRUS_OUTCOME_REJECTED);
         return;
     }
-    if (req->invocation == CIRRUS_INVOKE_ASYNC) {
-        /* Accepted: the caller hears so now; the work goes on with a copy. */
-        CirrusRequest *work = cirrus_request_copy(self, req);
-        work->arrived = req->arrived;
-        cirrus_reply(self, req, CIRRUS_OUTCOME_OK);
-        req = work;
-    }
-    if (free_worker) {
-        begin_service(self, s, req);
-    } else {
-        cirrus_metric_count(self, M_QUEUED, 1);
-        cirrus_fifo_push(&s->waiting, req);
-    }
+    req = cirrus_station_accept_async(self, req);
+    if (cirrus_station_admit(&s->station, req) == CIRRUS_STATION_STARTED) begin_service(self, s, req);
+    else cirrus_metric_count(self, M_QUEUED, 1);
     update_gauges(self, s);
 }
 
@@ -104,8 +91,7 @@ static void finish(CirrusComponent *self, CirrusRequest *req, CirrusOutcome outc
 
 static void on_done(CirrusComponent *self, Service *s, CirrusRequest *req, guint64 epoch)
 {
-    s->busy--;
-    if (epoch != s->epoch) {
+    if (epoch != s->faults->epoch) {
         /* Begun before an outage that has since struck: it died with it. */
         cirrus_metric_count(self, M_FAILED, 1);
         finish(self, req, CIRRUS_OUTCOME_FAILED);
@@ -114,26 +100,18 @@ static void on_done(CirrusComponent *self, Service *s, CirrusRequest *req, guint
         cirrus_metric_latency(self, M_LATENCY, cirrus_now(self) - req->arrived);
         finish(self, req, CIRRUS_OUTCOME_OK);
     }
-    CirrusRequest *next = cirrus_fifo_pop(&s->waiting);
+    CirrusRequest *next = cirrus_station_release(&s->station, TRUE);
     if (next) begin_service(self, s, next);
     update_gauges(self, s);
 }
 
+/* An outage began (the kernel counts it and starts a new epoch): what
+ * waits fails now; what is in service fails when its time comes. */
 static void on_fault(CirrusComponent *self, Service *s, const CirrusFault *f, gboolean begin)
 {
-    if (f->kind == CIRRUS_FAULT_SLOWDOWN) {
-        s->slow_factor = begin ? s->slow_factor * f->factor : s->slow_factor / f->factor;
-        return;
-    }
-    g_assert(f->kind == CIRRUS_FAULT_OUTAGE);
-    if (!begin) {
-        s->outages--;
-        return;
-    }
-    s->outages++;
-    s->epoch++;   /* what is in service now fails when its time comes */
+    if (f->kind != CIRRUS_FAULT_OUTAGE || !begin) return;   /* slowdowns: the kernel's factor */
     CirrusRequest *req;
-    while ((req = cirrus_fifo_pop(&s->waiting))) {
+    while ((req = cirrus_station_take_waiting(&s->station))) {
         cirrus_metric_count(self, M_FAILED, 1);
         finish(self, req, CIRRUS_OUTCOME_FAILED);
     }
@@ -157,7 +135,7 @@ static void service_destroy(CirrusComponent *self, void *state)
     Service *s = state;
     (void)self;
     cirrus_dist_clear(&s->service_time);
-    cirrus_fifo_clear(&s->waiting);
+    cirrus_station_clear(&s->station);
 }
 
 static const struct CirrusProtocols service_protocols = {

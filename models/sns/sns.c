@@ -59,7 +59,7 @@ typedef struct {
 
 typedef struct {
     GArray *subs;   /* Subscription */
-    gint outages;
+    const CirrusFaultState *faults;   /* the kernel's: outages in force */
     double usd_publish;       /* per 64 KB chunk published (link) */
     double billed_publishes;  /* since time 0, 64 KB chunks counted */
 } Sns;
@@ -96,7 +96,7 @@ static void deliver(CirrusComponent *self, Sns *t, CirrusRequest *n, guint k)
 
 static void on_publish(CirrusComponent *self, Sns *t, CirrusRequest *req)
 {
-    if (t->outages > 0) {
+    if (cirrus_fault_down(t->faults)) {
         cirrus_reply(self, req, CIRRUS_OUTCOME_FAILED);
         return;
     }
@@ -169,8 +169,7 @@ static void sns_handle(CirrusComponent *self, void *state, const CirrusEvent *ev
     case SNS_RETRY: deliver(self, t, ev->request, (guint)ev->data); break;
     /* An outage refuses publishes; deliveries already accepted go on (SNS
      * stores messages redundantly before it answers a publish). */
-    case CIRRUS_EVENT_FAULT_BEGIN: t->outages++; break;
-    case CIRRUS_EVENT_FAULT_END: t->outages--; break;
+    case CIRRUS_EVENT_FAULT_BEGIN: case CIRRUS_EVENT_FAULT_END: break;   /* the kernel counts outages */
     default: g_assert_not_reached();
     }
 }
@@ -226,6 +225,7 @@ static gboolean sns_configure(CirrusComponent *self, void *state, CirrusNode *cf
 {
     Sns *t = state;
     CirrusNode *subs;
+    t->faults = cirrus_component_faults(self);
     t->subs = g_array_new(FALSE, TRUE, sizeof(Subscription));
     if (!cirrus_cfg_require(cfg, "subscriptions", "the topic's subscribers, e.g. [{target: q1}]", error) ||
         !cirrus_cfg_list(cfg, "subscriptions", &subs, error))

@@ -182,7 +182,7 @@ typedef struct {
     GArray    *waiters;       /* Waiter */
     guint32    waiter_free;
     List       waiting;       /* long polls, in arrival order */
-    gint       outages;
+    const CirrusFaultState *faults;   /* the kernel's: outages in force */
 
     /* message move tasks */
     GArray    *moves;         /* MoveTask, in `at` order */
@@ -575,7 +575,7 @@ static void on_receive(CirrusComponent *self, Sqs *q, const CirrusEvent *ev)
     g_assert(max >= 1 && max <= CIRRUS_QUEUE_MAX_BATCH);
     g_assert(wait_ms == CIRRUS_QUEUE_WAIT_DEFAULT || wait_ms <= CIRRUS_QUEUE_MAX_WAIT_MS);
     CirrusTime wait = wait_ms == CIRRUS_QUEUE_WAIT_DEFAULT ? q->receive_wait : (CirrusTime)wait_ms * CIRRUS_MS;
-    if (q->outages > 0) {
+    if (cirrus_fault_down(q->faults)) {
         answer(self, ev->source, poll, NULL, 0, CIRRUS_QUEUE_FAILED);
         return;
     }
@@ -652,7 +652,7 @@ static guint32 by_handle(const Sqs *q, guint64 handle, gboolean *latest)
 static void on_delete(CirrusComponent *self, Sqs *q, guint64 handle)
 {
     gboolean latest;
-    if (q->outages > 0) return;   /* the call fails: the message stays */
+    if (cirrus_fault_down(q->faults)) return;   /* the call fails: the message stays */
     guint32 i = by_handle(q, handle & CIRRUS_QUEUE_HANDLE_MASK, &latest);
     if (i == NONE) return;
     cirrus_metric_count(self, M_DELETED, 1);
@@ -667,7 +667,7 @@ static void on_delete_batch(CirrusComponent *self, Sqs *q, CirrusRequest *chain)
     gboolean latest;
     for (CirrusRequest *m = chain, *next; m; m = next) {
         next = cirrus_batch_next(m);
-        guint32 i = q->outages > 0 ? NONE : by_handle(q, cirrus_request_data(m)->ref.receipt & CIRRUS_QUEUE_HANDLE_MASK,
+        guint32 i = cirrus_fault_down(q->faults) ? NONE : by_handle(q, cirrus_request_data(m)->ref.receipt & CIRRUS_QUEUE_HANDLE_MASK,
                                                        &latest);
         if (i != NONE) {
             cirrus_metric_count(self, M_DELETED, 1);
@@ -685,7 +685,7 @@ static void on_change_visibility(CirrusComponent *self, Sqs *q, guint64 data)
     guint32 i = by_handle(q, CIRRUS_QUEUE_VISIBILITY_HANDLE(data), &latest);
     guint seconds = CIRRUS_QUEUE_VISIBILITY_SECONDS(data);
     CirrusTime now = cirrus_now(self), until = now + (CirrusTime)seconds * CIRRUS_SEC;
-    if (q->outages > 0 || i == NONE || !latest || msg(q, i)->state != MSG_INFLIGHT ||
+    if (cirrus_fault_down(q->faults) || i == NONE || !latest || msg(q, i)->state != MSG_INFLIGHT ||
         seconds > CIRRUS_QUEUE_MAX_VISIBILITY_S || until > msg(q, i)->received_at + MAX_VISIBILITY)
         return;
     list_remove(q, &q->inflight, L_Q, i);
@@ -793,7 +793,7 @@ static gboolean fifo_duplicate(CirrusComponent *self, Sqs *q, const CirrusReques
 
 static void on_send(CirrusComponent *self, Sqs *q, CirrusRequest *req)
 {
-    if (q->outages > 0) {
+    if (cirrus_fault_down(q->faults)) {
         cirrus_reply(self, req, CIRRUS_OUTCOME_FAILED);
         return;
     }
@@ -894,7 +894,7 @@ static void move_step(CirrusComponent *self, Sqs *q)
     const MoveTask *t = &g_array_index(q->moves, MoveTask, q->move_active);
     CirrusTime now = cirrus_now(self);
     while (q->move_left > 0) {
-        if (q->outages > 0 || !move_one(self, q, t)) {
+        if (cirrus_fault_down(q->faults) || !move_one(self, q, t)) {
             q->move_left = 0;
             break;
         }
@@ -916,7 +916,7 @@ static void move_step(CirrusComponent *self, Sqs *q)
  * any given time": a task due while another runs is refused. */
 static void on_move_start(CirrusComponent *self, Sqs *q, gint k)
 {
-    if (q->move_active >= 0 || q->outages > 0) {
+    if (q->move_active >= 0 || cirrus_fault_down(q->faults)) {
         cirrus_metric_count(self, M_MOVES_REFUSED, 1);
         return;
     }
@@ -933,12 +933,8 @@ static void on_move_start(CirrusComponent *self, Sqs *q, gint k)
  * stores them redundantly); their timers run on. */
 static void on_fault(CirrusComponent *self, Sqs *q, const CirrusFault *f, gboolean begin)
 {
-    g_assert(f->kind == CIRRUS_FAULT_OUTAGE);
-    if (!begin) {
-        q->outages--;
-        return;
-    }
-    q->outages++;
+    g_assert(f->kind == CIRRUS_FAULT_OUTAGE);   /* counted by the kernel */
+    if (!begin) return;
     while (q->waiting.head != NONE) {
         guint32 s = q->waiting.head;
         CirrusComponent *consumer = waiter(q, s)->consumer;
@@ -1031,8 +1027,8 @@ static gboolean fifo_only(Sqs *q, CirrusNode *cfg, const char *key, gboolean *ou
 
 static gboolean sqs_configure(CirrusComponent *self, void *state, CirrusNode *cfg, GError **error)
 {
-    (void)self;
     Sqs *q = state;
+    q->faults = cirrus_component_faults(self);
     q->moves = g_array_new(FALSE, TRUE, sizeof(MoveTask));
     q->move_active = -1;
     /* AWS defaults and ranges: VisibilityTimeout 30 s (0 to 12 h),

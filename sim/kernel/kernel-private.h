@@ -37,6 +37,7 @@ struct CirrusComponent {
     char *group_path;        /* "/components/<name>" */
     void *state;
     void *type_state;        /* shared by its type's components; not owned */
+    CirrusFaultState faults; /* outages and slowdowns in force */
     CirrusRng rng;
     GArray *metrics;         /* Metric */
 };

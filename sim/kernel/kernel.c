@@ -88,6 +88,7 @@ CirrusComponent *cirrus_sim_add(CirrusSim *sim, const CirrusModelType *type, con
         }
     }
     c->metrics = g_array_new(FALSE, TRUE, sizeof(Metric));
+    c->faults.slowdown = 1.0;
     cirrus_rng_seed_named(&c->rng, sim->seed, name, sim->replication);
     for (const CirrusMetricDef *d = type->metrics; d && d->name; d++)
         cirrus_metric_add(c, d->name, d->kind, d->unit);
@@ -246,6 +247,37 @@ const CirrusFault *cirrus_sim_fault(const CirrusSim *sim, guint i)
 {
     g_assert(i < sim->faults->len);
     return &g_array_index(sim->faults, FaultEntry, i).fault;
+}
+
+const CirrusFaultState *cirrus_component_faults(const CirrusComponent *c) { return &c->faults; }
+
+/* Keep the component's fault state as a fault event reaches it.  Overlapping
+ * slowdowns multiply; when the last ends the factor is exactly 1 again
+ * (dividing back could leave a rounding error behind). */
+static void fault_state_apply(CirrusFaultState *s, const CirrusFault *f, gboolean begin)
+{
+    switch (f->kind) {
+    case CIRRUS_FAULT_OUTAGE:
+        if (begin) {
+            s->outages++;
+            s->epoch++;
+        } else {
+            g_assert(s->outages > 0);
+            s->outages--;
+        }
+        break;
+    case CIRRUS_FAULT_SLOWDOWN:
+        if (begin) {
+            s->slowdowns++;
+            s->slowdown *= f->factor;
+        } else {
+            g_assert(s->slowdowns > 0);
+            s->slowdown = --s->slowdowns == 0 ? 1.0 : s->slowdown / f->factor;
+        }
+        break;
+    default:
+        break;   /* instance, zone and region faults are the model's own business */
+    }
 }
 
 const CirrusFault *cirrus_event_fault(const CirrusComponent *self, const CirrusEvent *ev)
@@ -478,6 +510,9 @@ gboolean cirrus_sim_run(CirrusSim *sim, const CirrusRunSpec *spec, GError **erro
         sim->free_slots[sim->n_free++] = slot;
         sim->now = t;
         if (ev.kind == CIRRUS_EVENT_REQUEST) ev.request->arrived = t;
+        else if (G_UNLIKELY(ev.kind == CIRRUS_EVENT_FAULT_BEGIN || ev.kind == CIRRUS_EVENT_FAULT_END))
+            fault_state_apply(&ev.target->faults, cirrus_event_fault(ev.target, &ev),
+                              ev.kind == CIRRUS_EVENT_FAULT_BEGIN);
         sim->dispatching = TRUE;
         cirrus_model_handle(ev.target->type, ev.target, ev.target->state, &ev);
         sim->dispatching = FALSE;

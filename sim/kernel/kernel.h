@@ -209,6 +209,23 @@ typedef struct CirrusFault {
 } CirrusFault;
 
 const char *cirrus_fault_kind_name(CirrusFaultKind kind);
+
+/* What faults of kind outage and slowdown have done to a component.  The
+ * kernel keeps it as it delivers their FAULT_BEGIN and FAULT_END events,
+ * before the model's handle() sees them (a model reacts there: fails what
+ * it holds, say), so no model counts outages or multiplies factors itself.
+ * Read-only for models: keep the pointer (it lives as long as the
+ * component) and read it on hot paths without a call. */
+typedef struct CirrusFaultState {
+    gint    outages;     /* outages in force (they may overlap); > 0: down */
+    guint32 epoch;       /* +1 at the start of each outage: work begun in an
+                          * earlier epoch died with the outage */
+    guint   slowdowns;   /* slowdowns in force */
+    double  slowdown;    /* the product of their factors; exactly 1 with none */
+} CirrusFaultState;
+
+const CirrusFaultState *cirrus_component_faults(const CirrusComponent *c);
+static inline gboolean cirrus_fault_down(const CirrusFaultState *s) { return s->outages > 0; }
 /* The fault behind a FAULT_BEGIN / FAULT_END event. */
 const CirrusFault *cirrus_event_fault(const CirrusComponent *self, const CirrusEvent *ev);
 
