@@ -129,26 +129,13 @@
  *                                              there (enqueued now, never
  *                                              received).  Never refused.
  *
- * Event kinds 1100-1199 are this protocol's (models/protocol/targets.h has
- * 1000-1099). */
+ * The event kinds are in models/protocol/events.h. */
 #ifndef CIRRUS_MODEL_QUEUES_H
 #define CIRRUS_MODEL_QUEUES_H
 
 #include "models/protocol/protocol.h"
+#include "models/protocol/events.h"
 #include "models/protocol/request.h"
-
-enum {
-    CIRRUS_QUEUE_RECEIVE = CIRRUS_EVENT_PROTOCOL + 100,
-    CIRRUS_QUEUE_MESSAGES,
-    CIRRUS_QUEUE_CANCEL,
-    CIRRUS_QUEUE_DELETE,
-    CIRRUS_QUEUE_CHANGE_VISIBILITY,
-    CIRRUS_QUEUE_QUERY,
-    CIRRUS_QUEUE_ATTRIBUTE,
-    CIRRUS_QUEUE_REDRIVE,
-    CIRRUS_QUEUE_MOVE,
-    CIRRUS_QUEUE_DELETE_BATCH,
-};
 
 /* AWS: ReceiveMessage returns 1 to 10 messages and waits at most 20 s. */
 #define CIRRUS_QUEUE_MAX_BATCH 10

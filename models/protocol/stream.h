@@ -191,23 +191,14 @@
  *   publishes the maximum over consumers and open or unfinished shards,
  *   as CloudWatch's Maximum statistic of this metric is what alarms use.
  *
- * Event kinds 1200-1299 are this protocol's (models/protocol/targets.h has
- * 1000-1099, models/protocol/queue.h 1100-1199). */
+ * The event kinds are in models/protocol/events.h. */
 #ifndef CIRRUS_MODEL_STREAMS_H
 #define CIRRUS_MODEL_STREAMS_H
 
 #include "models/protocol/protocol.h"
+#include "models/protocol/events.h"
 #include "models/protocol/request.h"
 #include "sim/loader/node.h"
-
-enum {
-    CIRRUS_STREAM_REGISTER = CIRRUS_EVENT_PROTOCOL + 200,
-    CIRRUS_STREAM_SHARD,
-    CIRRUS_STREAM_GET_RECORDS,
-    CIRRUS_STREAM_SUBSCRIBE,
-    CIRRUS_STREAM_RECORDS,
-    CIRRUS_STREAM_CANCEL,
-};
 
 /* AWS: GetRecords returns at most 10,000 records and 10 MB; a record's
  * data blob is at most 1 MB; at most 20 enhanced fan-out consumers per

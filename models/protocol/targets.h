@@ -55,19 +55,8 @@
 #ifndef CIRRUS_MODEL_TARGETS_H
 #define CIRRUS_MODEL_TARGETS_H
 
+#include "models/protocol/events.h"
 #include "models/protocol/request.h"
-
-enum {
-    CIRRUS_TARGETS_ATTACH = CIRRUS_EVENT_PROTOCOL,
-    CIRRUS_TARGETS_REGISTER,
-    CIRRUS_TARGETS_DEREGISTER,
-    CIRRUS_TARGETS_DRAINED,
-    CIRRUS_TARGETS_HEALTH_PROBE,
-    CIRRUS_TARGETS_HEALTH_RESULT,
-    CIRRUS_TARGETS_UNHEALTHY,
-    CIRRUS_LB_WATCH,
-    CIRRUS_LB_HEALTHY_TARGETS,
-};
 
 #define CIRRUS_TARGET_HEALTHY ((guint64)1 << 63)
 #define CIRRUS_TARGET_PACK(id, zone) ((guint64)(guint32)(id) | ((guint64)(guint8)(zone) << 32))

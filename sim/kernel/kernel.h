@@ -81,7 +81,7 @@ enum {
     CIRRUS_EVENT_FAULT_BEGIN = 3,   /* cirrus_event_fault(ev) says which */
     CIRRUS_EVENT_FAULT_END   = 4,
     CIRRUS_EVENT_MODEL       = 16,  /* a model's own kinds start here */
-    CIRRUS_EVENT_PROTOCOL    = 1000 /* kinds shared between models (models/protocol/targets.h) */
+    CIRRUS_EVENT_PROTOCOL    = 1000 /* kinds shared between models (models/protocol/events.h) */
 };
 
 typedef struct CirrusEvent {
