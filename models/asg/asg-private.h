@@ -7,7 +7,7 @@
 
 #include "models/aws/alarm.h"
 #include "models/asg/asg.h"
-#include "models/protocol/protocol.h"
+#include "models/protocol/calls.h"
 #include "models/protocol/request.h"
 #include "sim/loader/config.h"
 #include "sim/kernel/station.h"
@@ -100,13 +100,6 @@ typedef struct {
 } Policy;
 
 typedef struct {
-    CirrusComponent *target;
-    const CirrusNode *at;     /* for link() messages */
-    char            *name;
-    CirrusInvocation mode;
-} Call;
-
-typedef struct {
     /* configuration */
     gint64     min, max, desired;
     char     **zones;         /* NULL-terminated */
@@ -114,8 +107,7 @@ typedef struct {
     gint64     workers, queue_limit;
     CirrusDist service_time;
     CirrusTime boot_time;
-    Call      *calls;
-    guint      n_calls;
+    CirrusCalls *calls;       /* instance.calls; NULL: none */
     gboolean   elb_health;    /* health_check_type: elb */
     CirrusTime grace;
     CirrusTime period;        /* metrics_period */

@@ -9,22 +9,21 @@
  * group and is gone when each has answered TARGETS_DRAINED
  * (models/protocol/targets.h).  The scaling policies live in asg_policy.c.
  *
- * Each instance serves like a `service` station: `workers` requests at a
- * time, a FIFO queue up to `queue_limit`, else 503.  After service_time a
- * request makes the instance's `calls`: async ones are sent and forgotten,
- * sync ones one after the other, the worker held until each reply.
+ * Each instance is a station (sim/kernel/station.h): `workers` requests at
+ * a time, a FIFO queue up to `queue_limit`, else 503.  After service_time a
+ * request makes the instance's `calls` (models/protocol/calls.h), the
+ * worker held until they are over.
  * A request from a load balancer names its instance (the target group
  * protocol's ref.instance, models/protocol/request.h); one sent straight to
  * the group goes to the InService instance with the fewest outstanding
  * requests.
  *
  * While we hold a request its `holder` word is ours: the instance id in
- * the low 32 bits, the index of the next sync call in bits 32-47, and
- * TAG_DIRECT when we chose the instance.
+ * the low 32 bits, and TAG_DIRECT when we chose the instance.
  *
  * An instance that stops answering (instance_failure, its zone's outage,
  * the group's outage) fails what it holds: queued requests at once, the
- * others when their service or call ends, told apart by their arrival
+ * others when their service or the step of their calls ends, told apart by their arrival
  * time (`failed_at`).  EC2 status checks, every minute, find a failed or
  * impaired instance; with health_check_type elb a load balancer's
  * TARGETS_UNHEALTHY counts too, once the grace period is over.  Either way
@@ -43,11 +42,12 @@
 #define EC2_MINIMUM_BILLED (60 * CIRRUS_SEC)
 #define STATUS_CHECK_INTERVAL CIRRUS_MIN
 #define MAX_ZONES 64
-#define MAX_CALLS 64
 
 #define TAG_DIRECT (G_GUINT64_CONSTANT(1) << 63)
 #define TAG_ID(tag) ((guint32)((tag) & 0xFFFFFFFFu))
-#define TAG_CALL(tag) ((guint)(((tag) >> 32) & 0xFFFFu))
+
+static void calls_done(CirrusComponent *self, void *state, CirrusRequest *req, CirrusOutcome outcome);
+static gboolean calls_proceed(CirrusComponent *self, void *state, CirrusRequest *req);
 
 static const CirrusMetricDef asg_metrics[] = {
     [M_DESIRED]      = {"GroupDesiredCapacity", CIRRUS_METRIC_GAUGE, "Count"},
@@ -100,39 +100,9 @@ static gboolean read_zones(Asg *g, CirrusNode *cfg, GError **error)
     return TRUE;
 }
 
-static gboolean read_calls(Asg *g, CirrusNode *list, GError **error)
-{
-    static const char *const modes[] = {"sync", "async", NULL};
-    guint n = list ? cirrus_node_len(list) : 0;
-    if (n > MAX_CALLS) {
-        cirrus_node_error(list, error, "at most %d calls per request", MAX_CALLS);
-        return FALSE;
-    }
-    g->calls = g_new0(Call, n ? n : 1);
-    for (guint i = 0; i < n; i++) {
-        CirrusNode *item = cirrus_node_item(list, i);
-        Call *c = &g->calls[i];
-        const char *target;
-        int mode;
-        if (cirrus_node_kind(item) != CIRRUS_NODE_MAP) {
-            cirrus_node_error(item, error, "each call must be a map such as {target: table, mode: sync}");
-            return FALSE;
-        }
-        if (!cirrus_cfg_require(item, "target", "the component the instance calls", error) ||
-            !cirrus_cfg_string(item, "target", NULL, &target, error) ||
-            !cirrus_cfg_enum(item, "mode", modes, CIRRUS_INVOKE_SYNC, &mode, error))
-            return FALSE;
-        c->at = cirrus_node_peek(item, "target");
-        c->name = g_strdup(target);
-        c->mode = (CirrusInvocation)mode;
-        g->n_calls = i + 1;
-    }
-    return TRUE;
-}
-
 static gboolean read_instance(CirrusComponent *self, Asg *g, CirrusNode *cfg, GError **error)
 {
-    CirrusNode *inst, *calls, *consumes;
+    CirrusNode *inst, *consumes;
     if (!cirrus_cfg_require(cfg, "instance", "what one instance does, e.g. {workers: 4, service_time: 50ms}", error) ||
         !cirrus_cfg_map(cfg, "instance", &inst, error))
         return FALSE;
@@ -149,8 +119,7 @@ static gboolean read_instance(CirrusComponent *self, Asg *g, CirrusNode *cfg, GE
            cirrus_cfg_int(inst, "queue_limit", -1, -1, G_MAXINT64, &g->queue_limit, error) &&
            cirrus_cfg_dist(inst, "service_time", NULL, &g->service_time, error) &&
            cirrus_cfg_duration(inst, "boot_time", 60 * CIRRUS_SEC, 0, CIRRUS_DAY, &g->boot_time, error) &&
-           cirrus_cfg_list(inst, "calls", &calls, error) &&
-           read_calls(g, calls, error);
+           cirrus_calls_read(self, inst, "calls", "an instance", calls_done, calls_proceed, &g->calls, error);
 }
 
 static void instance_free(gpointer data)
@@ -211,19 +180,7 @@ static gboolean asg_link(CirrusComponent *self, void *state, CirrusScenario *sc,
     else cirrus_prices_unknown(prices, g->instance_type_at, key, "ec2.", error);
     g_free(key);
     if (!priced) return FALSE;
-    for (guint i = 0; i < g->n_calls; i++) {
-        Call *c = &g->calls[i];
-        c->target = cirrus_scenario_lookup(sc, c->at, c->name, error);
-        if (!c->target) return FALSE;
-        if (c->target == self || !cirrus_speaks(c->target, CIRRUS_SPEAKS_INVOKE)) {
-            cirrus_node_error(c->at, error, "an instance cannot call '%s': a call goes to another component",
-                              c->name);
-            return FALSE;
-        }
-        /* The worker waits for a sync call's reply: an edge of the graph
-         * the loader checks for cycles. */
-        if (c->mode == CIRRUS_INVOKE_SYNC) cirrus_scenario_sync_call(sc, self, c->target, c->at);
-    }
+    if (!cirrus_calls_link(g->calls, self, sc, error)) return FALSE;
     return (!g->consume || asg_consume_link(self, g, sc, error)) && asg_policies_link(self, g, sc, error);
 }
 
@@ -382,37 +339,7 @@ static void release(CirrusComponent *self, Asg *g, Instance *in, CirrusRequest *
     asg_maybe_gone(self, g, in);
 }
 
-static void send_call(CirrusComponent *self, const Call *c, CirrusRequest *req)
-{
-    CirrusRequest *d = cirrus_request_copy(self, req);
-    cirrus_request_data(d)->ref.instance = 0;   /* a plain request to its target, not an LB's */
-    cirrus_batch_link(d, NULL);
-    d->abandoned = 0;
-    d->invocation = (guint8)c->mode;
-    d->caller.ptr = c->mode == CIRRUS_INVOKE_SYNC ? req : NULL;   /* an async one outlives it */
-    cirrus_send(self, c->target, d, 0);
-}
-
-/* After service_time (next == 0) or the reply to a sync call: make the
- * next sync call, or finish.  Async calls all go out when service ends. */
-static void proceed(CirrusComponent *self, Asg *g, Instance *in, CirrusRequest *req, guint next)
-{
-    if (req->arrived <= in->failed_at) {   /* it was held when the instance stopped */
-        release(self, g, in, req, CIRRUS_OUTCOME_FAILED);
-        return;
-    }
-    if (next == 0)
-        for (guint i = 0; i < g->n_calls; i++)
-            if (g->calls[i].mode == CIRRUS_INVOKE_ASYNC) send_call(self, &g->calls[i], req);
-    for (guint i = next; i < g->n_calls; i++) {
-        if (g->calls[i].mode != CIRRUS_INVOKE_SYNC) continue;
-        req->holder = (req->holder & ~(G_GUINT64_CONSTANT(0xFFFF) << 32)) | ((guint64)(i + 1) << 32);
-        send_call(self, &g->calls[i], req);
-        return;
-    }
-    release(self, g, in, req, CIRRUS_OUTCOME_OK);
-}
-
+/* Its service time is over: its calls, or done. */
 static void on_done(CirrusComponent *self, Asg *g, CirrusRequest *req)
 {
     Instance *in = asg_find(g, TAG_ID(req->holder));
@@ -421,23 +348,27 @@ static void on_done(CirrusComponent *self, Asg *g, CirrusRequest *req)
         return;
     }
     asg_computing(self, g, in, -1);
-    proceed(self, g, in, req, 0);
+    if (req->arrived <= in->failed_at) release(self, g, in, req, CIRRUS_OUTCOME_FAILED);   /* held when it stopped */
+    else if (g->calls) cirrus_calls_begin(g->calls, self, g, req);
+    else release(self, g, in, req, CIRRUS_OUTCOME_OK);
 }
 
-static void on_reply(CirrusComponent *self, Asg *g, CirrusRequest *d)
+/* Before each step of its calls: the instance still holds the request and
+ * has not stopped answering since it arrived. */
+static gboolean calls_proceed(CirrusComponent *self, void *state, CirrusRequest *req)
 {
-    if (d->invocation == CIRRUS_INVOKE_ASYNC) {   /* accepted or not, nobody waits */
-        cirrus_request_free(self, d);
-        return;
-    }
-    CirrusRequest *req = d->caller.ptr;
-    CirrusOutcome outcome = (CirrusOutcome)d->outcome;
-    cirrus_request_free(self, d);
+    const Instance *in = asg_find(state, TAG_ID(req->holder));
+    (void)self;
+    return in && req->arrived > in->failed_at;
+}
+
+/* The calls are over; a dependency's error is the application's 5xx. */
+static void calls_done(CirrusComponent *self, void *state, CirrusRequest *req, CirrusOutcome outcome)
+{
+    Asg *g = state;
     Instance *in = asg_find(g, TAG_ID(req->holder));
     if (!in) finish(self, NULL, req, CIRRUS_OUTCOME_FAILED);
-    /* A dependency's error is the application's 5xx. */
-    else if (outcome != CIRRUS_OUTCOME_OK) release(self, g, in, req, CIRRUS_OUTCOME_FAILED);
-    else proceed(self, g, in, req, TAG_CALL(req->holder));
+    else release(self, g, in, req, outcome == CIRRUS_OUTCOME_OK ? CIRRUS_OUTCOME_OK : CIRRUS_OUTCOME_FAILED);
 }
 
 /* Take a request on an instance: a free worker, else the queue, else 503. */
@@ -870,6 +801,7 @@ static void asg_start(CirrusComponent *self, void *state)
 {
     Asg *g = state;
     cirrus_component_substream(self, "instance_failure", &g->fault_rng);
+    cirrus_calls_start(g->calls, self);
     /* No activity has ever happened: no cooldown is running. */
     g->activity_done[ACT_OUT] = g->activity_done[ACT_IN] = -365 * CIRRUS_DAY;
     /* The run starts with the group already running at its desired
@@ -886,9 +818,9 @@ static void asg_start(CirrusComponent *self, void *state)
 static void asg_handle(CirrusComponent *self, void *state, const CirrusEvent *ev)
 {
     Asg *g = state;
+    if (cirrus_calls_handle(g->calls, self, ev)) return;
     switch (ev->kind) {
     case CIRRUS_EVENT_REQUEST: on_request(self, g, ev->request); break;
-    case CIRRUS_EVENT_REPLY: on_reply(self, g, ev->request); break;
     case ASG_DONE: on_done(self, g, ev->request); break;
     case ASG_BOOT: on_boot(self, g, (guint32)ev->data); break;
     case ASG_PERIOD:
@@ -917,8 +849,7 @@ static void asg_destroy(CirrusComponent *self, void *state)
     if (g->free_slots) g_array_free(g->free_slots, TRUE);
     if (g->by_id) g_hash_table_destroy(g->by_id);
     if (g->lbs) g_ptr_array_free(g->lbs, TRUE);
-    for (guint i = 0; i < g->n_calls; i++) g_free(g->calls[i].name);
-    g_free(g->calls);
+    cirrus_calls_free(g->calls);
     g_strfreev(g->zones);
     g_free(g->zones_down);
     cirrus_dist_clear(&g->service_time);

@@ -1,5 +1,6 @@
 /* cirrus — backoff delays and the retry quota (see retry.h). */
 #include "models/aws/retry.h"
+#include "sim/loader/config.h"
 #include <math.h>
 
 static CirrusTime uniform_between(CirrusRng *rng, CirrusTime lo, CirrusTime hi)
@@ -37,4 +38,45 @@ gint64 cirrus_retry_quota_acquire(CirrusRetryQuota *q, gboolean after_timeout)
 void cirrus_retry_quota_success(CirrusRetryQuota *q, gint64 taken)
 {
     q->tokens = MIN(q->capacity, q->tokens + (taken > 0 ? taken : q->refill));
+}
+
+gboolean cirrus_retry_policy_read(CirrusNode *retries, CirrusRetryPolicy *p, GError **error)
+{
+    static const char *const jitters[] = {"none", "full", "equal", "decorrelated", NULL};
+    CirrusNode *budget;
+    gint64 max, attempts;
+    int jitter;
+    *p = (CirrusRetryPolicy){0};
+    if (!retries) return TRUE;
+    if (!cirrus_cfg_int(retries, "max", -1, 0, 100, &max, error) ||
+        !cirrus_cfg_int(retries, "max_attempts", -1, 1, 101, &attempts, error) ||
+        !cirrus_cfg_duration(retries, "base", 100 * CIRRUS_MS, 1, CIRRUS_TIME_NEVER, &p->backoff.base, error) ||
+        !cirrus_cfg_duration(retries, "cap", 20 * CIRRUS_SEC, 1, CIRRUS_TIME_NEVER, &p->backoff.cap, error) ||
+        !cirrus_cfg_enum(retries, "jitter", jitters, CIRRUS_JITTER_FULL, &jitter, error) ||
+        !cirrus_cfg_map(retries, "budget", &budget, error))
+        return FALSE;
+    if (max >= 0 && attempts >= 0) {
+        cirrus_node_error(retries, error, "give either 'max' (retries) or 'max_attempts' (the first try "
+                          "included), not both");
+        return FALSE;
+    }
+    if (p->backoff.cap < p->backoff.base) {
+        /* Either may be the default: point at the one that was given. */
+        CirrusNode *cap = cirrus_node_peek(retries, "cap");
+        if (cap) cirrus_node_error(cap, error, "'cap' must be at least 'base'");
+        else cirrus_node_error(cirrus_node_peek(retries, "base"), error,
+                               "'base' must be at most 'cap' (default 20s): lower 'base' or give a larger 'cap'");
+        return FALSE;
+    }
+    p->max_retries = max >= 0 ? max : attempts >= 0 ? attempts - 1 : 2;
+    p->backoff.jitter = (CirrusJitter)jitter;
+    if (!budget) return TRUE;
+    p->has_quota = TRUE;
+    if (!cirrus_cfg_int(budget, "tokens", 500, 1, G_MAXINT32, &p->quota.capacity, error) ||
+        !cirrus_cfg_int(budget, "cost", 5, 1, G_MAXINT32, &p->quota.cost, error) ||
+        !cirrus_cfg_int(budget, "timeout_cost", 10, 1, G_MAXINT32, &p->quota.timeout_cost, error) ||
+        !cirrus_cfg_int(budget, "refill", 1, 0, G_MAXINT32, &p->quota.refill, error))
+        return FALSE;
+    p->quota.tokens = p->quota.capacity;
+    return TRUE;
 }

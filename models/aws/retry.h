@@ -20,6 +20,7 @@
 #include <glib.h>
 #include "sim/kernel/clock.h"
 #include "sim/kernel/rng.h"
+#include "sim/loader/node.h"
 
 typedef enum {
     CIRRUS_JITTER_NONE, CIRRUS_JITTER_FULL, CIRRUS_JITTER_EQUAL, CIRRUS_JITTER_DECORRELATED,
@@ -37,6 +38,22 @@ CirrusTime cirrus_backoff_delay(const CirrusBackoff *b, guint n, CirrusTime prev
 typedef struct CirrusRetryQuota {
     gint64 capacity, tokens, cost, timeout_cost, refill;
 } CirrusRetryQuota;
+
+/* A client's retry rules, as a workload's `client.retries` or a call's
+ * `retries` give them (docs/clients.md). */
+typedef struct CirrusRetryPolicy {
+    gint64 max_retries;          /* 0: no retries */
+    CirrusBackoff backoff;
+    gboolean has_quota;          /* `budget` given */
+    CirrusRetryQuota quota;      /* full at the start */
+} CirrusRetryPolicy;
+
+/* Read `retries: {max | max_attempts, base, cap, jitter, budget: {...}}`
+ * (`retries` may be NULL: no retries).  Defaults follow the AWS SDKs'
+ * standard retry mode: 3 attempts, a 100 ms base, a 20 s cap, full jitter,
+ * and (when `budget` is given) a 500-token quota at 5 per retry, 10 per
+ * retry after a timeout, 1 back per success. */
+gboolean cirrus_retry_policy_read(CirrusNode *retries, CirrusRetryPolicy *out, GError **error);
 
 /* Take the tokens for one retry: what was taken, or 0 (and nothing taken)
  * when the bucket holds too few. */

@@ -7,6 +7,7 @@
 #define CIRRUS_MODEL_KINESIS_PRIVATE_H
 
 #include "models/kinesis/kinesis.h"
+#include "models/protocol/invoke.h"
 #include "models/protocol/stream.h"
 #include "sim/loader/config.h"
 

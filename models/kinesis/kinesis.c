@@ -581,9 +581,15 @@ static void kinesis_destroy(CirrusComponent *self, void *state)
 
 static const CirrusStreamOps kinesis_stream = { .add_consumer = kinesis_add_consumer };
 
+static const CirrusInvokeSpec kinesis_invoke = {
+    .operations = (const char *const[]){"PutRecord", NULL},
+    .keys = 0,
+};
+
 static const struct CirrusProtocols kinesis_protocols = {
     .noun = "a kinesis stream",
     .speaks = CIRRUS_SPEAKS_INVOKE | CIRRUS_SPEAKS_STREAM,
+    .invoke = &kinesis_invoke,
     .stream = &kinesis_stream,
 };
 

@@ -6,12 +6,12 @@
 #define CIRRUS_MODEL_LAMBDA_PRIVATE_H
 
 #include "models/lambda/lambda.h"
-#include "models/protocol/protocol.h"
+#include "models/protocol/calls.h"
 #include "models/protocol/request.h"
 #include "sim/loader/config.h"
 
 enum {
-    LAMBDA_DONE = CIRRUS_EVENT_MODEL, LAMBDA_RETRY, LAMBDA_RECLAIM, LAMBDA_EXPIRE,
+    LAMBDA_DONE = CIRRUS_EVENT_MODEL, LAMBDA_RETRY, LAMBDA_RECLAIM, LAMBDA_EXPIRE, LAMBDA_DEADLINE,
     LAMBDA_ESM_SCALE, LAMBDA_ESM_RESUME,   /* lambda_esm.c */
     LAMBDA_STREAM_FETCH, LAMBDA_STREAM_LANE,   /* lambda_esm_stream.c */
 };
@@ -54,8 +54,10 @@ typedef struct {
     CirrusRequest *req;        /* the invocation it runs (BUSY) */
     CirrusTime expires;        /* recycled when it is next free at or after this (NEVER: provisioned) */
     CirrusTime idle_since;     /* IDLE: when it became idle */
-    CirrusTime handler;        /* BUSY: the handler's time, for Duration */
+    CirrusTime started;        /* BUSY: when the invocation began (its cold start first) */
     CirrusTime init;           /* BUSY: its cold start (0 when warm), billed with it */
+    CirrusCallRun *calls;      /* BUSY: the handler's calls in progress, or NULL */
+    guint32 invocation;        /* + 1 at each invocation: a stale LAMBDA_DEADLINE sees it */
     guint32 gen;               /* + 1 when it dies: a stale LAMBDA_EXPIRE sees it */
     guint32 prev, next;        /* IDLE: neighbours in its idle list, oldest first */
     guint32 pos;               /* IDLE, random reuse: its index in the list's `members` */
@@ -110,6 +112,7 @@ typedef struct {
     const CirrusNode *on_failure_at, *reserved_at, *provisioned_at;
     CirrusComponent *on_failure;
     LambdaEsm *esm;            /* NULL: no event_source */
+    CirrusCalls *calls;        /* the handler's downstream calls; NULL: none */
 
     /* run time */
     LambdaAccount *account;

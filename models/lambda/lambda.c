@@ -6,8 +6,12 @@
  * an idle on-demand environment, or a new one if the scaling rate allows
  * (a cold start: cold_start, then the handler).  Otherwise it is
  * throttled.  The handler takes `duration` (scaled for memory below one
- * vCPU if asked, times any slowdown); it fails with probability
- * failure_rate, and one longer than `timeout` is cut off there, an error.
+ * vCPU if asked, times any slowdown), then makes its `calls`
+ * (models/protocol/calls.h), its environment busy meanwhile; it fails
+ * with probability failure_rate (at the end of its own time, before any
+ * call), or when a sync call fails; the `timeout` cuts the whole handler,
+ * calls included: an error.  Duration, and the bill, run from the end of
+ * the cold start to the end of the handler, calls included.
  *
  * Sync: a throttle is answered THROTTLED at once (counted in Throttles,
  * not Invocations, as CloudWatch does); the end of the invocation answers
@@ -57,6 +61,8 @@ static const CirrusMetricDef lambda_metrics[] = {
     [M_ON_FAILURE_SENT]= {"OnFailureSent", CIRRUS_METRIC_COUNT, "Count"},
     {NULL, 0, NULL},
 };
+
+static void calls_done(CirrusComponent *self, void *state, CirrusRequest *req, CirrusOutcome outcome);
 
 /* ---- configuration ----------------------------------------------------- */
 
@@ -133,7 +139,8 @@ static gboolean lambda_configure(CirrusComponent *self, void *state, CirrusNode 
         !cirrus_cfg_double(cfg, "failure_rate", 0.0, 0.0, 1.0, &f->failure_rate, error) ||
         !cirrus_cfg_bool(cfg, "scale_duration_with_memory", FALSE, &f->scale_with_memory, error) ||
         !cirrus_cfg_enum(cfg, "reuse", reuses, REUSE_MRU, &reuse, error) ||
-        !read_scaling_rate(f, cfg, error) || !read_async(f, cfg, error)) {
+        !read_scaling_rate(f, cfg, error) || !read_async(f, cfg, error) ||
+        !cirrus_calls_read(self, cfg, "calls", "a function", calls_done, NULL, &f->calls, error)) {
         cirrus_dist_clear(&cold_default);
         return FALSE;
     }
@@ -188,6 +195,7 @@ static gboolean lambda_link(CirrusComponent *self, void *state, CirrusScenario *
     f->usd_prov_gb_s = cirrus_price(prices, "lambda.provisioned_gb_second");
     if (!claim_concurrency(self, f, sc, error)) return FALSE;
     if (f->esm && !lambda_esm_link(self, f, sc, error)) return FALSE;
+    if (!cirrus_calls_link(f->calls, self, sc, error)) return FALSE;
     if (f->on_failure_name) {
         f->on_failure = cirrus_scenario_lookup(sc, f->on_failure_at, f->on_failure_name, error);
         if (!f->on_failure) return FALSE;
@@ -226,10 +234,11 @@ static void start_invocation(CirrusComponent *self, Lambda *f, guint32 slot, Cir
     }
     Env *e = lambda_env(f, slot);
     e->req = req;
-    e->handler = handler;
+    e->started = cirrus_now(self);
     e->init = init;
     e->end = (guint8)end;
     e->epoch = f->faults->epoch;
+    e->invocation++;
     cirrus_metric_count(self, M_INVOCATIONS, 1);
     cirrus_schedule(self, init + handler, LAMBDA_DONE, req, slot);
 }
@@ -344,17 +353,20 @@ static void on_request(CirrusComponent *self, Lambda *f, CirrusRequest *req)
     if (started != CIRRUS_OUTCOME_OK) cirrus_reply(self, req, started);
 }
 
-static void on_done(CirrusComponent *self, Lambda *f, guint32 slot)
+/* The invocation on `slot` is over, as `end` says: Duration and the bill,
+ * its environment back, and its answer. */
+static void finish_invocation(CirrusComponent *self, Lambda *f, guint32 slot, End end)
 {
     Env *e = lambda_env(f, slot);
     CirrusRequest *req = e->req;
-    End end = (End)e->end;
     gboolean service_error = e->epoch != f->faults->epoch;
-    cirrus_metric_latency(self, M_DURATION, e->handler);
+    CirrusTime handler = cirrus_now(self) - e->started - e->init;
+    req->holder = 0;   /* no longer its environment's slot (an async event's throttle count again) */
+    cirrus_metric_latency(self, M_DURATION, handler);
     /* AWS bills each invocation's duration rounded up to the next 1 ms, the
      * INIT phase of a cold start included (on-demand functions with
      * managed runtimes too, since August 2025). */
-    f->billed_ms += (e->init + e->handler + CIRRUS_MS - 1) / CIRRUS_MS;
+    f->billed_ms += (e->init + handler + CIRRUS_MS - 1) / CIRRUS_MS;
     lambda_release(self, f, slot);   /* e is not to be used after this */
     if (service_error) {
         /* Begun before an outage struck: lost to it, not the function's error. */
@@ -380,6 +392,44 @@ static void on_done(CirrusComponent *self, Lambda *f, guint32 slot)
     }
 }
 
+/* The handler's own time is over: its calls, or the end. */
+static void on_done(CirrusComponent *self, Lambda *f, guint32 slot)
+{
+    Env *e = lambda_env(f, slot);
+    if (!f->calls || e->end != END_OK || e->epoch != f->faults->epoch) {
+        finish_invocation(self, f, slot, (End)e->end);
+        return;
+    }
+    guint32 invocation = e->invocation;
+    CirrusTime deadline = e->started + e->init + f->timeout;
+    e->req->holder = slot;   /* ours while it runs: calls_done finds its environment */
+    CirrusCallRun *run = cirrus_calls_begin(f->calls, self, f, e->req);
+    if (!run) return;   /* no call to wait for: finished already */
+    lambda_env(f, slot)->calls = run;
+    cirrus_schedule(self, deadline - cirrus_now(self), LAMBDA_DEADLINE, NULL,
+                    ((guint64)invocation << 32) | slot);
+}
+
+/* The handler's calls are over: it ends, an error if a sync call failed. */
+static void calls_done(CirrusComponent *self, void *state, CirrusRequest *req, CirrusOutcome outcome)
+{
+    Lambda *f = state;
+    guint32 slot = (guint32)req->holder;
+    lambda_env(f, slot)->calls = NULL;
+    finish_invocation(self, f, slot, outcome == CIRRUS_OUTCOME_OK ? END_OK : END_ERROR);
+}
+
+/* The timeout cuts a handler still waiting on its calls. */
+static void on_deadline(CirrusComponent *self, Lambda *f, guint64 data)
+{
+    guint32 slot = (guint32)(data & 0xFFFFFFFFu), invocation = (guint32)(data >> 32);
+    Env *e = lambda_env(f, slot);
+    if (e->state != ENV_BUSY || e->invocation != invocation || !e->calls) return;   /* over already */
+    cirrus_calls_abandon(f->calls, self, e->calls);
+    e->calls = NULL;
+    finish_invocation(self, f, slot, END_TIMEOUT);
+}
+
 static void on_reply(CirrusComponent *self, CirrusRequest *d)
 {
     /* on_failure's answer: accepted, or not (a failed delivery). */
@@ -394,6 +444,7 @@ static void lambda_start(CirrusComponent *self, void *state)
     Lambda *f = state;
     cirrus_component_substream(self, "reuse", &f->reuse_rng);
     cirrus_component_substream(self, "retry", &f->retry_rng);
+    cirrus_calls_start(f->calls, self);
     lambda_envs_start(self, f);
     if (f->esm) lambda_esm_start(self, f);
 }
@@ -401,10 +452,12 @@ static void lambda_start(CirrusComponent *self, void *state)
 static void lambda_handle(CirrusComponent *self, void *state, const CirrusEvent *ev)
 {
     Lambda *f = state;
+    if (cirrus_calls_handle(f->calls, self, ev)) return;
     switch (ev->kind) {
     case CIRRUS_EVENT_REQUEST: on_request(self, f, ev->request); break;
     case CIRRUS_EVENT_REPLY: on_reply(self, ev->request); break;
     case LAMBDA_DONE: on_done(self, f, (guint32)ev->data); break;
+    case LAMBDA_DEADLINE: on_deadline(self, f, ev->data); break;
     case LAMBDA_RETRY:
         g_assert(ev->request->id == ev->data);   /* we hold it until then */
         async_attempt(self, f, ev->request);
@@ -427,6 +480,7 @@ static void lambda_destroy(CirrusComponent *self, void *state)
     g_free(f->on_failure_name);
     lambda_envs_clear(f);
     lambda_esm_free(f);
+    cirrus_calls_free(f->calls);
 }
 
 /* AWS Lambda pricing (https://aws.amazon.com/lambda/pricing/): each request
@@ -447,9 +501,15 @@ static double lambda_cost(CirrusComponent *self, void *state)
            (double)f->provisioned * gb * run_s * f->usd_prov_gb_s;
 }
 
+static const CirrusInvokeSpec lambda_invoke_spec = {
+    .operations = (const char *const[]){"Invoke", NULL},
+    .keys = 0,
+};
+
 static const struct CirrusProtocols lambda_protocols = {
     .noun = "a lambda function",
     .speaks = CIRRUS_SPEAKS_INVOKE | CIRRUS_SPEAKS_FUNCTION | CIRRUS_SPEAKS_COMPUTE,
+    .invoke = &lambda_invoke_spec,
 };
 
 const CirrusModelType cirrus_lambda_type = {

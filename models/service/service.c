@@ -5,12 +5,16 @@
  * is refused at once (an HTTP 503).  A sync request is answered when its
  * service ends; an async one is answered as soon as it is accepted.
  *
+ * With `calls` (models/protocol/calls.h), a request makes them when its
+ * service time ends, still holding its worker: sync calls add their
+ * response times to its Latency, and a failed one fails it (a 5xx).
+ *
  * Faults: during an `outage` every request is refused at once, and what
- * was queued or in service when it began fails (the process died with
- * them).  During a `slowdown` each service that starts takes `factor`
- * times longer (overlapping slowdowns multiply). */
+ * was queued, in service or in its calls when it began fails (the process
+ * died with them).  During a `slowdown` each service that starts takes
+ * `factor` times longer (overlapping slowdowns multiply). */
 #include "models/service/service.h"
-#include "models/protocol/protocol.h"
+#include "models/protocol/calls.h"
 #include "sim/loader/config.h"
 #include "sim/kernel/station.h"
 
@@ -38,7 +42,10 @@ typedef struct {
     CirrusStation station;       /* workers, the FIFO queue, queue_limit */
     CirrusDist    service_time;  /* seconds */
     const CirrusFaultState *faults;   /* the kernel's: outages, slowdowns */
+    CirrusCalls  *calls;         /* NULL: none */
 } Service;
+
+static void calls_done(CirrusComponent *self, void *state, CirrusRequest *req, CirrusOutcome outcome);
 
 static gboolean service_configure(CirrusComponent *self, void *state, CirrusNode *cfg, GError **error)
 {
@@ -47,7 +54,8 @@ static gboolean service_configure(CirrusComponent *self, void *state, CirrusNode
     s->faults = cirrus_component_faults(self);
     if (!cirrus_cfg_int(cfg, "workers", 1, 1, 10000000, &workers, error) ||
         !cirrus_cfg_int(cfg, "queue_limit", -1, -1, G_MAXINT64, &queue_limit, error) ||
-        !cirrus_cfg_dist(cfg, "service_time", NULL, &s->service_time, error))
+        !cirrus_cfg_dist(cfg, "service_time", NULL, &s->service_time, error) ||
+        !cirrus_calls_read(self, cfg, "calls", "a service", calls_done, NULL, &s->calls, error))
         return FALSE;
     cirrus_station_init(&s->station, workers, queue_limit);
     return TRUE;
@@ -89,10 +97,14 @@ static void finish(CirrusComponent *self, CirrusRequest *req, CirrusOutcome outc
     else cirrus_reply(self, req, outcome);
 }
 
-static void on_done(CirrusComponent *self, Service *s, CirrusRequest *req, guint64 epoch)
+/* The request leaves its worker with `outcome` (its calls made, if any):
+ * counted, answered, and the worker takes the next one waiting.  `epoch`:
+ * the outage epoch its service began in. */
+static void complete(CirrusComponent *self, Service *s, CirrusRequest *req, guint64 epoch, CirrusOutcome outcome)
 {
-    if (epoch != s->faults->epoch) {
-        /* Begun before an outage that has since struck: it died with it. */
+    if (epoch != s->faults->epoch || outcome != CIRRUS_OUTCOME_OK) {
+        /* Begun before an outage that has since struck: it died with it;
+         * or a sync call failed: the application's 5xx. */
         cirrus_metric_count(self, M_FAILED, 1);
         finish(self, req, CIRRUS_OUTCOME_FAILED);
     } else {
@@ -103,6 +115,22 @@ static void on_done(CirrusComponent *self, Service *s, CirrusRequest *req, guint
     CirrusRequest *next = cirrus_station_release(&s->station, TRUE);
     if (next) begin_service(self, s, next);
     update_gauges(self, s);
+}
+
+static void calls_done(CirrusComponent *self, void *state, CirrusRequest *req, CirrusOutcome outcome)
+{
+    complete(self, state, req, req->holder, outcome);
+}
+
+/* Its service time is over: its calls, or done. */
+static void on_done(CirrusComponent *self, Service *s, CirrusRequest *req, guint64 epoch)
+{
+    if (s->calls && epoch == s->faults->epoch) {
+        req->holder = epoch;   /* ours while we hold it: checked when the calls end */
+        cirrus_calls_begin(s->calls, self, s, req);
+        return;
+    }
+    complete(self, s, req, epoch, CIRRUS_OUTCOME_OK);
 }
 
 /* An outage began (the kernel counts it and starts a new epoch): what
@@ -121,13 +149,26 @@ static void on_fault(CirrusComponent *self, Service *s, const CirrusFault *f, gb
 static void service_handle(CirrusComponent *self, void *state, const CirrusEvent *ev)
 {
     Service *s = state;
+    if (cirrus_calls_handle(s->calls, self, ev)) return;
     switch (ev->kind) {
     case CIRRUS_EVENT_REQUEST: on_request(self, s, ev->request); break;
     case SERVICE_DONE: on_done(self, s, ev->request, ev->data); break;
     case CIRRUS_EVENT_FAULT_BEGIN: on_fault(self, s, cirrus_event_fault(self, ev), TRUE); break;
     case CIRRUS_EVENT_FAULT_END: on_fault(self, s, cirrus_event_fault(self, ev), FALSE); break;
-    default: g_assert_not_reached();  /* a service sends nothing, so gets no replies */
+    default: g_assert_not_reached();  /* replies are its calls' */
     }
+}
+
+static gboolean service_link(CirrusComponent *self, void *state, CirrusScenario *sc, GError **error)
+{
+    Service *s = state;
+    return cirrus_calls_link(s->calls, self, sc, error);
+}
+
+static void service_start(CirrusComponent *self, void *state)
+{
+    Service *s = state;
+    cirrus_calls_start(s->calls, self);
 }
 
 static void service_destroy(CirrusComponent *self, void *state)
@@ -136,6 +177,7 @@ static void service_destroy(CirrusComponent *self, void *state)
     (void)self;
     cirrus_dist_clear(&s->service_time);
     cirrus_station_clear(&s->station);
+    cirrus_calls_free(s->calls);
 }
 
 static const struct CirrusProtocols service_protocols = {
@@ -147,6 +189,8 @@ const CirrusModelType cirrus_service_type = {
     .name = "service",
     .state_size = sizeof(Service),
     .configure = service_configure,
+    .link = service_link,
+    .start = service_start,
     .handle = service_handle,
     .destroy = service_destroy,
     .metrics = service_metrics,

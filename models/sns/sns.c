@@ -8,7 +8,7 @@
  * subscription by who replied (ev->source): a topic has at most one
  * subscription per endpoint, as on AWS. */
 #include "models/sns/sns.h"
-#include "models/protocol/protocol.h"
+#include "models/protocol/invoke.h"
 #include "models/protocol/queue.h"
 #include "models/protocol/attributes.h"
 #include "models/aws/globals.h"
@@ -305,9 +305,15 @@ static void sns_destroy(CirrusComponent *self, void *state)
     if (t->subs) g_array_free(t->subs, TRUE);
 }
 
+static const CirrusInvokeSpec sns_invoke = {
+    .operations = (const char *const[]){"Publish", "PublishBatch", NULL},
+    .keys = CIRRUS_KEY_MESSAGES,
+};
+
 static const struct CirrusProtocols sns_protocols = {
     .noun = "an sns topic",
     .speaks = CIRRUS_SPEAKS_INVOKE,
+    .invoke = &sns_invoke,
 };
 
 const CirrusModelType cirrus_sns_type = {

@@ -30,6 +30,7 @@
  * while any is. */
 #include "models/sqs/sqs.h"
 #include "models/aws/globals.h"
+#include "models/protocol/invoke.h"
 #include "models/protocol/queue.h"
 #include "sim/loader/config.h"
 #include "sim/kernel/fifo.h"
@@ -1212,9 +1213,15 @@ static void sqs_destroy(CirrusComponent *self, void *state)
 
 static const CirrusQueueOps sqs_queue = { .settings = sqs_settings };
 
+static const CirrusInvokeSpec sqs_invoke = {
+    .operations = (const char *const[]){"SendMessage", "SendMessageBatch", NULL},
+    .keys = CIRRUS_KEY_MESSAGES,
+};
+
 static const struct CirrusProtocols sqs_protocols = {
     .noun = "an sqs queue",
     .speaks = CIRRUS_SPEAKS_INVOKE | CIRRUS_SPEAKS_QUEUE,
+    .invoke = &sqs_invoke,
     .queue = &sqs_queue,
 };
 

@@ -70,10 +70,7 @@ typedef struct {
     GArray *attr_ids[CIRRUS_ATTR_SLOTS];   /* guint */
     GArray *attr_cum[CIRRUS_ATTR_SLOTS];   /* double */
     CirrusRng attr_rng;             /* apart from arrivals and clients */
-    gint64 max_retries;             /* 0: no retries */
-    CirrusBackoff backoff;
-    gboolean has_quota;
-    CirrusRetryQuota quota;
+    CirrusRetryPolicy retry;        /* client.retries; max_retries 0: none */
     CirrusRng retry_rng;            /* backoff jitter */
     GHashTable *retrying;           /* request id -> RetryAttempt, for attempts > 0 in flight */
     CirrusNode *region_keys[CIRRUS_CLIENT_REGIONS_MAX];   /* for link() messages */
@@ -263,49 +260,11 @@ static guint64 draw_attributes(Workload *w)
     return attrs;
 }
 
-/* client.retries: {max | max_attempts, base, cap, jitter, budget: {...}}.
- * Defaults follow the AWS SDKs' standard retry mode: 3 attempts, a 100 ms
- * base, a 20 s cap, full jitter, and (when `budget` is given) a 500-token
- * quota at 5 per retry, 10 per retry after a timeout, 1 back per success. */
+/* client.retries (models/aws/retry.h). */
 static gboolean read_retries(Workload *w, CirrusNode *client, GError **error)
 {
-    static const char *const jitters[] = {"none", "full", "equal", "decorrelated", NULL};
-    CirrusNode *retries, *budget;
-    gint64 max, attempts;
-    int jitter;
-    if (!cirrus_cfg_map(client, "retries", &retries, error)) return FALSE;
-    if (!retries) return TRUE;
-    if (!cirrus_cfg_int(retries, "max", -1, 0, 100, &max, error) ||
-        !cirrus_cfg_int(retries, "max_attempts", -1, 1, 101, &attempts, error) ||
-        !cirrus_cfg_duration(retries, "base", 100 * CIRRUS_MS, 1, CIRRUS_TIME_NEVER, &w->backoff.base, error) ||
-        !cirrus_cfg_duration(retries, "cap", 20 * CIRRUS_SEC, 1, CIRRUS_TIME_NEVER, &w->backoff.cap, error) ||
-        !cirrus_cfg_enum(retries, "jitter", jitters, CIRRUS_JITTER_FULL, &jitter, error) ||
-        !cirrus_cfg_map(retries, "budget", &budget, error))
-        return FALSE;
-    if (max >= 0 && attempts >= 0) {
-        cirrus_node_error(retries, error, "give either 'max' (retries) or 'max_attempts' (the first try "
-                          "included), not both");
-        return FALSE;
-    }
-    if (w->backoff.cap < w->backoff.base) {
-        /* Either may be the default: point at the one that was given. */
-        CirrusNode *cap = cirrus_node_peek(retries, "cap");
-        if (cap) cirrus_node_error(cap, error, "'cap' must be at least 'base'");
-        else cirrus_node_error(cirrus_node_peek(retries, "base"), error,
-                               "'base' must be at most 'cap' (default 20s): lower 'base' or give a larger 'cap'");
-        return FALSE;
-    }
-    w->max_retries = max >= 0 ? max : attempts >= 0 ? attempts - 1 : 2;
-    w->backoff.jitter = (CirrusJitter)jitter;
-    if (!budget) return TRUE;
-    w->has_quota = TRUE;
-    if (!cirrus_cfg_int(budget, "tokens", 500, 1, G_MAXINT32, &w->quota.capacity, error) ||
-        !cirrus_cfg_int(budget, "cost", 5, 1, G_MAXINT32, &w->quota.cost, error) ||
-        !cirrus_cfg_int(budget, "timeout_cost", 10, 1, G_MAXINT32, &w->quota.timeout_cost, error) ||
-        !cirrus_cfg_int(budget, "refill", 1, 0, G_MAXINT32, &w->quota.refill, error))
-        return FALSE;
-    w->quota.tokens = w->quota.capacity;
-    return TRUE;
+    CirrusNode *retries;
+    return cirrus_cfg_map(client, "retries", &retries, error) && cirrus_retry_policy_read(retries, &w->retry, error);
 }
 
 /* A map of NAME: share into cumulative shares (they need not add up to 1):
@@ -418,7 +377,7 @@ static gboolean workload_configure(CirrusComponent *self, void *state, CirrusNod
         !read_client_regions(w, client, error) ||
         !read_client_networks(w, client, error))
         return FALSE;
-    if (w->max_retries > 0 && invocation == CIRRUS_INVOKE_ASYNC) {
+    if (w->retry.max_retries > 0 && invocation == CIRRUS_INVOKE_ASYNC) {
         cirrus_node_error(cirrus_node_peek(client, "retries"), error,
                           "'retries' applies to sync invocations (an async caller retries a refusal the same way: "
                           "use sync to model it)");
@@ -477,7 +436,7 @@ static void workload_start(CirrusComponent *self, void *state)
     cirrus_component_substream(self, "clients", &w->client_rng);
     cirrus_component_substream(self, "attributes", &w->attr_rng);
     cirrus_component_substream(self, "retries", &w->retry_rng);
-    if (w->max_retries > 0) w->retrying = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, g_free);
+    if (w->retry.max_retries > 0) w->retrying = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, g_free);
     schedule_next(self, w);
 }
 
@@ -514,7 +473,7 @@ static void on_arrival(CirrusComponent *self, Workload *w)
  * was — for a first attempt, the base wait and no tokens taken. */
 static RetryAttempt conclude_attempt(Workload *w, const CirrusRequest *req)
 {
-    RetryAttempt a = { (gint64)req->id, w->backoff.base, 0 };
+    RetryAttempt a = { (gint64)req->id, w->retry.backoff.base, 0 };
     if (req->attempt == 0 || !w->retrying) return a;
     RetryAttempt *kept = g_hash_table_lookup(w->retrying, &a.id);
     g_assert(kept);
@@ -535,9 +494,9 @@ static gboolean retryable(CirrusOutcome outcome)
 static gboolean try_retry(CirrusComponent *self, Workload *w, const CirrusRequest *req,
                           const RetryAttempt *done, gboolean after_timeout)
 {
-    if ((gint64)req->attempt >= w->max_retries) return FALSE;
+    if ((gint64)req->attempt >= w->retry.max_retries) return FALSE;
     gint64 taken = 0;
-    if (w->has_quota && (taken = cirrus_retry_quota_acquire(&w->quota, after_timeout)) == 0) {
+    if (w->retry.has_quota && (taken = cirrus_retry_quota_acquire(&w->retry.quota, after_timeout)) == 0) {
         cirrus_metric_count(self, M_QUOTA_EXCEEDED, 1);
         return FALSE;
     }
@@ -546,7 +505,7 @@ static gboolean try_retry(CirrusComponent *self, Workload *w, const CirrusReques
     next->abandoned = 0;
     RetryAttempt *a = g_new(RetryAttempt, 1);
     a->id = (gint64)next->id;
-    a->wait = cirrus_backoff_delay(&w->backoff, req->attempt, done->wait, &w->retry_rng);
+    a->wait = cirrus_backoff_delay(&w->retry.backoff, req->attempt, done->wait, &w->retry_rng);
     a->taken = taken;
     g_hash_table_insert(w->retrying, &a->id, a);
     cirrus_schedule(self, a->wait, WORKLOAD_RETRY, next, 0);
@@ -577,7 +536,7 @@ static void on_reply(CirrusComponent *self, Workload *w, CirrusRequest *req)
         cirrus_metric_count(self, M_SUCCEEDED, 1);
         cirrus_metric_latency(self, M_LATENCY, cirrus_now(self) - req->created);
         if (req->attempt > 0) cirrus_metric_count(self, M_AFTER_RETRY, 1);
-        if (w->has_quota) cirrus_retry_quota_success(&w->quota, done.taken);
+        if (w->retry.has_quota) cirrus_retry_quota_success(&w->retry.quota, done.taken);
         break;
     case CIRRUS_OUTCOME_THROTTLED:
         cirrus_metric_count(self, M_THROTTLED, 1);

@@ -1,0 +1,78 @@
+/* cirrus — the compute protocol: a component that runs code makes the
+ * downstream calls of its `calls` list (DESIGN.md §6), with one shared
+ * implementation for every compute type (service, asg instances, lambda
+ * functions, and later ecs tasks).
+ *
+ *   calls:                                   after the component's own time, in order
+ *     - {target: table}                      sync (the default): wait for the reply
+ *     - {target: events, mode: async}        send and go on (answered on acceptance)
+ *     - {target: cache, probability: 0.3}    made on 30% of requests (a draw per request)
+ *     - {target: db, timeout: 2s, retries: {max: 2, base: 50ms, cap: 1s, jitter: full}}
+ *     - {target: orders, operation: SendMessage, size: 2KB}   protocol keys (invoke.h)
+ *     - parallel: [{target: prices}, {target: stock}]          sent together; wait for all
+ *
+ * A step is one call or one parallel group.  The steps run one after the
+ * other; a sync call (or every sync call of a group) is answered before the
+ * next step starts; an async call's acceptance is not waited for.  A sync
+ * call that fails — throttled, rejected, failed, or timed out, after its
+ * retries — fails the request at once (the model turns that into a 5xx or
+ * a function error); the other calls of its group are abandoned (their
+ * late replies are dropped).  `retries` follow the client rules
+ * (models/aws/retry.h); `timeout` is per attempt, as an SDK's attempt
+ * timeout.  A cycle of sync calls is refused at load (sim/loader/callgraph.h).
+ * A parallel group may not hold another (one level: list its calls in the
+ * outer group).  `{cache: NAME, on_miss: [...]}` is refused until a cache
+ * type exists (the cache issue plugs it in).
+ *
+ * The model calls cirrus_calls_begin() when its own time ends, with the
+ * worker (or environment) still held, and gets `done` when the calls are
+ * over; its handle() passes replies and the calls' timers to
+ * cirrus_calls_handle() first.
+ *
+ * Metrics, per target T (added only for components with calls):
+ *   CallsMade.T     calls made (a retry is not a new call)
+ *   CallFailures.T  calls that failed after their retries (sync), or whose
+ *                   message was refused (async)
+ * and for targets called synchronously
+ *   CallRetries.T   retries made
+ *   CallLatency.T   from the first attempt to the last answer (ok or not) */
+#ifndef CIRRUS_PROTOCOL_CALLS_H
+#define CIRRUS_PROTOCOL_CALLS_H
+
+#include "models/protocol/events.h"
+#include "models/protocol/invoke.h"
+#include "sim/loader/scenario.h"
+
+typedef struct CirrusCalls CirrusCalls;
+/* One request's calls in progress (for cirrus_calls_abandon). */
+typedef struct CirrusCallRun CirrusCallRun;
+
+/* The calls of `req` are over: OK, or FAILED when a sync call failed.  May
+ * be called from inside cirrus_calls_begin (nothing to wait for). */
+typedef void (*CirrusCallsDone)(CirrusComponent *self, void *state, CirrusRequest *req, CirrusOutcome outcome);
+/* Before each step: may `req` go on making calls?  FALSE fails it at once
+ * (its instance stopped, say).  May be NULL: always. */
+typedef gboolean (*CirrusCallsProceed)(CirrusComponent *self, void *state, CirrusRequest *req);
+
+/* configure(): read the list under `key` of `cfg` (absent or empty: *out =
+ * NULL, no calls).  `who` names the caller in messages ("an instance", "a
+ * function"). */
+gboolean cirrus_calls_read(CirrusComponent *self, CirrusNode *cfg, const char *key, const char *who,
+                           CirrusCallsDone done, CirrusCallsProceed proceed, CirrusCalls **out, GError **error);
+/* link(): find each target (it must take requests), check its protocol
+ * keys, declare sync calls to the loader's cycle check, add the metrics. */
+gboolean cirrus_calls_link(CirrusCalls *calls, CirrusComponent *self, CirrusScenario *sc, GError **error);
+/* start(): the random streams (probability draws, backoff jitter). */
+void     cirrus_calls_start(CirrusCalls *calls, CirrusComponent *self);
+void     cirrus_calls_free(CirrusCalls *calls);
+
+/* Make the calls of `req` on behalf of the model whose state is `state`.
+ * The run, or NULL when it ended at once (done has been called). */
+CirrusCallRun *cirrus_calls_begin(CirrusCalls *calls, CirrusComponent *self, void *state, CirrusRequest *req);
+/* A reply to a call or a calls' timer: handled (TRUE), or not the calls'. */
+gboolean cirrus_calls_handle(CirrusCalls *calls, CirrusComponent *self, const CirrusEvent *ev);
+/* Give up a run (a Lambda timeout cut the handler): its outstanding calls'
+ * replies will be dropped; done is not called. */
+void     cirrus_calls_abandon(CirrusCalls *calls, CirrusComponent *self, CirrusCallRun *run);
+
+#endif
