@@ -287,6 +287,35 @@ bad "sync cycle through alb and route53" cycle3.yaml "cycle3.yaml:13:65:" "sync 
 # at web, and the message names the edge that closes the cycle (lb's targets).
 sed 's/type: alb/type: nlb/' cycle3.yaml | awk 'NR == 6 { held = $0; next } { print } END { print held }' >cycle3-nlb.yaml
 bad "sync cycle, nlb listed last" cycle3-nlb.yaml "cycle3-nlb.yaml:13:36:" "sync calls form a cycle: web -> dns -> lb -> web"
+# ---- calls (DESIGN.md §6) ------------------------------------------------------------------
+
+cat >calls.yaml <<'EOF'
+name: t
+duration: 1m
+workloads:
+  - {name: u, target: fn, arrival: {process: poisson, rate: 5/s}}
+components:
+  - name: fn
+    type: lambda
+    duration: {dist: constant, value: 5ms}
+    calls: [{target: orders, operation: SendMessage}, {target: db, probability: 0.5}]
+  - {name: orders, type: sqs}
+  - {name: db, type: service, service_time: {dist: constant, value: 1ms}}
+EOF
+run "calls: a good list" 0 validate calls.yaml
+sed 's/operation: SendMessage/operation: GetItem/' calls.yaml >calls-op.yaml
+bad "calls: an operation the target does not take" calls-op.yaml "calls-op.yaml:9:41:" \
+    "'calls' target 'orders' is an sqs queue: it takes operation SendMessage or SendMessageBatch, not GetItem"
+sed 's/probability: 0.5/probability: 1.5/' calls.yaml >calls-p.yaml
+bad "calls: probability outside [0,1]" calls-p.yaml "calls-p.yaml:9:81:" "'probability' must be between 0 and 1, got 1.5"
+sed 's/calls: \[.*\]/calls: [{parallel: [{target: db}, {parallel: [{target: orders}]}]}]/' calls.yaml >calls-nest.yaml
+bad "calls: a parallel group in a parallel group" calls-nest.yaml "calls-nest.yaml:9:50:" \
+    "a parallel group cannot hold another (groups nest one level deep"
+# A cycle through a Lambda: fn -> db -> fn.
+sed 's/{name: db, type: service, service_time: {dist: constant, value: 1ms}}/{name: db, type: service, service_time: 1ms, calls: [{target: fn}]}/' \
+    calls.yaml >calls-cycle.yaml
+bad "calls: a sync cycle through a lambda" calls-cycle.yaml "calls-cycle.yaml:11:67:" "sync calls form a cycle: fn -> db -> fn"
+
 # `run` refuses it as well, before writing anything.
 run "run a sync cycle" 2 run cycle2.yaml -o cycle.h5 --quiet
 if [ -e cycle.h5 ]; then fail "run a sync cycle: cycle.h5 was created"; else pass; fi

@@ -26,41 +26,6 @@ static double erlang_c(int c, double a)
     return b / (1.0 - rho + rho * b);
 }
 
-/* Batch means of a per-interval mean series, weighted by per-interval
- * counts, over rows after `skip`. */
-static void batch_means(TestRun *r, guint mean_col, guint count_col, guint skip, double *mean, double *se)
-{
-    double sw = 0, swx = 0;
-    guint n = 0;
-    GArray *xs = g_array_new(FALSE, FALSE, sizeof(double));
-    for (guint i = skip; i < test_n_rows(r); i++) {
-        double w = test_value(r, i, count_col), x = test_value(r, i, mean_col);
-        if (w <= 0 || isnan(x)) continue;
-        sw += w;
-        swx += w * x;
-        g_array_append_val(xs, x);
-        n++;
-    }
-    *mean = swx / sw;
-    /* Batches have nearly equal counts, so the plain variance of batch
-     * means over n batches estimates the variance of the overall mean. */
-    double m = 0, v = 0;
-    for (guint i = 0; i < n; i++) m += g_array_index(xs, double, i);
-    m /= n;
-    for (guint i = 0; i < n; i++) v += pow(g_array_index(xs, double, i) - m, 2);
-    v /= (n - 1);
-    *se = sqrt(v / n);
-    g_array_free(xs, TRUE);
-}
-
-static void assert_agrees(const char *what, double sim, double theory, double se)
-{
-    g_test_message("%s: simulated %.6g, theory %.6g (%+.2f%%), 4 SE = %.2f%%", what, sim, theory,
-                   100 * (sim - theory) / theory, 400 * se / theory);
-    g_assert_cmpfloat(4 * se, <, 0.03 * theory);
-    g_assert_cmpfloat(fabs(sim - theory), <=, 4 * se);
-}
-
 static const char mmc_template[] =
     "name: mmc\n"
     "duration: %s\n"
@@ -86,9 +51,9 @@ static void test_mm1_response(void)
 {
     TestRun *r = run_mmc("6h", 11, 80, 1, -1, 10);
     double mean, se;
-    batch_means(r, test_series(r, "/components/station", "Latency.mean"),
+    test_batch_means(r, test_series(r, "/components/station", "Latency.mean"),
                 test_series(r, "/components/station", "Completed"), 5, &mean, &se);
-    assert_agrees("M/M/1 mean response (s)", mean, 1.0 / (100.0 - 80.0), se);
+    test_assert_agrees("M/M/1 mean response (s)", mean, 1.0 / (100.0 - 80.0), se);
     /* The histogram-based summary mean must agree with the batch mean. */
     CirrusMetricSummary lat = test_summary(r, "station", "Latency");
     g_assert_cmpfloat(fabs(lat.mean - mean) / mean, <, 0.005);
@@ -110,9 +75,9 @@ static void test_mm4_erlang_c(void)
     TestRun *r = run_mmc("8h", 42, lambda, c, -1, 40);
     guint completed = test_series(r, "/components/station", "Completed");
     double mean, se, wait, wait_se;
-    batch_means(r, test_series(r, "/components/station", "Latency.mean"), completed, 5, &mean, &se);
-    assert_agrees("M/M/4 mean response (s)", mean, w, se);
-    batch_means(r, test_series(r, "/components/station", "WaitTime.mean"), completed, 5, &wait, &wait_se);
+    test_batch_means(r, test_series(r, "/components/station", "Latency.mean"), completed, 5, &mean, &se);
+    test_assert_agrees("M/M/4 mean response (s)", mean, w, se);
+    test_batch_means(r, test_series(r, "/components/station", "WaitTime.mean"), completed, 5, &wait, &wait_se);
     /* The wait is a smaller number with the same absolute noise: check it
      * to 4 SE only (its relative bar would need a longer run). */
     g_test_message("M/M/4 mean wait: simulated %.5f s, Erlang C %.5f s, 4 SE %.5f", wait, wq, 4 * wait_se);
@@ -185,7 +150,7 @@ static void test_erlang_b_loss(void)
     double mean = sum_rej / sum_req, m = 0;
     for (guint i = 0; i < n; i++) m += g_array_index(p, double, i) / n;
     for (guint i = 0; i < n; i++) v += pow(g_array_index(p, double, i) - m, 2) / (n - 1);
-    assert_agrees("Erlang B blocking", mean, b, sqrt(v / n));
+    test_assert_agrees("Erlang B blocking", mean, b, sqrt(v / n));
     g_array_free(p, TRUE);
     test_run_free(r);
 }

@@ -131,6 +131,45 @@ static inline double test_mmc_response_time(int c, double lambda, double mu)
     return wait / (c * mu - lambda) + 1 / mu;
 }
 
+/* Batch means of a per-interval mean series, weighted by per-interval
+ * counts, over rows after `skip`: each sample interval is a batch, long
+ * against the system's relaxation time so that batches are nearly
+ * independent; *se is the standard error of the run's mean. */
+static inline void test_batch_means(TestRun *r, guint mean_col, guint count_col, guint skip, double *mean, double *se)
+{
+    double sw = 0, swx = 0;
+    guint n = 0;
+    GArray *xs = g_array_new(FALSE, FALSE, sizeof(double));
+    for (guint i = skip; i < test_n_rows(r); i++) {
+        double w = test_value(r, i, count_col), x = test_value(r, i, mean_col);
+        if (w <= 0 || isnan(x)) continue;
+        sw += w;
+        swx += w * x;
+        g_array_append_val(xs, x);
+        n++;
+    }
+    *mean = swx / sw;
+    /* Batches have nearly equal counts, so the plain variance of batch
+     * means over n batches estimates the variance of the overall mean. */
+    double m = 0, v = 0;
+    for (guint i = 0; i < n; i++) m += g_array_index(xs, double, i);
+    m /= n;
+    for (guint i = 0; i < n; i++) v += pow(g_array_index(xs, double, i) - m, 2);
+    v /= (n - 1);
+    *se = sqrt(v / n);
+    g_array_free(xs, TRUE);
+}
+
+/* `sim` within 4 SE of `theory`, and 4 SE itself below 3% of theory (the
+ * run is long enough for passing to mean "agrees to 3%"). */
+static inline void test_assert_agrees(const char *what, double sim, double theory, double se)
+{
+    g_test_message("%s: simulated %.6g, theory %.6g (%+.2f%%), 4 SE = %.2f%%", what, sim, theory,
+                   100 * (sim - theory) / theory, 400 * se / theory);
+    g_assert_cmpfloat(4 * se, <, 0.03 * theory);
+    g_assert_cmpfloat(fabs(sim - theory), <=, 4 * se);
+}
+
 /* Loading `text` (with `registry`, the models' when NULL) must fail with a
  * scenario error whose message holds both `where` (e.g. "bad.yaml:9:")
  * and `what`. */

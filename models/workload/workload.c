@@ -17,7 +17,7 @@
 #include "models/workload/arrivals.h"
 #include "models/workload/cloudwatch.h"
 #include "models/protocol/attributes.h"
-#include "models/protocol/request.h"
+#include "models/protocol/invoke.h"
 #include "models/aws/globals.h"
 #include "models/protocol/client.h"
 #include "models/aws/retry.h"
@@ -60,7 +60,7 @@ typedef struct {
     GArray *trace;                  /* trace: arrival times, seconds */
     guint trace_next;
     gint64 size, clients;
-    gint64 messages;                /* request.messages: a batch call to a queue (SendMessageBatch) */
+    CirrusRequestKeysSpec keys;     /* request.operation, items, consistent, messages (invoke.h) */
     CirrusTime timeout;             /* 0: wait for ever */
     CirrusRng client_rng;           /* which client calls: apart from arrival times */
     gint64 outstanding;
@@ -368,7 +368,7 @@ static gboolean workload_configure(CirrusComponent *self, void *state, CirrusNod
         !read_arrival(w, cfg, error) ||
         !cirrus_cfg_map(cfg, "request", &request, error) ||
         !cirrus_cfg_size(request, "size", 1024, &w->size, error) ||
-        !cirrus_cfg_int(request, "messages", 1, 1, 10, &w->messages, error) ||
+        !cirrus_request_keys_read(request, &w->keys, error) ||
         !cirrus_cfg_int(cfg, "clients", 1, 1, G_MAXINT64, &w->clients, error) ||
         !cirrus_cfg_map(cfg, "client", &client, error) ||
         !cirrus_cfg_duration(client, "timeout", 0, 0, CIRRUS_TIME_NEVER, &w->timeout, error) ||
@@ -405,6 +405,7 @@ static gboolean workload_link(CirrusComponent *self, void *state, CirrusScenario
                           w->target_name, cirrus_component_noun(w->target));
         return FALSE;
     }
+    if (!cirrus_request_keys_link(&w->keys, w->target, "target", error)) return FALSE;
     /* Client regions must be known regions with a location. */
     const CirrusClientRegions *cr = &w->regions;
     for (guint k = 0; k < cr->n; k++)
@@ -461,7 +462,7 @@ static void on_arrival(CirrusComponent *self, Workload *w)
     req->client = w->clients > 1 ? cirrus_rng_below(&w->client_rng, (guint64)w->clients) : 0;
     req->size = w->size;
     req->invocation = (guint8)w->invocation;
-    cirrus_request_data(req)->keys.messages = (guint8)w->messages;
+    cirrus_request_keys_apply(&w->keys, req);
     cirrus_request_data(req)->attributes = draw_attributes(w);
     cirrus_metric_count(self, M_REQUESTS, 1);
     set_outstanding(self, w, +1);
