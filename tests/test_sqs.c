@@ -140,17 +140,12 @@ static gboolean consumer_link(CirrusComponent *self, void *state, CirrusScenario
     return c->queue != NULL;
 }
 
-static guint64 receive_args(gint64 max, CirrusTime wait)
-{
-    return CIRRUS_QUEUE_RECEIVE_ARGS(max, wait < 0 ? CIRRUS_QUEUE_WAIT_DEFAULT : (guint)(wait / CIRRUS_MS));
-}
+static CirrusTime wait_arg(CirrusTime wait) { return wait < 0 ? CIRRUS_QUEUE_WAIT_DEFAULT : wait; }
 
-static void worker_poll(CirrusComponent *self, Consumer *c, gint64 w, CirrusRequest *poll)
+static void worker_poll(CirrusComponent *self, Consumer *c, gint64 w)
 {
-    if (!poll) poll = cirrus_request_new(self);
-    cirrus_batch_link(poll, NULL);
-    poll->caller.word = G_GUINT64_CONSTANT(1) << 40 | (guint64)w;
-    cirrus_post(self, c->queue, 0, CIRRUS_QUEUE_RECEIVE, poll, receive_args(c->loop_max, c->loop_wait));
+    cirrus_queue_receive(self, c->queue, G_GUINT64_CONSTANT(1) << 40 | (guint64)w, (guint)c->loop_max,
+                         wait_arg(c->loop_wait));
 }
 
 static void consumer_start(CirrusComponent *self, void *state)
@@ -186,78 +181,66 @@ static void do_action(CirrusComponent *self, Consumer *c, const Action *a)
         }
         break;
     case A_RECEIVE: {
-        CirrusRequest *poll = cirrus_request_new(self);
-        poll->caller.word = c->polls->len;
-        g_array_append_val(c->polls, poll->id);
-        cirrus_post(self, c->queue, 0, CIRRUS_QUEUE_RECEIVE, poll, receive_args(a->max, a->wait));
+        guint64 id = cirrus_queue_receive(self, c->queue, c->polls->len, (guint)a->max, wait_arg(a->wait));
+        g_array_append_val(c->polls, id);
         break;
     }
-    case A_DELETE: cirrus_post(self, c->queue, 0, CIRRUS_QUEUE_DELETE, NULL, handle_of(c, a->msg)); break;
-    case A_CHANGE:
-        cirrus_post(self, c->queue, 0, CIRRUS_QUEUE_CHANGE_VISIBILITY, NULL,
-                    CIRRUS_QUEUE_VISIBILITY(handle_of(c, a->msg), a->seconds));
-        break;
-    case A_CANCEL:
-        cirrus_post(self, c->queue, 0, CIRRUS_QUEUE_CANCEL, NULL, g_array_index(c->polls, guint64, a->poll));
-        break;
-    case A_QUERY: cirrus_post(self, c->queue, 0, CIRRUS_QUEUE_QUERY, NULL, (guint64)a->attr); break;
+    case A_DELETE: cirrus_queue_delete(self, c->queue, handle_of(c, a->msg)); break;
+    case A_CHANGE: cirrus_queue_change_visibility(self, c->queue, handle_of(c, a->msg), (guint)a->seconds); break;
+    case A_CANCEL: cirrus_queue_cancel(self, c->queue, g_array_index(c->polls, guint64, a->poll)); break;
+    case A_QUERY: cirrus_queue_query(self, c->queue, (CirrusQueueAttr)a->attr); break;
     }
     (void)now;
 }
 
 /* Work on the worker's current message, or ask for more. */
-static void worker_next(CirrusComponent *self, Consumer *c, gint64 w, CirrusRequest *poll)
+static void worker_next(CirrusComponent *self, Consumer *c, gint64 w)
 {
     Worker *k = &c->worker[w];
     if (k->current) {
         double s = cirrus_dist_sample(&c->service, &c->rng);
-        cirrus_schedule(self, cirrus_time_from_s(s), C_DONE, poll, (guint64)w);
+        cirrus_schedule(self, cirrus_time_from_s(s), C_DONE, NULL, (guint64)w);
     } else {
-        worker_poll(self, c, w, poll);
+        worker_poll(self, c, w);
     }
 }
 
 static void on_messages(CirrusComponent *self, Consumer *c, const CirrusEvent *ev)
 {
-    CirrusRequest *poll = ev->request;
-    guint n = CIRRUS_QUEUE_MESSAGES_COUNT(ev->data), flags = CIRRUS_QUEUE_MESSAGES_FLAGS(ev->data);
-    gboolean looped = (poll->caller.word >> 40) != 0;
-    gint64 which = looped ? -1 - (gint64)(poll->caller.word & 0xFFFFFFFFu) : (gint64)poll->caller.word;
+    CirrusQueueReceived got = cirrus_queue_received(self, ev);
+    guint n = got.count, flags = got.flags;
+    gboolean looped = (got.who >> 40) != 0;
+    gint64 which = looped ? -1 - (gint64)(got.who & 0xFFFFFFFFu) : (gint64)got.who;
     Answer a = { cirrus_now(self), which, n, flags };
     g_array_append_val(c->answers, a);
     guint seen = 0;
-    for (CirrusRequest *m = cirrus_batch_next(poll); m; m = cirrus_batch_next(m), seen++) {
+    for (CirrusRequest *m = got.messages; m; m = cirrus_batch_next(m), seen++) {
         Delivery d = { cirrus_now(self), cirrus_request_data(m)->ref.receipt, m->attempt, m->created, m->client, which, cirrus_request_data(m)->attributes };
         g_assert_true(m->arrived == cirrus_now(self));
         g_array_append_val(c->deliveries, d);
     }
     g_assert_cmpuint(seen, ==, n);
     if (!looped) {
-        for (CirrusRequest *m = cirrus_batch_next(poll), *next; m; m = next) {
-            next = cirrus_batch_next(m);
-            cirrus_request_free(self, m);
-        }
-        cirrus_request_free(self, poll);
+        cirrus_queue_abandon(self, got.messages);
         return;
     }
-    gint64 w = (gint64)(poll->caller.word & 0xFFFFFFFFu);
-    c->worker[w].current = cirrus_batch_next(poll);
-    cirrus_batch_link(poll, NULL);
-    if (n == 0 && (flags & (CIRRUS_QUEUE_SHORT | CIRRUS_QUEUE_FAILED))) {
-        cirrus_schedule(self, c->pause, C_POLL, poll, (guint64)w);
+    gint64 w = (gint64)(got.who & 0xFFFFFFFFu);
+    c->worker[w].current = got.messages;
+    if (cirrus_queue_should_pause(&got)) {
+        cirrus_schedule(self, c->pause, C_POLL, NULL, (guint64)w);
         return;
     }
-    worker_next(self, c, w, poll);
+    worker_next(self, c, w);
 }
 
-static void on_done(CirrusComponent *self, Consumer *c, CirrusRequest *poll, gint64 w)
+static void on_done(CirrusComponent *self, Consumer *c, gint64 w)
 {
     Worker *k = &c->worker[w];
     CirrusRequest *m = k->current;
     k->current = cirrus_batch_next(m);
-    if (c->delete_after) cirrus_post(self, c->queue, 0, CIRRUS_QUEUE_DELETE, NULL, cirrus_request_data(m)->ref.receipt);
+    if (c->delete_after) cirrus_queue_delete(self, c->queue, cirrus_queue_receipt(m));
     cirrus_request_free(self, m);
-    worker_next(self, c, w, poll);
+    worker_next(self, c, w);
 }
 
 static void consumer_handle(CirrusComponent *self, void *state, const CirrusEvent *ev)
@@ -265,11 +248,12 @@ static void consumer_handle(CirrusComponent *self, void *state, const CirrusEven
     Consumer *c = state;
     switch (ev->kind) {
     case C_ACTION: do_action(self, c, &g_array_index(c->actions, Action, ev->data)); break;
-    case C_POLL: worker_poll(self, c, (gint64)ev->data, ev->request); break;
-    case C_DONE: on_done(self, c, ev->request, (gint64)ev->data); break;
+    case C_POLL: worker_poll(self, c, (gint64)ev->data); break;
+    case C_DONE: on_done(self, c, (gint64)ev->data); break;
     case CIRRUS_QUEUE_MESSAGES: on_messages(self, c, ev); break;
     case CIRRUS_QUEUE_ATTRIBUTE: {
-        Attr a = { cirrus_now(self), CIRRUS_QUEUE_ATTRIBUTE_ATTR(ev->data), CIRRUS_QUEUE_ATTRIBUTE_VALUE(ev->data) };
+        CirrusQueueAttribute got = cirrus_queue_attribute(ev);
+        Attr a = { cirrus_now(self), got.attr, got.value };
         g_array_append_val(c->attrs, a);
         break;
     }

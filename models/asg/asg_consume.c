@@ -109,24 +109,16 @@ static gboolean polls(const Asg *g, const Instance *in)
 static void receive(CirrusComponent *self, Asg *g, Instance *in, guint k)
 {
     AsgConsume *c = g->consume;
-    CirrusRequest *poll = cirrus_request_new(self);
-    poll->caller.word = PACK(in, k);   /* which worker asks (ours; the queue leaves it) */
-    in->pollers[k].poll_id = poll->id;
+    in->pollers[k].poll_id = cirrus_queue_receive(self, c->source, PACK(in, k), (guint)c->batch,
+                                                  c->wait < 0 ? CIRRUS_QUEUE_WAIT_DEFAULT : c->wait);
     in->pollers[k].busy = TRUE;
-    guint wait_ms = c->wait < 0 ? CIRRUS_QUEUE_WAIT_DEFAULT : (guint)(c->wait / CIRRUS_MS);
-    cirrus_post(self, c->source, 0, CIRRUS_QUEUE_RECEIVE, poll, CIRRUS_QUEUE_RECEIVE_ARGS(c->batch, wait_ms));
 }
 
 /* Messages this worker will not process: left for the queue to show
  * again when their visibility timeout ends.  Returns how many. */
 static gint64 abandon(CirrusComponent *self, Asg *g, CirrusRequest *msg)
 {
-    gint64 n = 0;
-    for (CirrusRequest *next; msg; msg = next) {
-        next = cirrus_batch_next(msg);
-        cirrus_request_free(self, msg);
-        n++;
-    }
+    gint64 n = cirrus_queue_abandon(self, msg);
     if (n) cirrus_metric_count(self, g->consume->m_abandoned, n);
     return n;
 }
@@ -143,7 +135,7 @@ void asg_consume_stop(CirrusComponent *self, Asg *g, Instance *in)
     if (!in->pollers) return;   /* never InService */
     for (guint k = 0; k < g->workers; k++)
         if (in->pollers[k].poll_id)
-            cirrus_post(self, g->consume->source, 0, CIRRUS_QUEUE_CANCEL, NULL, in->pollers[k].poll_id);
+            cirrus_queue_cancel(self, g->consume->source, in->pollers[k].poll_id);
 }
 
 void asg_consume_resume(CirrusComponent *self, Asg *g)
@@ -170,7 +162,7 @@ static void process_next(CirrusComponent *self, Asg *g, Instance *in, guint k)
         if (p->done) {
             /* DeleteMessageBatch with what this batch processed; a stopped
              * instance sends nothing, and they come back. */
-            if (asg_answers(g, in)) cirrus_post(self, g->consume->source, 0, CIRRUS_QUEUE_DELETE_BATCH, p->done, 0);
+            if (asg_answers(g, in)) cirrus_queue_delete_batch(self, g->consume->source, p->done);
             else abandon(self, g, p->done);
             p->done = NULL;
         }
@@ -189,10 +181,9 @@ static void process_next(CirrusComponent *self, Asg *g, Instance *in, guint k)
 
 static void on_messages(CirrusComponent *self, Asg *g, const CirrusEvent *ev)
 {
-    CirrusRequest *poll = ev->request, *first = cirrus_batch_next(poll);
-    guint64 tag = poll->caller.word;
-    guint count = CIRRUS_QUEUE_MESSAGES_COUNT(ev->data), flags = CIRRUS_QUEUE_MESSAGES_FLAGS(ev->data);
-    cirrus_request_free(self, poll);
+    CirrusQueueReceived got = cirrus_queue_received(self, ev);
+    CirrusRequest *first = got.messages;
+    guint64 tag = got.who;
     Instance *in = asg_find(g, PACK_ID(tag));
     if (!in) {   /* gone meanwhile */
         abandon(self, g, first);
@@ -207,14 +198,12 @@ static void on_messages(CirrusComponent *self, Asg *g, const CirrusEvent *ev)
         asg_maybe_gone(self, g, in);
         return;
     }
-    if (count == 0) {
-        if (flags & (CIRRUS_QUEUE_SHORT | CIRRUS_QUEUE_FAILED))
-            cirrus_schedule(self, g->consume->pause, ASG_POLL_AGAIN, NULL, tag);
-        else
-            receive(self, g, in, k);
+    if (got.count == 0) {
+        if (cirrus_queue_should_pause(&got)) cirrus_schedule(self, g->consume->pause, ASG_POLL_AGAIN, NULL, tag);
+        else receive(self, g, in, k);
         return;
     }
-    in->outstanding += count;
+    in->outstanding += got.count;
     p->next = first;
     process_next(self, g, in, k);
 }
@@ -240,7 +229,7 @@ static void on_message_done(CirrusComponent *self, Asg *g, CirrusRequest *msg, g
             cirrus_batch_link(msg, p->done);   /* the queue deletes them in any order */
             p->done = msg;
         } else {
-            cirrus_post(self, c->source, 0, CIRRUS_QUEUE_DELETE, NULL, cirrus_request_data(msg)->ref.receipt);
+            cirrus_queue_delete(self, c->source, cirrus_queue_receipt(msg));
             cirrus_request_free(self, msg);
         }
     }

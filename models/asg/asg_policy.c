@@ -461,7 +461,7 @@ gboolean asg_policies_query(CirrusComponent *self, Asg *g)
     for (guint i = 0; i < g->n_policies; i++) {
         if (g->policies[i].metric != METRIC_QUEUE) continue;
         g->queries_pending++;
-        cirrus_post(self, g->policies[i].source, 0, CIRRUS_QUEUE_QUERY, NULL, CIRRUS_QUEUE_ATTR_VISIBLE);
+        cirrus_queue_query(self, g->policies[i].source, CIRRUS_QUEUE_ATTR_VISIBLE);
     }
     return g->queries_pending > 0;
 }
@@ -469,9 +469,9 @@ gboolean asg_policies_query(CirrusComponent *self, Asg *g)
 void asg_policies_answer(CirrusComponent *self, Asg *g, const CirrusEvent *ev)
 {
     g_assert(g->queries_pending > 0);
-    g_assert(CIRRUS_QUEUE_ATTRIBUTE_ATTR(ev->data) == CIRRUS_QUEUE_ATTR_VISIBLE);
+    CirrusQueueAttribute answer = cirrus_queue_attribute(ev);
+    g_assert(answer.attr == CIRRUS_QUEUE_ATTR_VISIBLE);
     for (guint i = 0; i < g->n_policies; i++)
-        if (g->policies[i].source == ev->source)
-            g->policies[i].queue_visible = (double)CIRRUS_QUEUE_ATTRIBUTE_VALUE(ev->data);
+        if (g->policies[i].source == ev->source) g->policies[i].queue_visible = (double)answer.value;
     if (--g->queries_pending == 0) asg_period_end(self, g);
 }

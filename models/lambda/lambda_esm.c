@@ -259,11 +259,8 @@ static void receive(CirrusComponent *self, LambdaEsm *m, guint i)
     guint want = (guint)MIN((gint64)CIRRUS_QUEUE_MAX_BATCH, m->batch_size - p->count);
     CirrusTime wait = LONG_POLL_MS * CIRRUS_MS;
     if (p->count > 0) wait = MIN(wait, p->window_end - now);   /* gathering: only what is left of the window */
-    CirrusRequest *poll = cirrus_request_new(self);
-    poll->caller.word = i;   /* which poller asks (ours; the queue leaves it) */
     p->state = POLLER_RECEIVING;
-    cirrus_post(self, m->source, 0, CIRRUS_QUEUE_RECEIVE, poll,
-                CIRRUS_QUEUE_RECEIVE_ARGS(want, (guint)(wait / CIRRUS_MS)));
+    cirrus_queue_receive(self, m->source, i, want, wait);
 }
 
 static void set_running(CirrusComponent *self, LambdaEsm *m, gint64 delta)
@@ -358,16 +355,15 @@ static void invoke(CirrusComponent *self, Lambda *f, LambdaEsm *m, guint i)
 
 static void on_messages(CirrusComponent *self, Lambda *f, LambdaEsm *m, const CirrusEvent *ev)
 {
-    CirrusRequest *poll = ev->request, *msg = cirrus_batch_next(poll);
-    guint i = (guint)poll->caller.word, count = CIRRUS_QUEUE_MESSAGES_COUNT(ev->data);
-    guint flags = CIRRUS_QUEUE_MESSAGES_FLAGS(ev->data);
+    CirrusQueueReceived got = cirrus_queue_received(self, ev);
+    CirrusRequest *msg = got.messages;
+    guint i = (guint)got.who;
     Poller *p = poller(m, i);
     CirrusTime now = cirrus_now(self);
     g_assert(p->state == POLLER_RECEIVING);
-    cirrus_request_free(self, poll);
-    if (count > 0) {
-        if (flags & CIRRUS_QUEUE_MORE) m->minute_full = TRUE;
-        cirrus_metric_count(self, m->m_polled, count);
+    if (got.count > 0) {
+        if (got.flags & CIRRUS_QUEUE_MORE) m->minute_full = TRUE;
+        cirrus_metric_count(self, m->m_polled, got.count);
         if (p->count == 0) p->window_end = now + m->window;
         if (p->last) cirrus_batch_link(p->last, msg);   /* this receive's chain goes after the batch so far */
         else p->first = msg;
@@ -388,7 +384,7 @@ static void on_messages(CirrusComponent *self, Lambda *f, LambdaEsm *m, const Ci
         invoke(self, f, m, i);
         return;
     }
-    if (flags & CIRRUS_QUEUE_FAILED) {
+    if (got.flags & CIRRUS_QUEUE_FAILED) {
         idle_or_stop(self, m, i, ERROR_PAUSE);
         return;
     }
@@ -406,17 +402,12 @@ void lambda_esm_invoked(CirrusComponent *self, Lambda *f, CirrusRequest *inv, Ci
         return;
     }
     guint i = (guint)inv->caller.word, n = 0;
-    CirrusRequest *msg = cirrus_batch_next(inv), *next;
+    CirrusRequest *msg = cirrus_batch_next(inv);
     for (CirrusRequest *r = msg; r; r = cirrus_batch_next(r)) n++;
-    if (outcome == CIRRUS_OUTCOME_OK) {
-        /* AWS deletes a successful batch with DeleteMessageBatch. */
-        cirrus_post(self, m->source, 0, CIRRUS_QUEUE_DELETE_BATCH, msg, 0);
-    } else {
-        for (; msg; msg = next) {
-            next = cirrus_batch_next(msg);
-            cirrus_request_free(self, msg);
-        }
-    }
+    /* AWS deletes a successful batch with DeleteMessageBatch; a failed
+     * one comes back when its visibility timeout ends. */
+    if (outcome == CIRRUS_OUTCOME_OK) cirrus_queue_delete_batch(self, m->source, msg);
+    else cirrus_queue_abandon(self, msg);
     cirrus_batch_link(inv, NULL);
     cirrus_request_free(self, inv);
     m->invoking--;

@@ -447,7 +447,7 @@ static CirrusRequest *message_out(CirrusComponent *self, const Message *m)
 static void move_to_dlq(CirrusComponent *self, Sqs *q, guint32 i)
 {
     const Message *m = msg(q, i);
-    cirrus_post(self, q->dlq, 0, CIRRUS_QUEUE_REDRIVE, message_out(self, m), (guint64)m->enqueued);
+    cirrus_queue_redrive(self, q->dlq, message_out(self, m), m->enqueued);
     cirrus_metric_count(self, M_MOVED_DLQ, 1);
     drop_message(q, i);
 }
@@ -523,12 +523,11 @@ static guint deliver(CirrusComponent *self, Sqs *q, guint max, CirrusRequest **c
 static void answer(CirrusComponent *self, CirrusComponent *consumer, CirrusRequest *poll,
                    CirrusRequest *chain, guint n, guint flags)
 {
-    cirrus_batch_link(poll, chain);
     /* NumberOfEmptyReceives counts calls that succeeded and found nothing:
      * not a receive given up by its consumer, nor one that failed in an
      * outage (an error, not an answer). */
     if (n == 0 && !(flags & (CIRRUS_QUEUE_CANCELLED | CIRRUS_QUEUE_FAILED))) cirrus_metric_count(self, M_EMPTY, 1);
-    cirrus_post(self, consumer, 0, CIRRUS_QUEUE_MESSAGES, poll, CIRRUS_QUEUE_MESSAGES_INFO(n, flags));
+    cirrus_queue_answer(self, consumer, poll, chain, n, flags);
 }
 
 /* CIRRUS_QUEUE_MORE when messages are still visible after a delivery: a
@@ -571,11 +570,10 @@ static void serve_waiters(CirrusComponent *self, Sqs *q)
 static void on_receive(CirrusComponent *self, Sqs *q, const CirrusEvent *ev)
 {
     CirrusRequest *poll = ev->request;
-    guint max = CIRRUS_QUEUE_RECEIVE_MAX(ev->data), wait_ms = CIRRUS_QUEUE_RECEIVE_WAIT_MS(ev->data);
+    CirrusQueueReceive args = cirrus_queue_receive_args(ev);
+    guint max = args.max;
     g_assert(poll != NULL);
-    g_assert(max >= 1 && max <= CIRRUS_QUEUE_MAX_BATCH);
-    g_assert(wait_ms == CIRRUS_QUEUE_WAIT_DEFAULT || wait_ms <= CIRRUS_QUEUE_MAX_WAIT_MS);
-    CirrusTime wait = wait_ms == CIRRUS_QUEUE_WAIT_DEFAULT ? q->receive_wait : (CirrusTime)wait_ms * CIRRUS_MS;
+    CirrusTime wait = args.wait == CIRRUS_QUEUE_WAIT_DEFAULT ? q->receive_wait : args.wait;
     if (cirrus_fault_down(q->faults)) {
         answer(self, ev->source, poll, NULL, 0, CIRRUS_QUEUE_FAILED);
         return;
@@ -680,11 +678,12 @@ static void on_delete_batch(CirrusComponent *self, Sqs *q, CirrusRequest *chain)
     update_gauges(self, q);
 }
 
-static void on_change_visibility(CirrusComponent *self, Sqs *q, guint64 data)
+static void on_change_visibility(CirrusComponent *self, Sqs *q, const CirrusEvent *ev)
 {
     gboolean latest;
-    guint32 i = by_handle(q, CIRRUS_QUEUE_VISIBILITY_HANDLE(data), &latest);
-    guint seconds = CIRRUS_QUEUE_VISIBILITY_SECONDS(data);
+    CirrusQueueVisibility args = cirrus_queue_visibility_args(ev);
+    guint32 i = by_handle(q, args.receipt, &latest);
+    guint seconds = args.seconds;
     CirrusTime now = cirrus_now(self), until = now + (CirrusTime)seconds * CIRRUS_SEC;
     if (cirrus_fault_down(q->faults) || i == NONE || !latest || msg(q, i)->state != MSG_INFLIGHT ||
         seconds > CIRRUS_QUEUE_MAX_VISIBILITY_S || until > msg(q, i)->received_at + MAX_VISIBILITY)
@@ -840,7 +839,7 @@ static void on_redrive(CirrusComponent *self, Sqs *q, CirrusRequest *req, Cirrus
 
 static void on_query(CirrusComponent *self, Sqs *q, const CirrusEvent *ev)
 {
-    CirrusQueueAttr attr = (CirrusQueueAttr)ev->data;
+    CirrusQueueAttr attr = cirrus_queue_query_attr(ev);
     guint64 v = 0;
     switch (attr) {
     case CIRRUS_QUEUE_ATTR_VISIBLE: v = (guint64)q->n_visible; break;
@@ -851,7 +850,7 @@ static void on_query(CirrusComponent *self, Sqs *q, const CirrusEvent *ev)
         break;
     default: g_assert_not_reached();
     }
-    cirrus_post(self, ev->source, 0, CIRRUS_QUEUE_ATTRIBUTE, NULL, CIRRUS_QUEUE_ATTRIBUTE_PACK(attr, v));
+    cirrus_queue_attribute_answer(self, ev->source, attr, v);
 }
 
 /* ---- message move tasks (dead-letter queue redrive) ------------------------- */
@@ -876,7 +875,7 @@ static gboolean move_one(CirrusComponent *self, Sqs *q, const MoveTask *t)
         const Message *m = msg(q, i);
         CirrusComponent *dest = t->dest ? t->dest : m->source;
         if (!dest || !movable(q, i)) continue;
-        cirrus_post(self, dest, 0, CIRRUS_QUEUE_MOVE, message_out(self, m), 0);
+        cirrus_queue_move(self, dest, message_out(self, m));
         cirrus_metric_count(self, M_MOVED_OUT, 1);
         drop_message(q, i);
         return TRUE;
@@ -1164,12 +1163,12 @@ static void sqs_handle(CirrusComponent *self, void *state, const CirrusEvent *ev
     switch (ev->kind) {
     case CIRRUS_EVENT_REQUEST: on_send(self, q, ev->request); break;
     case CIRRUS_QUEUE_RECEIVE: on_receive(self, q, ev); break;
-    case CIRRUS_QUEUE_CANCEL: on_cancel(self, q, ev->data); break;
-    case CIRRUS_QUEUE_DELETE: on_delete(self, q, ev->data); break;
+    case CIRRUS_QUEUE_CANCEL: on_cancel(self, q, cirrus_queue_event_id(ev)); break;
+    case CIRRUS_QUEUE_DELETE: on_delete(self, q, cirrus_queue_event_id(ev)); break;
     case CIRRUS_QUEUE_DELETE_BATCH: on_delete_batch(self, q, ev->request); break;
-    case CIRRUS_QUEUE_CHANGE_VISIBILITY: on_change_visibility(self, q, ev->data); break;
+    case CIRRUS_QUEUE_CHANGE_VISIBILITY: on_change_visibility(self, q, ev); break;
     case CIRRUS_QUEUE_QUERY: on_query(self, q, ev); break;
-    case CIRRUS_QUEUE_REDRIVE: on_redrive(self, q, ev->request, (CirrusTime)ev->data, ev->source); break;
+    case CIRRUS_QUEUE_REDRIVE: on_redrive(self, q, ev->request, cirrus_queue_redrive_enqueued(ev), ev->source); break;
     /* AWS: "The redrive task resets the retention period. All redriven
      * messages are considered new messages with a new messageID and
      * enqueueTime". */
