@@ -163,16 +163,19 @@ static gboolean reader_link(CirrusComponent *self, void *state, CirrusScenario *
 static void reader_start(CirrusComponent *self, void *state)
 {
     Reader *r = state;
-    cirrus_post(self, r->stream, 0, CIRRUS_STREAM_REGISTER,
-                NULL, CIRRUS_STREAM_REGISTER_ARGS(r->fan_out, r->start, r->max));
+    cirrus_stream_register(self, r->stream, (CirrusStreamFanOut)r->fan_out, (CirrusStreamStart)r->start,
+                           (guint)r->max);
 }
 
 static void reader_read(CirrusComponent *self, Reader *r, guint shard, gint64 n)
 {
     if (cirrus_now(self) >= r->stop) return;
-    for (gint64 i = 0; i < n; i++)
-        cirrus_post(self, r->stream, 0, r->fan_out ? CIRRUS_STREAM_SUBSCRIBE : CIRRUS_STREAM_GET_RECORDS,
-                    cirrus_request_new(self), CIRRUS_STREAM_POS(shard, r->pos[shard]));
+    for (gint64 i = 0; i < n; i++) {
+        if (r->fan_out == CIRRUS_STREAM_ENHANCED)
+            cirrus_stream_subscribe(self, r->stream, shard, CIRRUS_STREAM_POS(shard, r->pos[shard]));
+        else
+            cirrus_stream_get_records(self, r->stream, shard, CIRRUS_STREAM_POS(shard, r->pos[shard]));
+    }
 }
 
 static void reader_handle(CirrusComponent *self, void *state, const CirrusEvent *ev)
@@ -181,8 +184,8 @@ static void reader_handle(CirrusComponent *self, void *state, const CirrusEvent 
     double now = cirrus_time_to_s(cirrus_now(self));
     switch (ev->kind) {
     case CIRRUS_STREAM_SHARD: {
-        Told t = {now, CIRRUS_STREAM_SHARD_ID(ev->data), CIRRUS_STREAM_SHARD_PARENT(ev->data),
-                  CIRRUS_STREAM_SHARD_ADJACENT(ev->data)};
+        CirrusStreamShard told = cirrus_stream_shard(ev);
+        Told t = {now, told.shard, told.parent, told.adjacent};
         g_assert_cmpuint(t.shard, <, 64);
         g_array_append_val(r->told, t);
         CirrusTime at = MAX(cirrus_now(self), r->begin);
@@ -191,16 +194,17 @@ static void reader_handle(CirrusComponent *self, void *state, const CirrusEvent 
     }
     case READER_READ: reader_read(self, r, (guint)(ev->data & 0xFFFF), (gint64)(ev->data >> 32)); break;
     case CIRRUS_STREAM_RECORDS: {
-        CirrusRequest *poll = ev->request;
-        Answer a = {now, CIRRUS_STREAM_RECORDS_SHARD(ev->data), CIRRUS_STREAM_RECORDS_FLAGS(ev->data),
-                    CIRRUS_STREAM_RECORDS_COUNT(ev->data)};
+        CirrusStreamRecords got = cirrus_stream_records(self, ev);
+        Answer a = {now, got.shard, got.flags, got.count};
+        g_assert_cmpuint(got.who, ==, a.shard);   /* the poll came back with what we lent it */
         g_array_append_val(r->answers, a);
         gint64 bytes = 0;
         guint n = 0;
-        for (CirrusRequest *rec = cirrus_batch_next(poll), *next; rec; rec = next) {
+        for (CirrusRequest *rec = got.records, *next; rec; rec = next) {
             next = cirrus_batch_next(rec);
-            Got g = {now, cirrus_time_to_s(rec->arrived), CIRRUS_STREAM_POS_SHARD(cirrus_request_data(rec)->ref.position), (guint)rec->client,
-                     CIRRUS_STREAM_POS_SEQ(cirrus_request_data(rec)->ref.position), rec->size};
+            guint64 pos = cirrus_stream_position(rec);
+            Got g = {now, cirrus_time_to_s(rec->arrived), CIRRUS_STREAM_POS_SHARD(pos), (guint)rec->client,
+                     CIRRUS_STREAM_POS_SEQ(pos), rec->size};
             g_assert_cmpuint(g.shard, ==, a.shard);
             g_array_append_val(r->got, g);
             r->pos[a.shard] = MAX(r->pos[a.shard], g.seq);
@@ -209,8 +213,7 @@ static void reader_handle(CirrusComponent *self, void *state, const CirrusEvent 
             cirrus_request_free(self, rec);
         }
         g_assert_cmpuint(n, ==, a.count);
-        g_assert_cmpint(bytes, ==, poll->size);
-        cirrus_request_free(self, poll);
+        g_assert_cmpint(bytes, ==, got.bytes);
         if (a.flags & CIRRUS_STREAM_END) r->ended[a.shard] = TRUE;
         else if (a.count > 0) reader_read(self, r, a.shard, 1);
         else if (!(a.flags & CIRRUS_STREAM_THROTTLED) || r->burst == 1)

@@ -125,7 +125,7 @@ static inline Lease *lease_at(Consumer *c, guint id) { return &g_array_index(c->
 void kinesis_trim(CirrusComponent *self, Kinesis *k, Shard *s);
 
 /* kinesis_read.c */
-void kinesis_register(CirrusComponent *self, Kinesis *k, CirrusComponent *who, guint64 data);
+void kinesis_register(CirrusComponent *self, Kinesis *k, const CirrusEvent *ev);
 void kinesis_get_records(CirrusComponent *self, Kinesis *k, const CirrusEvent *ev);
 void kinesis_subscribe(CirrusComponent *self, Kinesis *k, const CirrusEvent *ev);
 void kinesis_cancel(CirrusComponent *self, Kinesis *k, const CirrusEvent *ev);

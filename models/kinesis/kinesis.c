@@ -536,7 +536,7 @@ static void kinesis_handle(CirrusComponent *self, void *state, const CirrusEvent
     Kinesis *k = state;
     switch (ev->kind) {
     case CIRRUS_EVENT_REQUEST: on_put(self, k, ev->request); break;
-    case CIRRUS_STREAM_REGISTER: kinesis_register(self, k, ev->source, ev->data); break;
+    case CIRRUS_STREAM_REGISTER: kinesis_register(self, k, ev); break;
     case CIRRUS_STREAM_GET_RECORDS: kinesis_get_records(self, k, ev); break;
     case CIRRUS_STREAM_SUBSCRIBE: kinesis_subscribe(self, k, ev); break;
     case CIRRUS_STREAM_CANCEL: kinesis_cancel(self, k, ev); break;

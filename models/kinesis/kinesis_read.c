@@ -47,7 +47,7 @@ static void grow_leases(Kinesis *k, Consumer *c)
 static void announce(CirrusComponent *self, Consumer *c, const Shard *s)
 {
     lease_at(c, s->id)->announced = TRUE;
-    cirrus_post(self, c->who, 0, CIRRUS_STREAM_SHARD, NULL, CIRRUS_STREAM_SHARD_PACK(s->id, s->parent, s->adjacent));
+    cirrus_stream_shard_notice(self, c->who, s->id, s->parent, s->adjacent);
 }
 
 static gboolean parents_drained(Consumer *c, const Shard *s)
@@ -69,14 +69,15 @@ static void drain(CirrusComponent *self, Kinesis *k, Consumer *c, Shard *s)
     }
 }
 
-void kinesis_register(CirrusComponent *self, Kinesis *k, CirrusComponent *who, guint64 data)
+void kinesis_register(CirrusComponent *self, Kinesis *k, const CirrusEvent *ev)
 {
-    g_assert(consumer_of(k, who, NULL) == NULL);   /* one registration per component */
+    g_assert(consumer_of(k, ev->source, NULL) == NULL);   /* one registration per component */
+    CirrusStreamRegister args = cirrus_stream_register_args(ev);
     Consumer *c = g_new0(Consumer, 1);
-    c->who = who;
-    c->fan_out = CIRRUS_STREAM_REGISTER_FAN_OUT(data);
-    c->start = CIRRUS_STREAM_REGISTER_START(data);
-    c->max_records = CLAMP(CIRRUS_STREAM_REGISTER_MAX(data), 1, CIRRUS_STREAM_MAX_BATCH);
+    c->who = ev->source;
+    c->fan_out = args.fan_out;
+    c->start = args.start;
+    c->max_records = args.max_records;   /* 1-10,000: cirrus_stream_register checks */
     c->leases = g_array_new(FALSE, TRUE, sizeof(Lease));
     grow_leases(k, c);
     g_ptr_array_add(k->consumers, c);
@@ -150,14 +151,6 @@ static CirrusRequest *take(CirrusComponent *self, Consumer *c, Shard *s, guint64
     return head;
 }
 
-static void answer(CirrusComponent *self, Consumer *c, CirrusRequest *poll, guint shard, CirrusRequest *head,
-                   guint count, gint64 bytes, guint flags)
-{
-    cirrus_batch_link(poll, head);
-    poll->size = bytes;
-    cirrus_post(self, c->who, 0, CIRRUS_STREAM_RECORDS, poll, CIRRUS_STREAM_RECORDS_INFO(shard, count, flags));
-}
-
 /* Deliver what `c` may have from `from`; END (and drain) when that reaches
  * the end of a closed shard. */
 static void deliver(CirrusComponent *self, Kinesis *k, Consumer *c, Shard *s, CirrusRequest *poll, guint64 from,
@@ -171,33 +164,33 @@ static void deliver(CirrusComponent *self, Kinesis *k, Consumer *c, Shard *s, Ci
     gboolean shared = c->fan_out == CIRRUS_STREAM_SHARED;
     cirrus_metric_count(self, shared ? M_GET_RECORDS : M_SUBSCRIBE_RECORDS, count);
     cirrus_metric_count(self, shared ? M_GET_BYTES : M_SUBSCRIBE_BYTES, bytes);
-    answer(self, c, poll, s->id, head, count, bytes, flags | (ended ? CIRRUS_STREAM_END : 0));
+    cirrus_stream_answer(self, c->who, poll, s->id, head, count, bytes, flags | (ended ? CIRRUS_STREAM_END : 0));
     if (ended) drain(self, k, c, s);
     kinesis_update_age(self, k);
 }
 
-/* The consumer, shard and lease an event names, checked. */
-static Consumer *event_lease(Kinesis *k, const CirrusEvent *ev, Shard **s, Lease **l)
+/* The consumer, shard and lease a read names, checked. */
+static Consumer *event_lease(Kinesis *k, const CirrusEvent *ev, const CirrusStreamRead *rd, Shard **s, Lease **l)
 {
     Consumer *c = consumer_of(k, ev->source, NULL);
-    guint id = CIRRUS_STREAM_POS_SHARD(ev->data);
     g_assert(c != NULL);                     /* STREAM_REGISTER first */
-    g_assert(id < k->shards->len);
-    *s = shard_at(k, id);
-    *l = lease_at(c, id);
+    g_assert(rd->shard < k->shards->len);
+    *s = shard_at(k, rd->shard);
+    *l = lease_at(c, rd->shard);
     g_assert((*l)->announced);               /* only shards it was told about */
     return c;
 }
 
 void kinesis_get_records(CirrusComponent *self, Kinesis *k, const CirrusEvent *ev)
 {
+    CirrusStreamRead rd = cirrus_stream_read_args(ev);
     Shard *s;
     Lease *l;
-    Consumer *c = event_lease(k, ev, &s, &l);
+    Consumer *c = event_lease(k, ev, &rd, &s, &l);
     CirrusTime now = cirrus_now(self);
     gint64 sec = now / CIRRUS_SEC;
     if (cirrus_fault_down(k->faults)) {
-        answer(self, c, ev->request, s->id, NULL, 0, 0, CIRRUS_STREAM_FAILED);
+        cirrus_stream_answer(self, c->who, rd.poll, s->id, NULL, 0, 0, CIRRUS_STREAM_FAILED);
         return;
     }
     /* AWS: 5 GetRecords calls per second per shard and 2 MB/s, shared by
@@ -206,14 +199,14 @@ void kinesis_get_records(CirrusComponent *self, Kinesis *k, const CirrusEvent *e
     refill(&s->r_bytes, now);
     if (s->r_calls >= SHARD_READ_CALLS || s->r_bytes.tokens < 0) {
         cirrus_metric_count(self, M_READ_EXCEEDED, 1);
-        answer(self, c, ev->request, s->id, NULL, 0, 0, CIRRUS_STREAM_THROTTLED);
+        cirrus_stream_answer(self, c->who, rd.poll, s->id, NULL, 0, 0, CIRRUS_STREAM_THROTTLED);
         return;
     }
     s->r_calls++;
     kinesis_trim(self, k, s);
     guint flags = 0;
-    guint64 from = resolve(s, l, CIRRUS_STREAM_POS_SEQ(ev->data), &flags);
-    deliver(self, k, c, s, ev->request, from, CIRRUS_STREAM_MAX_BATCH_BYTES, flags, &s->r_bytes);
+    guint64 from = resolve(s, l, rd.seq, &flags);
+    deliver(self, k, c, s, rd.poll, from, CIRRUS_STREAM_MAX_BATCH_BYTES, flags, &s->r_bytes);
 }
 
 /* ---- enhanced fan-out -------------------------------------------------------------- */
@@ -271,19 +264,20 @@ void kinesis_push(CirrusComponent *self, Kinesis *k, guint64 data)
 
 void kinesis_subscribe(CirrusComponent *self, Kinesis *k, const CirrusEvent *ev)
 {
+    CirrusStreamRead rd = cirrus_stream_read_args(ev);
     Shard *s;
     Lease *l;
-    Consumer *c = event_lease(k, ev, &s, &l);
+    Consumer *c = event_lease(k, ev, &rd, &s, &l);
     guint ci = 0;
     consumer_of(k, c->who, &ci);
     g_assert(c->fan_out == CIRRUS_STREAM_ENHANCED);
     g_assert(l->poll == NULL);   /* one subscribe per (consumer, shard) at a time */
     if (cirrus_fault_down(k->faults)) {
-        answer(self, c, ev->request, s->id, NULL, 0, 0, CIRRUS_STREAM_FAILED);
+        cirrus_stream_answer(self, c->who, rd.poll, s->id, NULL, 0, 0, CIRRUS_STREAM_FAILED);
         return;
     }
-    l->poll = ev->request;
-    l->from = CIRRUS_STREAM_POS_SEQ(ev->data);
+    l->poll = rd.poll;
+    l->from = rd.seq;
     try_push(self, k, ci, s);
 }
 
@@ -295,15 +289,16 @@ static void give_up(CirrusComponent *self, Consumer *c, guint id, guint flags)
     l->poll = NULL;
     l->push_scheduled = FALSE;
     l->gen++;
-    answer(self, c, poll, id, NULL, 0, 0, flags);
+    cirrus_stream_answer(self, c->who, poll, id, NULL, 0, 0, flags);
 }
 
 void kinesis_cancel(CirrusComponent *self, Kinesis *k, const CirrusEvent *ev)
 {
     Consumer *c = consumer_of(k, ev->source, NULL);
+    guint64 poll_id = cirrus_stream_cancel_id(ev);
     g_assert(c != NULL);
     for (guint i = 0; i < c->leases->len; i++)
-        if (lease_at(c, i)->poll && lease_at(c, i)->poll->id == ev->data) {
+        if (lease_at(c, i)->poll && lease_at(c, i)->poll->id == poll_id) {
             give_up(self, c, i, CIRRUS_STREAM_CANCELLED);
             return;
         }

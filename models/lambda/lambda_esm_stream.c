@@ -93,10 +93,8 @@ void lambda_stream_free(LambdaStream *s)
 
 void lambda_stream_start(CirrusComponent *self, LambdaStream *s)
 {
-    cirrus_post(self, s->cfg.source, 0, CIRRUS_STREAM_REGISTER, NULL,
-                CIRRUS_STREAM_REGISTER_ARGS(s->cfg.enhanced ? CIRRUS_STREAM_ENHANCED : CIRRUS_STREAM_SHARED,
-                                            s->cfg.latest ? CIRRUS_STREAM_LATEST : CIRRUS_STREAM_TRIM_HORIZON,
-                                            CIRRUS_STREAM_MAX_BATCH));
+    cirrus_stream_register(self, s->cfg.source, s->cfg.enhanced ? CIRRUS_STREAM_ENHANCED : CIRRUS_STREAM_SHARED,
+                           s->cfg.latest ? CIRRUS_STREAM_LATEST : CIRRUS_STREAM_TRIM_HORIZON, CIRRUS_STREAM_MAX_BATCH);
 }
 
 static Shard *shard_at(const LambdaStream *s, guint id)
@@ -124,17 +122,16 @@ static void want_records(CirrusComponent *self, LambdaStream *s, Shard *sh)
         cirrus_schedule(self, at - now, LAMBDA_STREAM_FETCH, NULL, sh->id);
         return;
     }
-    CirrusRequest *poll = cirrus_request_new(self);
-    poll->caller.word = sh->id;   /* which shard reads (ours; the stream leaves it) */
     sh->reading = TRUE;
     sh->last_fetch = now;
-    cirrus_post(self, s->cfg.source, 0, s->cfg.enhanced ? CIRRUS_STREAM_SUBSCRIBE : CIRRUS_STREAM_GET_RECORDS,
-                poll, sh->pos);
+    /* `who` is the shard that reads (ours; the stream leaves it). */
+    if (s->cfg.enhanced) cirrus_stream_subscribe(self, s->cfg.source, sh->id, sh->pos);
+    else cirrus_stream_get_records(self, s->cfg.source, sh->id, sh->pos);
 }
 
-static void on_shard(CirrusComponent *self, LambdaStream *s, guint64 data)
+static void on_shard(CirrusComponent *self, LambdaStream *s, const CirrusEvent *ev)
 {
-    guint id = CIRRUS_STREAM_SHARD_ID(data);
+    guint id = cirrus_stream_shard(ev).shard;
     if (id >= s->shards->len) g_ptr_array_set_size(s->shards, id + 1);
     g_assert(!s->shards->pdata[id]);
     Shard *sh = g_new0(Shard, 1);
@@ -170,21 +167,19 @@ static void try_start(CirrusComponent *self, LambdaStream *s, Shard *sh, guint l
 
 static void on_records(CirrusComponent *self, LambdaStream *s, const CirrusEvent *ev)
 {
-    CirrusRequest *poll = ev->request, *rec = cirrus_batch_next(poll), *next;
-    Shard *sh = shard_at(s, CIRRUS_STREAM_RECORDS_SHARD(ev->data));
-    guint count = CIRRUS_STREAM_RECORDS_COUNT(ev->data), flags = CIRRUS_STREAM_RECORDS_FLAGS(ev->data);
-    cirrus_request_free(self, poll);
+    CirrusStreamRecords got = cirrus_stream_records(self, ev);
+    Shard *sh = shard_at(s, got.shard);
     g_assert(sh && sh->reading);
     sh->reading = FALSE;
-    if (count) cirrus_metric_count(self, s->cfg.m_polled, count);
-    for (; rec; rec = next) {
+    if (got.count) cirrus_metric_count(self, s->cfg.m_polled, got.count);
+    for (CirrusRequest *rec = got.records, *next; rec; rec = next) {
         next = cirrus_batch_next(rec);
-        sh->pos = cirrus_request_data(rec)->ref.position;
+        sh->pos = cirrus_stream_position(rec);
         lane_push(&sh->lanes[rec->client % (guint64)s->cfg.parallel], rec);
     }
-    if (flags & CIRRUS_STREAM_END) sh->ended = TRUE;
+    if (got.flags & CIRRUS_STREAM_END) sh->ended = TRUE;
     for (gint64 l = 0; l < s->cfg.parallel; l++) try_start(self, s, sh, (guint)l);
-    if (flags & (CIRRUS_STREAM_THROTTLED | CIRRUS_STREAM_FAILED)) sh->last_fetch = cirrus_now(self);
+    if (got.flags & (CIRRUS_STREAM_THROTTLED | CIRRUS_STREAM_FAILED)) sh->last_fetch = cirrus_now(self);
     want_records(self, s, sh);
     maybe_done(s, sh);
 }
@@ -333,7 +328,7 @@ static void on_lane_timer(CirrusComponent *self, LambdaStream *s, guint64 tag)
 gboolean lambda_stream_handle(CirrusComponent *self, LambdaStream *s, const CirrusEvent *ev)
 {
     switch (ev->kind) {
-    case CIRRUS_STREAM_SHARD: on_shard(self, s, ev->data); return TRUE;
+    case CIRRUS_STREAM_SHARD: on_shard(self, s, ev); return TRUE;
     case CIRRUS_STREAM_RECORDS: on_records(self, s, ev); return TRUE;
     case LAMBDA_STREAM_FETCH: {
         Shard *sh = shard_at(s, (guint)ev->data);
