@@ -122,7 +122,7 @@ static void fake_register(CirrusComponent *self, Fake *f, guint64 id)
 {
     FakeTarget *t = fake_target(f, id);
     t->registered = TRUE;
-    cirrus_post(self, f->lb, 0, CIRRUS_TARGETS_REGISTER, NULL, CIRRUS_TARGET_PACK(id, t->zone));
+    cirrus_targets_register(self, f->lb, (CirrusTarget){ (guint32)id, t->zone });
 }
 
 static void fake_begin(CirrusComponent *self, FakeTarget *t, CirrusRequest *req)
@@ -185,8 +185,7 @@ static void fake_handle(CirrusComponent *self, void *state, const CirrusEvent *e
     case FAKE_DEREGISTER:
         t = fake_target(f, (guint64)f->deregister_target);
         t->deregistered_at = now;
-        cirrus_post(self, f->lb, 0, CIRRUS_TARGETS_DEREGISTER, NULL,
-                    CIRRUS_TARGET_PACK(f->deregister_target, t->zone));
+        cirrus_targets_deregister(self, f->lb, (CirrusTarget){ (guint32)f->deregister_target, t->zone });
         break;
     case FAKE_FAIL:
         for (guint i = 0; i < f->fail_targets->len; i++) {
@@ -202,17 +201,16 @@ static void fake_handle(CirrusComponent *self, void *state, const CirrusEvent *e
         }
         break;
     case CIRRUS_TARGETS_HEALTH_PROBE:
-        t = fake_target(f, CIRRUS_TARGET_ID(ev->data));
-        if (!t->dead && !t->probes_fail)
-            cirrus_post(self, ev->source, 0, CIRRUS_TARGETS_HEALTH_RESULT, NULL, ev->data | CIRRUS_TARGET_HEALTHY);
+        t = fake_target(f, cirrus_target_of(ev).id);
+        if (!t->dead && !t->probes_fail) cirrus_targets_passed(self, ev->source, cirrus_target_of(ev));
         break;
     case CIRRUS_TARGETS_DRAINED:
-        t = fake_target(f, CIRRUS_TARGET_ID(ev->data));
+        t = fake_target(f, cirrus_target_of(ev).id);
         g_assert_cmpint(t->drained_at, <, 0);   /* exactly once */
         t->drained_at = now;
         break;
     case CIRRUS_TARGETS_UNHEALTHY:
-        t = fake_target(f, CIRRUS_TARGET_ID(ev->data));
+        t = fake_target(f, cirrus_target_of(ev).id);
         if (t->unhealthy_at < 0) t->unhealthy_at = now;
         break;
     default: g_assert_not_reached();

@@ -38,22 +38,26 @@ typedef struct {
     CirrusTime       drain_delay;   /* DRAINED this long after DEREGISTER */
     CirrusTime       probe_after[2];/* probe a deregistered instance this long after (0: not) */
     CirrusTime       unhealthy_at;  /* report the first registered instance then (0: never) */
-    GArray          *targets;       /* guint64 CIRRUS_TARGET_PACK of the registered instances */
+    GArray          *targets;       /* CirrusTarget: the registered instances */
     guint            next;
 } FakeLb;
 
-static void note(CirrusComponent *self, int kind, guint64 data)
+static void note(CirrusComponent *self, int kind, CirrusTarget t)
 {
-    Seen s = { cirrus_time_to_s(cirrus_now(self)), kind, CIRRUS_TARGET_ID(data), CIRRUS_TARGET_ZONE(data) };
+    Seen s = { cirrus_time_to_s(cirrus_now(self)), kind, t.id, t.zone };
     g_array_append_val(seen, s);
 }
+
+/* The fake's own timers carry a target in their data word. */
+static guint64 timer_data(CirrusTarget t) { return (guint64)t.id | ((guint64)t.zone << 32); }
+static CirrusTarget timer_target(guint64 data) { return (CirrusTarget){ (guint32)data, (guint)(data >> 32) }; }
 
 static gboolean fake_configure(CirrusComponent *self, void *state, CirrusNode *cfg, GError **error)
 {
     FakeLb *lb = state;
     const char *target;
     (void)self;
-    lb->targets = g_array_new(FALSE, FALSE, sizeof(guint64));
+    lb->targets = g_array_new(FALSE, FALSE, sizeof(CirrusTarget));
     if (!cirrus_cfg_string(cfg, "targets", NULL, &target, error) ||
         !cirrus_cfg_duration(cfg, "drain_delay", 10 * CIRRUS_SEC, 0, CIRRUS_DAY, &lb->drain_delay, error) ||
         !cirrus_cfg_duration(cfg, "probe_1", 0, 0, CIRRUS_DAY, &lb->probe_after[0], error) ||
@@ -76,14 +80,14 @@ static gboolean fake_link(CirrusComponent *self, void *state, CirrusScenario *sc
 static void fake_start(CirrusComponent *self, void *state)
 {
     FakeLb *lb = state;
-    cirrus_post(self, lb->provider, 0, CIRRUS_TARGETS_ATTACH, NULL, 0);
+    cirrus_targets_attach(self, lb->provider);
     if (lb->unhealthy_at) cirrus_schedule(self, lb->unhealthy_at, FAKE_UNHEALTHY, NULL, 0);
 }
 
-static void fake_forget(FakeLb *lb, guint64 data)
+static void fake_forget(FakeLb *lb, CirrusTarget t)
 {
     for (guint i = 0; i < lb->targets->len; i++)
-        if (CIRRUS_TARGET_ID(g_array_index(lb->targets, guint64, i)) == CIRRUS_TARGET_ID(data)) {
+        if (g_array_index(lb->targets, CirrusTarget, i).id == t.id) {
             g_array_remove_index(lb->targets, i);
             return;
         }
@@ -95,12 +99,12 @@ static void fake_request(CirrusComponent *self, FakeLb *lb, CirrusRequest *req)
         cirrus_reply(self, req, CIRRUS_OUTCOME_REJECTED);
         return;
     }
-    guint64 t = g_array_index(lb->targets, guint64, lb->next++ % lb->targets->len);
+    CirrusTarget t = g_array_index(lb->targets, CirrusTarget, lb->next++ % lb->targets->len);
     CirrusRequest *fwd = cirrus_request_new(self);
     fwd->created = req->created;
     fwd->invocation = req->invocation;
     fwd->caller.ptr = req;
-    cirrus_request_data(fwd)->ref.instance = CIRRUS_TARGET_ID(t);
+    cirrus_request_data(fwd)->ref.instance = t.id;
     cirrus_send(self, lb->provider, fwd, 0);
 }
 
@@ -118,33 +122,36 @@ static void fake_handle(CirrusComponent *self, void *state, const CirrusEvent *e
         cirrus_reply(self, req, outcome);
         break;
     }
-    case CIRRUS_TARGETS_REGISTER:
-        note(self, ev->kind, ev->data);
-        g_array_append_val(lb->targets, ev->data);
+    case CIRRUS_TARGETS_REGISTER: {
+        CirrusTarget t = cirrus_target_of(ev);
+        note(self, ev->kind, t);
+        g_array_append_val(lb->targets, t);
         break;
-    case CIRRUS_TARGETS_DEREGISTER:
-        note(self, ev->kind, ev->data);
-        fake_forget(lb, ev->data);
-        cirrus_schedule(self, lb->drain_delay, FAKE_DRAIN, NULL, ev->data);
+    }
+    case CIRRUS_TARGETS_DEREGISTER: {
+        CirrusTarget t = cirrus_target_of(ev);
+        note(self, ev->kind, t);
+        fake_forget(lb, t);
+        cirrus_schedule(self, lb->drain_delay, FAKE_DRAIN, NULL, timer_data(t));
         for (guint i = 0; i < 2; i++)
-            if (lb->probe_after[i]) cirrus_schedule(self, lb->probe_after[i], FAKE_PROBE, NULL, ev->data);
+            if (lb->probe_after[i]) cirrus_schedule(self, lb->probe_after[i], FAKE_PROBE, NULL, timer_data(t));
         break;
+    }
     case CIRRUS_TARGETS_HEALTH_RESULT:
-        g_assert_true(ev->data & CIRRUS_TARGET_HEALTHY);
-        note(self, ev->kind, ev->data);
+        note(self, ev->kind, cirrus_target_of(ev));
         break;
     case FAKE_DRAIN:
-        note(self, CIRRUS_TARGETS_DRAINED, ev->data);
-        cirrus_post(self, lb->provider, 0, CIRRUS_TARGETS_DRAINED, NULL, ev->data);
+        note(self, CIRRUS_TARGETS_DRAINED, timer_target(ev->data));
+        cirrus_targets_drained(self, lb->provider, timer_target(ev->data));
         break;
     case FAKE_PROBE:
-        note(self, CIRRUS_TARGETS_HEALTH_PROBE, ev->data);
-        cirrus_post(self, lb->provider, 0, CIRRUS_TARGETS_HEALTH_PROBE, NULL, ev->data);
+        note(self, CIRRUS_TARGETS_HEALTH_PROBE, timer_target(ev->data));
+        cirrus_targets_probe(self, lb->provider, timer_target(ev->data));
         break;
     case FAKE_UNHEALTHY:
         if (lb->targets->len == 0) break;
-        note(self, CIRRUS_TARGETS_UNHEALTHY, g_array_index(lb->targets, guint64, 0));
-        cirrus_post(self, lb->provider, 0, CIRRUS_TARGETS_UNHEALTHY, NULL, g_array_index(lb->targets, guint64, 0));
+        note(self, CIRRUS_TARGETS_UNHEALTHY, g_array_index(lb->targets, CirrusTarget, 0));
+        cirrus_targets_unhealthy(self, lb->provider, g_array_index(lb->targets, CirrusTarget, 0));
         break;
     default: g_assert_not_reached();
     }

@@ -245,6 +245,52 @@ static void test_failures(void)
     test_run_free(r);
 }
 
+/* An Auto Scaling group's instance that dies while its requests wait on
+ * their calls fails them, even when the call was their last step: three
+ * requests (at 1, 2 and 3 s) are in their 5-s call when the instance fails
+ * at 3.5 s; later ones find no instance (Rejected, not Failed). */
+static void test_asg_instance_dies_in_calls(void)
+{
+    TestRun *r = test_run_text("name: die\nduration: 9s\nsample_interval: 1s\n"
+                               "workloads:\n  - {name: users, target: web, arrival: {process: constant, rate: 1/s}}\n"
+                               "components:\n"
+                               "  - name: web\n    type: asg\n"
+                               "    instance: {workers: 8, service_time: 10ms, calls: [{target: slow}]}\n"
+                               "  - {name: slow, type: service, workers: 10, service_time: 5s}\n"
+                               "faults:\n  - {at: 3500ms, kind: instance_failure, component: web, count: 1}\n",
+                               NULL);
+    g_assert_cmpfloat(test_sum(r, "web", "Failed"), ==, 3);
+    g_assert_cmpfloat(test_sum(r, "slow", "Completed"), ==, 3);   /* the calls themselves still ran */
+    test_run_free(r);
+}
+
+/* Instances that consume a queue make their calls for each message: a
+ * message whose call fails is not deleted and comes back after the
+ * visibility timeout.  The database is down from 20 to 30 s. */
+static void test_consumer_calls(void)
+{
+    TestRun *r = test_run_text("name: cc\nduration: 2m\nsample_interval: 1s\n"
+                               "workloads:\n  - {name: producer, target: q, arrival: {process: constant, rate: 10/s}}\n"
+                               "components:\n"
+                               "  - {name: q, type: sqs, visibility_timeout: 5s, receive_wait: 20s}\n"
+                               "  - name: workers\n    type: asg\n"
+                               "    instance: {workers: 2, service_time: 10ms, consumes: {source: q}, "
+                               "calls: [{target: db}]}\n"
+                               "  - {name: db, type: service, workers: 10, service_time: 20ms}\n"
+                               "faults:\n  - {at: 20s, kind: outage, component: db, duration: 10s}\n",
+                               NULL);
+    double made = test_sum(r, "workers", "CallsMade.db"), failed = test_sum(r, "workers", "CallFailures.db");
+    g_assert_cmpfloat(failed, >, 90);
+    g_assert_cmpfloat(failed, ==, test_sum(r, "workers", "MessagesAbandoned"));
+    g_assert_cmpfloat(made - failed, ==, test_sum(r, "workers", "MessagesProcessed"));
+    g_assert_cmpfloat(test_sum(r, "q", "NumberOfMessagesDeleted"), ==, test_sum(r, "workers", "MessagesProcessed"));
+    /* Every message sent was processed in the end (but those of the last
+     * moments), some after a second receive. */
+    g_assert_cmpfloat(test_sum(r, "q", "NumberOfMessagesSent") - test_sum(r, "workers", "MessagesProcessed"), <=, 2);
+    g_assert_cmpfloat(test_sum(r, "q", "ApproximateNumberOfMessagesNotVisible"), >=, 0);
+    test_run_free(r);
+}
+
 /* ---- bad input --------------------------------------------------------------------- */
 
 static const char bad_template[] =
@@ -297,6 +343,8 @@ int main(int argc, char **argv)
     g_test_add_func("/models/calls/timeout-retries", test_timeout_retries);
     g_test_add_func("/models/calls/lambda-timeout", test_lambda_timeout_cuts_calls);
     g_test_add_func("/models/calls/failures", test_failures);
+    g_test_add_func("/models/calls/asg-instance-dies", test_asg_instance_dies_in_calls);
+    g_test_add_func("/models/calls/consumer", test_consumer_calls);
     g_test_add_func("/models/calls/bad-input", test_bad_input);
     return g_test_run();
 }

@@ -268,7 +268,7 @@ static void update_host_gauges(CirrusComponent *self, Lb *lb)
     if (lb->n_healthy == lb->told_healthy) return;
     lb->told_healthy = lb->n_healthy;
     for (guint i = 0; i < lb->watchers->len; i++)
-        cirrus_post(self, lb->watchers->pdata[i], 0, CIRRUS_LB_HEALTHY_TARGETS, NULL, (guint64)lb->n_healthy);
+        cirrus_lb_report_healthy(self, lb->watchers->pdata[i], lb->n_healthy);
 }
 
 /* A watcher (a Route 53 alias record evaluating target health) subscribes:
@@ -278,7 +278,7 @@ static void on_watch(CirrusComponent *self, Lb *lb, CirrusComponent *from)
     for (guint i = 0; i < lb->watchers->len; i++)
         if (lb->watchers->pdata[i] == from) return;
     g_ptr_array_add(lb->watchers, from);
-    cirrus_post(self, from, 0, CIRRUS_LB_HEALTHY_TARGETS, NULL, (guint64)lb->n_healthy);
+    cirrus_lb_report_healthy(self, from, lb->n_healthy);
 }
 
 /* Can a new request go to `t` now? */
@@ -305,9 +305,9 @@ static void start_probes(CirrusComponent *self, const Lb *lb, const Target *t)
     cirrus_schedule(self, lb->interval, LB_PROBE, NULL, timer_data(t->id, t->gen));
 }
 
-static void on_register(CirrusComponent *self, Lb *lb, guint64 data)
+static void on_register(CirrusComponent *self, Lb *lb, CirrusTarget named)
 {
-    guint32 id = CIRRUS_TARGET_ID(data);
+    guint32 id = named.id;
     Target *t = find_target(lb, id);
     if (t) {
         /* RegisterTargets is idempotent; a draining target registered again
@@ -319,7 +319,7 @@ static void on_register(CirrusComponent *self, Lb *lb, guint64 data)
     } else {
         t = g_new0(Target, 1);
         t->id = id;
-        t->zone = (guint8)CIRRUS_TARGET_ZONE(data);
+        t->zone = (guint8)named.zone;
         t->health = HEALTH_INITIAL;
         g_ptr_array_add(lb->targets, t);
         g_hash_table_insert(lb->by_id, GUINT_TO_POINTER(id), t);
@@ -332,15 +332,15 @@ static void on_register(CirrusComponent *self, Lb *lb, guint64 data)
  * come from it are passed on as usual. */
 static void drained(CirrusComponent *self, Lb *lb, Target *t)
 {
-    cirrus_post(self, lb->provider, 0, CIRRUS_TARGETS_DRAINED, NULL, CIRRUS_TARGET_PACK(t->id, t->zone));
+    cirrus_targets_drained(self, lb->provider, (CirrusTarget){ t->id, t->zone });
     g_hash_table_remove(lb->by_id, GUINT_TO_POINTER(t->id));
     g_ptr_array_remove(lb->targets, t);   /* frees it */
     lb->cand_dirty = TRUE;
 }
 
-static void on_deregister(CirrusComponent *self, Lb *lb, guint64 data)
+static void on_deregister(CirrusComponent *self, Lb *lb, CirrusTarget named)
 {
-    Target *t = find_target(lb, CIRRUS_TARGET_ID(data));
+    Target *t = find_target(lb, named.id);
     if (!t || t->draining) return;   /* DeregisterTargets is idempotent too */
     count_health(lb, t, -1);
     t->draining = TRUE;
@@ -381,7 +381,7 @@ static void check_result(CirrusComponent *self, Lb *lb, Target *t, gboolean pass
         if (++t->failures >= lb->unhealthy_threshold && t->health != HEALTH_UNHEALTHY) {
             set_health(self, lb, t, HEALTH_UNHEALTHY);
             /* For a group that uses ELB health checks: it replaces the instance. */
-            cirrus_post(self, lb->provider, 0, CIRRUS_TARGETS_UNHEALTHY, NULL, CIRRUS_TARGET_PACK(t->id, t->zone));
+            cirrus_targets_unhealthy(self, lb->provider, (CirrusTarget){ t->id, t->zone });
         }
     }
 }
@@ -394,7 +394,7 @@ static void on_probe(CirrusComponent *self, Lb *lb, guint64 data)
     if (!t || t->gen != (guint32)(data >> 32)) return;   /* deregistered since */
     t->probe_seq++;
     t->probe_pending = TRUE;
-    cirrus_post(self, lb->provider, 0, CIRRUS_TARGETS_HEALTH_PROBE, NULL, CIRRUS_TARGET_PACK(t->id, t->zone));
+    cirrus_targets_probe(self, lb->provider, (CirrusTarget){ t->id, t->zone });
     /* The timeout is scheduled before the next probe, so with timeout ==
      * interval it is decided first. */
     cirrus_schedule(self, lb->timeout, LB_PROBE_TIMEOUT, NULL, timer_data(t->id, t->probe_seq));
@@ -409,10 +409,10 @@ static void on_probe_timeout(CirrusComponent *self, Lb *lb, guint64 data)
 
 /* The provider's answer to the probe in flight; one that comes after the
  * timeout has already counted as a failure and is ignored. */
-static void on_health_result(CirrusComponent *self, Lb *lb, guint64 data)
+static void on_health_result(CirrusComponent *self, Lb *lb, CirrusTarget named)
 {
-    Target *t = find_target(lb, CIRRUS_TARGET_ID(data));
-    if (t && t->probe_pending) check_result(self, lb, t, (data & CIRRUS_TARGET_HEALTHY) != 0);
+    Target *t = find_target(lb, named.id);
+    if (t && t->probe_pending) check_result(self, lb, t, TRUE);
 }
 
 /* ---- routing ----------------------------------------------------------- */
@@ -572,7 +572,7 @@ static void lb_start(CirrusComponent *self, void *state)
     if (!lb->watchers) lb->watchers = g_ptr_array_new();
     update_host_gauges(self, lb);
     set_in_flight(self, lb, 0);
-    cirrus_post(self, lb->provider, 0, CIRRUS_TARGETS_ATTACH, NULL, 0);
+    cirrus_targets_attach(self, lb->provider);
 }
 
 static void lb_handle(CirrusComponent *self, void *state, const CirrusEvent *ev)
@@ -586,9 +586,9 @@ static void lb_handle(CirrusComponent *self, void *state, const CirrusEvent *ev)
     case LB_PROBE: on_probe(self, lb, ev->data); break;
     case LB_PROBE_TIMEOUT: on_probe_timeout(self, lb, ev->data); break;
     case LB_DRAIN_TIMEOUT: on_drain_timeout(self, lb, ev->data); break;
-    case CIRRUS_TARGETS_REGISTER: on_register(self, lb, ev->data); break;
-    case CIRRUS_TARGETS_DEREGISTER: on_deregister(self, lb, ev->data); break;
-    case CIRRUS_TARGETS_HEALTH_RESULT: on_health_result(self, lb, ev->data); break;
+    case CIRRUS_TARGETS_REGISTER: on_register(self, lb, cirrus_target_of(ev)); break;
+    case CIRRUS_TARGETS_DEREGISTER: on_deregister(self, lb, cirrus_target_of(ev)); break;
+    case CIRRUS_TARGETS_HEALTH_RESULT: on_health_result(self, lb, cirrus_target_of(ev)); break;
     case CIRRUS_LB_WATCH: on_watch(self, lb, ev->source); break;
     default: g_assert_not_reached();
     }

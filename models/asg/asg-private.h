@@ -199,6 +199,9 @@ void       asg_consume_stop(CirrusComponent *self, Asg *g, Instance *in);
 /* After a fault ends: workers of instances that answer again poll again. */
 void       asg_consume_resume(CirrusComponent *self, Asg *g);
 void       asg_consume_handle(CirrusComponent *self, Asg *g, const CirrusEvent *ev);
+/* The calls a worker made after processing message `msg` are over: the
+ * message is deleted (OK) or left to come back (a call failed). */
+void       asg_consume_calls_done(CirrusComponent *self, Asg *g, CirrusRequest *msg, CirrusOutcome outcome);
 void       asg_consume_free(Asg *g);
 
 #endif

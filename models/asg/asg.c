@@ -186,6 +186,9 @@ static gboolean asg_link(CirrusComponent *self, void *state, CirrusScenario *sc,
 
 /* ---- instance bookkeeping ---------------------------------------------- */
 
+/* How the load balancer protocol names an instance (models/protocol/targets.h). */
+static CirrusTarget target_of(const Instance *in) { return (CirrusTarget){ in->id, in->zone }; }
+
 Instance *asg_find(Asg *g, guint32 id)
 {
     if (!id) return NULL;
@@ -362,13 +365,19 @@ static gboolean calls_proceed(CirrusComponent *self, void *state, CirrusRequest 
     return in && req->arrived > in->failed_at;
 }
 
-/* The calls are over; a dependency's error is the application's 5xx. */
+/* The calls are over; a dependency's error is the application's 5xx, and
+ * a request its instance stopped holding meanwhile fails too. */
 static void calls_done(CirrusComponent *self, void *state, CirrusRequest *req, CirrusOutcome outcome)
 {
     Asg *g = state;
+    if (g->consume) {   /* a worker's calls after a message */
+        asg_consume_calls_done(self, g, req, outcome);
+        return;
+    }
     Instance *in = asg_find(g, TAG_ID(req->holder));
     if (!in) finish(self, NULL, req, CIRRUS_OUTCOME_FAILED);
-    else release(self, g, in, req, outcome == CIRRUS_OUTCOME_OK ? CIRRUS_OUTCOME_OK : CIRRUS_OUTCOME_FAILED);
+    else if (outcome != CIRRUS_OUTCOME_OK || !calls_proceed(self, g, req)) release(self, g, in, req, CIRRUS_OUTCOME_FAILED);
+    else release(self, g, in, req, CIRRUS_OUTCOME_OK);
 }
 
 /* Take a request on an instance: a free worker, else the queue, else 503. */
@@ -512,7 +521,7 @@ static void to_in_service(CirrusComponent *self, Asg *g, Instance *in)
     in->warm_end = now + g->warmup;
     hook(g, in);
     for (guint i = 0; i < g->lbs->len; i++)
-        cirrus_post(self, g->lbs->pdata[i], 0, CIRRUS_TARGETS_REGISTER, NULL, CIRRUS_TARGET_PACK(in->id, in->zone));
+        cirrus_targets_register(self, g->lbs->pdata[i], target_of(in));
     activity_step(self, g, in);
     if (impaired(g, in)) want_status_check(self, g);
     if (g->consume) asg_consume_start(self, g, in);
@@ -558,8 +567,7 @@ static void terminate(CirrusComponent *self, Asg *g, Instance *in, Activity acti
         /* AWS: an instance behind a load balancer is deregistered and
          * terminated only when connection draining completes. */
         for (guint i = 0; i < g->lbs->len; i++)
-            cirrus_post(self, g->lbs->pdata[i], 0, CIRRUS_TARGETS_DEREGISTER, NULL,
-                        CIRRUS_TARGET_PACK(in->id, in->zone));
+            cirrus_targets_deregister(self, g->lbs->pdata[i], target_of(in));
         in->draining = g->lbs->len;
         in->deregistered = g->lbs->len > 0;
     }
@@ -656,9 +664,9 @@ static void on_status_check(CirrusComponent *self, Asg *g)
 /* AWS: ELB health checks count only for a group that turns them on, and
  * only after the grace period from InService.  A report during the grace
  * period is looked at again when it ends. */
-static void on_unhealthy(CirrusComponent *self, Asg *g, guint64 data)
+static void on_unhealthy(CirrusComponent *self, Asg *g, CirrusTarget named)
 {
-    Instance *in = asg_find(g, CIRRUS_TARGET_ID(data));
+    Instance *in = asg_find(g, named.id);
     if (!g->elb_health || !in || in->state != INST_IN_SERVICE) return;
     CirrusTime now = cirrus_now(self), grace_end = in->in_service_at + g->grace;
     if (now >= grace_end) {
@@ -693,13 +701,13 @@ static void on_attach(CirrusComponent *self, Asg *g, CirrusComponent *lb)
     for (guint i = 0; i < g->slots->len; i++) {
         const Instance *in = g->slots->pdata[i];
         if (in->state == INST_IN_SERVICE)
-            cirrus_post(self, lb, 0, CIRRUS_TARGETS_REGISTER, NULL, CIRRUS_TARGET_PACK(in->id, in->zone));
+            cirrus_targets_register(self, lb, target_of(in));
     }
 }
 
-static void on_drained(CirrusComponent *self, Asg *g, guint64 data)
+static void on_drained(CirrusComponent *self, Asg *g, CirrusTarget named)
 {
-    Instance *in = asg_find(g, CIRRUS_TARGET_ID(data));
+    Instance *in = asg_find(g, named.id);
     if (!in || in->state != INST_TERMINATING || in->draining == 0) return;
     in->draining--;
     asg_maybe_gone(self, g, in);
@@ -707,10 +715,9 @@ static void on_drained(CirrusComponent *self, Asg *g, guint64 data)
 
 static void on_probe(CirrusComponent *self, Asg *g, const CirrusEvent *ev)
 {
-    const Instance *in = asg_find(g, CIRRUS_TARGET_ID(ev->data));
+    const Instance *in = asg_find(g, cirrus_target_of(ev).id);
     if (in && asg_answers(g, in))
-        cirrus_post(self, ev->source, 0, CIRRUS_TARGETS_HEALTH_RESULT, NULL,
-                    CIRRUS_TARGET_PACK(in->id, in->zone) | CIRRUS_TARGET_HEALTHY);
+        cirrus_targets_passed(self, ev->source, target_of(in));
 }
 
 /* ---- faults ------------------------------------------------------------ */
@@ -834,9 +841,9 @@ static void asg_handle(CirrusComponent *self, void *state, const CirrusEvent *ev
     case CIRRUS_EVENT_FAULT_BEGIN: on_fault(self, g, cirrus_event_fault(self, ev), TRUE); break;
     case CIRRUS_EVENT_FAULT_END: on_fault(self, g, cirrus_event_fault(self, ev), FALSE); break;
     case CIRRUS_TARGETS_ATTACH: on_attach(self, g, ev->source); break;
-    case CIRRUS_TARGETS_DRAINED: on_drained(self, g, ev->data); break;
+    case CIRRUS_TARGETS_DRAINED: on_drained(self, g, cirrus_target_of(ev)); break;
     case CIRRUS_TARGETS_HEALTH_PROBE: on_probe(self, g, ev); break;
-    case CIRRUS_TARGETS_UNHEALTHY: on_unhealthy(self, g, ev->data); break;
+    case CIRRUS_TARGETS_UNHEALTHY: on_unhealthy(self, g, cirrus_target_of(ev)); break;
     default: g_assert_not_reached();
     }
 }

@@ -208,19 +208,16 @@ static void on_messages(CirrusComponent *self, Asg *g, const CirrusEvent *ev)
     process_next(self, g, in, k);
 }
 
-static void on_message_done(CirrusComponent *self, Asg *g, CirrusRequest *msg, guint64 data)
+/* The worker is done with a message (its service time and calls): deleted
+ * when `ok`, else left to come back; then the worker takes the next. */
+static void message_finished(CirrusComponent *self, Asg *g, Instance *in, guint64 data, CirrusRequest *msg,
+                             gboolean ok)
 {
     AsgConsume *c = g->consume;
-    Instance *in = asg_find(g, PACK_ID(data));
-    if (!in) {
-        abandon(self, g, msg);
-        return;
-    }
     in->station.busy--;
     in->outstanding--;
-    asg_computing(self, g, in, -1);
-    if (msg->arrived <= in->failed_at) {
-        abandon(self, g, msg);   /* the instance stopped while it worked on it */
+    if (!ok || msg->arrived <= in->failed_at) {
+        abandon(self, g, msg);   /* a call failed, or the instance stopped while it worked on it */
     } else {
         cirrus_metric_count(self, c->m_processed, 1);
         cirrus_metric_latency(self, c->m_latency, cirrus_now(self) - msg->created);
@@ -234,6 +231,30 @@ static void on_message_done(CirrusComponent *self, Asg *g, CirrusRequest *msg, g
         }
     }
     process_next(self, g, in, PACK_WORKER(data));
+}
+
+static void on_message_done(CirrusComponent *self, Asg *g, CirrusRequest *msg, guint64 data)
+{
+    Instance *in = asg_find(g, PACK_ID(data));
+    if (!in) {
+        abandon(self, g, msg);
+        return;
+    }
+    asg_computing(self, g, in, -1);
+    if (g->calls && msg->arrived > in->failed_at) {
+        msg->holder = data;   /* ours: the instance and worker, for asg_consume_calls_done */
+        cirrus_calls_begin(g->calls, self, g, msg);
+        return;
+    }
+    message_finished(self, g, in, data, msg, TRUE);
+}
+
+void asg_consume_calls_done(CirrusComponent *self, Asg *g, CirrusRequest *msg, CirrusOutcome outcome)
+{
+    guint64 data = msg->holder;
+    Instance *in = asg_find(g, PACK_ID(data));
+    if (!in) abandon(self, g, msg);
+    else message_finished(self, g, in, data, msg, outcome == CIRRUS_OUTCOME_OK);
 }
 
 static void on_poll_again(CirrusComponent *self, Asg *g, guint64 data)

@@ -93,7 +93,7 @@ static gboolean read_call(CirrusNode *item, Call *c, GError **error)
         !cirrus_cfg_string(item, "target", NULL, &target, error) ||
         !cirrus_cfg_enum(item, "mode", modes, CIRRUS_INVOKE_SYNC, &mode, error) ||
         !cirrus_cfg_double(item, "probability", 1.0, 0.0, 1.0, &c->probability, error) ||
-        !cirrus_cfg_duration(item, "timeout", 0, CIRRUS_MS, CIRRUS_DAY, &c->timeout, error) ||
+        !cirrus_cfg_duration(item, "timeout", 0, 0, CIRRUS_DAY, &c->timeout, error) ||
         !cirrus_cfg_map(item, "retries", &retries, error) ||
         !cirrus_retry_policy_read(retries, &c->retry, error) ||
         !cirrus_cfg_size(item, "size", -1, &c->size, error) ||

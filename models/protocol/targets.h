@@ -1,15 +1,14 @@
-/* cirrus — the protocol between a load balancer (alb, nlb) and a target
- * group provider (an asg), as AWS wires an Auto Scaling group to an ELB
- * target group.
+/* cirrus — the target group protocol (CIRRUS_SPEAKS_TARGET_GROUP and
+ * CIRRUS_SPEAKS_LOAD_BALANCER): between a load balancer (alb, nlb) and a
+ * target group provider (an asg), as AWS wires an Auto Scaling group to an
+ * ELB target group.
  *
- * Components never reach into each other's state: everything below is an
- * event sent with cirrus_post() (ev->source says who sent it) or a request
- * handed over with cirrus_send().
+ * Everything below is an event posted and read with the typed functions at
+ * the end of this file (the only code that packs an event's data, in
+ * targets.c), or a request handed over with cirrus_send().
  *
- * Targets are instances, named by a 32-bit id that the provider gives out
- * once and never reuses, and living in a zone (an index into the
- * provider's `zones` list, < 256).  The `data` word of an event packs them:
- * CIRRUS_TARGET_PACK(id, zone).
+ * Targets are instances (CirrusTarget): an id that the provider gives out
+ * once and never reuses, and a zone.
  *
  *   LB -> provider   TARGETS_ATTACH        (at start) "send me your targets"
  *   provider -> LB   TARGETS_REGISTER      an instance is InService: add it.  It
@@ -26,13 +25,12 @@
  *   LB -> provider   TARGETS_DRAINED       the instance may be terminated now
  *                                          (sent after the last in-flight reply, or
  *                                          when the delay runs out)
- *   LB -> provider   request (cirrus_send) with request->tag = instance id: serve it
- *                                          on that instance; the reply comes back to
- *                                          the LB.  An id the provider no longer
- *                                          runs is answered REJECTED at once.
+ *   LB -> provider   request (cirrus_send) with ref.instance = the id (request.h):
+ *                                          serve it on that instance; the reply comes
+ *                                          back to the LB.  An id the provider no
+ *                                          longer runs is answered REJECTED at once.
  *   LB -> provider   TARGETS_HEALTH_PROBE  one health check of that instance
- *   provider -> LB   TARGETS_HEALTH_RESULT data = CIRRUS_TARGET_PACK(id, zone) with
- *                                          CIRRUS_TARGET_HEALTHY set when it passed:
+ *   provider -> LB   TARGETS_HEALTH_RESULT it passed (cirrus_targets_passed):
  *                                          sent at once when the instance answers;
  *                                          never sent when it cannot (it failed, or
  *                                          its zone is down) — the LB counts the
@@ -45,7 +43,7 @@
  * target health (any component may watch; docs/models/route53.md#alias):
  *
  *   watcher -> LB    CIRRUS_LB_WATCH       (at start) "tell me your healthy targets"
- *   LB -> watcher    CIRRUS_LB_HEALTHY_TARGETS data = the number of registered,
+ *   LB -> watcher    CIRRUS_LB_HEALTHY_TARGETS the number of registered,
  *                                          non-draining targets the LB sees healthy
  *                                          (its HealthyHostCount): sent at once on
  *                                          subscription, then at every change
@@ -58,9 +56,33 @@
 #include "models/protocol/events.h"
 #include "models/protocol/request.h"
 
-#define CIRRUS_TARGET_HEALTHY ((guint64)1 << 63)
-#define CIRRUS_TARGET_PACK(id, zone) ((guint64)(guint32)(id) | ((guint64)(guint8)(zone) << 32))
-#define CIRRUS_TARGET_ID(data) ((guint32)((data) & 0xFFFFFFFFu))
-#define CIRRUS_TARGET_ZONE(data) ((guint)(((data) >> 32) & 0xFFu))
+
+/* An instance as the protocol names it: an id its group gives out once and
+ * never reuses, and its zone (an index into the group's `zones`, < 256). */
+typedef struct {
+    guint32 id;
+    guint   zone;
+} CirrusTarget;
+
+/* The target an event of this protocol names (every kind but ATTACH,
+ * LB_WATCH and LB_HEALTHY_TARGETS). */
+CirrusTarget cirrus_target_of(const CirrusEvent *ev);
+
+/* load balancer -> group */
+void cirrus_targets_attach(CirrusComponent *lb, CirrusComponent *group);
+void cirrus_targets_drained(CirrusComponent *lb, CirrusComponent *group, CirrusTarget t);
+void cirrus_targets_probe(CirrusComponent *lb, CirrusComponent *group, CirrusTarget t);
+void cirrus_targets_unhealthy(CirrusComponent *lb, CirrusComponent *group, CirrusTarget t);
+/* group -> load balancer */
+void cirrus_targets_register(CirrusComponent *group, CirrusComponent *lb, CirrusTarget t);
+void cirrus_targets_deregister(CirrusComponent *group, CirrusComponent *lb, CirrusTarget t);
+/* The instance answered a probe (TARGETS_HEALTH_RESULT; silence is a failed probe). */
+void cirrus_targets_passed(CirrusComponent *group, CirrusComponent *lb, CirrusTarget t);
+
+/* watcher <-> load balancer */
+void   cirrus_lb_watch(CirrusComponent *watcher, CirrusComponent *lb);
+void   cirrus_lb_report_healthy(CirrusComponent *lb, CirrusComponent *watcher, gint64 healthy_targets);
+/* LB_HEALTHY_TARGETS: the load balancer's HealthyHostCount. */
+gint64 cirrus_lb_healthy_count(const CirrusEvent *ev);
 
 #endif

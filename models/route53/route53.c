@@ -305,7 +305,7 @@ static void r53_handle(CirrusComponent *self, void *state, const CirrusEvent *ev
     case R53_CHECK_TIMEOUT: r53_on_check_timeout(self, r, ev->data); break;
     case R53_CHANGE: r53_on_change(self, r, ev->data); break;
     case R53_ALARM_PERIOD: r53_on_alarm_period(self, r, (guint)ev->data); break;
-    case CIRRUS_LB_HEALTHY_TARGETS: r53_on_lb_healthy(self, r, ev->source, (gint64)ev->data); break;
+    case CIRRUS_LB_HEALTHY_TARGETS: r53_on_lb_healthy(self, r, ev->source, cirrus_lb_healthy_count(ev)); break;
     default: g_assert_not_reached();
     }
 }

@@ -60,7 +60,7 @@ void r53_alias_start(CirrusComponent *self, R53 *r)
 {
     for (guint i = 0; i < r->records->len; i++) {
         R53Record *rec = r53_record(r, i);
-        if (rec->evaluate) cirrus_post(self, rec->target, 0, CIRRUS_LB_WATCH, NULL, 0);
+        if (rec->evaluate) cirrus_lb_watch(self, rec->target);
     }
 }
 
