@@ -379,9 +379,8 @@ static void call_answered(CirrusCalls *calls, CirrusComponent *self, CallOut *ou
     }
 }
 
-gboolean cirrus_calls_handle(CirrusCalls *calls, CirrusComponent *self, const CirrusEvent *ev)
+gboolean cirrus_calls_handle_event(CirrusCalls *calls, CirrusComponent *self, const CirrusEvent *ev)
 {
-    if (!calls) return FALSE;
     CirrusRequest *d = ev->request;
     switch (ev->kind) {
     case CIRRUS_EVENT_REPLY: {

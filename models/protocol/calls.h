@@ -69,8 +69,13 @@ void     cirrus_calls_free(CirrusCalls *calls);
 /* Make the calls of `req` on behalf of the model whose state is `state`.
  * The run, or NULL when it ended at once (done has been called). */
 CirrusCallRun *cirrus_calls_begin(CirrusCalls *calls, CirrusComponent *self, void *state, CirrusRequest *req);
-/* A reply to a call or a calls' timer: handled (TRUE), or not the calls'. */
-gboolean cirrus_calls_handle(CirrusCalls *calls, CirrusComponent *self, const CirrusEvent *ev);
+/* A reply to a call or a calls' timer: handled (TRUE), or not the calls'.
+ * Inline, so that a model without calls (NULL) pays one test per event. */
+gboolean cirrus_calls_handle_event(CirrusCalls *calls, CirrusComponent *self, const CirrusEvent *ev);
+static inline gboolean cirrus_calls_handle(CirrusCalls *calls, CirrusComponent *self, const CirrusEvent *ev)
+{
+    return calls && cirrus_calls_handle_event(calls, self, ev);
+}
 /* Give up a run (a Lambda timeout cut the handler): its outstanding calls'
  * replies will be dropped; done is not called. */
 void     cirrus_calls_abandon(CirrusCalls *calls, CirrusComponent *self, CirrusCallRun *run);

@@ -68,7 +68,7 @@ static void update_gauges(CirrusComponent *self, const Service *s)
 }
 
 /* `req` holds a worker: its service time begins, in this outage epoch. */
-static void begin_service(CirrusComponent *self, Service *s, CirrusRequest *req)
+static inline void begin_service(CirrusComponent *self, Service *s, CirrusRequest *req)
 {
     CirrusTime now = cirrus_now(self);
     cirrus_metric_latency(self, M_WAIT_TIME, now - req->arrived);
@@ -100,7 +100,7 @@ static void finish(CirrusComponent *self, CirrusRequest *req, CirrusOutcome outc
 /* The request leaves its worker with `outcome` (its calls made, if any):
  * counted, answered, and the worker takes the next one waiting.  `epoch`:
  * the outage epoch its service began in. */
-static void complete(CirrusComponent *self, Service *s, CirrusRequest *req, guint64 epoch, CirrusOutcome outcome)
+static inline void complete(CirrusComponent *self, Service *s, CirrusRequest *req, guint64 epoch, CirrusOutcome outcome)
 {
     if (epoch != s->faults->epoch || outcome != CIRRUS_OUTCOME_OK) {
         /* Begun before an outage that has since struck: it died with it;

@@ -68,6 +68,7 @@ struct CirrusSim {
     GArray *faults;          /* FaultEntry */
     GHashTable *shared;      /* key -> SharedBlock */
     GHashTable *type_states; /* CirrusModelType * -> its type state (owned) */
+    CirrusComponent courier; /* delivers fault events (kernel.c): in no list */
     CirrusSendWatch send_watch;   /* cirrus_sim_watch_sends; NULL: none */
     gpointer send_watch_data;
     GDestroyNotify send_watch_destroy;

@@ -10,9 +10,8 @@ void cirrus_station_init(CirrusStation *s, gint64 workers, gint64 queue_limit)
 
 void cirrus_station_clear(CirrusStation *s) { cirrus_fifo_clear(&s->waiting); }
 
-CirrusRequest *cirrus_station_accept_async(CirrusComponent *self, CirrusRequest *req)
+CirrusRequest *cirrus_station_accept_copy(CirrusComponent *self, CirrusRequest *req)
 {
-    if (req->invocation != CIRRUS_INVOKE_ASYNC) return req;
     CirrusRequest *work = cirrus_request_copy(self, req);
     work->arrived = req->arrived;
     work->holder = req->holder;

@@ -73,6 +73,10 @@ static inline CirrusRequest *cirrus_station_take_waiting(CirrusStation *s) { ret
 /* An async request is accepted: answered OK now, and the work goes on
  * with the copy returned (arrived at the same time, holder word kept).  A
  * sync request is returned as it is. */
-CirrusRequest *cirrus_station_accept_async(CirrusComponent *self, CirrusRequest *req);
+CirrusRequest *cirrus_station_accept_copy(CirrusComponent *self, CirrusRequest *req);
+static inline CirrusRequest *cirrus_station_accept_async(CirrusComponent *self, CirrusRequest *req)
+{
+    return req->invocation == CIRRUS_INVOKE_ASYNC ? cirrus_station_accept_copy(self, req) : req;
+}
 
 #endif
