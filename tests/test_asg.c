@@ -788,6 +788,9 @@ static void test_config_errors(void)
     BAD("    instance: {service_time: 10ms}\n    policy: {type: step, cooldown: 60s, alarm: {threshold: 5},\n"
         "      steps: [{lower: 0, change: 1}]}\n", "bad.yaml:7:", "no cooldown");
     BAD("    zones: [a, a]\n    instance: {service_time: 10ms}\n", "bad.yaml:6:", "listed twice");
+    /* CloudWatch's periods (models/aws/datapoint.h), as for Route 53's alarms. */
+    BAD("    metrics_period: 45s\n    instance: {service_time: 10ms}\n", "bad.yaml:6:",
+        "a CloudWatch period is 10s, 30s or a multiple of 60s");
     BAD("    instance: {service_time: 10ms, calls: [{target: nowhere}]}\n", "bad.yaml:6:", "unknown component 'nowhere'");
 #undef BAD
 }

@@ -29,6 +29,7 @@
  * TARGETS_UNHEALTHY counts too, once the grace period is over.  Either way
  * the instance is terminated and replaced. */
 #include "models/asg/asg-private.h"
+#include "models/aws/datapoint.h"
 #include "models/aws/globals.h"
 #include "models/protocol/queue.h"
 #include "models/protocol/targets.h"
@@ -163,7 +164,7 @@ static gboolean asg_configure(CirrusComponent *self, void *state, CirrusNode *cf
     if (!read_zones(g, cfg, error) || !read_instance(self, g, cfg, error) ||
         !cirrus_cfg_enum(cfg, "health_check_type", check_types, 0, &check, error) ||
         !cirrus_cfg_duration(cfg, "health_check_grace", 300 * CIRRUS_SEC, 0, CIRRUS_DAY, &g->grace, error) ||
-        !cirrus_cfg_duration(cfg, "metrics_period", CIRRUS_MIN, CIRRUS_SEC, CIRRUS_DAY, &g->period, error) ||
+        !cirrus_cloudwatch_period_read(cfg, "metrics_period", CIRRUS_MIN, &g->period, error) ||
         !asg_policies_configure(g, cfg, error))
         return FALSE;
     g->elb_health = check == 1;

@@ -5,6 +5,7 @@
 
 #include "models/route53/route53.h"
 #include "models/aws/alarm.h"
+#include "models/aws/datapoint.h"
 #include "models/aws/regions.h"
 #include "models/protocol/protocol.h"
 #include "sim/loader/config.h"
@@ -30,23 +31,17 @@ typedef struct {
 /* What an alarm health check's status is while its alarm has
  * insufficient data (AWS's InsufficientDataHealthStatus). */
 typedef enum { INSUFFICIENT_LAST_KNOWN, INSUFFICIENT_HEALTHY, INSUFFICIENT_UNHEALTHY } R53Insufficient;
-typedef enum { STAT_SUM, STAT_AVERAGE, STAT_SAMPLE_COUNT } R53Statistic;
 
 /* An alarm health check's CloudWatch alarm on another component's metric
  * (route53_alarm.c). */
 typedef struct {
     char            *component_name, *metric_name;
     const CirrusNode *component_at, *metric_at, *statistic_at;
-    CirrusComponent *component;
-    guint            metric;
-    CirrusMetricKind kind;         /* the metric's */
-    int              statistic;    /* R53Statistic, or -1: the kind's default */
+    int              statistic;    /* CirrusStatistic, or -1: the kind's default */
     CirrusTime       period;
+    CirrusDatapoints points;       /* the metric's datapoints (models/aws/datapoint.h) */
     CirrusAlarm      rule;
     R53Insufficient  insufficient;
-    /* state: the metric's run totals at the last period's end */
-    double           last_total;
-    guint64          last_samples;
     gboolean         last_known;   /* healthy when the alarm last had data */
 } R53Watch;
 
