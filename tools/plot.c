@@ -87,9 +87,21 @@ static void keep_panel(GPtrArray *panels, Panel *panel)
     else panel_free(panel);
 }
 
+/* Per-target call metrics (CallsMade.T, CallLatency.T ...: models/protocol/
+ * calls.h) come after a component's own in the dashboard, whose panels
+ * have room for a few series only: a function's Duration matters more
+ * than its calls' latencies, which the file sorts first. */
+static gboolean call_metric(const char *series)
+{
+    const char *slash = strrchr(series, '/');
+    const char *metric = slash ? slash + 1 : series;
+    return g_str_has_prefix(metric, "Call") && strchr(metric, '.') != NULL;
+}
+
 /* The dashboard: per entity, in file order, up to three panels — its
  * latency percentiles, its gauges (time-weighted mean and peak, at most
- * two), and its counts per interval — leaving out series that are all 0. */
+ * two), and its counts per interval — leaving out series that are all 0;
+ * its own metrics first, its calls' after. */
 static GPtrArray *dashboard_panels(CirrusH5Run *run, const char *only)
 {
     GPtrArray *all = cirrus_h5run_series(run);
@@ -112,9 +124,10 @@ static GPtrArray *dashboard_panels(CirrusH5Run *run, const char *only)
         Panel *count = panel_new(g_strdup_printf("%s: counts per interval", entity));
         Panel *gauges[2] = {NULL, NULL};   /* one panel each: their scales differ */
         guint n_gauges = 0;
-        for (guint i = 0; i < all->len; i++) {
-            const char *name = all->pdata[i];
+        for (guint i = 0; i < 2 * all->len; i++) {
+            const char *name = all->pdata[i % all->len];
             if (strncmp(name, entity, el) != 0 || name[el] != '/') continue;
+            if (call_metric(name) != (i >= all->len)) continue;   /* own metrics, then calls' */
             if (g_str_has_suffix(name, ".mean") || g_str_has_suffix(name, ".max")) continue;
             if (!informative(run, name)) continue;
             char *max = g_strconcat(name, ".max", NULL);
