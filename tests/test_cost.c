@@ -167,6 +167,31 @@ static void test_route53(void)
     g_assert_cmpfloat(test_sum(r, "dns", "DNSQueries"), ==, 799);
     assert_usd(cost_of(r, "dns"), 799 * 0.0000006 + 100 / (730 * 3600.0) * (0.50 + 1 * 0.50));
     test_run_free(r);
+    /* Alias queries to an AWS resource are free (Route 53 pricing; the
+     * seed: "ALIAS does not charge"): one client's queries, all answered
+     * by the alias to the load balancer, bill only the zone, while
+     * DNSQueries still counts them.  The same set with a plain record
+     * (and the alias's 60-s TTL) bills every query. */
+    static const char alias[] =
+        "name: c\nduration: 100s\nworkloads:\n"
+        "  - {name: u, target: dns, clients: 1, " STEADY "}\n"
+        "components:\n"
+        "  - {name: dns, type: route53, records: [{target: lb%s}]%s}\n"
+        "  - {name: lb, type: alb, targets: web}\n"
+        "  - {name: web, type: asg, instance: {service_time: 1ms}}\n";
+    char *text = g_strdup_printf(alias, ", alias: true", "");
+    r = test_run_text(text, NULL);
+    g_free(text);
+    double queries = test_sum(r, "dns", "DNSQueries");
+    g_assert_cmpfloat(queries, ==, 2);   /* at 0.125 s and 60.125 s: the alias's 60-s TTL */
+    assert_usd(cost_of(r, "dns"), 100 / (730 * 3600.0) * 0.50);
+    test_run_free(r);
+    text = g_strdup_printf(alias, "", ", ttl: 60s");
+    r = test_run_text(text, NULL);
+    g_free(text);
+    g_assert_cmpfloat(test_sum(r, "dns", "DNSQueries"), ==, 2);
+    assert_usd(cost_of(r, "dns"), 2 * 0.0000004 + 100 / (730 * 3600.0) * 0.50);
+    test_run_free(r);
 }
 
 /* The summary rows: one cost_usd and cost_usd_per_month per billed

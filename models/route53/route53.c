@@ -341,8 +341,13 @@ static double r53_cost(CirrusComponent *self, void *state)
     double months = cirrus_time_to_s(cirrus_now(self)) / (CIRRUS_HOURS_PER_MONTH * 3600.0);
     guint checks = 0;
     for (guint i = 0; r->checks && i < r->checks->len; i++) checks += !r53_check(r, i)->calculated;   /* endpoint and alarm checks */
-    return cirrus_metric_run_total(self, R53_M_QUERIES) * r->usd_query +
-           months * (r->usd_zone_month + checks * r->usd_check_month);
+    /* Route 53 pricing: "Alias queries to AWS resources (ELB load
+     * balancers, CloudFront ...) are free"; the queries still count in
+     * DNSQueries, as in CloudWatch. */
+    double billed = cirrus_metric_run_total(self, R53_M_QUERIES);
+    for (guint i = 0; i < r->records->len; i++)
+        if (r53_record(r, i)->alias) billed -= cirrus_metric_run_total(self, r53_record(r, i)->m_answers);
+    return billed * r->usd_query + months * (r->usd_zone_month + checks * r->usd_check_month);
 }
 
 static const struct CirrusProtocols route53_protocols = {
