@@ -243,7 +243,7 @@ static void test_boot_time(void)
         "name: boot\nduration: 5m\nsample_interval: 1s\n"
         "workloads: [{name: u, target: web, arrival: {process: constant, rate: 8/s}}]\n"
         "components:\n"
-        "  - name: web\n    type: asg\n    max: 3\n"
+        "  - name: web\n    type: asg\n    detailed_monitoring: true\n    max: 3\n"
         "    instance: {service_time: 100ms, boot_time: 45s}\n"
         "    policy: {type: simple, alarm: {threshold: 50}, change: 1}\n");
     for (guint i = 0; i < test_n_rows(r); i++) {
@@ -275,7 +275,7 @@ static void test_cooldown(void)
         "workloads:\n"
         "  - {name: u, target: web, arrival: {process: constant, schedule: [[0s, 5/s], [600s, 5/s], [600.001s, 100/s]]}}\n"
         "components:\n"
-        "  - name: web\n    type: asg\n    max: 8\n"
+        "  - name: web\n    type: asg\n    detailed_monitoring: true\n    max: 8\n"
         "    instance: {service_time: 100ms, boot_time: 60s, queue_limit: 100}\n"
         "    policy: {type: simple, alarm: {threshold: 70, periods: 2}, change: 1, cooldown: 300s}\n");
     GArray *t = count_times(r, "web", "ScalingActivities", 10);
@@ -303,7 +303,7 @@ static const char burst_template[] =
     "  - {name: u, target: web, arrival: {process: constant,\n"
     "     schedule: [[0s, 0/s], [70s, 0/s], [70.001s, 10/s], [89.999s, 10/s], [90s, 0/s]]}}\n"
     "components:\n"
-    "  - name: web\n    type: asg\n    max: 3\n"
+    "  - name: web\n    type: asg\n    detailed_monitoring: true\n    max: 3\n"
     "    instance: {service_time: 100ms}\n"
     "    policy: {type: simple, alarm: {threshold: %d}, change: 1}\n";
 
@@ -345,7 +345,7 @@ static void test_min_max(void)
         "workloads:\n"
         "  - {name: u, target: web, arrival: {process: constant, schedule: [[0s, 100/s], [20m, 100/s], [1201s, 0/s]]}}\n"
         "components:\n"
-        "  - name: web\n    type: asg\n    min: 2\n    max: 4\n"
+        "  - name: web\n    type: asg\n    detailed_monitoring: true\n    min: 2\n    max: 4\n"
         "    instance: {service_time: 100ms, boot_time: 30s, queue_limit: 50}\n"
         "    policy:\n"
         "      - {type: simple, alarm: {threshold: 70}, change: 1, cooldown: 60s}\n"
@@ -373,7 +373,7 @@ static void test_zone_balance(void)
         "  - {name: u, target: lb, arrival: {process: constant, schedule: [[0s, 20/s], [60s, 20/s], [61s, 0/s]]}}\n"
         "components:\n"
         "  - {name: lb, type: fakelb, targets: web, drain_delay: 5s}\n"
-        "  - name: web\n    type: asg\n    min: 2\n    max: 5\n    zones: [a, b, c]\n"
+        "  - name: web\n    type: asg\n    detailed_monitoring: true\n    min: 2\n    max: 5\n    zones: [a, b, c]\n"
         "    instance: {service_time: 100ms, boot_time: 30s}\n"
         "    policy:\n"
         "      - {type: simple, alarm: {threshold: 50}, change: 4, cooldown: 60s}\n"
@@ -412,7 +412,7 @@ static const char calls_template[] =
     "workloads: [{name: u, target: web, arrival: {process: constant, rate: 25/s}}]\n"
     "components:\n"
     "  - {name: db, type: service, workers: 100, service_time: 40ms}\n"
-    "  - name: web\n    type: asg\n"
+    "  - name: web\n    type: asg\n    detailed_monitoring: true\n"
     "    instance: {queue_limit: 0, service_time: 10ms, calls: [{target: db, mode: %s}]}\n";
 
 static void test_sync_calls(void)
@@ -453,7 +453,7 @@ static void test_direct_no_503(void)
         "name: direct\nduration: 10m\n"
         "workloads: [{name: u, target: web, arrival: {process: constant, rate: 256/s}}]\n"
         "components:\n"
-        "  - name: web\n    type: asg\n    desired: 4\n    zones: [a, b]\n"
+        "  - name: web\n    type: asg\n    detailed_monitoring: true\n    desired: 4\n    zones: [a, b]\n"
         "    instance: {workers: 2, queue_limit: 0, service_time: 20ms}\n");
     g_assert_cmpfloat(test_summary(r, "web", "RequestCount").sum, ==, 256 * 600 - 1);
     g_assert_cmpfloat(test_summary(r, "web", "Rejected").sum, ==, 0);
@@ -480,7 +480,7 @@ static void test_direct_erlang_b(void)
         "name: erlang\nduration: 4h\nwarmup: 1m\nsample_interval: 60s\nseed: 11\n"
         "workloads: [{name: u, target: web, arrival: {process: poisson, rate: 100/s}}]\n"
         "components:\n"
-        "  - name: web\n    type: asg\n    desired: 4\n    zones: [a, b]\n"
+        "  - name: web\n    type: asg\n    detailed_monitoring: true\n    desired: 4\n    zones: [a, b]\n"
         "    instance: {workers: 2, queue_limit: 0, service_time: {dist: exponential, mean: 50ms}}\n");
     double b = erlang_b(8, 5.0), sum_rej = 0, sum_req = 0, m = 0, v = 0;
     GArray *p = g_array_new(FALSE, FALSE, sizeof(double));
@@ -513,7 +513,7 @@ static void test_instance_failure(void)
         "name: fail\nduration: 5m\nsample_interval: 1s\n"
         "workloads: [{name: u, target: web, arrival: {process: constant, rate: 40/s}}]\n"
         "components:\n"
-        "  - name: web\n    type: asg\n    desired: 4\n    zones: [a, b]\n"
+        "  - name: web\n    type: asg\n    detailed_monitoring: true\n    desired: 4\n    zones: [a, b]\n"
         "    instance: {workers: 2, service_time: 50ms, boot_time: 30s}\n"
         "faults: [{at: 70s, kind: instance_failure, component: web, count: 2}]\n");
     for (guint i = 0; i < test_n_rows(r); i++)
@@ -540,7 +540,7 @@ static void test_slots_reused(void)
         "name: churn\nduration: 30m\n"
         "workloads: [{name: u, target: web, arrival: {process: poisson, rate: 40/s}}]\n"
         "components:\n"
-        "  - name: web\n    type: asg\n    desired: 4\n"
+        "  - name: web\n    type: asg\n    detailed_monitoring: true\n    desired: 4\n"
         "    instance: {workers: 2, service_time: {dist: exponential, mean: 50ms}, boot_time: 20s}\n"
         "faults:\n");
     for (int k = 0; k < 20; k++)
@@ -565,7 +565,7 @@ static void test_zone_outage(void)
         "workloads: [{name: u, target: lb, arrival: {process: constant, rate: 40/s}}]\n"
         "components:\n"
         "  - {name: lb, type: fakelb, targets: web, drain_delay: 1s}\n"
-        "  - name: web\n    type: asg\n    desired: 4\n    zones: [a, b]\n"
+        "  - name: web\n    type: asg\n    detailed_monitoring: true\n    desired: 4\n    zones: [a, b]\n"
         "    instance: {workers: 2, service_time: 50ms, boot_time: 30s}\n"
         "faults: [{at: 70s, kind: zone_outage, zone: a, duration: 10m}]\n");
     guint registered_b = 0;
@@ -601,7 +601,7 @@ static const char health_template[] =
     "workloads: [{name: u, target: lb, arrival: {process: constant, rate: 10/s}}]\n"
     "components:\n"
     "  - {name: lb, type: fakelb, targets: web, drain_delay: 1s, unhealthy_at: 130s}\n"
-    "  - name: web\n    type: asg\n    desired: 2\n"
+    "  - name: web\n    type: asg\n    detailed_monitoring: true\n    desired: 2\n"
     "    health_check_type: %s\n    health_check_grace: %s\n"
     "    instance: {service_time: 10ms, boot_time: 30s}\n"
     "faults: [{at: 100s, kind: outage, component: web, duration: %s}]\n";
@@ -642,7 +642,7 @@ static void test_deregistration(void)
         "name: drain\nduration: 5m\nsample_interval: 1s\n"
         "components:\n"
         "  - {name: lb, type: fakelb, targets: web, drain_delay: 30s, probe_1: 29s, probe_2: 31s}\n"
-        "  - name: web\n    type: asg\n    desired: 2\n"
+        "  - name: web\n    type: asg\n    detailed_monitoring: true\n    desired: 2\n"
         "    instance: {service_time: 10ms}\n"
         "    policy: {type: simple, alarm: {threshold: 10, comparison: below}, change: -1}\n");
     static const struct { double t; int kind; } want[] = {
@@ -677,7 +677,7 @@ static const char step_template[] =
     "name: step\nduration: 400s\nsample_interval: 10s\n"
     "workloads: [{name: u, target: web, arrival: {process: constant, rate: 20/s}}]\n"
     "components:\n"
-    "  - name: web\n    type: asg\n    desired: 2\n    max: 10\n"
+    "  - name: web\n    type: asg\n    detailed_monitoring: true\n    desired: 2\n    max: 10\n"
     "    instance: {service_time: 100ms, boot_time: 60s}\n"
     "    policy:\n      type: step\n      alarm: {threshold: 60}\n      warmup: %s\n"
     "      steps: [{lower: 0, upper: 20, change: 1}, {lower: 20, change: 3}]\n";
@@ -721,7 +721,7 @@ static void test_target_tracking(void)
         "name: tt\nduration: 3h\nsample_interval: 60s\nseed: 5\n"
         "workloads: [{name: u, target: web, arrival: {process: poisson, rate: 43/s}}]\n"
         "components:\n"
-        "  - name: web\n    type: asg\n    desired: 2\n    max: 20\n    zones: [a, b]\n"
+        "  - name: web\n    type: asg\n    detailed_monitoring: true\n    desired: 2\n    max: 20\n    zones: [a, b]\n"
         "    instance: {service_time: {dist: exponential, mean: 100ms}, boot_time: 60s}\n"
         "    policy: {type: target_tracking, target: 50}\n");
     for (guint i = 0; i < 45; i++)
@@ -766,6 +766,37 @@ static void assert_error(const char *text, const char *where, const char *what)
     g_error_free(error);
 }
 
+/* EC2 sends its metrics every 5 minutes unless detailed monitoring is on
+ * (basic monitoring, the launch templates' default): a simple policy
+ * whose alarm breaches at once (one busy worker on one instance, CPU
+ * 100% > 50) scales at the end of the first period — 300 s by default,
+ * 60 s with detailed_monitoring. */
+static void test_monitoring_period(void)
+{
+    static const char tmpl[] =
+        "name: mon\nduration: 400s\nsample_interval: 1s\n"
+        "workloads:\n  - {name: u, target: web, arrival: {process: constant, rate: 1/s}}\n"
+        "components:\n"
+        "  - name: web\n    type: asg\n    max: 5%s\n"
+        "    instance: {workers: 1, service_time: 1s, boot_time: 0s}\n"
+        "    policy: {type: simple, alarm: {threshold: 50, periods: 1}, change: 1, cooldown: 1h}\n";
+    const char *variants[] = {"", "\n    detailed_monitoring: true"};
+    const double first[] = {300, 60};
+    for (guint v = 0; v < 2; v++) {
+        char *text = g_strdup_printf(tmpl, variants[v]);
+        TestRun *r = test_run_text(text, NULL);
+        g_free(text);
+        double at = -1;
+        for (guint i = 0; i < test_n_rows(r) && at < 0; i++)
+            if (test_component_value(r, i, "web", "ScalingActivities") > 0) at = g_array_index(r->times, double, i);
+        g_test_message("first scaling activity in the row ending at %g s", at);
+        /* The row ending at t covers [t - 1, t): the activity at exactly
+         * `first` falls in the row ending one second later. */
+        g_assert_cmpfloat(at, ==, first[v] + 1);
+        test_run_free(r);
+    }
+}
+
 static void test_config_errors(void)
 {
     const char *head = "name: bad\nduration: 1m\ncomponents:\n  - name: web\n    type: asg\n";
@@ -791,6 +822,8 @@ static void test_config_errors(void)
     /* CloudWatch's periods (models/aws/datapoint.h), as for Route 53's alarms. */
     BAD("    metrics_period: 45s\n    instance: {service_time: 10ms}\n", "bad.yaml:6:",
         "a CloudWatch period is 10s, 30s or a multiple of 60s");
+    BAD("    detailed_monitoring: false\n    metrics_period: 60s\n    instance: {service_time: 10ms}\n", "bad.yaml:7:",
+        "basic monitoring (detailed_monitoring: false) sends EC2 metrics every 5 minutes");
     BAD("    instance: {service_time: 10ms, calls: [{target: nowhere}]}\n", "bad.yaml:6:", "unknown component 'nowhere'");
 #undef BAD
 }
@@ -804,6 +837,7 @@ int main(int argc, char **argv)
     g_test_add_func("/models/asg/min-max", test_min_max);
     g_test_add_func("/models/asg/zone-balance", test_zone_balance);
     g_test_add_func("/models/asg/sync-calls", test_sync_calls);
+    g_test_add_func("/models/asg/monitoring-period", test_monitoring_period);
     g_test_add_func("/models/asg/direct-no-503", test_direct_no_503);
     g_test_add_func("/models/asg/direct-erlang-b", test_direct_erlang_b);
     g_test_add_func("/models/asg/instance-failure", test_instance_failure);

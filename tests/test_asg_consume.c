@@ -27,7 +27,7 @@ static void test_erlang_c(void)
         "workloads: [{name: p, target: q, invocation: async, arrival: {process: poisson, rate: 60/s}}]\n"
         "components:\n"
         "  - {name: q, type: sqs, receive_wait: 20s, visibility_timeout: 5m}\n"
-        "  - name: w\n    type: asg\n    min: 2\n    zones: [a, b]\n"
+        "  - name: w\n    type: asg\n    detailed_monitoring: true\n    min: 2\n    zones: [a, b]\n"
         "    instance: {workers: 4, service_time: {dist: exponential, mean: 100ms}, consumes: {source: q}}\n";
     TestRun *r = test_run_text(text, NULL);
     double lambda = 60, mu = 10, theory = erlang_c(8, lambda / mu) / (8 * mu - lambda) + 1 / mu;
@@ -58,7 +58,7 @@ static void test_visibility_timeout_duplicates(void)
         "             arrival: {process: constant, schedule: [[0s, 1/s], [1s, 1/s], [1s, 0/s]]}}]\n"
         "components:\n"
         "  - {name: q, type: sqs, receive_wait: 20s, visibility_timeout: 30s}\n"
-        "  - name: w\n    type: asg\n    min: 1\n"
+        "  - name: w\n    type: asg\n    detailed_monitoring: true\n    min: 1\n"
         "    instance: {workers: 2, service_time: 45s, consumes: {source: q}}\n";
     TestRun *r = test_run_text(text, NULL);
     g_assert_cmpfloat(test_sum(r, "q", "NumberOfMessagesSent"), ==, 1);
@@ -81,7 +81,7 @@ static void test_short_vs_long_polling(void)
         "name: polling\nduration: 10m\nsample_interval: 60s\nseed: 1\n"
         "components:\n"
         "  - {name: q, type: sqs, receive_wait: %s}\n"
-        "  - name: w\n    type: asg\n    min: 1\n"
+        "  - name: w\n    type: asg\n    detailed_monitoring: true\n    min: 1\n"
         "    instance: {workers: 1, service_time: 1ms, consumes: {source: q, poll_interval: 2s}}\n";
     char *text = g_strdup_printf(tmpl, "0s");
     TestRun *r = test_run_text(text, NULL);
@@ -109,7 +109,7 @@ static void test_instance_failure_redelivers(void)
         "             arrival: {process: constant, schedule: [[0s, 1000/s], [100ms, 1000/s], [100ms, 0/s]]}}]\n"
         "components:\n"
         "  - {name: q, type: sqs, receive_wait: 20s, visibility_timeout: 30s}\n"
-        "  - name: w\n    type: asg\n    min: 1\n"
+        "  - name: w\n    type: asg\n    detailed_monitoring: true\n    min: 1\n"
         "    instance: {workers: 10, service_time: 20s, boot_time: 10s, consumes: {source: q}}\n"
         "faults: [{at: 10s, kind: instance_failure, component: w, count: 1}]\n";
     TestRun *r = test_run_text(text, NULL);
@@ -135,7 +135,7 @@ static void test_backlog_per_instance_scaling(void)
         "             arrival: {process: constant, schedule: [[0s, 30000/s], [1s, 30000/s], [1s, 0/s]]}}]\n"
         "components:\n"
         "  - {name: q, type: sqs, receive_wait: 20s, visibility_timeout: 5m}\n"
-        "  - name: w\n    type: asg\n    min: 2\n    max: 12\n"
+        "  - name: w\n    type: asg\n    detailed_monitoring: true\n    min: 2\n    max: 12\n"
         "    instance: {workers: 1, service_time: 10s, boot_time: 30s, consumes: {source: q}}\n"
         "    policy:\n      type: target_tracking\n"
         "      metric: {metric: ApproximateNumberOfMessagesVisible, source: q, per_instance: true}\n"
@@ -164,7 +164,7 @@ static void test_batch_send_and_delete(void)
         "             arrival: {process: constant, schedule: [[0s, 1000/s], [1ms, 1000/s], [1ms, 0/s]]}}]\n"
         "components:\n"
         "  - {name: q, type: sqs, receive_wait: 20s, visibility_timeout: 30s}\n"
-        "  - name: w\n    type: asg\n    min: 1\n"
+        "  - name: w\n    type: asg\n    detailed_monitoring: true\n    min: 1\n"
         "    instance: {workers: 2, service_time: 4s, consumes: {source: q, batch_size: 10, delete: %s}}\n";
     static const struct { const char *mode; double duplicates, processed; } cases[] = {
         {"each", 3, 13}, {"batch", 10, 20},
@@ -205,7 +205,7 @@ static void test_requests_refused(void)
         "workloads: [{name: u, target: w, arrival: {process: constant, rate: 10/s}}]\n"
         "components:\n"
         "  - {name: q, type: sqs}\n"
-        "  - name: w\n    type: asg\n    min: 1\n"
+        "  - name: w\n    type: asg\n    detailed_monitoring: true\n    min: 1\n"
         "    instance: {workers: 1, service_time: 1ms, consumes: {source: q}}\n";
     TestRun *r = test_run_text(text, NULL);
     g_assert_cmpfloat(test_sum(r, "u", "Requests"), >=, 599);

@@ -159,14 +159,25 @@ static gboolean asg_configure(CirrusComponent *self, void *state, CirrusNode *cf
         return FALSE;
     }
     /* AWS: EC2 status checks are the default health check type; the
-     * console's grace period is 300 s (the API's is 0); CloudWatch's
-     * detailed monitoring is 1-minute (basic is 5-minute). */
+     * console's grace period is 300 s (the API's is 0).  EC2 sends its
+     * metrics every 5 minutes (basic monitoring, the launch templates'
+     * default) unless detailed monitoring is on, which sends them every
+     * minute: the period the policies' alarms see. */
+    gboolean detailed;
     if (!read_zones(g, cfg, error) || !read_instance(self, g, cfg, error) ||
         !cirrus_cfg_enum(cfg, "health_check_type", check_types, 0, &check, error) ||
         !cirrus_cfg_duration(cfg, "health_check_grace", 300 * CIRRUS_SEC, 0, CIRRUS_DAY, &g->grace, error) ||
-        !cirrus_cloudwatch_period_read(cfg, "metrics_period", CIRRUS_MIN, &g->period, error) ||
+        !cirrus_cfg_bool(cfg, "detailed_monitoring", FALSE, &detailed, error) ||
+        !cirrus_cloudwatch_period_read(cfg, "metrics_period", detailed ? CIRRUS_MIN : 5 * CIRRUS_MIN, &g->period,
+                                       error) ||
         !asg_policies_configure(g, cfg, error))
         return FALSE;
+    if (cirrus_node_peek(cfg, "detailed_monitoring") && !detailed && g->period < 5 * CIRRUS_MIN) {
+        cirrus_node_error(cirrus_node_peek(cfg, "metrics_period"), error,
+                          "basic monitoring (detailed_monitoring: false) sends EC2 metrics every 5 minutes: a "
+                          "metrics_period of %gs needs detailed_monitoring: true", cirrus_time_to_s(g->period));
+        return FALSE;
+    }
     g->elb_health = check == 1;
     return TRUE;
 }
