@@ -34,7 +34,7 @@ static gboolean write_summary(CirrusH5 *h, const char *path, double requests, do
 {
     const char *group[] = {"workloads", "workloads", "components"}, *entity[] = {"users", "users", "db"};
     const char *type[] = {"workload", "workload", "service"}, *metric[] = {"Requests", "Latency", "Requests"};
-    const char *kind[] = {"count", "latency", "count"}, *unit[] = {"Count", "Seconds", "Count"};
+    const char *kind[] = {"count", "latency", "count"}, *unit[] = {"Count", "Milliseconds", "Count"};
     double v[CIRRUS_STAT_N][3];
     for (guint k = 0; k < CIRRUS_STAT_N; k++) v[k][0] = v[k][1] = v[k][2] = NAN;
     v[CIRRUS_STAT_SUM][0] = requests;

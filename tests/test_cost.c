@@ -209,6 +209,8 @@ static void test_summary_rows(void)
     guint cost_rows = 0;
     for (guint i = 0; i < rows->len; i++) {
         const CirrusSummaryRow *row = rows->pdata[i];
+        /* A latency row's numbers are milliseconds, and its unit says so. */
+        if (strcmp(row->kind, "latency") == 0) g_assert_cmpstr(row->unit, ==, "Milliseconds");
         if (strcmp(row->kind, "cost") != 0) continue;
         cost_rows++;
         g_assert_cmpstr(row->unit, ==, "USD");

@@ -87,7 +87,9 @@ GPtrArray *cirrus_summary_rows(CirrusSim *sim)
                 r->type = g_strdup(cirrus_component_type(c));
                 r->metric = g_strdup(ms.name);
                 r->kind = g_strdup(kind_name(ms.kind));
-                r->unit = g_strdup(ms.unit ? ms.unit : "");
+                /* A latency row's numbers are milliseconds (its series
+                 * in /components are seconds): say so. */
+                r->unit = g_strdup(ms.kind == CIRRUS_METRIC_LATENCY ? "Milliseconds" : ms.unit ? ms.unit : "");
                 metric_stats(&ms, r->v);
                 for (guint k = 0; k < CIRRUS_STAT_N; k++) r->ci95[k] = NAN;
                 g_ptr_array_add(rows, r);
