@@ -649,26 +649,205 @@ static void test_reshard(void)
 
 /* ---- on-demand ---------------------------------------------------------------------- */
 
-/* 5,000 records/s of uniform keys on a new on-demand stream (4 shards,
- * 4,000/s): throttled in the first minute, then 8 shards (the minute's
- * peak was over half of 4,000), then 16 (over half of 8,000), where the
- * rate stays. */
-static void test_on_demand(void)
+/* The rule under test (docs/models/kinesis.md, "On-demand"; AWS: a new
+ * stream takes 4,000 records/s and 4 MB/s, a stream "accommodates up to
+ * double its previous peak write throughput observed in the last 30
+ * days", traffic that grows past double the previous peak within 15
+ * minutes is throttled, and the default maximum is 200,000 records/s and
+ * 200 MB/s).  The capacity W, in shards of 1,000 records/s and 1 MB/s,
+ * starts at 4.  Its aim is twice the busiest second so far, clamped to
+ * [4, 200]; at every whole minute, if the aim is above W, W grows to it
+ * but by at most 2^(1/15).  The stream refuses the records of each second
+ * beyond W; its shards double while fewer than the aim.  While a stream
+ * is throttled its busiest second is W itself, so its aim 2W keeps W
+ * growing at the most: W = 4 x 2^(m/15) at minute m from the first tick. */
+
+/* W after `ticks` minutes of growth from `w`, multiplied as the model does. */
+static double grown(double w, guint ticks)
+{
+    for (guint i = 0; i < ticks; i++) w *= pow(2.0, 1.0 / 15);
+    return w;
+}
+
+/* A new stream at a constant 5,000 records/s: in minute 0 it takes
+ * 4,000/s (4 shards), then floor(1000 W)/s with W = 4 x 2^(m/15) per
+ * minute, exactly, until W covers 5,000/s at minute 5 (15 log2(5/4) =
+ * 4.8).  Its shards double to 8 at the first tick (aim: twice the 4,000
+ * of minute 0) and to 16 at the second (twice 4,189); W goes on to its
+ * aim of twice 5,000/s.  Each row is one minute; the arrival at a
+ * minute's last instant may fall on either side of the row boundary,
+ * hence +-1. */
+static void test_on_demand_growth(void)
 {
     TestRun *r = run(
-        "name: od\nduration: 200s\nsample_interval: 10s\nseed: 5\n"
-        "workloads: [{name: u, target: s, invocation: async, arrival: {process: poisson, rate: 5000/s}}]\n"
+        "name: od\nduration: 25m\nsample_interval: 1m\n"
+        "workloads: [{name: u, target: s, invocation: async, arrival: {process: constant, rate: 5000/s}}]\n"
         "components:\n"
         "  - {name: s, type: kinesis, mode: on_demand}\n");
-    guint open = test_series(r, "/components/s", "OpenShards.max");
+    guint in = test_series(r, "/components/s", "IncomingRecords");
     guint thr = test_series(r, "/components/s", "WriteProvisionedThroughputExceeded");
-    for (guint i = 0; i < test_n_rows(r); i++) {
-        double t = g_array_index(r->times, double, i);
-        double want = t <= 60 ? 4 : t <= 120 ? 8 : 16;
-        g_assert_cmpfloat(test_value(r, i, open), ==, want);
-        if (t <= 60) g_assert_cmpfloat(test_value(r, i, thr), >, 0);
-        else g_assert_cmpfloat(test_value(r, i, thr), ==, 0);
+    guint open = test_series(r, "/components/s", "OpenShards.max");
+    g_assert_cmpuint(test_n_rows(r), ==, 25);
+    for (guint m = 0; m < 25; m++) {
+        double w = MIN(grown(4, m), 10);
+        double per_s = MIN(5000, floor(1000 * w));
+        g_test_message("minute %2u: W %.3f, in %.0f (want %.0f/s), throttled %.0f, %g shards", m, w,
+                       test_value(r, m, in), per_s, test_value(r, m, thr), test_value(r, m, open));
+        if (m == 0) {   /* the first second has 4,999 arrivals: still over 4,000 */
+            g_assert_cmpfloat(test_value(r, m, in), ==, 60 * 4000);
+        } else {
+            g_assert_cmpfloat(fabs(test_value(r, m, in) - 60 * per_s), <=, 1);
+        }
+        g_assert_cmpfloat(test_value(r, m, thr) > 0, ==, m < 5);
+        g_assert_cmpfloat(test_value(r, m, open), ==, m == 0 ? 4 : m == 1 ? 8 : 16);   /* a row ends as a tick comes */
     }
+    test_run_free(r);
+}
+
+/* The last row (minute) with refused writes; -1 if none. */
+static int last_throttled(TestRun *r)
+{
+    guint thr = test_series(r, "/components/s", "WriteProvisionedThroughputExceeded");
+    int last = -1;
+    for (guint i = 0; i < test_n_rows(r); i++)
+        if (test_value(r, i, thr) > 0) last = (int)i;
+    return last;
+}
+
+/* Issue 17: 170,000 records/s reach an on-demand stream.  It grows to
+ * 256 shards (the first of 4, 8, ... over the 200 of capacity) and
+ * takes the load without a refusal, up to exactly its 200,000 records/s
+ * maximum.
+ *
+ * The growth takes 15 log2(170/4) = 81.2 minutes.  The capacity rule
+ * sees only the busiest second, and while the stream is throttled that
+ * second is the capacity itself whatever the load, so 170,000 records
+ * written in one second of every minute (30 s into it) drive it exactly
+ * as a steady 170,000/s would, at a sixtieth of the cost: each such
+ * second is refused 170,000 - floor(1000 W) records, W = 4 x 2^(m/15),
+ * the last at minute 81.  Then a steady 170,000/s for a minute, and
+ * 205,000 records in one second: exactly 5,000 refused.  500,000 keys
+ * put about 1,950 on each of the 256 shards, within 7% of one another,
+ * so a shard takes 664 +- 26 records of its 1,000 in a steady second and
+ * 801 of the 205,000: none fills, and the stream's limit alone refuses. */
+static void test_on_demand_maximum(void)
+{
+    GString *at = g_string_new("");
+    for (guint m = 0; m < 88; m++) g_string_append_printf(at, "%s%us", m ? ", " : "", 60 * m + 30);
+    char *text = g_strdup_printf(
+        "name: odmax\nduration: 91m\nsample_interval: 1m\n"
+        "workloads: [{name: u, target: s, invocation: async,\n"
+        "             arrival: {process: constant, schedule: [[0s, 0/s], [89m, 0/s], [89m, 170000/s],"
+        " [90m, 170000/s], [90m, 0/s]]}}]\n"
+        "components:\n"
+        "  - {name: s, type: kinesis, mode: on_demand, partition_keys: {count: 500000}}\n"
+        "  - {name: bursts, type: producer, target: s, count: 170000, send_at: [%s]}\n"
+        "  - {name: top, type: producer, target: s, count: 205000, send_at: [5430s]}\n", at->str);
+    g_string_free(at, TRUE);
+    TestRun *r = run(text);
+    g_free(text);
+    guint in = test_series(r, "/components/s", "IncomingRecords");
+    guint thr = test_series(r, "/components/s", "WriteProvisionedThroughputExceeded");
+    guint open = test_series(r, "/components/s", "OpenShards.max");
+    for (guint m = 0; m < 88; m++) {
+        double w = grown(4, m), refused = MAX(0, 170000 - floor(1000 * w));
+        if (m % 10 == 0 || (m >= 80 && m <= 83))
+            g_test_message("minute %2u: W %.2f, refused %.0f (want %.0f), %g shards", m, w, test_value(r, m, thr),
+                           refused, test_value(r, m, open));
+        g_assert_cmpfloat(test_value(r, m, thr), ==, refused);
+        g_assert_cmpfloat(test_value(r, m, in), ==, 170000 - refused);
+    }
+    g_assert_cmpint(last_throttled(r), ==, 90);   /* only the 205,000 */
+    g_assert_cmpfloat(grown(4, 81), <, 170);
+    g_assert_cmpfloat(grown(4, 82), >=, 170);
+    /* minute 89: steady 170,000/s, nothing refused */
+    g_test_message("steady minute: in %.0f, refused %.0f, %g shards", test_value(r, 89, in), test_value(r, 89, thr),
+                   test_value(r, 89, open));
+    g_assert_cmpfloat(fabs(test_value(r, 89, in) - 60 * 170000.0), <=, 1);
+    g_assert_cmpfloat(test_value(r, 89, thr), ==, 0);
+    g_assert_cmpfloat(test_value(r, 89, open), >=, 170);
+    g_assert_cmpfloat(test_value(r, 89, open), ==, 256);
+    /* minute 90: 205,000 in one second against 200,000 */
+    g_test_message("205,000 in a second: refused %.0f", test_value(r, 90, thr));
+    g_assert_cmpfloat(test_value(r, 90, thr), ==, 5000);
+    test_run_free(r);
+}
+
+/* Issue 17: a 40x step.  A new stream written at a constant 2 MB/s
+ * (128 records of 16 KB a second) has twice that, its 4 MB/s start, as
+ * capacity; at 10 min the writes step to 80 MB/s (5,120 records/s), 40
+ * times the previous peak.  AWS's rule: double the previous peak at once
+ * (4 MB/s), then each further doubling within 15 minutes, so the
+ * remaining 80/4 = 20x takes log2(20) = 4.32 doublings = 64.8 minutes.
+ * The model grows once a minute, so the first minute without throttling
+ * is the first whole minute after the step with 4 x 2^(m/15) >= 80:
+ * m = 65 (W = 80.6; at 64, W = 77.1 and 3.6% of the writes are refused).
+ * The minute ticks can only delay the end, by less than a minute, so the
+ * throttling lasts 64.8 to 65.8 minutes: asserted as the last throttled
+ * minute being 64 after the step (the row [74 min, 75 min)).
+ *
+ * Bytes rather than records keep the run cheap (the rule takes the
+ * larger of the two).  After the step each of the 256 shards (the aim,
+ * 160, is over 128) takes 20 records/s of its 64 on average, and 100,000
+ * keys spread them within 10%: no shard reaches its own limit, and
+ * before the step 4 shards take 32 records/s each. */
+static void test_on_demand_step(void)
+{
+    TestRun *r = run(
+        "name: odstep\nduration: 90m\nsample_interval: 1m\n"
+        "workloads: [{name: u, target: s, invocation: async, request: {size: 16KB},\n"
+        "             arrival: {process: constant, schedule: [[0s, 128/s], [10m, 128/s], [10m, 5120/s]]}}]\n"
+        "components:\n"
+        "  - {name: s, type: kinesis, mode: on_demand, partition_keys: {count: 100000}}\n");
+    guint in = test_series(r, "/components/s", "IncomingRecords");
+    guint thr = test_series(r, "/components/s", "WriteProvisionedThroughputExceeded");
+    double before = 0, after = 0;
+    for (guint m = 0; m < 10; m++) before += test_value(r, m, thr);
+    for (guint m = 76; m < 90; m++) after += test_value(r, m, thr);
+    for (guint m = 9; m < 90; m += (m >= 70 && m <= 77) ? 1 : 5)
+        g_test_message("minute %2u: in %.0f, refused %.0f", m, test_value(r, m, in), test_value(r, m, thr));
+    int last = last_throttled(r);
+    double expected = 15 * log2(80.0 / 4);   /* 64.8 minutes */
+    g_test_message("refused before the step %.0f, after minute 76 %.0f; throttled until minute %d after the step"
+                   " (AWS's rule: %.1f)", before, after, last + 1 - 10, expected);
+    g_assert_cmpfloat(before, ==, 0);
+    g_assert_cmpint(last - 10 + 1, ==, 65);   /* throttled during [10, 75) min: 65 minutes */
+    g_assert_cmpfloat(last - 10 + 1, >=, expected);
+    g_assert_cmpfloat(last - 10 + 1, <, expected + 1);
+    /* the first minute of the step: W = 4, 4 MB/s = 256 records of 16 KB a second */
+    g_assert_cmpfloat(fabs(test_value(r, 10, in) - 60 * 256), <=, 1);
+    g_assert_cmpfloat(after, ==, 0);
+    test_run_free(r);
+}
+
+/* Issue 17: the capacity follows the previous peak.  A new stream takes
+ * a burst of 5,000 records/s for 8 minutes: refused in the first 5 (W =
+ * 4 x 2^(m/15) < 5 until minute 5), so its peak is 5,000/s and its aim
+ * 10,000/s, reached during the 30 minutes of 500/s that follow.  Writes
+ * then return to the old peak, 5,000/s, and go on to 9,500/s, just under
+ * double it: neither is refused, as AWS takes up to double the previous
+ * peak at once (a new stream would refuse 9,500/s for
+ * ceil(15 log2(9.5/4)) = 19 minutes). */
+static void test_on_demand_previous_peak(void)
+{
+    TestRun *r = run(
+        "name: odpeak\nduration: 48m\nsample_interval: 1m\n"
+        "workloads: [{name: u, target: s, invocation: async,\n"
+        "             arrival: {process: constant, schedule: [[0s, 5000/s], [8m, 5000/s], [8m, 500/s], [38m, 500/s],\n"
+        "                       [38m, 5000/s], [43m, 5000/s], [43m, 9500/s]]}}]\n"
+        "components:\n"
+        "  - {name: s, type: kinesis, mode: on_demand}\n");
+    guint in = test_series(r, "/components/s", "IncomingRecords");
+    guint thr = test_series(r, "/components/s", "WriteProvisionedThroughputExceeded");
+    guint open = test_series(r, "/components/s", "OpenShards.max");
+    for (guint m = 0; m < 48; m++) {
+        if (m < 9 || m % 5 == 0 || m >= 37)
+            g_test_message("minute %2u: in %.0f, refused %.0f, %g shards", m, test_value(r, m, in),
+                           test_value(r, m, thr), test_value(r, m, open));
+        g_assert_cmpfloat(test_value(r, m, thr) > 0, ==, m < 5);
+    }
+    g_assert_cmpfloat(fabs(test_value(r, 40, in) - 60 * 5000), <=, 1);
+    g_assert_cmpfloat(fabs(test_value(r, 45, in) - 60 * 9500), <=, 1);
     test_run_free(r);
 }
 
@@ -765,7 +944,10 @@ int main(int argc, char **argv)
     g_test_add_func("/models/kinesis/retention", test_retention);
     g_test_add_func("/models/kinesis/iterator-age", test_iterator_age);
     g_test_add_func("/models/kinesis/reshard", test_reshard);
-    g_test_add_func("/models/kinesis/on-demand", test_on_demand);
+    g_test_add_func("/models/kinesis/on-demand-growth", test_on_demand_growth);
+    g_test_add_func("/models/kinesis/on-demand-maximum", test_on_demand_maximum);
+    g_test_add_func("/models/kinesis/on-demand-step", test_on_demand_step);
+    g_test_add_func("/models/kinesis/on-demand-previous-peak", test_on_demand_previous_peak);
     g_test_add_func("/models/kinesis/outage", test_outage);
     g_test_add_func("/models/kinesis/determinism", test_determinism);
     g_test_add_func("/models/kinesis/config-errors", test_config_errors);

@@ -109,8 +109,12 @@ typedef struct {
     CirrusRng key_rng;
     const CirrusFaultState *faults;   /* the kernel's: outages */
     gboolean store;            /* keep records (someone may read them) */
-    /* on-demand: peak per-second writes (stream-wide) this minute */
+    /* on-demand: the stream's writes in the current whole second, their
+     * busiest second since time 0, and the write capacity (in shards:
+     * 1,000 records/s and 1 MB/s each) with its per-second limits */
     gint64 s_sec, s_records, s_bytes, peak_records, peak_bytes;
+    double capacity;
+    gint64 cap_records, cap_bytes;
     guint enhanced_consumers;  /* consumers linked with fan_out enhanced (AWS: at most 20) */
 } Kinesis;
 

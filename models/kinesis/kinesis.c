@@ -45,12 +45,16 @@ static const CirrusMetricDef kinesis_metrics[] = {
 #define PER_SHARD_SERIES_MAX 32
 /* AWS: shard ids here are 16 bits, one value meaning "none". */
 #define MAX_SHARD_IDS 0xFFFF
-/* AWS on-demand: 4 MB/s and 4,000 records/s to start (4 shards); at most
- * 200 MB/s and 200,000 records/s of write per stream by default. */
 /* A PUT payload unit: 25 KB of a record (taken as 25 x 1024 bytes). */
 #define PUT_UNIT ((gint64)25 * 1024)
+/* AWS on-demand (docs/models/kinesis.md [6][10]): a new stream takes 4 MB/s
+ * and 4,000 records/s of writes (4 shards); by default a stream scales up
+ * to 200 MB/s and 200,000 records/s; traffic that grows past double the
+ * previous peak within 15 minutes is throttled.  Capacities are in shards
+ * (1,000 records/s and 1 MB/s each). */
 #define ON_DEMAND_SHARDS 4
-#define ON_DEMAND_MAX_SHARDS 200
+#define ON_DEMAND_MAX_CAPACITY 200
+#define ON_DEMAND_DOUBLING_MINUTES 15
 
 /* ---- hash keys ------------------------------------------------------------- */
 
@@ -206,15 +210,30 @@ static guint draw_key(Kinesis *k)
     return lo;
 }
 
-/* On-demand: the stream-wide writes of each second, and their peak. */
-static void note_stream_write(CirrusComponent *self, Kinesis *k, gint64 bytes)
+/* On-demand: whether the stream's write capacity has room for a record of
+ * `bytes` in this whole second (counted like a shard's limits). */
+static gboolean stream_has_room(CirrusComponent *self, Kinesis *k, gint64 bytes)
 {
     gint64 sec = cirrus_now(self) / CIRRUS_SEC;
     if (k->s_sec != sec) k->s_sec = sec, k->s_records = k->s_bytes = 0;
+    return k->s_records + 1 <= k->cap_records && k->s_bytes + bytes <= k->cap_bytes;
+}
+
+/* On-demand: a record written in this second, and the busiest second
+ * since time 0 (AWS's previous peak of the last 30 days; runs are shorter). */
+static void note_stream_write(Kinesis *k, gint64 bytes)
+{
     k->s_records++;
     k->s_bytes += bytes;
     k->peak_records = MAX(k->peak_records, k->s_records);
     k->peak_bytes = MAX(k->peak_bytes, k->s_bytes);
+}
+
+static void set_capacity(Kinesis *k, double capacity)
+{
+    k->capacity = capacity;
+    k->cap_records = (gint64)(capacity * SHARD_WRITE_RECORDS);
+    k->cap_bytes = (gint64)(capacity * SHARD_WRITE_BYTES);
 }
 
 static void shard_count(CirrusComponent *self, gint metric, gint64 n)
@@ -239,7 +258,10 @@ static void on_put(CirrusComponent *self, Kinesis *k, CirrusRequest *req)
     /* AWS: each shard takes up to 1,000 records and 1 MB per second; we
      * count whole seconds of simulated time. */
     if (s->w_sec != sec) s->w_sec = sec, s->w_records = s->w_bytes = 0;
-    if (s->w_records + 1 > SHARD_WRITE_RECORDS || s->w_bytes + size > SHARD_WRITE_BYTES) {
+    gboolean full = s->w_records + 1 > SHARD_WRITE_RECORDS || s->w_bytes + size > SHARD_WRITE_BYTES;
+    /* On demand, the stream's write capacity too. */
+    if (!full && k->on_demand) full = !stream_has_room(self, k, size);
+    if (full) {
         cirrus_metric_count(self, M_WRITE_EXCEEDED, 1);
         shard_count(self, s->metric_exceeded, 1);
         cirrus_reply(self, req, CIRRUS_OUTCOME_THROTTLED);
@@ -263,7 +285,7 @@ static void on_put(CirrusComponent *self, Kinesis *k, CirrusRequest *req)
      * and an on-demand stream's by the KB, each record rounded up. */
     k->put_units += (double)MAX((size + PUT_UNIT - 1) / PUT_UNIT, (gint64)1);
     k->kb_written += (double)MAX((size + 1023) / 1024, (gint64)1);
-    if (k->on_demand) note_stream_write(self, k, size);
+    if (k->on_demand) note_stream_write(k, size);
     cirrus_metric_count(self, M_INCOMING_RECORDS, 1);
     cirrus_metric_count(self, M_INCOMING_BYTES, size);
     cirrus_metric_count(self, M_PUT_SUCCESS, 1);
@@ -281,16 +303,26 @@ static void on_reshard(CirrusComponent *self, Kinesis *k, guint i)
     kinesis_resharded(self, k);
 }
 
-/* On-demand, once a minute: AWS keeps room for twice the peak write rate
- * of the last 30 days.  We double the shards (splitting every open one)
- * while the last minute's peak second used more than half the capacity,
- * up to the default stream maximum; the capacity never shrinks (the 30-day
- * window outlasts most runs). */
+/* On-demand, once a minute.  AWS: a stream "accommodates up to double its
+ * previous peak write throughput observed in the last 30 days", and
+ * traffic that grows past double the previous peak within 15 minutes is
+ * throttled [6][10].  The capacity aims at twice the busiest second so
+ * far (records or bytes, whichever needs more), at least the new
+ * stream's 4 shards and at most the 200-shard default maximum.  Below
+ * its aim it grows by 2^(1/15) a minute, so that it at most doubles in
+ * any 15 minutes; it never shrinks (the 30-day window outlasts most
+ * runs).  The shards follow the aim, not the capacity: AWS splits a shard
+ * whose traffic passes 500 KB/s, half its limit [6], so every open shard
+ * splits while the busiest second used more than half of the open
+ * shards' limits.  Their count is the first of 4, 8, ..., 256 at or over
+ * the aim, and with keys spread evenly the stream's capacity is the
+ * limit that binds. */
 static void on_scale(CirrusComponent *self, Kinesis *k)
 {
-    gint64 rec_cap = (gint64)k->n_open * SHARD_WRITE_RECORDS, byte_cap = (gint64)k->n_open * SHARD_WRITE_BYTES;
-    if ((2 * k->peak_records > rec_cap || 2 * k->peak_bytes > byte_cap) && k->n_open * 2 <= ON_DEMAND_MAX_SHARDS &&
-        k->shards->len + 2 * k->n_open < MAX_SHARD_IDS) {
+    double peak = MAX((double)k->peak_records / SHARD_WRITE_RECORDS, (double)k->peak_bytes / SHARD_WRITE_BYTES);
+    double aim = CLAMP(2 * peak, ON_DEMAND_SHARDS, ON_DEMAND_MAX_CAPACITY);
+    if (aim > k->capacity) set_capacity(k, MIN(aim, k->capacity * pow(2.0, 1.0 / ON_DEMAND_DOUBLING_MINUTES)));
+    while (k->n_open < aim && k->shards->len + 2 * k->n_open < MAX_SHARD_IDS) {
         guint n = k->shards->len;
         for (guint16 id = 0; id < n; id++) {
             if (shard_at(k, id)->state != SHARD_OPEN) continue;
@@ -299,7 +331,6 @@ static void on_scale(CirrusComponent *self, Kinesis *k)
         }
         kinesis_resharded(self, k);
     }
-    k->peak_records = k->peak_bytes = 0;
     cirrus_schedule(self, CIRRUS_MIN, KIN_SCALE, NULL, 0);
 }
 
@@ -415,6 +446,7 @@ static gboolean read_shards(CirrusComponent *self, Kinesis *k, CirrusNode *cfg, 
         return FALSE;
     k->on_demand = mode == 1;
     if (k->on_demand) {
+        set_capacity(k, ON_DEMAND_SHARDS);
         CirrusNode *bad = cirrus_node_peek(cfg, "shards") ? cirrus_node_peek(cfg, "shards") : reshard;
         if (bad) {
             cirrus_node_error(bad, error, "an on_demand stream manages its own shards (drop '%s', or use mode: provisioned)",
