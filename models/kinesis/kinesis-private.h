@@ -7,6 +7,7 @@
 #define CIRRUS_MODEL_KINESIS_PRIVATE_H
 
 #include "models/kinesis/kinesis.h"
+#include "models/aws/keys.h"
 #include "models/protocol/invoke.h"
 #include "models/protocol/stream.h"
 #include "sim/loader/config.h"
@@ -100,7 +101,7 @@ typedef struct {
     guint n_keys;
     HashKey *key_hash;         /* per partition key */
     guint16 *key_shard;        /* per partition key: the open shard it maps to */
-    double *key_cdf;           /* zipf: cumulative probabilities; NULL for uniform */
+    CirrusKeys keys;           /* partition_keys: their popularity (models/aws/keys.h) */
     GArray *actions;           /* Action, in time order */
     /* state */
     GArray *shards;            /* Shard, indexed by id */

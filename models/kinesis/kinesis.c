@@ -197,18 +197,7 @@ void kinesis_trim(CirrusComponent *self, Kinesis *k, Shard *s)
 
 /* ---- PutRecord --------------------------------------------------------------- */
 
-static guint draw_key(Kinesis *k)
-{
-    if (!k->key_cdf) return (guint)cirrus_rng_below(&k->key_rng, k->n_keys);
-    double u = cirrus_rng_uniform(&k->key_rng);
-    guint lo = 0, hi = k->n_keys - 1;
-    while (lo < hi) {   /* the first key whose cumulative probability exceeds u */
-        guint mid = lo + (hi - lo) / 2;
-        if (k->key_cdf[mid] > u) hi = mid;
-        else lo = mid + 1;
-    }
-    return lo;
-}
+static guint draw_key(Kinesis *k) { return cirrus_keys_draw(&k->keys, &k->key_rng); }
 
 /* On-demand: whether the stream's write capacity has room for a record of
  * `bytes` in this whole second (counted like a shard's limits). */
@@ -338,33 +327,13 @@ static void on_scale(CirrusComponent *self, Kinesis *k)
 
 static gboolean read_keys(Kinesis *k, CirrusNode *cfg, GError **error)
 {
-    static const char *const dists[] = {"uniform", "zipf", NULL};
-    CirrusNode *pk;
-    gint64 count;
-    int dist;
-    double skew;
     /* AWS has no partition key default (producers choose them); 1,000
      * keys drawn uniformly spread evenly over any shard count we allow. */
-    if (!cirrus_cfg_map(cfg, "partition_keys", &pk, error) ||
-        !cirrus_cfg_int(pk, "count", 1000, 1, 1000000, &count, error) ||
-        !cirrus_cfg_enum(pk, "distribution", dists, 0, &dist, error) ||
-        !cirrus_cfg_double(pk, "skew", 1.0, 0.0, 10.0, &skew, error))
-        return FALSE;
-    if (dist == 0 && cirrus_node_peek(pk, "skew")) {
-        cirrus_node_error(cirrus_node_peek(pk, "skew"), error, "'skew' applies to distribution: zipf");
-        return FALSE;
-    }
-    k->n_keys = (guint)count;
+    if (!cirrus_keys_read(cfg, "partition_keys", 1000, 1000000, &k->keys, error)) return FALSE;
+    k->n_keys = k->keys.count;
     k->key_hash = g_new(HashKey, k->n_keys);
     k->key_shard = g_new(guint16, k->n_keys);
     for (guint i = 0; i < k->n_keys; i++) k->key_hash[i] = md5_of_key(i);
-    if (dist == 1) {   /* zipf: key i has probability proportional to 1 / (i + 1)^skew */
-        double total = 0;
-        k->key_cdf = g_new(double, k->n_keys);
-        for (guint i = 0; i < k->n_keys; i++) k->key_cdf[i] = total += pow(i + 1.0, -skew);
-        for (guint i = 0; i < k->n_keys; i++) k->key_cdf[i] /= total;
-        k->key_cdf[k->n_keys - 1] = 1.0;
-    }
     return TRUE;
 }
 
@@ -608,7 +577,7 @@ static void kinesis_destroy(CirrusComponent *self, void *state)
     if (k->consumers) kinesis_consumers_free(k);
     g_free(k->key_hash);
     g_free(k->key_shard);
-    g_free(k->key_cdf);
+    cirrus_keys_clear(&k->keys);
 }
 
 static const CirrusStreamOps kinesis_stream = { .add_consumer = kinesis_add_consumer };
