@@ -17,8 +17,14 @@ typedef struct Metric {
     /* gauge */
     double value, interval_area, interval_max, stat_area, stat_min, stat_max;
     CirrusTime last_change;
-    /* latency */
-    CirrusHist *interval_hist, *total_hist;
+    union {
+        /* latency */
+        struct { CirrusHist *interval_hist, *total_hist; };
+        /* count: cirrus_metric_count_amount's, beside the whole events (in
+         * the latency's place, so that the struct, and the index arithmetic
+         * of every update, stays as small) */
+        struct { double interval_amount, total_amount; };
+    };
     /* since time 0, warm-up included (cirrus_metric_run_total, for costs):
      * events (count), level x seconds (gauge), seconds summed (latency) */
     double run_total;

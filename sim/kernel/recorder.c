@@ -38,6 +38,7 @@ guint cirrus_metric_add(CirrusComponent *c, const char *name, CirrusMetricKind k
 void recorder_metric_clear(Metric *m)
 {
     g_free(m->owned_name);
+    if (m->def.kind != CIRRUS_METRIC_LATENCY) return;   /* the union holds amounts, not histograms */
     g_free(m->interval_hist);
     g_free(m->total_hist);
 }
@@ -55,6 +56,15 @@ void cirrus_metric_count(CirrusComponent *c, guint metric, gint64 n)
     m->interval_count += n;
     m->run_total += (double)n;
     if (c->sim->in_stats) m->total += n;
+}
+
+void cirrus_metric_count_amount(CirrusComponent *c, guint metric, double amount)
+{
+    Metric *m = metric_at(c, metric);
+    g_assert(m->def.kind == CIRRUS_METRIC_COUNT);
+    m->interval_amount += amount;
+    m->run_total += amount;
+    if (c->sim->in_stats) m->total_amount += amount;
 }
 
 /* Bring a gauge's areas up to `now` at its current level. */
@@ -158,7 +168,10 @@ void recorder_begin_stats(CirrusSim *sim, CirrusTime at)
             Metric *m = metric_at(c, i);
             /* Statistics that start at 0 begin after the components' start(),
              * and what they counted then is part of the run. */
-            if (at == 0 && m->def.kind == CIRRUS_METRIC_COUNT) m->total += m->interval_count;
+            if (at == 0 && m->def.kind == CIRRUS_METRIC_COUNT) {
+                m->total += m->interval_count;
+                m->total_amount += m->interval_amount;
+            }
             if (at == 0 && m->def.kind == CIRRUS_METRIC_LATENCY) cirrus_hist_merge(m->total_hist, m->interval_hist);
             if (m->def.kind != CIRRUS_METRIC_GAUGE) continue;
             gauge_advance(m, at, FALSE);
@@ -190,8 +203,9 @@ void recorder_fill_row(CirrusSim *sim, CirrusTime at, CirrusTime interval)
             double *out = row + m->first_series;
             switch (m->def.kind) {
             case CIRRUS_METRIC_COUNT:
-                out[0] = (double)m->interval_count;
+                out[0] = (double)m->interval_count + m->interval_amount;
                 m->interval_count = 0;
+                m->interval_amount = 0;
                 if (after_warmup) series_note(m, out[0]);
                 break;
             case CIRRUS_METRIC_GAUGE:
@@ -267,7 +281,7 @@ void cirrus_component_metric_summary(const CirrusComponent *c, guint i, CirrusMe
     out->intervals = m->series_n;
     switch (m->def.kind) {
     case CIRRUS_METRIC_COUNT:
-        out->sum = (double)m->total;
+        out->sum = (double)m->total + m->total_amount;
         out->mean = any ? m->series_sum / (double)m->series_n : 0;
         out->min = any ? m->series_min : 0;
         out->max = any ? m->series_max : 0;
