@@ -4,6 +4,7 @@
 #include "models/asg/asg.h"
 #include "models/aws/globals.h"
 #include "models/protocol/attributes.h"
+#include "models/dynamodb/dynamodb.h"
 #include "models/kinesis/kinesis.h"
 #include "models/lambda/lambda.h"
 #include "models/route53/route53.h"
@@ -21,6 +22,7 @@ static const CirrusModelType *const model_types[] = {
     &cirrus_asg_type,
     &cirrus_lambda_type,
     &cirrus_sqs_type,
+    &cirrus_dynamodb_type,
     &cirrus_kinesis_type,
     &cirrus_sns_type,
     &cirrus_route53_type,

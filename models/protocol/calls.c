@@ -30,6 +30,7 @@ typedef struct {
     CirrusRetryPolicy retry;     /* max_retries 0: none; its quota is this call's */
     gint64 size;                 /* bytes; -1: the request's */
     CirrusRequestKeysSpec keys;
+    gboolean partial;            /* the target may leave a batch's items unprocessed */
     guint m_made, m_retries, m_failed, m_latency;
 } Call;
 
@@ -60,6 +61,7 @@ typedef struct {
     CirrusTime wait;             /* the wait before the latest retry */
     gint64 quota_taken;          /* tokens the latest retry took */
     guint n;                     /* attempts made before the current one */
+    guint unprocessed;           /* a batch's items the last attempt left undone; 0: all of them */
     guint slot;                  /* its index in run->outs */
 } CallOut;
 
@@ -207,7 +209,9 @@ gboolean cirrus_calls_link(CirrusCalls *calls, CirrusComponent *self, CirrusScen
                               c->target == self ? "the caller itself" : cirrus_component_noun(c->target));
             return FALSE;
         }
-        if (!cirrus_request_keys_link(&c->keys, c->target, "'calls' target", error)) return FALSE;
+        if (!cirrus_request_keys_link(&c->keys, c->target, "'calls' target", c->size, error)) return FALSE;
+        const CirrusInvokeSpec *inv = cirrus_component_protocols(c->target)->invoke;
+        c->partial = inv && inv->partial_batches;
         /* The caller waits for a sync call's reply: an edge of the graph
          * the loader checks for cycles. */
         if (c->mode == CIRRUS_INVOKE_SYNC) cirrus_scenario_sync_call(sc, self, c->target, c->target_at);
@@ -354,6 +358,7 @@ static gboolean retry(CirrusCalls *calls, CirrusComponent *self, CallOut *out, C
     out->n++;
     cirrus_metric_count(self, c->m_retries, 1);
     out->attempt = new_attempt(self, c, out->run->req, out->n);
+    if (out->unprocessed) cirrus_request_data(out->attempt)->keys.items = out->unprocessed;
     out->attempt->caller.ptr = out;
     cirrus_schedule(self, out->wait, CIRRUS_CALL_RETRY, out->attempt, 0);
     return TRUE;
@@ -388,6 +393,12 @@ gboolean cirrus_calls_handle_event(CirrusCalls *calls, CirrusComponent *self, co
         if (!out) return FALSE;   /* not a call's: the model's own */
         CirrusOutcome outcome = (CirrusOutcome)d->outcome;
         gboolean abandoned = d->abandoned;
+        if (out && out->call->partial && outcome == CIRRUS_OUTCOME_OK) {
+            /* A batch with items left unprocessed is not done yet: it is
+             * retried with those items, as a throttle would be. */
+            out->unprocessed = cirrus_request_data(d)->ref.unprocessed;
+            if (out->unprocessed) outcome = CIRRUS_OUTCOME_THROTTLED;
+        }
         cirrus_request_free(self, d);
         if (abandoned) return TRUE;   /* timed out or its run is over */
         if (!out->run) {              /* async: accepted or refused, nobody waits */

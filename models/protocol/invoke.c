@@ -52,7 +52,7 @@ static gboolean refuse_key(const CirrusNode *at, const CirrusComponent *target, 
 }
 
 gboolean cirrus_request_keys_link(CirrusRequestKeysSpec *spec, const CirrusComponent *target, const char *role,
-                                  GError **error)
+                                  gint64 size, GError **error)
 {
     const struct CirrusProtocols *p = cirrus_component_protocols(target);
     const CirrusInvokeSpec *inv = p ? p->invoke : NULL;
@@ -77,7 +77,9 @@ gboolean cirrus_request_keys_link(CirrusRequestKeysSpec *spec, const CirrusCompo
             return FALSE;
         }
         spec->resolved.operation = (guint8)i;
+        spec->resolved.given |= CIRRUS_KEYS_OPERATION;
     }
+    if (size >= 0) spec->resolved.given |= CIRRUS_KEYS_SIZE;
     if (spec->items >= 0) {
         if (!(keys & CIRRUS_KEY_ITEMS)) return refuse_key(spec->items_at, target, role, "items", keys, error);
         spec->resolved.items = (guint32)spec->items;
@@ -92,7 +94,7 @@ gboolean cirrus_request_keys_link(CirrusRequestKeysSpec *spec, const CirrusCompo
             return refuse_key(spec->messages_at, target, role, "messages", keys, error);
         spec->resolved.messages = (guint8)spec->messages;
     }
-    return TRUE;
+    return !inv || !inv->check || inv->check(target, spec, size, role, error);
 }
 
 const char *cirrus_request_operation(const CirrusComponent *target, const CirrusRequest *req)

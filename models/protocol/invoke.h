@@ -26,23 +26,37 @@ typedef enum {
     CIRRUS_KEY_MESSAGES   = 1u << 2,   /* messages: a batch of 2-10 messages (SendMessageBatch, PublishBatch) */
 } CirrusRequestKey;
 
+typedef struct CirrusRequestKeysSpec CirrusRequestKeysSpec;
+
 struct CirrusInvokeSpec {
     /* The operations its requests may name, NULL-terminated; the first is
-     * what a request naming none asks for.  NULL: it has none to name. */
+     * what a request naming none asks for (unless the target chooses:
+     * CIRRUS_KEYS_OPERATION unset).  NULL: it has none to name. */
     const char *const *operations;
     /* CirrusRequestKey bits: the keys it reads. */
     guint32 keys;
+    /* The target type's own rules on a call's or request's keys, once
+     * they are resolved (an item over 400 KB, a batch over its limit):
+     * FALSE with a located error.  `size` is the bytes given, -1 when
+     * none.  May be NULL. */
+    gboolean (*check)(const CirrusComponent *target, const CirrusRequestKeysSpec *spec, gint64 size,
+                      const char *role, GError **error);
+    /* It may answer a batch OK with part of it undone, their count in the
+     * reply's ref.unprocessed (a table's UnprocessedItems): a caller with
+     * `retries` sends those items again (AWS: "retry the batch operation
+     * on those items ... with exponential backoff"). */
+    gboolean partial_batches;
 };
 
 /* The keys a call or a workload's `request:` gives (read at configure,
  * checked against the target at link). */
-typedef struct CirrusRequestKeysSpec {
+struct CirrusRequestKeysSpec {
     const char *operation;          /* NULL: not given (the tree's string) */
     gint64 items, messages;         /* -1: not given */
     gint consistent;                /* -1: not given */
     const CirrusNode *operation_at, *items_at, *messages_at, *consistent_at;
     CirrusRequestKeys resolved;     /* after link: what each request carries */
-} CirrusRequestKeysSpec;
+};
 
 /* Read `operation`, `items`, `consistent` and `messages` from `map` (may
  * be NULL: none given).  Ranges: items 1-1,000,000 (a Query reads more
@@ -50,9 +64,11 @@ typedef struct CirrusRequestKeysSpec {
 gboolean cirrus_request_keys_read(CirrusNode *map, CirrusRequestKeysSpec *spec, GError **error);
 /* Check the keys against what `target` takes, as `role` says where they
  * come from ("'calls' target", "target"), and resolve the operation's
- * index.  FALSE with a located error naming what the target takes. */
+ * index; `size`: the bytes the call or request gives, -1 when none (for
+ * the target's own check, and CIRRUS_KEYS_SIZE).  FALSE with a located
+ * error naming what the target takes. */
 gboolean cirrus_request_keys_link(CirrusRequestKeysSpec *spec, const CirrusComponent *target, const char *role,
-                                  GError **error);
+                                  gint64 size, GError **error);
 /* Put the resolved keys on a request. */
 static inline void cirrus_request_keys_apply(const CirrusRequestKeysSpec *spec, CirrusRequest *req)
 {

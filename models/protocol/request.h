@@ -14,12 +14,18 @@
  * for the target to read (models/protocol/invoke.h). */
 typedef struct {
     guint32 items;        /* items a Query or a batch reads or writes; 0: one */
-    guint8  operation;    /* index into the target's operations; 0: its first */
+    guint8  operation;    /* index into the target's operations (with CIRRUS_KEYS_OPERATION) */
     guint8  consistent;   /* a strongly consistent read */
     guint8  messages;     /* SendMessageBatch: the messages it carries, 2 to 10;
                            * 0 or 1: a single SendMessage */
-    guint8  spare;
+    guint8  given;        /* CIRRUS_KEYS_* bits: which keys the call or request set */
 } CirrusRequestKeys;
+
+/* CirrusRequestKeys.given: the request named an operation (else the
+ * target chooses, e.g. a table's operation mix), gave a size (else a
+ * table's item_size applies, DESIGN.md §7). */
+#define CIRRUS_KEYS_OPERATION 0x1u
+#define CIRRUS_KEYS_SIZE      0x2u
 
 typedef struct CirrusRequestData {
     /* queue, stream: a batch — the next message or record after this one
@@ -32,6 +38,7 @@ typedef struct CirrusRequestData {
         guint64 receipt;    /* queue: a delivered message's receipt handle */
         guint64 position;   /* stream: a record's position, CIRRUS_STREAM_POS() */
         guint32 instance;   /* target group: the instance a load balancer chose; 0: none */
+        guint32 unprocessed;/* a table's answer to a batch: the items it left unprocessed */
     } ref;
     /* queue, topic: message attributes, up to 8 interned name=value pairs,
      * one per byte (attributes.h); 0: none */

@@ -61,6 +61,7 @@ typedef struct {
     guint trace_next;
     gint64 size, clients;
     CirrusRequestKeysSpec keys;     /* request.operation, items, consistent, messages (invoke.h) */
+    gboolean size_given;            /* request.size written out (else a table's item_size applies) */
     CirrusTime timeout;             /* 0: wait for ever */
     CirrusRng client_rng;           /* which client calls: apart from arrival times */
     gint64 outstanding;
@@ -388,6 +389,7 @@ static gboolean workload_configure(CirrusComponent *self, void *state, CirrusNod
                           "'timeout' applies to sync invocations; an async caller is answered on acceptance");
         return FALSE;
     }
+    w->size_given = request && cirrus_node_peek(request, "size");
     w->target_node = cirrus_node_peek(cfg, "target");
     w->target_name = g_strdup(target);
     w->invocation = (CirrusInvocation)invocation;
@@ -405,7 +407,7 @@ static gboolean workload_link(CirrusComponent *self, void *state, CirrusScenario
                           w->target_name, cirrus_component_noun(w->target));
         return FALSE;
     }
-    if (!cirrus_request_keys_link(&w->keys, w->target, "target", error)) return FALSE;
+    if (!cirrus_request_keys_link(&w->keys, w->target, "target", w->size_given ? w->size : -1, error)) return FALSE;
     /* Client regions must be known regions with a location. */
     const CirrusClientRegions *cr = &w->regions;
     for (guint k = 0; k < cr->n; k++)

@@ -1,0 +1,181 @@
+/* cirrus — a DynamoDB table's partitions and their capacity (see
+ * dynamodb-private.h and docs/models/dynamodb.md#partitions).
+ *
+ * A table's keys are hashed onto equal hash ranges, one per partition;
+ * the provisioned rate of each lane (reads, writes) is split evenly over
+ * them.  Each partition and lane has:
+ *   - its share, a token bucket of 1 s of its rate.  A request that finds
+ *     any capacity left is served and may leave the bucket in debt, paid
+ *     back by the refill (so a 1-MB Query on a small table is not refused
+ *     for ever);
+ *   - a bank of burst capacity: refill that finds the bucket full goes to
+ *     the bank, which keeps up to 300 s of the share (AWS: "DynamoDB
+ *     currently retains up to five minutes (300 seconds) of unused read
+ *     and write capacity"), spent when the share is used up;
+ *   - the hard limit of a partition, 3,000 RCU or 1,000 WCU per second, a
+ *     1-s bucket that neither burst nor adaptive capacity lifts.
+ * Adaptive capacity lets a partition whose share is used up borrow from
+ * the table's unused capacity: a table-wide 1-s bucket of the provisioned
+ * rate, which every consumption draws on (AWS: adaptive capacity "lets
+ * your application continue reading and writing to hot partitions without
+ * being throttled, provided that traffic does not exceed your table's
+ * total provisioned capacity or the partition maximum capacity").
+ *
+ * On-demand tables have no provisioned rate: a partition is bounded by its
+ * hard limit only, the table by its current capacity, which follows twice
+ * the previous peak (ddb_on_demand_grow). */
+#include "models/dynamodb/dynamodb-private.h"
+#include <math.h>
+
+static const double partition_limit[N_LANES] = { DDB_PARTITION_RCU, DDB_PARTITION_WCU };
+
+guint ddb_partitions_for(double rcu, double wcu, gint64 bytes)
+{
+    double by_capacity = ceil(rcu / DDB_PARTITION_RCU + wcu / DDB_PARTITION_WCU - 1e-9);
+    double by_size = ceil((double)bytes / (double)DDB_PARTITION_BYTES);
+    return (guint)CLAMP(MAX(by_capacity, by_size), 1, DDB_MAX_PARTITIONS);
+}
+
+/* splitmix64: a key's hash, fixed for a run. */
+static guint64 mix64(guint64 x)
+{
+    x += G_GUINT64_CONSTANT(0x9E3779B97F4A7C15);
+    x = (x ^ (x >> 30)) * G_GUINT64_CONSTANT(0xBF58476D1CE4E5B9);
+    x = (x ^ (x >> 27)) * G_GUINT64_CONSTANT(0x94D049BB133111EB);
+    return x ^ (x >> 31);
+}
+
+guint ddb_partition_of(const DdbSpace *s, guint key)
+{
+    /* Equal hash ranges: the top 32 bits of the hash, scaled. */
+    guint64 h = mix64((guint64)key ^ s->salt) >> 32;
+    return (guint)((h * s->n_partitions) >> 32);
+}
+
+static void slots_fill(DdbSpace *s, guint from, CirrusTime now, gboolean on_demand)
+{
+    for (int l = 0; l < N_LANES; l++) {
+        double share = on_demand ? 0 : s->lanes[l].provisioned / s->n_partitions;
+        for (guint p = from; p < s->n_partitions; p++)
+            s->slots[l][p] = (DdbSlot){ .tokens = share, .ceiling = partition_limit[l], .at = now };
+    }
+}
+
+void ddb_space_init(DdbSpace *s, guint n, CirrusTime now, gboolean on_demand)
+{
+    s->n_partitions = n;
+    for (int l = 0; l < N_LANES; l++) {
+        s->slots[l] = g_new0(DdbSlot, n);
+        s->lanes[l].per_partition = partition_limit[l];
+        s->lanes[l].table_tokens = s->lanes[l].provisioned;
+        s->lanes[l].table_at = now;
+    }
+    slots_fill(s, 0, now, on_demand);
+}
+
+void ddb_space_clear(DdbSpace *s)
+{
+    for (int l = 0; l < N_LANES; l++) g_free(s->slots[l]);
+    g_free(s->name);
+}
+
+void ddb_space_repartition(DdbSpace *s, guint n, CirrusTime now, gboolean on_demand)
+{
+    n = MIN(n, DDB_MAX_PARTITIONS);
+    if (n <= s->n_partitions) return;
+    /* The keys move to the new hash ranges: the old buckets are not the
+     * new partitions', so each starts afresh (what they had is lost: a
+     * split's children start with their share, as AWS's new partitions). */
+    for (int l = 0; l < N_LANES; l++) s->slots[l] = g_renew(DdbSlot, s->slots[l], n);
+    s->n_partitions = n;
+    slots_fill(s, 0, now, on_demand);
+}
+
+/* Bring partition p's buckets and the table's up to `now`. */
+static void refill(DdbSpace *s, DdbLaneKind lane, DdbSlot *slot, CirrusTime now, gboolean on_demand, gboolean burst)
+{
+    DdbLane *l = &s->lanes[lane];
+    double dt = cirrus_time_to_s(now - slot->at);
+    if (dt > 0) {
+        slot->at = now;
+        slot->ceiling = MIN(l->per_partition, slot->ceiling + l->per_partition * dt);
+        if (!on_demand) {
+            double share = l->provisioned / s->n_partitions, t = slot->tokens + share * dt;
+            if (t > share) {
+                if (burst) slot->bank = MIN(share * DDB_BURST_SECONDS, slot->bank + (t - share));
+                t = share;
+            }
+            slot->tokens = t;
+        }
+    }
+    double tdt = cirrus_time_to_s(now - l->table_at);
+    if (tdt > 0) {
+        l->table_at = now;
+        l->table_tokens = MIN(l->provisioned, l->table_tokens + l->provisioned * tdt);
+    }
+}
+
+gboolean ddb_admit(DdbSpace *s, DdbLaneKind lane, guint p, double units, CirrusTime now, gboolean on_demand,
+                   gboolean burst, gboolean adaptive, gboolean take)
+{
+    DdbLane *l = &s->lanes[lane];
+    DdbSlot *slot = &s->slots[lane][p];
+    refill(s, lane, slot, now, on_demand, burst);
+    if (slot->ceiling <= 0) return FALSE;   /* the partition's hard limit */
+    enum { FROM_SHARE, FROM_TABLE, FROM_BANK } from;
+    if (on_demand) {
+        if (l->table_tokens <= 0) return FALSE;
+        from = FROM_TABLE;
+    } else if (slot->tokens > 0) {
+        from = FROM_SHARE;
+    } else if (adaptive && l->table_tokens > 0) {
+        from = FROM_TABLE;   /* borrowed from the partitions that leave theirs unused */
+    } else if (burst && slot->bank >= units) {
+        from = FROM_BANK;
+    } else {
+        return FALSE;
+    }
+    if (!take) return TRUE;
+    slot->ceiling -= units;
+    slot->used += units;
+    switch (from) {
+    case FROM_SHARE: slot->tokens -= units; l->table_tokens -= units; break;
+    case FROM_TABLE: l->table_tokens -= units; break;
+    case FROM_BANK: slot->bank -= units; break;
+    }
+    return TRUE;
+}
+
+void ddb_note_demand(DdbLane *l, double units, CirrusTime now)
+{
+    gint64 second = now / CIRRUS_SEC;
+    if (second != l->second) {
+        l->second = second;
+        l->second_used = 0;
+    }
+    l->second_used += units;
+    l->peak = MAX(l->peak, l->second_used);
+}
+
+gboolean ddb_on_demand_grow(DdbLane *l, double initial)
+{
+    /* AWS: an on-demand table "instantly accommodates up to double the
+     * previous peak traffic"; traffic that more than doubles the previous
+     * peak within 30 minutes may be throttled.  Capacity aims at twice the
+     * peak and grows towards it by at most 2^(1/30) a minute: at most a
+     * doubling in any 30 minutes, evenly within them. */
+    double aim = CLAMP(2 * l->peak, initial, l->max);
+    if (aim <= l->provisioned) return FALSE;
+    l->provisioned = MIN(aim, l->provisioned * pow(2.0, 1.0 / 30.0));
+    return TRUE;
+}
+
+double ddb_take_hottest(DdbSpace *s, DdbLaneKind lane)
+{
+    double hottest = 0;
+    for (guint p = 0; p < s->n_partitions; p++) {
+        hottest = MAX(hottest, s->slots[lane][p].used);
+        s->slots[lane][p].used = 0;
+    }
+    return hottest;
+}

@@ -1,0 +1,138 @@
+/* cirrus — the `dynamodb` model's insides, shared by dynamodb.c (the
+ * table: configuration, requests, metrics, cost), ddb_partitions.c (the
+ * partitions and their capacity: buckets, burst, adaptive capacity,
+ * on-demand growth) and ddb_autoscale.c (auto scaling of provisioned
+ * capacity).  Not for other models: they talk to a table only through
+ * requests (models/protocol/invoke.h). */
+#ifndef CIRRUS_MODEL_DYNAMODB_PRIVATE_H
+#define CIRRUS_MODEL_DYNAMODB_PRIVATE_H
+
+#include "models/aws/keys.h"
+#include "models/dynamodb/ddb_capacity.h"
+#include "models/dynamodb/dynamodb.h"
+#include "models/protocol/invoke.h"
+#include "sim/kernel/dist.h"
+#include "sim/loader/config.h"
+
+enum { DDB_DONE = CIRRUS_EVENT_MODEL, DDB_MINUTE };
+
+/* AWS: one partition serves at most 3,000 RCU and 1,000 WCU per second,
+ * and holds about 10 GB; burst capacity keeps up to 300 s of a partition's
+ * unused capacity. */
+#define DDB_PARTITION_RCU 3000.0
+#define DDB_PARTITION_WCU 1000.0
+#define DDB_PARTITION_BYTES (10LL * 1024 * 1024 * 1024)
+#define DDB_BURST_SECONDS 300.0
+/* AWS's default table quotas: 40,000 RCU and 40,000 WCU per table. */
+#define DDB_TABLE_MAX_UNITS 40000.0
+/* AWS: a new on-demand table serves up to 4,000 writes/s and 12,000
+ * reads/s at once. */
+#define DDB_ON_DEMAND_WCU 4000.0
+#define DDB_ON_DEMAND_RCU 12000.0
+#define DDB_MAX_PARTITIONS 4096
+
+typedef enum { LANE_READ, LANE_WRITE, N_LANES } DdbLaneKind;
+
+/* One partition's capacity for reads or writes. */
+typedef struct {
+    double tokens;      /* its share of the provisioned rate, up to 1 s of it (may go below 0:
+                         * a request that finds any capacity is served and the debt paid) */
+    double bank;        /* burst capacity: unused share, up to 300 s of it */
+    double ceiling;     /* the per-partition hard limit, a 1-s bucket of 3,000 / 1,000 units/s */
+    CirrusTime at;      /* brought up to date then */
+    double used;        /* units consumed this sample interval (the hottest-partition metric) */
+} DdbSlot;
+
+/* A table's (or an index's) capacity for reads or writes. */
+typedef struct {
+    double provisioned;     /* units/s: the provisioned rate, or the on-demand capacity now */
+    double per_partition;   /* the hard limit per partition, units/s */
+    double table_tokens;    /* the table's unused capacity over the last second (adaptive capacity) */
+    CirrusTime table_at;
+    /* on-demand: the busiest whole second so far, and this second's count */
+    double peak, second_used;
+    gint64 second;
+    double max;             /* on-demand: the table's maximum throughput, units/s */
+} DdbLane;
+
+/* A table, or a global secondary index of one: its partitions and lanes. */
+typedef struct {
+    char      *name;            /* NULL for the table itself */
+    guint      n_partitions;
+    DdbSlot   *slots[N_LANES];  /* n_partitions each */
+    DdbLane    lanes[N_LANES];
+    guint64    salt;            /* hashes its keys apart from another index's */
+    /* GSIs: their metrics (the table's are fixed indices) */
+    guint      m_consumed_write, m_throttles;
+} DdbSpace;
+
+typedef struct {
+    gint64 min, max;
+    double target;             /* percent utilisation */
+    gint64 above, below;       /* consecutive datapoints above the target, below 80% of it */
+    gint   decreases_today;    /* in this 24-h day of the run */
+    gint64 day;
+    CirrusTime last_decrease;
+    gboolean on;
+} DdbScaling;
+
+typedef struct {
+    DdbOp  op;
+    double share;
+} DdbMix;
+
+typedef struct {
+    /* configuration */
+    gboolean   on_demand;
+    gboolean   burst, adaptive;
+    gint64     item_size;
+    gint64     stored_bytes;
+    CirrusKeys keys;
+    DdbMix    *mix;             /* `operations`; NULL: GetItem */
+    guint      n_mix;
+    CirrusDist latency;         /* seconds */
+    DdbScaling scaling[N_LANES];
+    /* the table and its global secondary indexes */
+    DdbSpace   table;
+    DdbSpace  *gsis;
+    guint      n_gsis;
+    /* run time */
+    CirrusRng  key_rng, op_rng, latency_rng;
+    double     minute_units[N_LANES];   /* units served in the minute so far (auto scaling) */
+    const CirrusFaultState *faults;
+    double     usd_rcu_hour, usd_wcu_hour, usd_read_unit, usd_write_unit, usd_gb_month;
+    double     billed_units[N_LANES];   /* on-demand request units since time 0 */
+} Ddb;
+
+/* ddb_partitions.c */
+/* Lay out a space of `n` partitions over its lanes (provisioned rates or
+ * on-demand capacity already set); resets buckets to full. */
+void     ddb_space_init(DdbSpace *s, guint n, CirrusTime now, gboolean on_demand);
+void     ddb_space_clear(DdbSpace *s);
+/* Grow to at least `n` partitions (never fewer: DynamoDB does not merge
+ * them), keeping each lane's capacity, and share the provisioned rates. */
+void     ddb_space_repartition(DdbSpace *s, guint n, CirrusTime now, gboolean on_demand);
+/* Partitions a provisioned table needs: ceil(max(RCU/3000 + WCU/1000,
+ * bytes / 10 GB)), at least 1. */
+guint    ddb_partitions_for(double rcu, double wcu, gint64 bytes);
+/* The partition that holds key `key`. */
+guint    ddb_partition_of(const DdbSpace *s, guint key);
+/* Whether `units` of the lane can be served now on partition p, and, when
+ * `take`, consume them (`burst`, `adaptive`: the table's settings). */
+gboolean ddb_admit(DdbSpace *s, DdbLaneKind lane, guint p, double units, CirrusTime now, gboolean on_demand,
+                   gboolean burst, gboolean adaptive, gboolean take);
+/* On-demand: note `units` consumed now, for the previous-peak rule. */
+void     ddb_note_demand(DdbLane *l, double units, CirrusTime now);
+/* On-demand, once a minute: capacity towards twice the previous peak,
+ * at most doubling per 30 minutes; TRUE when it grew. */
+gboolean ddb_on_demand_grow(DdbLane *l, double initial);
+/* The hottest partition's consumption this interval; resets the counters. */
+double   ddb_take_hottest(DdbSpace *s, DdbLaneKind lane);
+
+/* ddb_autoscale.c */
+gboolean ddb_scaling_read(Ddb *t, CirrusNode *cfg, GError **error);
+/* Once a minute: `consumed` units of each lane in the minute that ended;
+ * may change the provisioned rates (and add partitions).  TRUE when it did. */
+gboolean ddb_scaling_minute(CirrusComponent *self, Ddb *t, const double consumed[N_LANES]);
+
+#endif

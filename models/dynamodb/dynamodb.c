@@ -1,0 +1,579 @@
+/* cirrus — the `dynamodb` model (see dynamodb.h, docs/models/dynamodb.md).
+ *
+ * A request names an operation and its protocol keys (`operation`,
+ * `items`, `consistent`, `size` per item: models/protocol/invoke.h) or
+ * takes the table's: an operation drawn from its `operations` mix, its
+ * `item_size`.  It costs capacity units (ddb_capacity.c) on the
+ * partitions of its keys, drawn from the table's `keys`: a single-item
+ * operation, a Query and each item of a batch or transaction one key
+ * each; a Scan reads every partition alike.  A write also costs each
+ * global secondary index its units, on the index's own partitions.
+ *
+ * A request the capacity cannot serve is throttled
+ * (ProvisionedThroughputExceededException, answered THROTTLED: callers
+ * with `retries` back off).  A batch serves the items it can and answers
+ * OK with the rest unprocessed (UnprocessedItems, in the answer's
+ * ref.unprocessed); a batch with no item served, a transaction with any
+ * item refused, is throttled whole.  A write that an index cannot take is
+ * throttled too (AWS: a throttled global secondary index throttles the
+ * table's writes).
+ *
+ * Answers come after `latency` (per page of a Query or Scan), throttles
+ * included; SuccessfulRequestLatency counts the served ones.  Faults: an
+ * outage answers every request FAILED (a 500, SystemErrors); a slowdown
+ * multiplies the latency. */
+#include "models/dynamodb/dynamodb-private.h"
+#include "models/aws/globals.h"
+#include "sim/loader/scenario.h"
+#include <math.h>
+#include <string.h>
+
+enum {
+    M_REQUESTS, M_CONSUMED_READ, M_CONSUMED_WRITE, M_PROV_READ, M_PROV_WRITE, M_READ_THROTTLES,
+    M_WRITE_THROTTLES, M_THROTTLED, M_LATENCY, M_PARTITIONS, M_HOT_READ, M_HOT_WRITE, M_SYSTEM_ERRORS,
+    M_UNPROCESSED, M_SCALING,
+};
+
+static const CirrusMetricDef ddb_metrics[] = {
+    [M_REQUESTS]        = {"Requests", CIRRUS_METRIC_COUNT, "Count"},
+    [M_CONSUMED_READ]   = {"ConsumedReadCapacityUnits", CIRRUS_METRIC_COUNT, "Count"},
+    [M_CONSUMED_WRITE]  = {"ConsumedWriteCapacityUnits", CIRRUS_METRIC_COUNT, "Count"},
+    [M_PROV_READ]       = {"ProvisionedReadCapacityUnits", CIRRUS_METRIC_GAUGE, "Count"},
+    [M_PROV_WRITE]      = {"ProvisionedWriteCapacityUnits", CIRRUS_METRIC_GAUGE, "Count"},
+    [M_READ_THROTTLES]  = {"ReadThrottleEvents", CIRRUS_METRIC_COUNT, "Count"},
+    [M_WRITE_THROTTLES] = {"WriteThrottleEvents", CIRRUS_METRIC_COUNT, "Count"},
+    [M_THROTTLED]       = {"ThrottledRequests", CIRRUS_METRIC_COUNT, "Count"},
+    [M_LATENCY]         = {"SuccessfulRequestLatency", CIRRUS_METRIC_LATENCY, "Seconds"},
+    [M_PARTITIONS]      = {"Partitions", CIRRUS_METRIC_GAUGE, "Count"},
+    [M_HOT_READ]        = {"ConsumedReadCapacityUnits.MaxPartition", CIRRUS_METRIC_COUNT, "Count"},
+    [M_HOT_WRITE]       = {"ConsumedWriteCapacityUnits.MaxPartition", CIRRUS_METRIC_COUNT, "Count"},
+    [M_SYSTEM_ERRORS]   = {"SystemErrors", CIRRUS_METRIC_COUNT, "Count"},
+    [M_UNPROCESSED]     = {"UnprocessedItems", CIRRUS_METRIC_COUNT, "Count"},
+    [M_SCALING]         = {"ScalingActivities", CIRRUS_METRIC_COUNT, "Count"},
+    {NULL, 0, NULL},
+};
+
+/* ---- configuration ----------------------------------------------------- */
+
+/* An operation's own rules on a request's keys (the invoke protocol's
+ * check, and the table's `operations` mix). */
+static gboolean check_op(DdbOp op, gint64 items, gint consistent, gint64 size, const CirrusNode *at, const char *role,
+                         const char *name, GError **error)
+{
+    const char *op_name = ddb_op_names[op];
+    guint max = ddb_op_max_items(op);
+    if (items > 1 && max == 1) {
+        cirrus_node_error(at, error, "%s '%s': %s works on one item; 'items' is for Query, Scan, batches and "
+                          "transactions", role, name, op_name);
+        return FALSE;
+    }
+    if (items > (gint64)max) {
+        cirrus_node_error(at, error, "%s '%s': %s takes at most %u items (AWS), got %" G_GINT64_FORMAT, role, name,
+                          op_name, max, items);
+        return FALSE;
+    }
+    if (size > DDB_MAX_ITEM) {
+        cirrus_node_error(at, error, "%s '%s': an item is at most 400 KB (AWS), got %" G_GINT64_FORMAT " bytes", role,
+                          name, size);
+        return FALSE;
+    }
+    gint64 max_bytes = ddb_op_max_bytes(op);
+    if (max_bytes > 0 && size > 0 && size * MAX(items, 1) > max_bytes) {
+        cirrus_node_error(at, error, "%s '%s': %s carries at most %" G_GINT64_FORMAT " MB in all (AWS), got %"
+                          G_GINT64_FORMAT " items of %" G_GINT64_FORMAT " bytes", role, name, op_name,
+                          max_bytes >> 20, MAX(items, 1), size);
+        return FALSE;
+    }
+    if (consistent > 0 && ddb_op_writes(op)) {
+        cirrus_node_error(at, error, "%s '%s': 'consistent' is for reads, and %s writes", role, name, op_name);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static gboolean ddb_check_keys(const CirrusComponent *target, const CirrusRequestKeysSpec *spec, gint64 size,
+                               const char *role, GError **error)
+{
+    /* Without an operation the table's mix applies: check the keys against
+     * GetItem's rules only when one is named. */
+    if (!(spec->resolved.given & CIRRUS_KEYS_OPERATION)) {
+        if (size > DDB_MAX_ITEM)
+            return check_op(DDB_GET_ITEM, -1, -1, size, spec->operation_at, role, cirrus_component_name(target), error);
+        return TRUE;
+    }
+    const CirrusNode *at = spec->items_at ? spec->items_at : spec->consistent_at ? spec->consistent_at
+                                                                                 : spec->operation_at;
+    return check_op((DdbOp)spec->resolved.operation, spec->items, spec->consistent, size, at, role,
+                    cirrus_component_name(target), error);
+}
+
+static gboolean read_operations(Ddb *t, CirrusComponent *self, CirrusNode *cfg, GError **error)
+{
+    CirrusNode *list;
+    if (!cirrus_cfg_list(cfg, "operations", &list, error)) return FALSE;
+    if (!list) return TRUE;
+    guint n = cirrus_node_len(list);
+    if (n == 0) {
+        cirrus_node_error(list, error, "'operations' needs at least one {operation: GetItem, share: 0.8}");
+        return FALSE;
+    }
+    t->mix = g_new0(DdbMix, n);
+    t->n_mix = n;
+    double total = 0;
+    for (guint i = 0; i < n; i++) {
+        CirrusNode *item = cirrus_node_item(list, i);
+        int op;
+        if (cirrus_node_kind(item) != CIRRUS_NODE_MAP) {
+            cirrus_node_error(item, error, "each operation is a map such as {operation: PutItem, share: 0.2}");
+            return FALSE;
+        }
+        if (!cirrus_cfg_require(item, "operation", "a DynamoDB operation, e.g. GetItem", error) ||
+            !cirrus_cfg_enum(item, "operation", ddb_op_names, 0, &op, error) ||
+            !cirrus_cfg_double(item, "share", 1.0, 0.0, G_MAXDOUBLE, &t->mix[i].share, error))
+            return FALSE;
+        t->mix[i].op = (DdbOp)op;
+        if (ddb_op_max_items((DdbOp)op) > 1 && ddb_op_per_item((DdbOp)op)) {
+            cirrus_node_error(cirrus_node_peek(item, "operation"), error, "the mix takes single-item operations, "
+                              "Query and Scan; a batch or transaction is a call's or request's own "
+                              "(operation: %s, items: N)", ddb_op_names[op]);
+            return FALSE;
+        }
+        total += t->mix[i].share;
+    }
+    if (total <= 0) {
+        cirrus_node_error(list, error, "the operations' shares add up to 0");
+        return FALSE;
+    }
+    for (guint i = 0; i < n; i++) t->mix[i].share /= total;
+    (void)self;
+    return TRUE;
+}
+
+static gboolean read_gsis(Ddb *t, CirrusComponent *self, CirrusNode *cfg, GError **error)
+{
+    CirrusNode *list;
+    if (!cirrus_cfg_list(cfg, "global_secondary_indexes", &list, error)) return FALSE;
+    guint n = list ? cirrus_node_len(list) : 0;
+    /* AWS: at most 20 global secondary indexes per table (default quota). */
+    if (n > 20) {
+        cirrus_node_error(list, error, "at most 20 global secondary indexes per table (AWS's quota)");
+        return FALSE;
+    }
+    t->gsis = g_new0(DdbSpace, n ? n : 1);
+    for (guint i = 0; i < n; i++) {
+        CirrusNode *item = cirrus_node_item(list, i);
+        DdbSpace *g = &t->gsis[i];
+        const char *name;
+        gint64 rcu = 0, wcu = 0;
+        if (cirrus_node_kind(item) != CIRRUS_NODE_MAP) {
+            cirrus_node_error(item, error, "each index is a map such as {name: by-customer, write_capacity: 200}");
+            return FALSE;
+        }
+        if (!cirrus_cfg_require(item, "name", "the index's name", error) ||
+            !cirrus_cfg_string(item, "name", NULL, &name, error))
+            return FALSE;
+        if (t->on_demand) {
+            CirrusNode *bad = cirrus_node_peek(item, "read_capacity") ? cirrus_node_peek(item, "read_capacity")
+                                                                       : cirrus_node_peek(item, "write_capacity");
+            if (bad) {
+                cirrus_node_error(bad, error, "an on_demand table's indexes are on-demand too: no capacities");
+                return FALSE;
+            }
+        } else if (!cirrus_cfg_int(item, "read_capacity", (gint64)t->table.lanes[LANE_READ].provisioned, 1,
+                                   (gint64)DDB_TABLE_MAX_UNITS, &rcu, error) ||
+                   !cirrus_cfg_int(item, "write_capacity", (gint64)t->table.lanes[LANE_WRITE].provisioned, 1,
+                                   (gint64)DDB_TABLE_MAX_UNITS, &wcu, error)) {
+            return FALSE;
+        }
+        for (guint j = 0; j < i; j++)
+            if (strcmp(t->gsis[j].name, name) == 0) {
+                cirrus_node_error(cirrus_node_peek(item, "name"), error, "index '%s' is listed twice", name);
+                return FALSE;
+            }
+        g->name = g_strdup(name);
+        g->lanes[LANE_READ].provisioned = t->on_demand ? DDB_ON_DEMAND_RCU : (double)rcu;
+        g->lanes[LANE_WRITE].provisioned = t->on_demand ? DDB_ON_DEMAND_WCU : (double)wcu;
+        g->salt = (guint64)(i + 1) * G_GUINT64_CONSTANT(0x9E3779B97F4A7C15);
+        t->n_gsis = i + 1;
+        /* CloudWatch reports an index's metrics under the table with a
+         * GlobalSecondaryIndexName dimension: here, a suffix. */
+        char *metric = g_strdup_printf("ConsumedWriteCapacityUnits.%s", name);
+        g->m_consumed_write = cirrus_metric_add(self, metric, CIRRUS_METRIC_COUNT, "Count");
+        g_free(metric);
+        metric = g_strdup_printf("WriteThrottleEvents.%s", name);
+        g->m_throttles = cirrus_metric_add(self, metric, CIRRUS_METRIC_COUNT, "Count");
+        g_free(metric);
+    }
+    return TRUE;
+}
+
+/* Keys AWS's tables have that cirrus does not model yet: refused with
+ * what to do instead, rather than taken silently. */
+static gboolean refuse_unmodelled(CirrusNode *cfg, GError **error)
+{
+    static const struct { const char *key, *why; } keys[] = {
+        {"stream", "DynamoDB Streams are not modelled yet; a Kinesis stream written by a call stands in"},
+        {"dax", "DAX is not modelled yet (it comes with the caches)"},
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(keys); i++)
+        if (cirrus_node_peek(cfg, keys[i].key)) {
+            cirrus_cfg_node(cfg, keys[i].key);
+            cirrus_node_error(cirrus_node_peek(cfg, keys[i].key), error, "'%s': %s", keys[i].key, keys[i].why);
+            return FALSE;
+        }
+    return TRUE;
+}
+
+static gboolean ddb_configure(CirrusComponent *self, void *state, CirrusNode *cfg, GError **error)
+{
+    static const char *const modes[] = {"provisioned", "on_demand", NULL};
+    Ddb *t = state;
+    CirrusDist default_latency;
+    int mode;
+    gint64 rcu, wcu, max_read, max_write;
+    t->faults = cirrus_component_faults(self);
+    if (!cirrus_cfg_enum(cfg, "mode", modes, 0, &mode, error) || !refuse_unmodelled(cfg, error)) return FALSE;
+    t->on_demand = mode == 1;
+    if (t->on_demand) {
+        CirrusNode *bad = cirrus_node_peek(cfg, "read_capacity") ? cirrus_node_peek(cfg, "read_capacity")
+                                                                  : cirrus_node_peek(cfg, "write_capacity");
+        if (bad) {
+            cirrus_node_error(bad, error, "an on_demand table has no provisioned capacity (drop '%s', or use mode: "
+                              "provisioned)", cirrus_node_peek(cfg, "read_capacity") ? "read_capacity"
+                                                                                     : "write_capacity");
+            return FALSE;
+        }
+    }
+    /* AWS: the console proposes 5 RCU and 5 WCU for a new provisioned
+     * table; the table quota is 40,000 of each; an item is at most 400 KB;
+     * on-demand tables' maximum throughput defaults to that quota.
+     * "Single-digit millisecond" latency: lognormal, mean 5 ms, cv 0.5 (an
+     * assumption, docs/models/dynamodb.md). */
+    if (!cirrus_dist_set(&default_latency, CIRRUS_DIST_LOGNORMAL, 0.005, 0.5, error)) return FALSE;
+    gboolean ok =
+        cirrus_cfg_int(cfg, "read_capacity", 5, 1, (gint64)DDB_TABLE_MAX_UNITS, &rcu, error) &&
+        cirrus_cfg_int(cfg, "write_capacity", 5, 1, (gint64)DDB_TABLE_MAX_UNITS, &wcu, error) &&
+        cirrus_cfg_int(cfg, "max_read_request_units", (gint64)DDB_TABLE_MAX_UNITS, 1, (gint64)DDB_TABLE_MAX_UNITS,
+                       &max_read, error) &&
+        cirrus_cfg_int(cfg, "max_write_request_units", (gint64)DDB_TABLE_MAX_UNITS, 1, (gint64)DDB_TABLE_MAX_UNITS,
+                       &max_write, error) &&
+        cirrus_cfg_size(cfg, "size", 0, &t->stored_bytes, error) &&
+        cirrus_cfg_size(cfg, "item_size", DDB_KB, &t->item_size, error) &&
+        cirrus_keys_read(cfg, "keys", 100000, CIRRUS_KEYS_MAX, &t->keys, error) &&
+        cirrus_cfg_bool(cfg, "burst_capacity", TRUE, &t->burst, error) &&
+        cirrus_cfg_bool(cfg, "adaptive_capacity", TRUE, &t->adaptive, error) &&
+        cirrus_cfg_dist(cfg, "latency", &default_latency, &t->latency, error);
+    cirrus_dist_clear(&default_latency);
+    if (!ok) return FALSE;
+    if (!t->on_demand && (cirrus_node_peek(cfg, "max_read_request_units") || cirrus_node_peek(cfg, "max_write_request_units"))) {
+        CirrusNode *bad = cirrus_node_peek(cfg, "max_read_request_units") ? cirrus_node_peek(cfg, "max_read_request_units")
+                                                                          : cirrus_node_peek(cfg, "max_write_request_units");
+        cirrus_node_error(bad, error, "the maximum request units are an on_demand table's; a provisioned table's "
+                          "capacity is read_capacity and write_capacity");
+        return FALSE;
+    }
+    if (t->item_size < 1 || t->item_size > DDB_MAX_ITEM) {
+        cirrus_node_error(cirrus_node_peek(cfg, "item_size"), error, "'item_size' must be from 1 byte to 400KB "
+                          "(AWS's item limit)");
+        return FALSE;
+    }
+    DdbSpace *s = &t->table;
+    s->lanes[LANE_READ].provisioned = t->on_demand ? MIN(DDB_ON_DEMAND_RCU, (double)max_read) : (double)rcu;
+    s->lanes[LANE_WRITE].provisioned = t->on_demand ? MIN(DDB_ON_DEMAND_WCU, (double)max_write) : (double)wcu;
+    s->lanes[LANE_READ].max = (double)max_read;
+    s->lanes[LANE_WRITE].max = (double)max_write;
+    if (!read_operations(t, self, cfg, error) || !read_gsis(t, self, cfg, error) || !ddb_scaling_read(t, cfg, error))
+        return FALSE;
+    for (guint i = 0; i < t->n_mix; i++)
+        if (!check_op(t->mix[i].op, -1, -1, t->item_size, cfg, "table", cirrus_component_name(self), error))
+            return FALSE;
+    return TRUE;
+}
+
+static gboolean ddb_link(CirrusComponent *self, void *state, CirrusScenario *sc, GError **error)
+{
+    Ddb *t = state;
+    const CirrusPrices *p = cirrus_globals(sc)->prices;
+    (void)self;
+    (void)error;
+    t->usd_rcu_hour = cirrus_price(p, "dynamodb.rcu_hour");
+    t->usd_wcu_hour = cirrus_price(p, "dynamodb.wcu_hour");
+    t->usd_read_unit = cirrus_price(p, "dynamodb.on_demand.read_request_unit");
+    t->usd_write_unit = cirrus_price(p, "dynamodb.on_demand.write_request_unit");
+    t->usd_gb_month = cirrus_price(p, "dynamodb.storage.gb_month");
+    return TRUE;
+}
+
+/* ---- requests ------------------------------------------------------------ */
+
+static void update_gauges(CirrusComponent *self, const Ddb *t)
+{
+    cirrus_metric_gauge(self, M_PROV_READ, t->table.lanes[LANE_READ].provisioned);
+    cirrus_metric_gauge(self, M_PROV_WRITE, t->table.lanes[LANE_WRITE].provisioned);
+    cirrus_metric_gauge(self, M_PARTITIONS, (double)t->table.n_partitions);
+}
+
+static DdbOp draw_op(Ddb *t)
+{
+    if (!t->mix) return DDB_GET_ITEM;
+    double u = cirrus_rng_uniform(&t->op_rng), acc = 0;
+    for (guint i = 0; i + 1 < t->n_mix; i++)
+        if (u < (acc += t->mix[i].share)) return t->mix[i].op;
+    return t->mix[t->n_mix - 1].op;
+}
+
+/* Whether one item (key, units) can be served — on the table's partition
+ * and, for a write, on every index's — and, with `take`, serve it there.
+ * An index that cannot take the write refuses it for the table too, and
+ * counts a throttle of its own. */
+static gboolean item_admit(CirrusComponent *self, Ddb *t, DdbLaneKind lane, guint key, double units, CirrusTime now,
+                           gboolean take)
+{
+    DdbSpace *s = &t->table;
+    guint p = ddb_partition_of(s, key);
+    if (!ddb_admit(s, lane, p, units, now, t->on_demand, t->burst, t->adaptive, FALSE)) return FALSE;
+    for (guint g = 0; lane == LANE_WRITE && g < t->n_gsis; g++) {
+        DdbSpace *x = &t->gsis[g];
+        if (!ddb_admit(x, lane, ddb_partition_of(x, key), units, now, t->on_demand, t->burst, t->adaptive, FALSE)) {
+            cirrus_metric_count(self, x->m_throttles, 1);
+            return FALSE;
+        }
+    }
+    if (!take) return TRUE;
+    ddb_admit(s, lane, p, units, now, t->on_demand, t->burst, t->adaptive, TRUE);
+    for (guint g = 0; lane == LANE_WRITE && g < t->n_gsis; g++) {
+        DdbSpace *x = &t->gsis[g];
+        ddb_admit(x, lane, ddb_partition_of(x, key), units, now, t->on_demand, t->burst, t->adaptive, TRUE);
+        cirrus_metric_count_amount(self, x->m_consumed_write, units);
+        if (t->on_demand) ddb_note_demand(&x->lanes[lane], units, now);
+    }
+    return TRUE;
+}
+
+/* Units served: counted, and on-demand, billed and noted for the peak. */
+static void consumed(CirrusComponent *self, Ddb *t, DdbLaneKind lane, double units, CirrusTime now)
+{
+    cirrus_metric_count_amount(self, lane == LANE_READ ? M_CONSUMED_READ : M_CONSUMED_WRITE, units);
+    t->minute_units[lane] += units;
+    if (!t->on_demand) return;
+    t->billed_units[lane] += units * (1 + (lane == LANE_WRITE ? t->n_gsis : 0));
+    ddb_note_demand(&t->table.lanes[lane], units, now);
+}
+
+/* Serve what a request asks: its outcome, and the items left unprocessed
+ * (a batch's). */
+static CirrusOutcome serve(CirrusComponent *self, Ddb *t, DdbOp op, gint64 size, guint items, gboolean consistent,
+                           guint *unprocessed)
+{
+    CirrusTime now = cirrus_now(self);
+    DdbLaneKind lane = ddb_op_writes(op) ? LANE_WRITE : LANE_READ;
+    double units = ddb_units_per_item(op, size, items, consistent);
+    guint throttles = 0;
+    *unprocessed = 0;
+    if (op == DDB_SCAN) {
+        /* A Scan reads every partition alike: all of them or none. */
+        DdbSpace *s = &t->table;
+        double each = units / s->n_partitions;
+        for (guint p = 0; p < s->n_partitions; p++)
+            if (!ddb_admit(s, lane, p, each, now, t->on_demand, t->burst, t->adaptive, FALSE)) {
+                throttles = 1;
+                break;
+            }
+        for (guint p = 0; !throttles && p < s->n_partitions; p++)
+            ddb_admit(s, lane, p, each, now, t->on_demand, t->burst, t->adaptive, TRUE);
+        if (!throttles) consumed(self, t, lane, units, now);
+    } else if (!ddb_op_per_item(op)) {
+        /* One key: a single item, or a Query's items under one partition key. */
+        if (item_admit(self, t, lane, cirrus_keys_draw(&t->keys, &t->key_rng), units, now, TRUE))
+            consumed(self, t, lane, units, now);
+        else
+            throttles = 1;
+    } else if (op == DDB_TRANSACT_GET_ITEMS || op == DDB_TRANSACT_WRITE_ITEMS) {
+        /* All or nothing: every item's capacity first, then all of it. */
+        guint *keys = g_newa(guint, items);
+        for (guint i = 0; i < items; i++) keys[i] = cirrus_keys_draw(&t->keys, &t->key_rng);
+        for (guint i = 0; i < items && !throttles; i++)
+            if (!item_admit(self, t, lane, keys[i], units, now, FALSE)) throttles = 1;
+        for (guint i = 0; i < items && !throttles; i++) item_admit(self, t, lane, keys[i], units, now, TRUE);
+        if (!throttles) consumed(self, t, lane, units * items, now);
+    } else {
+        /* A batch: each item on its own; the ones refused are unprocessed. */
+        for (guint i = 0; i < items; i++) {
+            if (item_admit(self, t, lane, cirrus_keys_draw(&t->keys, &t->key_rng), units, now, TRUE))
+                consumed(self, t, lane, units, now);
+            else
+                throttles++;
+        }
+        *unprocessed = throttles;
+    }
+    if (throttles) {
+        /* AWS counts a throttle event per item a batch could not serve. */
+        cirrus_metric_count(self, lane == LANE_READ ? M_READ_THROTTLES : M_WRITE_THROTTLES, throttles);
+        cirrus_metric_count(self, M_THROTTLED, 1);
+    }
+    if (*unprocessed && *unprocessed < items) {
+        cirrus_metric_count(self, M_UNPROCESSED, *unprocessed);
+        return CIRRUS_OUTCOME_OK;
+    }
+    *unprocessed = 0;
+    return throttles ? CIRRUS_OUTCOME_THROTTLED : CIRRUS_OUTCOME_OK;
+}
+
+static void on_request(CirrusComponent *self, Ddb *t, CirrusRequest *req)
+{
+    cirrus_metric_count(self, M_REQUESTS, 1);
+    if (cirrus_fault_down(t->faults)) {   /* an InternalServerError: a 500 */
+        cirrus_metric_count(self, M_SYSTEM_ERRORS, 1);
+        cirrus_reply(self, req, CIRRUS_OUTCOME_FAILED);
+        return;
+    }
+    const CirrusRequestKeys *k = &cirrus_request_data(req)->keys;
+    DdbOp op = k->given & CIRRUS_KEYS_OPERATION ? (DdbOp)k->operation : draw_op(t);
+    gint64 size = k->given & CIRRUS_KEYS_SIZE ? req->size : t->item_size;
+    guint items = ddb_op_max_items(op) == 1 ? 1 : MAX(k->items, 1u);
+    guint unprocessed;
+    CirrusOutcome outcome = serve(self, t, op, MIN(size, (gint64)DDB_MAX_ITEM), items, k->consistent != 0,
+                                  &unprocessed);
+    cirrus_request_data(req)->ref.unprocessed = unprocessed;
+    double seconds = 0;
+    for (guint p = ddb_pages(op, size, items); p > 0; p--) seconds += cirrus_dist_sample(&t->latency, &t->latency_rng);
+    req->holder = (guint64)outcome;
+    cirrus_schedule(self, cirrus_time_from_s(seconds * t->faults->slowdown), DDB_DONE, req, 0);
+}
+
+static void on_done(CirrusComponent *self, CirrusRequest *req)
+{
+    CirrusOutcome outcome = (CirrusOutcome)req->holder;
+    if (outcome == CIRRUS_OUTCOME_OK) cirrus_metric_latency(self, M_LATENCY, cirrus_now(self) - req->arrived);
+    cirrus_reply(self, req, outcome);
+}
+
+/* Once a minute: auto scaling and on-demand growth, and the partitions
+ * more capacity needs. */
+static void on_minute(CirrusComponent *self, Ddb *t)
+{
+    CirrusTime now = cirrus_now(self);
+    DdbSpace *s = &t->table;
+    gboolean changed;
+    if (t->on_demand) {
+        changed = ddb_on_demand_grow(&s->lanes[LANE_READ], DDB_ON_DEMAND_RCU);
+        changed = ddb_on_demand_grow(&s->lanes[LANE_WRITE], DDB_ON_DEMAND_WCU) || changed;
+        for (guint g = 0; g < t->n_gsis; g++) {
+            ddb_on_demand_grow(&t->gsis[g].lanes[LANE_READ], DDB_ON_DEMAND_RCU);
+            ddb_on_demand_grow(&t->gsis[g].lanes[LANE_WRITE], DDB_ON_DEMAND_WCU);
+        }
+    } else {
+        changed = ddb_scaling_minute(self, t, t->minute_units);
+        if (changed) cirrus_metric_count(self, M_SCALING, 1);
+    }
+    t->minute_units[LANE_READ] = t->minute_units[LANE_WRITE] = 0;
+    if (changed) {
+        guint n = ddb_partitions_for(s->lanes[LANE_READ].provisioned, s->lanes[LANE_WRITE].provisioned,
+                                     t->stored_bytes);
+        ddb_space_repartition(s, n, now, t->on_demand);
+        update_gauges(self, t);
+    }
+    cirrus_schedule(self, CIRRUS_MIN, DDB_MINUTE, NULL, 0);
+}
+
+/* ---- the model ----------------------------------------------------------- */
+
+static void ddb_start(CirrusComponent *self, void *state)
+{
+    Ddb *t = state;
+    DdbSpace *s = &t->table;
+    cirrus_component_substream(self, "keys", &t->key_rng);
+    cirrus_component_substream(self, "operations", &t->op_rng);
+    cirrus_component_substream(self, "latency", &t->latency_rng);
+    ddb_space_init(s, ddb_partitions_for(s->lanes[LANE_READ].provisioned, s->lanes[LANE_WRITE].provisioned,
+                                         t->stored_bytes), 0, t->on_demand);
+    for (guint g = 0; g < t->n_gsis; g++) {
+        DdbSpace *x = &t->gsis[g];
+        x->lanes[LANE_READ].max = x->lanes[LANE_WRITE].max = DDB_TABLE_MAX_UNITS;
+        ddb_space_init(x, ddb_partitions_for(x->lanes[LANE_READ].provisioned, x->lanes[LANE_WRITE].provisioned, 0),
+                       0, t->on_demand);
+    }
+    cirrus_schedule(self, CIRRUS_MIN, DDB_MINUTE, NULL, 0);
+    update_gauges(self, t);
+}
+
+static void ddb_handle(CirrusComponent *self, void *state, const CirrusEvent *ev)
+{
+    Ddb *t = state;
+    switch (ev->kind) {
+    case CIRRUS_EVENT_REQUEST: on_request(self, t, ev->request); break;
+    case DDB_DONE: on_done(self, ev->request); break;
+    case DDB_MINUTE: on_minute(self, t); break;
+    case CIRRUS_EVENT_FAULT_BEGIN: case CIRRUS_EVENT_FAULT_END: break;   /* the kernel keeps the state */
+    default: g_assert_not_reached();   /* a table sends nothing, so gets no replies */
+    }
+}
+
+/* The hottest partition's consumption in the interval just ended. */
+static void ddb_sample(CirrusComponent *self, void *state)
+{
+    Ddb *t = state;
+    if (!t->table.slots[LANE_READ]) return;   /* not started */
+    cirrus_metric_count_amount(self, M_HOT_READ, ddb_take_hottest(&t->table, LANE_READ));
+    cirrus_metric_count_amount(self, M_HOT_WRITE, ddb_take_hottest(&t->table, LANE_WRITE));
+}
+
+static void ddb_destroy(CirrusComponent *self, void *state)
+{
+    Ddb *t = state;
+    (void)self;
+    ddb_space_clear(&t->table);
+    for (guint g = 0; g < t->n_gsis; g++) ddb_space_clear(&t->gsis[g]);
+    g_free(t->gsis);
+    g_free(t->mix);
+    cirrus_keys_clear(&t->keys);
+    cirrus_dist_clear(&t->latency);
+}
+
+/* DynamoDB pricing (https://aws.amazon.com/dynamodb/pricing/, us-east-1):
+ * provisioned capacity per RCU-hour and WCU-hour, the table's and each
+ * index's, for the whole run; on-demand per read and write request unit
+ * (a write to a table with indexes is billed on each); storage per
+ * GB-month, prorated. */
+static double ddb_cost(CirrusComponent *self, void *state)
+{
+    const Ddb *t = state;
+    double hours = cirrus_time_to_s(cirrus_now(self)) / 3600.0;
+    double storage = (double)t->stored_bytes / (1024.0 * 1024 * 1024) * hours / CIRRUS_HOURS_PER_MONTH * t->usd_gb_month;
+    if (t->on_demand)
+        return t->billed_units[LANE_READ] * t->usd_read_unit + t->billed_units[LANE_WRITE] * t->usd_write_unit + storage;
+    double usd = cirrus_metric_run_total(self, M_PROV_READ) / 3600.0 * t->usd_rcu_hour +
+                 cirrus_metric_run_total(self, M_PROV_WRITE) / 3600.0 * t->usd_wcu_hour;
+    for (guint g = 0; g < t->n_gsis; g++)
+        usd += hours * (t->gsis[g].lanes[LANE_READ].provisioned * t->usd_rcu_hour +
+                        t->gsis[g].lanes[LANE_WRITE].provisioned * t->usd_wcu_hour);
+    return usd + storage;
+}
+
+static const CirrusInvokeSpec ddb_invoke = {
+    .operations = ddb_op_names,
+    .keys = CIRRUS_KEY_ITEMS | CIRRUS_KEY_CONSISTENT,
+    .check = ddb_check_keys,
+    .partial_batches = TRUE,
+};
+
+static const struct CirrusProtocols ddb_protocols = {
+    .noun = "a dynamodb table",
+    .speaks = CIRRUS_SPEAKS_INVOKE,
+    .invoke = &ddb_invoke,
+};
+
+const CirrusModelType cirrus_dynamodb_type = {
+    .name = "dynamodb",
+    .state_size = sizeof(Ddb),
+    .configure = ddb_configure,
+    .link = ddb_link,
+    .start = ddb_start,
+    .handle = ddb_handle,
+    .sample = ddb_sample,
+    .destroy = ddb_destroy,
+    .metrics = ddb_metrics,
+    .faults = CIRRUS_FAULT_BIT(CIRRUS_FAULT_OUTAGE) | CIRRUS_FAULT_BIT(CIRRUS_FAULT_SLOWDOWN),
+    .cost = ddb_cost,
+    .protocols = &ddb_protocols,
+};
