@@ -40,6 +40,14 @@ void cirrus_retry_quota_success(CirrusRetryQuota *q, gint64 taken)
     q->tokens = MIN(q->capacity, q->tokens + (taken > 0 ? taken : q->refill));
 }
 
+void cirrus_retry_policy_default(CirrusRetryPolicy *p, const CirrusRetryDefaults *d)
+{
+    if (!d || !p->given) return;
+    if (!p->max_given) p->max_retries = d->max_retries;
+    /* Below the cap, which the reading checked against the larger 100 ms. */
+    if (!p->base_given) p->backoff.base = MIN(d->base, p->backoff.cap);
+}
+
 gboolean cirrus_retry_policy_read(CirrusNode *retries, CirrusRetryPolicy *p, GError **error)
 {
     static const char *const jitters[] = {"none", "full", "equal", "decorrelated", NULL};
@@ -69,6 +77,9 @@ gboolean cirrus_retry_policy_read(CirrusNode *retries, CirrusRetryPolicy *p, GEr
         return FALSE;
     }
     p->max_retries = max >= 0 ? max : attempts >= 0 ? attempts - 1 : 2;
+    p->given = TRUE;
+    p->max_given = max >= 0 || attempts >= 0;
+    p->base_given = cirrus_node_peek(retries, "base") != NULL;
     p->backoff.jitter = (CirrusJitter)jitter;
     if (!budget) return TRUE;
     p->has_quota = TRUE;

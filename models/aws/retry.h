@@ -43,6 +43,8 @@ typedef struct CirrusRetryQuota {
  * `retries` give them (docs/clients.md). */
 typedef struct CirrusRetryPolicy {
     gint64 max_retries;          /* 0: no retries */
+    gboolean given;              /* `retries` written out */
+    gboolean max_given, base_given;   /* max (or max_attempts), base written out */
     CirrusBackoff backoff;
     gboolean has_quota;          /* `budget` given */
     CirrusRetryQuota quota;      /* full at the start */
@@ -54,6 +56,18 @@ typedef struct CirrusRetryPolicy {
  * and (when `budget` is given) a 500-token quota at 5 per retry, 10 per
  * retry after a timeout, 1 back per success. */
 gboolean cirrus_retry_policy_read(CirrusNode *retries, CirrusRetryPolicy *out, GError **error);
+
+/* A service whose SDK client retries differently from the standard
+ * mode's 3 attempts and 100 ms base (the target's invoke spec,
+ * models/protocol/invoke.h): its own defaults. */
+typedef struct CirrusRetryDefaults {
+    gint64 max_retries;
+    CirrusTime base;
+} CirrusRetryDefaults;
+
+/* Where `retries` was written out, give what it left unsaid (max and
+ * base) the target service's defaults `d` (may be NULL: none). */
+void cirrus_retry_policy_default(CirrusRetryPolicy *p, const CirrusRetryDefaults *d);
 
 /* Take the tokens for one retry: what was taken, or 0 (and nothing taken)
  * when the bucket holds too few. */

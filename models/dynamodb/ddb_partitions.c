@@ -47,9 +47,13 @@ static guint64 mix64(guint64 x)
 
 guint ddb_partition_of(const DdbSpace *s, guint key)
 {
+    if (s->isolated) {
+        guint order = GPOINTER_TO_UINT(g_hash_table_lookup(s->isolated, GUINT_TO_POINTER(key)));
+        if (order) return s->n_hashed + order - 1;
+    }
     /* Equal hash ranges: the top 32 bits of the hash, scaled. */
     guint64 h = mix64((guint64)key ^ s->salt) >> 32;
-    return (guint)((h * s->n_partitions) >> 32);
+    return (guint)((h * s->n_hashed) >> 32);
 }
 
 static void slots_fill(DdbSpace *s, guint from, CirrusTime now, gboolean on_demand)
@@ -61,9 +65,10 @@ static void slots_fill(DdbSpace *s, guint from, CirrusTime now, gboolean on_dema
     }
 }
 
-void ddb_space_init(DdbSpace *s, guint n, CirrusTime now, gboolean on_demand)
+void ddb_space_init(DdbSpace *s, guint n, CirrusTime now, gboolean on_demand, gboolean isolation)
 {
-    s->n_partitions = n;
+    s->n_partitions = s->n_hashed = n;
+    if (isolation) s->heat = g_new0(DdbHeat, n);
     for (int l = 0; l < N_LANES; l++) {
         s->slots[l] = g_new0(DdbSlot, n);
         s->lanes[l].per_partition = partition_limit[l];
@@ -76,18 +81,33 @@ void ddb_space_init(DdbSpace *s, guint n, CirrusTime now, gboolean on_demand)
 void ddb_space_clear(DdbSpace *s)
 {
     for (int l = 0; l < N_LANES; l++) g_free(s->slots[l]);
+    g_free(s->heat);
+    if (s->isolated) g_hash_table_destroy(s->isolated);
     g_free(s->name);
+}
+
+/* Room for `n` partitions in all, the new ones zeroed. */
+static void space_resize(DdbSpace *s, guint n)
+{
+    for (int l = 0; l < N_LANES; l++) s->slots[l] = g_renew(DdbSlot, s->slots[l], n);
+    if (s->heat) {
+        s->heat = g_renew(DdbHeat, s->heat, n);
+        for (guint p = 0; p < n; p++) s->heat[p] = (DdbHeat){0};
+    }
+    s->n_partitions = n;
 }
 
 void ddb_space_repartition(DdbSpace *s, guint n, CirrusTime now, gboolean on_demand)
 {
-    n = MIN(n, DDB_MAX_PARTITIONS);
-    if (n <= s->n_partitions) return;
+    guint isolated = s->n_partitions - s->n_hashed;
+    n = MIN(n, DDB_MAX_PARTITIONS - isolated);
+    if (n <= s->n_hashed) return;
     /* The keys move to the new hash ranges: the old buckets are not the
      * new partitions', so each starts afresh (what they had is lost: a
-     * split's children start with their share, as AWS's new partitions). */
-    for (int l = 0; l < N_LANES; l++) s->slots[l] = g_renew(DdbSlot, s->slots[l], n);
-    s->n_partitions = n;
+     * split's children start with their share, as AWS's new partitions).
+     * Isolated keys keep partitions of their own, after the hashed ones. */
+    s->n_hashed = n;
+    space_resize(s, n + isolated);
     slots_fill(s, 0, now, on_demand);
 }
 
@@ -138,6 +158,7 @@ gboolean ddb_admit(DdbSpace *s, DdbLaneKind lane, guint p, double units, CirrusT
     if (!take) return TRUE;
     slot->ceiling -= units;
     slot->used += units;
+    slot->minute += units;
     switch (from) {
     case FROM_SHARE: slot->tokens -= units; l->table_tokens -= units; break;
     case FROM_TABLE: l->table_tokens -= units; break;
@@ -168,6 +189,87 @@ gboolean ddb_on_demand_grow(DdbLane *l, double initial)
     if (aim <= l->provisioned) return FALSE;
     l->provisioned = MIN(aim, l->provisioned * pow(2.0, 1.0 / 30.0));
     return TRUE;
+}
+
+void ddb_heat_note(DdbSpace *s, guint p, guint key, DdbLaneKind lane, double units)
+{
+    DdbHeat *h = &s->heat[p];
+    double w = units / partition_limit[lane];
+    h->total += w;
+    /* Misra-Gries: add to the key's counter, or take a free one, or take
+     * the weight off every counter. */
+    int free_at = -1;
+    for (int i = 0; i < DDB_HEAT_KEYS; i++) {
+        if (h->weight[i] > 0 && h->key[i] == key) {
+            h->weight[i] += w;
+            return;
+        }
+        if (h->weight[i] <= 0 && free_at < 0) free_at = i;
+    }
+    if (free_at >= 0) {
+        h->key[free_at] = key;
+        h->weight[free_at] = w;
+        return;
+    }
+    double least = w;
+    for (int i = 0; i < DDB_HEAT_KEYS; i++) least = MIN(least, h->weight[i]);
+    for (int i = 0; i < DDB_HEAT_KEYS; i++) h->weight[i] -= least;
+    if (w > least) {
+        for (int i = 0; i < DDB_HEAT_KEYS; i++)
+            if (h->weight[i] <= 0) {
+                h->key[i] = key;
+                h->weight[i] = w - least;
+                break;
+            }
+    }
+}
+
+/* AWS: "If your application drives disproportionately high traffic to one
+ * or more items, adaptive capacity rebalances your partitions such that
+ * frequently accessed items don't reside on the same partition."  AWS
+ * gives no thresholds: watching from half the hard limit, a tenth of the
+ * traffic and a minute's delay are cirrus's (docs/models/dynamodb.md). */
+#define HEAT_WATCH_FRACTION 0.5
+#define HEAT_KEY_FRACTION 0.1
+
+guint ddb_isolate_hot_items(DdbSpace *s, CirrusTime now, gboolean on_demand)
+{
+    guint moved = 0, n_hashed = s->n_hashed;
+    guint *keys = g_newa(guint, n_hashed);
+    for (guint p = 0; p < n_hashed; p++) {
+        DdbHeat *h = &s->heat[p];
+        double busy = MAX(s->slots[LANE_READ][p].minute / (60.0 * DDB_PARTITION_RCU),
+                          s->slots[LANE_WRITE][p].minute / (60.0 * DDB_PARTITION_WCU));
+        if (h->watching && h->total > 0) {
+            int top = 0;
+            for (int i = 1; i < DDB_HEAT_KEYS; i++) if (h->weight[i] > h->weight[top]) top = i;
+            /* The counter undercounts by at most total / (k + 1); it is
+             * all of the traffic when nothing else was seen. */
+            if (h->weight[top] >= HEAT_KEY_FRACTION * h->total && h->weight[top] < h->total - 1e-9 &&
+                s->n_partitions + moved < DDB_MAX_PARTITIONS)
+                keys[moved++] = h->key[top];
+        }
+        *h = (DdbHeat){ .watching = busy >= HEAT_WATCH_FRACTION };
+    }
+    for (guint p = 0; p < s->n_partitions; p++)
+        s->slots[LANE_READ][p].minute = s->slots[LANE_WRITE][p].minute = 0;
+    if (!moved) return 0;
+    if (!s->isolated) s->isolated = g_hash_table_new(g_direct_hash, g_direct_equal);
+    guint first = s->n_partitions;
+    for (guint i = 0; i < moved; i++)
+        g_hash_table_insert(s->isolated, GUINT_TO_POINTER(keys[i]),
+                            GUINT_TO_POINTER(g_hash_table_size(s->isolated) + 1));
+    space_resize(s, first + moved);
+    /* The hashed partitions keep their state (the moved keys' traffic
+     * leaves them); the new ones start with a full share.  Every share is
+     * now the rate over one more partition each. */
+    for (int l = 0; l < N_LANES; l++) {
+        double share = on_demand ? 0 : s->lanes[l].provisioned / s->n_partitions;
+        for (guint p = 0; p < first; p++) s->slots[l][p].tokens = MIN(s->slots[l][p].tokens, share);
+        for (guint p = first; p < s->n_partitions; p++)
+            s->slots[l][p] = (DdbSlot){ .tokens = share, .ceiling = partition_limit[l], .at = now };
+    }
+    return moved;
 }
 
 double ddb_take_hottest(DdbSpace *s, DdbLaneKind lane)

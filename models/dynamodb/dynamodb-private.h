@@ -41,7 +41,19 @@ typedef struct {
     double ceiling;     /* the per-partition hard limit, a 1-s bucket of 3,000 / 1,000 units/s */
     CirrusTime at;      /* brought up to date then */
     double used;        /* units consumed this sample interval (the hottest-partition metric) */
+    double minute;      /* units consumed this minute (hot-item isolation) */
 } DdbSlot;
+
+/* Hot-item isolation: a partition busy at half its hard limit or more
+ * watches which keys carry its traffic (Misra-Gries heavy hitters: any key
+ * with over 1/(DDB_HEAT_KEYS+1) of it is among them). */
+#define DDB_HEAT_KEYS 4
+typedef struct {
+    gboolean watching;
+    guint    key[DDB_HEAT_KEYS];
+    double   weight[DDB_HEAT_KEYS];   /* in fractions of the partition's hard limits */
+    double   total;
+} DdbHeat;
 
 /* A table's (or an index's) capacity for reads or writes. */
 typedef struct {
@@ -58,8 +70,11 @@ typedef struct {
 /* A table, or a global secondary index of one: its partitions and lanes. */
 typedef struct {
     char      *name;            /* NULL for the table itself */
-    guint      n_partitions;
+    guint      n_partitions;    /* n_hashed, then one per isolated key */
+    guint      n_hashed;        /* partitions of equal hash ranges */
     DdbSlot   *slots[N_LANES];  /* n_partitions each */
+    DdbHeat   *heat;            /* n_partitions; NULL: no isolation (indexes) */
+    GHashTable *isolated;       /* key -> 1 + its order among the isolated keys; NULL: none yet */
     DdbLane    lanes[N_LANES];
     guint64    salt;            /* hashes its keys apart from another index's */
     /* GSIs: their metrics (the table's are fixed indices) */
@@ -106,8 +121,9 @@ typedef struct {
 
 /* ddb_partitions.c */
 /* Lay out a space of `n` partitions over its lanes (provisioned rates or
- * on-demand capacity already set); resets buckets to full. */
-void     ddb_space_init(DdbSpace *s, guint n, CirrusTime now, gboolean on_demand);
+ * on-demand capacity already set), buckets full; `isolation`: it may
+ * isolate hot items (ddb_isolate_hot_items). */
+void     ddb_space_init(DdbSpace *s, guint n, CirrusTime now, gboolean on_demand, gboolean isolation);
 void     ddb_space_clear(DdbSpace *s);
 /* Grow to at least `n` partitions (never fewer: DynamoDB does not merge
  * them), keeping each lane's capacity, and share the provisioned rates. */
@@ -126,6 +142,14 @@ void     ddb_note_demand(DdbLane *l, double units, CirrusTime now);
 /* On-demand, once a minute: capacity towards twice the previous peak,
  * at most doubling per 30 minutes; TRUE when it grew. */
 gboolean ddb_on_demand_grow(DdbLane *l, double initial);
+/* Once a minute (`isolate`: the table's own space): a partition whose
+ * traffic reached half its hard limit watches its keys for the next
+ * minute; one that watched moves its heaviest key, if that key carries at
+ * least a tenth of its traffic but not all, to a partition of its own.
+ * The number of keys isolated. */
+guint    ddb_isolate_hot_items(DdbSpace *s, CirrusTime now, gboolean on_demand);
+/* Note a key's use of partition p (only while it watches). */
+void     ddb_heat_note(DdbSpace *s, guint p, guint key, DdbLaneKind lane, double units);
 /* The hottest partition's consumption this interval; resets the counters. */
 double   ddb_take_hottest(DdbSpace *s, DdbLaneKind lane);
 

@@ -24,6 +24,7 @@
  * multiplies the latency. */
 #include "models/dynamodb/dynamodb-private.h"
 #include "models/aws/globals.h"
+#include "models/aws/retry.h"
 #include "sim/loader/scenario.h"
 #include <math.h>
 #include <string.h>
@@ -31,7 +32,7 @@
 enum {
     M_REQUESTS, M_CONSUMED_READ, M_CONSUMED_WRITE, M_PROV_READ, M_PROV_WRITE, M_READ_THROTTLES,
     M_WRITE_THROTTLES, M_THROTTLED, M_LATENCY, M_PARTITIONS, M_HOT_READ, M_HOT_WRITE, M_SYSTEM_ERRORS,
-    M_UNPROCESSED, M_SCALING,
+    M_UNPROCESSED, M_SCALING, M_ISOLATED,
 };
 
 static const CirrusMetricDef ddb_metrics[] = {
@@ -50,6 +51,7 @@ static const CirrusMetricDef ddb_metrics[] = {
     [M_SYSTEM_ERRORS]   = {"SystemErrors", CIRRUS_METRIC_COUNT, "Count"},
     [M_UNPROCESSED]     = {"UnprocessedItems", CIRRUS_METRIC_COUNT, "Count"},
     [M_SCALING]         = {"ScalingActivities", CIRRUS_METRIC_COUNT, "Count"},
+    [M_ISOLATED]        = {"HotItemsIsolated", CIRRUS_METRIC_COUNT, "Count"},
     {NULL, 0, NULL},
 };
 
@@ -341,6 +343,7 @@ static gboolean item_admit(CirrusComponent *self, Ddb *t, DdbLaneKind lane, guin
     }
     if (!take) return TRUE;
     ddb_admit(s, lane, p, units, now, t->on_demand, t->burst, t->adaptive, TRUE);
+    if (s->heat && s->heat[p].watching) ddb_heat_note(s, p, key, lane, units);
     for (guint g = 0; lane == LANE_WRITE && g < t->n_gsis; g++) {
         DdbSpace *x = &t->gsis[g];
         ddb_admit(x, lane, ddb_partition_of(x, key), units, now, t->on_demand, t->burst, t->adaptive, TRUE);
@@ -422,6 +425,7 @@ static CirrusOutcome serve(CirrusComponent *self, Ddb *t, DdbOp op, gint64 size,
 static void on_request(CirrusComponent *self, Ddb *t, CirrusRequest *req)
 {
     cirrus_metric_count(self, M_REQUESTS, 1);
+    cirrus_request_data(req)->ref.unprocessed = 0;
     if (cirrus_fault_down(t->faults)) {   /* an InternalServerError: a 500 */
         cirrus_metric_count(self, M_SYSTEM_ERRORS, 1);
         cirrus_reply(self, req, CIRRUS_OUTCOME_FAILED);
@@ -467,6 +471,13 @@ static void on_minute(CirrusComponent *self, Ddb *t)
         if (changed) cirrus_metric_count(self, M_SCALING, 1);
     }
     t->minute_units[LANE_READ] = t->minute_units[LANE_WRITE] = 0;
+    if (s->heat) {
+        guint moved = ddb_isolate_hot_items(s, now, t->on_demand);
+        if (moved) {
+            cirrus_metric_count(self, M_ISOLATED, moved);
+            update_gauges(self, t);
+        }
+    }
     if (changed) {
         guint n = ddb_partitions_for(s->lanes[LANE_READ].provisioned, s->lanes[LANE_WRITE].provisioned,
                                      t->stored_bytes);
@@ -486,12 +497,12 @@ static void ddb_start(CirrusComponent *self, void *state)
     cirrus_component_substream(self, "operations", &t->op_rng);
     cirrus_component_substream(self, "latency", &t->latency_rng);
     ddb_space_init(s, ddb_partitions_for(s->lanes[LANE_READ].provisioned, s->lanes[LANE_WRITE].provisioned,
-                                         t->stored_bytes), 0, t->on_demand);
+                                         t->stored_bytes), 0, t->on_demand, t->adaptive);
     for (guint g = 0; g < t->n_gsis; g++) {
         DdbSpace *x = &t->gsis[g];
         x->lanes[LANE_READ].max = x->lanes[LANE_WRITE].max = DDB_TABLE_MAX_UNITS;
         ddb_space_init(x, ddb_partitions_for(x->lanes[LANE_READ].provisioned, x->lanes[LANE_WRITE].provisioned, 0),
-                       0, t->on_demand);
+                       0, t->on_demand, FALSE);
     }
     cirrus_schedule(self, CIRRUS_MIN, DDB_MINUTE, NULL, 0);
     update_gauges(self, t);
@@ -550,11 +561,18 @@ static double ddb_cost(CirrusComponent *self, void *state)
     return usd + storage;
 }
 
+/* The AWS SDK for Java's DynamoDB client retries 10 times from a 25 ms
+ * base (PredefinedRetryPolicies.DYNAMODB_DEFAULT_MAX_ERROR_RETRY and
+ * PredefinedBackoffStrategies.DYNAMODB_DEFAULT_BASE_DELAY) where its other
+ * clients retry 3 times from 100 ms. */
+static const CirrusRetryDefaults ddb_retry_defaults = { .max_retries = 10, .base = 25 * CIRRUS_MS };
+
 static const CirrusInvokeSpec ddb_invoke = {
     .operations = ddb_op_names,
     .keys = CIRRUS_KEY_ITEMS | CIRRUS_KEY_CONSISTENT,
     .check = ddb_check_keys,
     .partial_batches = TRUE,
+    .retry_defaults = &ddb_retry_defaults,
 };
 
 static const struct CirrusProtocols ddb_protocols = {

@@ -212,6 +212,7 @@ gboolean cirrus_calls_link(CirrusCalls *calls, CirrusComponent *self, CirrusScen
         if (!cirrus_request_keys_link(&c->keys, c->target, "'calls' target", c->size, error)) return FALSE;
         const CirrusInvokeSpec *inv = cirrus_component_protocols(c->target)->invoke;
         c->partial = inv && inv->partial_batches;
+        cirrus_retry_policy_default(&c->retry, inv ? inv->retry_defaults : NULL);
         /* The caller waits for a sync call's reply: an edge of the graph
          * the loader checks for cycles. */
         if (c->mode == CIRRUS_INVOKE_SYNC) cirrus_scenario_sync_call(sc, self, c->target, c->target_at);

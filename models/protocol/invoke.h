@@ -46,6 +46,10 @@ struct CirrusInvokeSpec {
      * `retries` sends those items again (AWS: "retry the batch operation
      * on those items ... with exponential backoff"). */
     gboolean partial_batches;
+    /* Its SDK client's retry defaults where they are not the standard
+     * mode's (a call's or a workload's `retries` that leaves max or base
+     * unsaid takes these); NULL: the standard mode's. */
+    const struct CirrusRetryDefaults *retry_defaults;
 };
 
 /* The keys a call or a workload's `request:` gives (read at configure,

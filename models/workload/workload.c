@@ -72,6 +72,7 @@ typedef struct {
     GArray *attr_cum[CIRRUS_ATTR_SLOTS];   /* double */
     CirrusRng attr_rng;             /* apart from arrivals and clients */
     CirrusRetryPolicy retry;        /* client.retries; max_retries 0: none */
+    gboolean partial;               /* the target may leave a batch's items unprocessed (invoke.h) */
     CirrusRng retry_rng;            /* backoff jitter */
     GHashTable *retrying;           /* request id -> RetryAttempt, for attempts > 0 in flight */
     CirrusNode *region_keys[CIRRUS_CLIENT_REGIONS_MAX];   /* for link() messages */
@@ -408,6 +409,9 @@ static gboolean workload_link(CirrusComponent *self, void *state, CirrusScenario
         return FALSE;
     }
     if (!cirrus_request_keys_link(&w->keys, w->target, "target", w->size_given ? w->size : -1, error)) return FALSE;
+    const CirrusInvokeSpec *inv = cirrus_component_protocols(w->target)->invoke;
+    w->partial = inv && inv->partial_batches;
+    cirrus_retry_policy_default(&w->retry, inv ? inv->retry_defaults : NULL);
     /* Client regions must be known regions with a location. */
     const CirrusClientRegions *cr = &w->regions;
     for (guint k = 0; k < cr->n; k++)
@@ -504,6 +508,10 @@ static gboolean try_retry(CirrusComponent *self, Workload *w, const CirrusReques
         return FALSE;
     }
     CirrusRequest *next = cirrus_request_copy(self, req);   /* same caller, creation time, size */
+    if (w->partial) {   /* a batch's retry carries only the items left unprocessed, if any */
+        CirrusRequestData *d = cirrus_request_data(next);
+        if (d->ref.unprocessed) d->keys.items = d->ref.unprocessed;
+    }
     next->attempt = req->attempt + 1;
     next->abandoned = 0;
     RetryAttempt *a = g_new(RetryAttempt, 1);
@@ -529,6 +537,10 @@ static void on_reply(CirrusComponent *self, Workload *w, CirrusRequest *req)
     }
     CirrusOutcome outcome = (CirrusOutcome)req->outcome;
     RetryAttempt done = conclude_attempt(w, req);
+    /* A batch answered with items unprocessed is not done: retried, or
+     * throttled in the end, as a throttled request is. */
+    if (w->partial && outcome == CIRRUS_OUTCOME_OK && cirrus_request_data(req)->ref.unprocessed)
+        outcome = CIRRUS_OUTCOME_THROTTLED;
     if (retryable(outcome) && try_retry(self, w, req, &done, outcome == CIRRUS_OUTCOME_TIMED_OUT)) {
         cirrus_request_free(self, req);
         return;
