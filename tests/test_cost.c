@@ -135,6 +135,32 @@ static void test_kinesis(void)
     test_run_free(r);
 }
 
+static void test_dynamodb(void)
+{
+    /* Provisioned for 100 s: (100 RCU x $0.00013 + 100 WCU x $0.00065) an
+     * hour plus an index's 10 and 10; 10 GB stored at $0.25 a GB-month
+     * (730 h).  On demand: 799 writes of 2 KB, 2 write request units each,
+     * billed on the table and on its index at $0.000000625; 799 eventually
+     * consistent reads of 4 KB, half a read request unit each, at
+     * $0.000000125. */
+#define DYNAMODB(request, table) "name: c\nduration: 100s\nworkloads:\n" \
+                                 "  - {name: u, target: t, request: " request ", " STEADY "}\n" \
+                                 "components:\n  - {name: t, type: dynamodb, " table "}\n"
+    TestRun *r = test_run_text(DYNAMODB("{operation: GetItem}", "read_capacity: 100, write_capacity: 100, "
+                                        "size: 10GB, global_secondary_indexes: [{name: g, read_capacity: 10, "
+                                        "write_capacity: 10}]"), NULL);
+    assert_usd(cost_of(r, "t"), 100 / 3600.0 * (110 * 0.00013 + 110 * 0.00065) + 10 * 0.25 * 100 / 3600.0 / 730);
+    test_run_free(r);
+    r = test_run_text(DYNAMODB("{operation: PutItem, size: 2KB}", "mode: on_demand, "
+                               "global_secondary_indexes: [{name: g}]"), NULL);
+    g_assert_cmpfloat(test_sum(r, "t", "ConsumedWriteCapacityUnits"), ==, 799 * 2);
+    assert_usd(cost_of(r, "t"), 799 * 2 * 2 * 0.000000625);
+    test_run_free(r);
+    r = test_run_text(DYNAMODB("{operation: GetItem, size: 4KB}", "mode: on_demand"), NULL);
+    assert_usd(cost_of(r, "t"), 799 * 0.5 * 0.000000125);
+    test_run_free(r);
+}
+
 static void test_sns(void)
 {
     /* 799 publishes of 1 KB to a topic with one SQS subscriber: 799 x
@@ -254,6 +280,7 @@ int main(int argc, char **argv)
     g_test_add_func("/cost/asg-minimum", test_asg_minimum);
     g_test_add_func("/cost/sqs", test_sqs);
     g_test_add_func("/cost/kinesis", test_kinesis);
+    g_test_add_func("/cost/dynamodb", test_dynamodb);
     g_test_add_func("/cost/sns", test_sns);
     g_test_add_func("/cost/route53", test_route53);
     g_test_add_func("/cost/alb_and_summary_rows", test_summary_rows);

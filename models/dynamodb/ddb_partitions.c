@@ -135,36 +135,34 @@ static void refill(DdbSpace *s, DdbLaneKind lane, DdbSlot *slot, CirrusTime now,
     }
 }
 
-gboolean ddb_admit(DdbSpace *s, DdbLaneKind lane, guint p, double units, CirrusTime now, gboolean on_demand,
-                   gboolean burst, gboolean adaptive, gboolean take)
+DdbRefusal ddb_can_admit(DdbSpace *s, DdbLaneKind lane, guint p, CirrusTime now, gboolean on_demand, gboolean burst,
+                         gboolean adaptive)
 {
     DdbLane *l = &s->lanes[lane];
     DdbSlot *slot = &s->slots[lane][p];
     refill(s, lane, slot, now, on_demand, burst);
-    if (slot->ceiling <= 0) return FALSE;   /* the partition's hard limit */
-    enum { FROM_SHARE, FROM_TABLE, FROM_BANK } from;
-    if (on_demand) {
-        if (l->table_tokens <= 0) return FALSE;
-        from = FROM_TABLE;
-    } else if (slot->tokens > 0) {
-        from = FROM_SHARE;
-    } else if (adaptive && l->table_tokens > 0) {
-        from = FROM_TABLE;   /* borrowed from the partitions that leave theirs unused */
-    } else if (burst && slot->bank >= units) {
-        from = FROM_BANK;
-    } else {
-        return FALSE;
-    }
-    if (!take) return TRUE;
+    if (slot->ceiling <= 0) return DDB_KEY_RANGE;   /* the partition's hard limit */
+    if (on_demand) return l->table_tokens > 0 ? DDB_ADMITTED : DDB_CAPACITY;
+    return slot->tokens > 0 || (adaptive && l->table_tokens > 0) || (burst && slot->bank > 0) ? DDB_ADMITTED
+                                                                                              : DDB_CAPACITY;
+}
+
+void ddb_consume(DdbSpace *s, DdbLaneKind lane, guint p, double units, gboolean on_demand, gboolean burst,
+                 gboolean adaptive)
+{
+    DdbLane *l = &s->lanes[lane];
+    DdbSlot *slot = &s->slots[lane][p];
     slot->ceiling -= units;
     slot->used += units;
     slot->minute += units;
-    switch (from) {
-    case FROM_SHARE: slot->tokens -= units; l->table_tokens -= units; break;
-    case FROM_TABLE: l->table_tokens -= units; break;
-    case FROM_BANK: slot->bank -= units; break;
+    if (on_demand || (slot->tokens <= 0 && adaptive && l->table_tokens > 0)) {
+        l->table_tokens -= units;   /* on-demand capacity, or borrowed from partitions that leave theirs unused */
+    } else if (slot->tokens <= 0 && burst && slot->bank > 0) {
+        slot->bank -= units;        /* may go below 0: paid back before the bank serves again */
+    } else {
+        slot->tokens -= units;      /* the partition's share, into debt if need be */
+        l->table_tokens -= units;
     }
-    return TRUE;
 }
 
 void ddb_note_demand(DdbLane *l, double units, CirrusTime now)

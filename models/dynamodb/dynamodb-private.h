@@ -133,10 +133,21 @@ void     ddb_space_repartition(DdbSpace *s, guint n, CirrusTime now, gboolean on
 guint    ddb_partitions_for(double rcu, double wcu, gint64 bytes);
 /* The partition that holds key `key`. */
 guint    ddb_partition_of(const DdbSpace *s, guint key);
-/* Whether `units` of the lane can be served now on partition p, and, when
- * `take`, consume them (`burst`, `adaptive`: the table's settings). */
-gboolean ddb_admit(DdbSpace *s, DdbLaneKind lane, guint p, double units, CirrusTime now, gboolean on_demand,
-                   gboolean burst, gboolean adaptive, gboolean take);
+/* Whether partition p can serve the lane now: its hard limit not
+ * reached, and capacity left in its share, the table's unused capacity
+ * (`adaptive`) or its burst bank (`burst`); a request that finds any is
+ * served whole (ddb_consume), and the debt paid back by the refill. */
+typedef enum {
+    DDB_ADMITTED,
+    DDB_CAPACITY,    /* ProvisionedThroughputExceeded (on-demand: the table's capacity now) */
+    DDB_KEY_RANGE,   /* KeyRangeThroughputExceeded: the partition's 3,000 RCU / 1,000 WCU */
+} DdbRefusal;
+DdbRefusal ddb_can_admit(DdbSpace *s, DdbLaneKind lane, guint p, CirrusTime now, gboolean on_demand, gboolean burst,
+                         gboolean adaptive);
+/* Consume `units` on partition p (after ddb_can_admit, at the same time):
+ * from its share while it has any, then borrowed, then banked. */
+void     ddb_consume(DdbSpace *s, DdbLaneKind lane, guint p, double units, gboolean on_demand, gboolean burst,
+                     gboolean adaptive);
 /* On-demand: note `units` consumed now, for the previous-peak rule. */
 void     ddb_note_demand(DdbLane *l, double units, CirrusTime now);
 /* On-demand, once a minute: capacity towards twice the previous peak,

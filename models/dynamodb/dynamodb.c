@@ -32,7 +32,7 @@
 enum {
     M_REQUESTS, M_CONSUMED_READ, M_CONSUMED_WRITE, M_PROV_READ, M_PROV_WRITE, M_READ_THROTTLES,
     M_WRITE_THROTTLES, M_THROTTLED, M_LATENCY, M_PARTITIONS, M_HOT_READ, M_HOT_WRITE, M_SYSTEM_ERRORS,
-    M_UNPROCESSED, M_SCALING, M_ISOLATED,
+    M_UNPROCESSED, M_SCALING, M_ISOLATED, M_READ_KEY_RANGE, M_WRITE_KEY_RANGE,
 };
 
 static const CirrusMetricDef ddb_metrics[] = {
@@ -52,6 +52,8 @@ static const CirrusMetricDef ddb_metrics[] = {
     [M_UNPROCESSED]     = {"UnprocessedItems", CIRRUS_METRIC_COUNT, "Count"},
     [M_SCALING]         = {"ScalingActivities", CIRRUS_METRIC_COUNT, "Count"},
     [M_ISOLATED]        = {"HotItemsIsolated", CIRRUS_METRIC_COUNT, "Count"},
+    [M_READ_KEY_RANGE]  = {"ReadKeyRangeThroughputThrottleEvents", CIRRUS_METRIC_COUNT, "Count"},
+    [M_WRITE_KEY_RANGE] = {"WriteKeyRangeThroughputThrottleEvents", CIRRUS_METRIC_COUNT, "Count"},
     {NULL, 0, NULL},
 };
 
@@ -96,17 +98,16 @@ static gboolean check_op(DdbOp op, gint64 items, gint consistent, gint64 size, c
 static gboolean ddb_check_keys(const CirrusComponent *target, const CirrusRequestKeysSpec *spec, gint64 size,
                                const char *role, GError **error)
 {
-    /* Without an operation the table's mix applies: check the keys against
-     * GetItem's rules only when one is named. */
-    if (!(spec->resolved.given & CIRRUS_KEYS_OPERATION)) {
-        if (size > DDB_MAX_ITEM)
-            return check_op(DDB_GET_ITEM, -1, -1, size, spec->operation_at, role, cirrus_component_name(target), error);
-        return TRUE;
-    }
-    const CirrusNode *at = spec->items_at ? spec->items_at : spec->consistent_at ? spec->consistent_at
-                                                                                 : spec->operation_at;
-    return check_op((DdbOp)spec->resolved.operation, spec->items, spec->consistent, size, at, role,
-                    cirrus_component_name(target), error);
+    const char *name = cirrus_component_name(target);
+    /* The most specific node: the key the rule is about, else any given. */
+    const CirrusNode *any = spec->items_at ? spec->items_at : spec->consistent_at ? spec->consistent_at
+                          : spec->operation_at ? spec->operation_at : spec->size_at;
+    if (size > DDB_MAX_ITEM)
+        return check_op(DDB_GET_ITEM, -1, -1, size, spec->size_at ? spec->size_at : any, role, name, error);
+    /* Without an operation the table's mix applies: its rules were checked
+     * at configure. */
+    if (!(spec->resolved.given & CIRRUS_KEYS_OPERATION)) return TRUE;
+    return check_op((DdbOp)spec->resolved.operation, spec->items, spec->consistent, size, any, role, name, error);
 }
 
 static gboolean read_operations(Ddb *t, CirrusComponent *self, CirrusNode *cfg, GError **error)
@@ -324,33 +325,46 @@ static DdbOp draw_op(Ddb *t)
     return t->mix[t->n_mix - 1].op;
 }
 
-/* Whether one item (key, units) can be served — on the table's partition
- * and, for a write, on every index's — and, with `take`, serve it there.
- * An index that cannot take the write refuses it for the table too, and
- * counts a throttle of its own. */
-static gboolean item_admit(CirrusComponent *self, Ddb *t, DdbLaneKind lane, guint key, double units, CirrusTime now,
-                           gboolean take)
+/* Whether one item can be served now — on the table's partition of its
+ * key and, for a write, on every index's.  A refusal is counted where it
+ * happens (AWS: a PutItem on a table with indexes is one event on the
+ * table and one on each index; WriteThrottleEvents of the table counts
+ * the table's, an index's its own).  TRUE when all admit it. */
+static gboolean item_can(CirrusComponent *self, Ddb *t, DdbLaneKind lane, guint key, CirrusTime now)
 {
     DdbSpace *s = &t->table;
-    guint p = ddb_partition_of(s, key);
-    if (!ddb_admit(s, lane, p, units, now, t->on_demand, t->burst, t->adaptive, FALSE)) return FALSE;
+    DdbRefusal why = ddb_can_admit(s, lane, ddb_partition_of(s, key), now, t->on_demand, t->burst, t->adaptive);
+    if (why != DDB_ADMITTED) {
+        cirrus_metric_count(self, lane == LANE_READ ? M_READ_THROTTLES : M_WRITE_THROTTLES, 1);
+        if (why == DDB_KEY_RANGE)
+            cirrus_metric_count(self, lane == LANE_READ ? M_READ_KEY_RANGE : M_WRITE_KEY_RANGE, 1);
+        return FALSE;
+    }
     for (guint g = 0; lane == LANE_WRITE && g < t->n_gsis; g++) {
         DdbSpace *x = &t->gsis[g];
-        if (!ddb_admit(x, lane, ddb_partition_of(x, key), units, now, t->on_demand, t->burst, t->adaptive, FALSE)) {
+        if (ddb_can_admit(x, lane, ddb_partition_of(x, key), now, t->on_demand, t->burst, t->adaptive) !=
+            DDB_ADMITTED) {
             cirrus_metric_count(self, x->m_throttles, 1);
             return FALSE;
         }
     }
-    if (!take) return TRUE;
-    ddb_admit(s, lane, p, units, now, t->on_demand, t->burst, t->adaptive, TRUE);
+    return TRUE;
+}
+
+/* Serve one item admitted by item_can() (at the same time): its units on
+ * its partitions, the indexes' counted. */
+static void item_take(CirrusComponent *self, Ddb *t, DdbLaneKind lane, guint key, double units, CirrusTime now)
+{
+    DdbSpace *s = &t->table;
+    guint p = ddb_partition_of(s, key);
+    ddb_consume(s, lane, p, units, t->on_demand, t->burst, t->adaptive);
     if (s->heat && s->heat[p].watching) ddb_heat_note(s, p, key, lane, units);
     for (guint g = 0; lane == LANE_WRITE && g < t->n_gsis; g++) {
         DdbSpace *x = &t->gsis[g];
-        ddb_admit(x, lane, ddb_partition_of(x, key), units, now, t->on_demand, t->burst, t->adaptive, TRUE);
+        ddb_consume(x, lane, ddb_partition_of(x, key), units, t->on_demand, t->burst, t->adaptive);
         cirrus_metric_count_amount(self, x->m_consumed_write, units);
         if (t->on_demand) ddb_note_demand(&x->lanes[lane], units, now);
     }
-    return TRUE;
 }
 
 /* Units served: counted, and on-demand, billed and noted for the peak. */
@@ -371,55 +385,67 @@ static CirrusOutcome serve(CirrusComponent *self, Ddb *t, DdbOp op, gint64 size,
     CirrusTime now = cirrus_now(self);
     DdbLaneKind lane = ddb_op_writes(op) ? LANE_WRITE : LANE_READ;
     double units = ddb_units_per_item(op, size, items, consistent);
-    guint throttles = 0;
     *unprocessed = 0;
     if (op == DDB_SCAN) {
         /* A Scan reads every partition alike: all of them or none. */
         DdbSpace *s = &t->table;
         double each = units / s->n_partitions;
-        for (guint p = 0; p < s->n_partitions; p++)
-            if (!ddb_admit(s, lane, p, each, now, t->on_demand, t->burst, t->adaptive, FALSE)) {
-                throttles = 1;
-                break;
-            }
-        for (guint p = 0; !throttles && p < s->n_partitions; p++)
-            ddb_admit(s, lane, p, each, now, t->on_demand, t->burst, t->adaptive, TRUE);
-        if (!throttles) consumed(self, t, lane, units, now);
-    } else if (!ddb_op_per_item(op)) {
-        /* One key: a single item, or a Query's items under one partition key. */
-        if (item_admit(self, t, lane, cirrus_keys_draw(&t->keys, &t->key_rng), units, now, TRUE))
-            consumed(self, t, lane, units, now);
-        else
-            throttles = 1;
-    } else if (op == DDB_TRANSACT_GET_ITEMS || op == DDB_TRANSACT_WRITE_ITEMS) {
-        /* All or nothing: every item's capacity first, then all of it. */
-        guint *keys = g_newa(guint, items);
-        for (guint i = 0; i < items; i++) keys[i] = cirrus_keys_draw(&t->keys, &t->key_rng);
-        for (guint i = 0; i < items && !throttles; i++)
-            if (!item_admit(self, t, lane, keys[i], units, now, FALSE)) throttles = 1;
-        for (guint i = 0; i < items && !throttles; i++) item_admit(self, t, lane, keys[i], units, now, TRUE);
-        if (!throttles) consumed(self, t, lane, units * items, now);
-    } else {
-        /* A batch: each item on its own; the ones refused are unprocessed. */
-        for (guint i = 0; i < items; i++) {
-            if (item_admit(self, t, lane, cirrus_keys_draw(&t->keys, &t->key_rng), units, now, TRUE))
-                consumed(self, t, lane, units, now);
-            else
-                throttles++;
+        for (guint p = 0; p < s->n_partitions; p++) {
+            DdbRefusal why = ddb_can_admit(s, lane, p, now, t->on_demand, t->burst, t->adaptive);
+            if (why == DDB_ADMITTED) continue;
+            cirrus_metric_count(self, M_READ_THROTTLES, 1);
+            if (why == DDB_KEY_RANGE) cirrus_metric_count(self, M_READ_KEY_RANGE, 1);
+            cirrus_metric_count(self, M_THROTTLED, 1);
+            return CIRRUS_OUTCOME_THROTTLED;
         }
-        *unprocessed = throttles;
-    }
-    if (throttles) {
-        /* AWS counts a throttle event per item a batch could not serve. */
-        cirrus_metric_count(self, lane == LANE_READ ? M_READ_THROTTLES : M_WRITE_THROTTLES, throttles);
-        cirrus_metric_count(self, M_THROTTLED, 1);
-    }
-    if (*unprocessed && *unprocessed < items) {
-        cirrus_metric_count(self, M_UNPROCESSED, *unprocessed);
+        for (guint p = 0; p < s->n_partitions; p++) ddb_consume(s, lane, p, each, t->on_demand, t->burst, t->adaptive);
+        consumed(self, t, lane, units, now);
         return CIRRUS_OUTCOME_OK;
     }
-    *unprocessed = 0;
-    return throttles ? CIRRUS_OUTCOME_THROTTLED : CIRRUS_OUTCOME_OK;
+    if (!ddb_op_per_item(op)) {
+        /* One key: a single item, or a Query's items under one partition key. */
+        guint key = cirrus_keys_draw(&t->keys, &t->key_rng);
+        if (!item_can(self, t, lane, key, now)) {
+            cirrus_metric_count(self, M_THROTTLED, 1);
+            return CIRRUS_OUTCOME_THROTTLED;
+        }
+        item_take(self, t, lane, key, units, now);
+        consumed(self, t, lane, units, now);
+        return CIRRUS_OUTCOME_OK;
+    }
+    guint *keys = g_newa(guint, items);
+    for (guint i = 0; i < items; i++) keys[i] = cirrus_keys_draw(&t->keys, &t->key_rng);
+    if (op == DDB_TRANSACT_GET_ITEMS || op == DDB_TRANSACT_WRITE_ITEMS) {
+        /* All or nothing: every item's partitions must admit it, then
+         * all of them are served. */
+        for (guint i = 0; i < items; i++)
+            if (!item_can(self, t, lane, keys[i], now)) {
+                cirrus_metric_count(self, M_THROTTLED, 1);
+                return CIRRUS_OUTCOME_THROTTLED;
+            }
+        for (guint i = 0; i < items; i++) item_take(self, t, lane, keys[i], units, now);
+        consumed(self, t, lane, units * items, now);
+        return CIRRUS_OUTCOME_OK;
+    }
+    /* A batch: each item on its own; the ones refused are unprocessed.
+     * AWS: ThrottledRequests counts a batch only when every item in it was
+     * throttled (it then fails whole, ProvisionedThroughputExceeded). */
+    guint refused = 0;
+    for (guint i = 0; i < items; i++) {
+        if (item_can(self, t, lane, keys[i], now)) {
+            item_take(self, t, lane, keys[i], units, now);
+            consumed(self, t, lane, units, now);
+        } else {
+            refused++;
+        }
+    }
+    if (refused == items) {
+        cirrus_metric_count(self, M_THROTTLED, 1);
+        return CIRRUS_OUTCOME_THROTTLED;
+    }
+    if (refused) cirrus_metric_count(self, M_UNPROCESSED, refused);
+    *unprocessed = refused;
+    return CIRRUS_OUTCOME_OK;
 }
 
 static void on_request(CirrusComponent *self, Ddb *t, CirrusRequest *req)

@@ -1,5 +1,6 @@
 /* cirrus — protocol keys of requests (see invoke.h). */
 #include "models/protocol/invoke.h"
+#include "sim/loader/suggest.h"
 #include "sim/loader/config.h"
 
 gboolean cirrus_request_keys_read(CirrusNode *map, CirrusRequestKeysSpec *spec, GError **error)
@@ -16,6 +17,7 @@ gboolean cirrus_request_keys_read(CirrusNode *map, CirrusRequestKeysSpec *spec, 
     spec->items_at = cirrus_node_peek(map, "items");
     spec->messages_at = cirrus_node_peek(map, "messages");
     spec->consistent_at = cirrus_node_peek(map, "consistent");
+    spec->size_at = cirrus_node_peek(map, "size");
     if (spec->consistent_at) spec->consistent = consistent;
     return TRUE;
 }
@@ -69,9 +71,12 @@ gboolean cirrus_request_keys_link(CirrusRequestKeysSpec *spec, const CirrusCompo
                                   cirrus_component_noun(target), spec->operation);
             } else {
                 char *list = operations_text(ops);
-                cirrus_node_error(spec->operation_at, error, "%s '%s' is %s: it takes operation %s, not %s", role,
+                GString *hint = g_string_new(NULL);
+                cirrus_suggest_append(hint, spec->operation, (const char *const *)ops, g_strv_length((char **)ops));
+                cirrus_node_error(spec->operation_at, error, "%s '%s' is %s: it takes operation %s, not %s%s", role,
                                   cirrus_component_name(target), cirrus_component_noun(target), list,
-                                  spec->operation);
+                                  spec->operation, hint->str);
+                g_string_free(hint, TRUE);
                 g_free(list);
             }
             return FALSE;

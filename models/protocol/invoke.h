@@ -58,7 +58,7 @@ struct CirrusRequestKeysSpec {
     const char *operation;          /* NULL: not given (the tree's string) */
     gint64 items, messages;         /* -1: not given */
     gint consistent;                /* -1: not given */
-    const CirrusNode *operation_at, *items_at, *messages_at, *consistent_at;
+    const CirrusNode *operation_at, *items_at, *messages_at, *consistent_at, *size_at;   /* NULL: not given */
     CirrusRequestKeys resolved;     /* after link: what each request carries */
 };
 
