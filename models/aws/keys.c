@@ -28,6 +28,12 @@ gboolean cirrus_keys_read(CirrusNode *cfg, const char *key, gint64 default_count
         for (guint i = 0; i < out->count; i++) out->cdf[i] = total += pow(i + 1.0, -skew);
         for (guint i = 0; i < out->count; i++) out->cdf[i] /= total;
         out->cdf[out->count - 1] = 1.0;
+        out->guide = g_new(guint, out->count);
+        guint i = 0;
+        for (guint j = 0; j < out->count; j++) {
+            while (out->cdf[i] <= (double)j / out->count) i++;   /* ends: cdf[count - 1] = 1 */
+            out->guide[j] = i;
+        }
     }
     return TRUE;
 }
@@ -36,7 +42,12 @@ guint cirrus_keys_draw(const CirrusKeys *keys, CirrusRng *rng)
 {
     if (!keys->cdf) return (guint)cirrus_rng_below(rng, keys->count);
     double u = cirrus_rng_uniform(rng);
-    guint lo = 0, hi = keys->count - 1;
+    guint n = keys->count, j = MIN((guint)(u * n), n - 1);
+    /* The answer lies between the guides of u's slice and the next; the
+     * checks keep it exact whatever u * n rounded to. */
+    guint lo = keys->guide[j], hi = j + 1 < n ? keys->guide[j + 1] : n - 1;
+    if (lo > 0 && keys->cdf[lo - 1] > u) lo = 0;
+    if (keys->cdf[hi] <= u) hi = n - 1;
     while (lo < hi) {   /* the first key whose cumulative probability exceeds u */
         guint mid = lo + (hi - lo) / 2;
         if (keys->cdf[mid] > u) hi = mid;
@@ -55,5 +66,6 @@ double cirrus_keys_share(const CirrusKeys *keys, guint i)
 void cirrus_keys_clear(CirrusKeys *keys)
 {
     g_free(keys->cdf);
+    g_free(keys->guide);
     *keys = (CirrusKeys){0};
 }

@@ -5,8 +5,11 @@
  *   keys: {count: 100000, distribution: zipf, skew: 1.0}   # or uniform
  *
  * Zipf: key i (0-based) has probability proportional to 1 / (i + 1)^skew;
- * key 0 is the hottest.  A draw is one uniform number and, for zipf, a
- * binary search of the cumulative probabilities. */
+ * key 0 is the hottest.  A draw is one uniform number and, for zipf, the
+ * first key whose cumulative probability exceeds it (inversion), found
+ * through a guide table (Chen and Asau's indexed search): `count` equal
+ * slices of [0, 1), each knowing the keys its numbers may fall on, so a
+ * draw searches a few keys instead of all of them, with the same result. */
 #ifndef CIRRUS_AWS_KEYS_H
 #define CIRRUS_AWS_KEYS_H
 
@@ -18,6 +21,7 @@
 typedef struct CirrusKeys {
     guint   count;
     double *cdf;      /* zipf: cumulative probabilities; NULL: uniform */
+    guint  *guide;    /* zipf: guide[j], the first key whose cdf exceeds j / count */
 } CirrusKeys;
 
 /* Read the map under `key` of `cfg` (absent: `default_count` uniform
