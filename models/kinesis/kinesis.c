@@ -10,11 +10,12 @@
  * shard of every key are computed once (and again for the keys of a
  * reshard's parents), so a record costs one draw and a table look-up.
  *
- * Each shard keeps its records in an array, oldest first, trimmed as they
- * pass the retention period (lazily: when the shard is written or read,
- * and at every sample, so that expiries are counted in the interval in
- * which they happen).  A stream that nobody has registered to read by the
- * first moment after time 0 keeps no records at all, only its counts. */
+ * The records and the readers are a stream log (models/protocol/
+ * stream_log.h): each shard's records oldest first, trimmed as they pass
+ * the retention period (lazily: when the shard is written or read, and at
+ * every sample, so that expiries are counted in the interval in which
+ * they happen); a stream that nobody has registered to read by the first
+ * moment after time 0 keeps no records at all, only its counts. */
 #include "models/kinesis/kinesis-private.h"
 #include "models/aws/globals.h"
 #include "sim/loader/scenario.h"
@@ -99,23 +100,15 @@ static guint16 owner(Kinesis *k, const guint16 *ids, guint n, HashKey h)
 
 /* ---- shards ------------------------------------------------------------------ */
 
+/* A planned shard of the log (which links it to its parents) and its
+ * hash key range here, under the same id. */
 static guint16 shard_new(Kinesis *k, HashKey lo, HashKey hi, guint16 parent, guint16 adjacent)
 {
-    Shard s = {0};
-    s.lo = lo;
-    s.hi = hi;
-    s.id = (guint16)k->shards->len;
-    s.parent = parent;
-    s.adjacent = adjacent;
-    s.child[0] = s.child[1] = CIRRUS_STREAM_NO_SHARD;
-    s.state = SHARD_PLANNED;
-    s.first = 1;
-    s.w_sec = s.r_sec = -1;
-    s.r_bytes.tokens = SHARD_READ_BYTES;
-    s.metric_records = s.metric_exceeded = -1;
-    s.recs = g_array_new(FALSE, FALSE, sizeof(Rec));
+    Shard s = { .lo = lo, .hi = hi, .w_sec = -1, .metric_records = -1, .metric_exceeded = -1 };
+    guint16 id = cirrus_stream_log_plan(&k->log, parent, adjacent);
+    g_assert(id == k->shards->len);
     g_array_append_val(k->shards, s);
-    return s.id;
+    return id;
 }
 
 /* Plan a split of `parent` at the middle of its range (AWS SplitShard with
@@ -126,9 +119,7 @@ static guint16 plan_split(Kinesis *k, guint16 parent)
     HashKey lo = shard_at(k, parent)->lo, hi = shard_at(k, parent)->hi;
     HashKey mid = lo + ((hi - lo) >> 1) + 1;
     guint16 a = shard_new(k, lo, mid - 1, parent, CIRRUS_STREAM_NO_SHARD);
-    guint16 b = shard_new(k, mid, hi, parent, CIRRUS_STREAM_NO_SHARD);
-    shard_at(k, parent)->child[0] = a;
-    shard_at(k, parent)->child[1] = b;
+    shard_new(k, mid, hi, parent, CIRRUS_STREAM_NO_SHARD);
     return a;
 }
 
@@ -137,10 +128,7 @@ static guint16 plan_merge(Kinesis *k, guint16 parent, guint16 adjacent)
 {
     HashKey lo = MIN(shard_at(k, parent)->lo, shard_at(k, adjacent)->lo);
     HashKey hi = MAX(shard_at(k, parent)->hi, shard_at(k, adjacent)->hi);
-    guint16 c = shard_new(k, lo, hi, parent, adjacent);   /* (moves the shards) */
-    shard_at(k, parent)->child[0] = c;
-    shard_at(k, adjacent)->child[0] = c;
-    return c;
+    return shard_new(k, lo, hi, parent, adjacent);
 }
 
 /* Close the parents of the shards `first`..`first + n - 1` and open them;
@@ -148,51 +136,16 @@ static guint16 plan_merge(Kinesis *k, guint16 parent, guint16 adjacent)
 static void activate(CirrusComponent *self, Kinesis *k, guint16 first, guint n)
 {
     guint16 ids[2] = {first, (guint16)(first + 1)};
-    Shard *c0 = shard_at(k, first);
+    CirrusLogShard *c0 = cirrus_log_shard(&k->log, first);
     guint16 parents[2] = {c0->parent, c0->adjacent};
-    for (guint i = 0; i < n; i++) {
-        g_assert(shard_at(k, ids[i])->state == SHARD_PLANNED);
-        shard_at(k, ids[i])->state = SHARD_OPEN;
-        k->n_open++;
-    }
-    for (guint j = 0; j < 2; j++) {
-        if (parents[j] == CIRRUS_STREAM_NO_SHARD) continue;
-        g_assert(shard_at(k, parents[j])->state == SHARD_OPEN);
-        shard_at(k, parents[j])->state = SHARD_CLOSED;
-        k->n_open--;
-    }
+    for (guint i = 0; i < n; i++) cirrus_stream_log_open(&k->log, ids[i]);
+    for (guint j = 0; j < 2; j++)
+        if (parents[j] != CIRRUS_STREAM_NO_SHARD) cirrus_stream_log_close(&k->log, parents[j]);
     for (guint key = 0; key < k->n_keys; key++) {
         guint16 s = k->key_shard[key];
         if (s == parents[0] || s == parents[1]) k->key_shard[key] = owner(k, ids, n, k->key_hash[key]);
     }
-    cirrus_metric_gauge(self, M_OPEN_SHARDS, k->n_open);
-}
-
-/* ---- retention ----------------------------------------------------------------- */
-
-/* Drop the records of `s` older than the retention period, counting those
- * that some consumer had not been given. */
-void kinesis_trim(CirrusComponent *self, Kinesis *k, Shard *s)
-{
-    CirrusTime now = cirrus_now(self);
-    guint64 old_first = s->first;
-    while (s->first <= s->last && rec_at(s, s->first)->arrived + k->retention <= now) {
-        s->first++;
-        s->head++;
-    }
-    if (s->first == old_first) return;
-    guint64 n = s->first - old_first;
-    cirrus_metric_count(self, M_EXPIRED, (gint64)n);
-    for (guint i = 0; i < k->consumers->len; i++) {
-        Consumer *c = k->consumers->pdata[i];
-        guint64 seen = MAX(lease_at(c, s->id)->delivered, old_first - 1);
-        if (seen < s->first - 1) cirrus_metric_count(self, M_EXPIRED_UNREAD, (gint64)(s->first - 1 - seen));
-    }
-    /* Compact once the dead prefix is the larger part. */
-    if (s->head >= 4096 && s->head * 2 >= s->recs->len) {
-        g_array_remove_range(s->recs, 0, s->head);
-        s->head = 0;
-    }
+    cirrus_metric_gauge(self, M_OPEN_SHARDS, k->log.n_open);
 }
 
 /* ---- PutRecord --------------------------------------------------------------- */
@@ -242,7 +195,8 @@ static void on_put(CirrusComponent *self, Kinesis *k, CirrusRequest *req)
         return;
     }
     guint key = draw_key(k);
-    Shard *s = shard_at(k, k->key_shard[key]);
+    guint16 id = k->key_shard[key];
+    Shard *s = shard_at(k, id);
     gint64 size = MAX(req->size, 0), sec = cirrus_now(self) / CIRRUS_SEC;
     /* AWS: each shard takes up to 1,000 records and 1 MB per second; we
      * count whole seconds of simulated time. */
@@ -258,17 +212,8 @@ static void on_put(CirrusComponent *self, Kinesis *k, CirrusRequest *req)
     }
     s->w_records++;
     s->w_bytes += size;
-    kinesis_trim(self, k, s);
-    if (k->store && cirrus_now(self) > 0 && k->consumers->len == 0) k->store = FALSE;
-    s->last++;
-    if (k->store) {
-        Rec r = {cirrus_now(self), req->created, req->origin, (guint32)size, key};
-        g_array_append_val(s->recs, r);
-    } else {
-        s->first = s->last + 1;
-        s->head = 0;
-        g_array_set_size(s->recs, 0);
-    }
+    CirrusStreamRec r = {cirrus_now(self), req->created, req->origin, (guint32)size, key};
+    cirrus_stream_log_append(self, &k->log, id, &r);
     s->interval_records++;
     /* AWS bills a provisioned stream's records in 25 KB PUT payload units
      * and an on-demand stream's by the KB, each record rounded up. */
@@ -280,7 +225,7 @@ static void on_put(CirrusComponent *self, Kinesis *k, CirrusRequest *req)
     cirrus_metric_count(self, M_PUT_SUCCESS, 1);
     shard_count(self, s->metric_records, 1);
     cirrus_reply(self, req, CIRRUS_OUTCOME_OK);
-    if (k->store) kinesis_wake(self, k, s);
+    cirrus_stream_log_wake(self, &k->log, id);
 }
 
 /* ---- resharding ------------------------------------------------------------- */
@@ -289,7 +234,7 @@ static void on_reshard(CirrusComponent *self, Kinesis *k, guint i)
 {
     const Action *a = &g_array_index(k->actions, Action, i);
     activate(self, k, a->first_child, a->adjacent == CIRRUS_STREAM_NO_SHARD ? 2 : 1);
-    kinesis_resharded(self, k);
+    cirrus_stream_log_resharded(self, &k->log);
 }
 
 /* On-demand, once a minute.  AWS: a stream "accommodates up to double its
@@ -311,14 +256,14 @@ static void on_scale(CirrusComponent *self, Kinesis *k)
     double peak = MAX((double)k->peak_records / SHARD_WRITE_RECORDS, (double)k->peak_bytes / SHARD_WRITE_BYTES);
     double aim = CLAMP(2 * peak, ON_DEMAND_SHARDS, ON_DEMAND_MAX_CAPACITY);
     if (aim > k->capacity) set_capacity(k, MIN(aim, k->capacity * pow(2.0, 1.0 / ON_DEMAND_DOUBLING_MINUTES)));
-    while (k->n_open < aim && k->shards->len + 2 * k->n_open < MAX_SHARD_IDS) {
+    while (k->log.n_open < aim && k->shards->len + 2 * k->log.n_open < MAX_SHARD_IDS) {
         guint n = k->shards->len;
         for (guint16 id = 0; id < n; id++) {
-            if (shard_at(k, id)->state != SHARD_OPEN) continue;
+            if (cirrus_log_shard(&k->log, id)->state != CIRRUS_SHARD_OPEN) continue;
             guint16 first = plan_split(k, id);
             activate(self, k, first, 2);
         }
-        kinesis_resharded(self, k);
+        cirrus_stream_log_resharded(self, &k->log);
     }
     cirrus_schedule(self, CIRRUS_MIN, KIN_SCALE, NULL, 0);
 }
@@ -376,8 +321,7 @@ static gboolean read_action(Kinesis *k, CirrusNode *entry, CirrusTime last_at, G
                               text ? text : "(not a number)", k->shards->len - 1);
             return FALSE;
         }
-        Shard *s = shard_at(k, (guint)ids[i]);
-        if (s->child[0] != CIRRUS_STREAM_NO_SHARD) {
+        if (cirrus_log_shard(&k->log, (guint)ids[i])->child[0] != CIRRUS_STREAM_NO_SHARD) {
             cirrus_node_error(nodes[i], error, "shard %s is already closed by an earlier reshard", text);
             return FALSE;
         }
@@ -457,13 +401,23 @@ static gboolean kinesis_configure(CirrusComponent *self, void *state, CirrusNode
 {
     Kinesis *k = state;
     k->faults = cirrus_component_faults(self);
-    k->consumers = g_ptr_array_new();
-    k->store = TRUE;
     k->s_sec = -1;
     /* AWS: retention 24 h by default, from 24 h to 8,760 h (365 days). */
-    if (!cirrus_cfg_duration(cfg, "retention", CIRRUS_DAY, CIRRUS_DAY, 365 * CIRRUS_DAY, &k->retention, error) ||
-        !read_keys(k, cfg, error) || !read_shards(self, k, cfg, error))
+    if (!cirrus_cfg_duration(cfg, "retention", CIRRUS_DAY, CIRRUS_DAY, 365 * CIRRUS_DAY, &k->retention, error))
         return FALSE;
+    /* AWS: per shard, 5 GetRecords calls a second and 2 MB/s shared by the
+     * readers without enhanced fan-out, 2 MB/s for each enhanced one; an
+     * answer of at most 10,000 records and 10 MB. */
+    const CirrusStreamLogRules rules = {
+        .retention = k->retention, .read_calls = SHARD_READ_CALLS, .read_bytes = SHARD_READ_BYTES,
+        .max_batch = CIRRUS_STREAM_MAX_BATCH, .max_batch_bytes = CIRRUS_STREAM_MAX_BATCH_BYTES,
+        .push_event = KIN_PUSH,
+        .m_read_exceeded = M_READ_EXCEEDED, .m_get_records = M_GET_RECORDS, .m_get_bytes = M_GET_BYTES,
+        .m_subscribe_records = M_SUBSCRIBE_RECORDS, .m_subscribe_bytes = M_SUBSCRIBE_BYTES,
+        .m_iterator_age = M_ITERATOR_AGE, .m_expired = M_EXPIRED, .m_expired_unread = M_EXPIRED_UNREAD,
+    };
+    cirrus_stream_log_init(&k->log, &rules, k->faults);
+    if (!read_keys(k, cfg, error) || !read_shards(self, k, cfg, error)) return FALSE;
     add_shard_series(self, k);
     return TRUE;
 }
@@ -473,14 +427,11 @@ static void kinesis_start(CirrusComponent *self, void *state)
     Kinesis *k = state;
     guint n = 0;
     cirrus_component_substream(self, "partition-keys", &k->key_rng);
-    for (guint i = 0; i < k->shards->len; i++) {
-        Shard *s = shard_at(k, i);
-        if (s->parent == CIRRUS_STREAM_NO_SHARD) {
-            s->state = SHARD_OPEN;
-            n++;
-        }
+    for (guint16 i = 0; i < k->shards->len; i++) {
+        if (cirrus_log_shard(&k->log, i)->parent != CIRRUS_STREAM_NO_SHARD) continue;
+        cirrus_stream_log_open(&k->log, i);
+        n++;
     }
-    k->n_open = n;
     /* The initial shards split the space evenly: key -> shard by division,
      * checked against the ranges. */
     for (guint key = 0; key < k->n_keys; key++) {
@@ -502,7 +453,7 @@ static void kinesis_start(CirrusComponent *self, void *state)
 static void on_fault(CirrusComponent *self, Kinesis *k, const CirrusFault *f, gboolean begin)
 {
     g_assert(f->kind == CIRRUS_FAULT_OUTAGE);   /* counted by the kernel */
-    if (begin) kinesis_fail_waiting(self, k);
+    if (begin) cirrus_stream_log_fail_waiting(self, &k->log);
 }
 
 static gboolean kinesis_link(CirrusComponent *self, void *state, CirrusScenario *sc, GError **error)
@@ -537,11 +488,8 @@ static void kinesis_handle(CirrusComponent *self, void *state, const CirrusEvent
     Kinesis *k = state;
     switch (ev->kind) {
     case CIRRUS_EVENT_REQUEST: on_put(self, k, ev->request); break;
-    case CIRRUS_STREAM_REGISTER: kinesis_register(self, k, ev); break;
-    case CIRRUS_STREAM_GET_RECORDS: kinesis_get_records(self, k, ev); break;
-    case CIRRUS_STREAM_SUBSCRIBE: kinesis_subscribe(self, k, ev); break;
-    case CIRRUS_STREAM_CANCEL: kinesis_cancel(self, k, ev); break;
-    case KIN_PUSH: kinesis_push(self, k, ev->data); break;
+    case CIRRUS_STREAM_REGISTER: case CIRRUS_STREAM_GET_RECORDS: case CIRRUS_STREAM_SUBSCRIBE:
+    case CIRRUS_STREAM_CANCEL: case KIN_PUSH: cirrus_stream_log_handle(self, &k->log, ev); break;
     case KIN_RESHARD: on_reshard(self, k, (guint)ev->data); break;
     case KIN_SCALE: on_scale(self, k); break;
     case CIRRUS_EVENT_FAULT_BEGIN: on_fault(self, k, cirrus_event_fault(self, ev), TRUE); break;
@@ -557,27 +505,30 @@ static void kinesis_sample(CirrusComponent *self, void *state)
     gint64 busiest = 0;
     for (guint i = 0; i < k->shards->len; i++) {
         Shard *s = shard_at(k, i);
-        if (s->state == SHARD_PLANNED) continue;
-        kinesis_trim(self, k, s);
         busiest = MAX(busiest, s->interval_records);
         s->interval_records = 0;
     }
     cirrus_metric_count(self, M_MAX_SHARD, busiest);
-    kinesis_update_age(self, k);
+    cirrus_stream_log_sample(self, &k->log);
 }
 
 static void kinesis_destroy(CirrusComponent *self, void *state)
 {
     Kinesis *k = state;
     (void)self;
-    for (guint i = 0; k->shards && i < k->shards->len; i++)
-        if (shard_at(k, i)->recs) g_array_free(shard_at(k, i)->recs, TRUE);
     if (k->shards) g_array_free(k->shards, TRUE);
     if (k->actions) g_array_free(k->actions, TRUE);
-    if (k->consumers) kinesis_consumers_free(k);
+    cirrus_stream_log_clear(&k->log);
     g_free(k->key_hash);
     g_free(k->key_shard);
     cirrus_keys_clear(&k->keys);
+}
+
+static guint kinesis_add_consumer(CirrusComponent *self, void *state, gboolean enhanced)
+{
+    Kinesis *k = state;
+    (void)self;
+    return cirrus_stream_log_add_consumer(&k->log, enhanced);
 }
 
 static const CirrusStreamOps kinesis_stream = { .add_consumer = kinesis_add_consumer };
