@@ -164,7 +164,7 @@ static void reader_start(CirrusComponent *self, void *state)
 {
     Reader *r = state;
     cirrus_stream_register(self, r->stream, (CirrusStreamFanOut)r->fan_out, (CirrusStreamStart)r->start,
-                           (guint)r->max);
+                           (guint)r->max, FALSE);
 }
 
 static void reader_read(CirrusComponent *self, Reader *r, guint shard, gint64 n)
@@ -914,7 +914,7 @@ static void test_config_errors(void)
     assert_error(s->str, "bad.yaml:", "already has 20 enhanced fan-out consumers");
     g_string_free(s, TRUE);
     assert_error("name: bad\nduration: 1h\ncomponents:\n  - {name: w, type: producer, target: w}\n"
-                 "  - {name: r, type: reader, source: w}\n", "bad.yaml:5:", "not a kinesis stream");
+                 "  - {name: r, type: reader, source: w}\n", "bad.yaml:5:", "not a kinesis stream or a dynamodb table's stream");
 }
 
 /* A count the stream records in its sample hook (the busiest shard's

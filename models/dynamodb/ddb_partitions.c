@@ -26,6 +26,7 @@
  * the previous peak (ddb_on_demand_grow). */
 #include "models/dynamodb/dynamodb-private.h"
 #include <math.h>
+#include <string.h>
 
 static const double partition_limit[N_LANES] = { DDB_PARTITION_RCU, DDB_PARTITION_WCU };
 
@@ -48,12 +49,18 @@ static guint64 mix64(guint64 x)
 guint ddb_partition_of(const DdbSpace *s, guint key)
 {
     if (s->isolated) {
-        guint order = GPOINTER_TO_UINT(g_hash_table_lookup(s->isolated, GUINT_TO_POINTER(key)));
-        if (order) return s->n_hashed + order - 1;
+        guint part = GPOINTER_TO_UINT(g_hash_table_lookup(s->isolated, GUINT_TO_POINTER(key)));
+        if (part) return part - 1;
     }
-    /* Equal hash ranges: the top 32 bits of the hash, scaled. */
-    guint64 h = mix64((guint64)key ^ s->salt) >> 32;
-    return (guint)((h * s->n_hashed) >> 32);
+    guint64 h = mix64((guint64)key ^ s->salt) >> 32;   /* the top 32 bits of the hash */
+    if (s->even) return (guint)((h * s->n_hashed) >> 32);
+    guint lo = 0, hi = s->n_hashed - 1;   /* the last range starting at or before h */
+    while (lo < hi) {
+        guint mid = (lo + hi + 1) / 2;
+        if (s->range_lo[mid] <= h) lo = mid;
+        else hi = mid - 1;
+    }
+    return s->range_part[lo];
 }
 
 static void slots_fill(DdbSpace *s, guint from, CirrusTime now, gboolean on_demand)
@@ -68,6 +75,15 @@ static void slots_fill(DdbSpace *s, guint from, CirrusTime now, gboolean on_dema
 void ddb_space_init(DdbSpace *s, guint n, CirrusTime now, gboolean on_demand, gboolean isolation)
 {
     s->n_partitions = s->n_hashed = n;
+    s->even = TRUE;
+    /* Equal ranges: range i starts at ceil(i 2^32 / n), where the mapping
+     * h -> floor(h n / 2^32) begins to give i. */
+    s->range_lo = g_new(guint32, DDB_MAX_PARTITIONS);
+    s->range_part = g_new(guint, DDB_MAX_PARTITIONS);
+    for (guint i = 0; i < n; i++) {
+        s->range_lo[i] = (guint32)((((guint64)i << 32) + n - 1) / n);
+        s->range_part[i] = i;
+    }
     if (isolation) s->heat = g_new0(DdbHeat, n);
     for (int l = 0; l < N_LANES; l++) {
         s->slots[l] = g_new0(DdbSlot, n);
@@ -82,33 +98,82 @@ void ddb_space_clear(DdbSpace *s)
 {
     for (int l = 0; l < N_LANES; l++) g_free(s->slots[l]);
     g_free(s->heat);
+    g_free(s->range_lo);
+    g_free(s->range_part);
+    g_free(s->shard_of);
     if (s->isolated) g_hash_table_destroy(s->isolated);
     g_free(s->name);
 }
 
-/* Room for `n` partitions in all, the new ones zeroed. */
-static void space_resize(DdbSpace *s, guint n)
+void ddb_space_stream(DdbSpace *s, CirrusStreamLog *log)
 {
-    for (int l = 0; l < N_LANES; l++) s->slots[l] = g_renew(DdbSlot, s->slots[l], n);
-    if (s->heat) {
-        s->heat = g_renew(DdbHeat, s->heat, n);
-        for (guint p = 0; p < n; p++) s->heat[p] = (DdbHeat){0};
+    s->log = log;
+    s->shard_of = g_new(guint16, s->n_partitions);
+    for (guint p = 0; p < s->n_partitions; p++) {
+        s->shard_of[p] = cirrus_stream_log_plan(log, CIRRUS_STREAM_NO_SHARD, CIRRUS_STREAM_NO_SHARD);
+        cirrus_stream_log_open(log, s->shard_of[p]);
     }
-    s->n_partitions = n;
 }
 
-void ddb_space_repartition(DdbSpace *s, guint n, CirrusTime now, gboolean on_demand)
+/* A new partition, its buckets full of its share (as AWS's new
+ * partitions); partition `from`'s too (a split's halves both start
+ * afresh).  Its stream shard and `from`'s are the two children of
+ * `from`'s old one.  Returns the new partition. */
+static guint partition_new(DdbSpace *s, guint from, CirrusTime now, gboolean on_demand)
 {
-    guint isolated = s->n_partitions - s->n_hashed;
-    n = MIN(n, DDB_MAX_PARTITIONS - isolated);
-    if (n <= s->n_hashed) return;
-    /* The keys move to the new hash ranges: the old buckets are not the
-     * new partitions', so each starts afresh (what they had is lost: a
-     * split's children start with their share, as AWS's new partitions).
-     * Isolated keys keep partitions of their own, after the hashed ones. */
-    s->n_hashed = n;
-    space_resize(s, n + isolated);
-    slots_fill(s, 0, now, on_demand);
+    guint q = s->n_partitions++;
+    for (int l = 0; l < N_LANES; l++) s->slots[l] = g_renew(DdbSlot, s->slots[l], s->n_partitions);
+    if (s->heat) {
+        s->heat = g_renew(DdbHeat, s->heat, s->n_partitions);
+        s->heat[q] = (DdbHeat){0};
+    }
+    for (int l = 0; l < N_LANES; l++) {
+        double share = on_demand ? 0 : s->lanes[l].provisioned / s->n_partitions;
+        s->slots[l][q] = s->slots[l][from] = (DdbSlot){ .tokens = share, .ceiling = partition_limit[l], .at = now };
+    }
+    if (s->log) {
+        guint16 old = s->shard_of[from];
+        s->shard_of = g_renew(guint16, s->shard_of, s->n_partitions);
+        cirrus_stream_log_close(s->log, old);
+        s->shard_of[from] = cirrus_stream_log_plan(s->log, old, CIRRUS_STREAM_NO_SHARD);
+        s->shard_of[q] = cirrus_stream_log_plan(s->log, old, CIRRUS_STREAM_NO_SHARD);
+        cirrus_stream_log_open(s->log, s->shard_of[from]);
+        cirrus_stream_log_open(s->log, s->shard_of[q]);
+    }
+    return q;
+}
+
+static guint64 range_width(const DdbSpace *s, guint i)
+{
+    guint64 end = i + 1 < s->n_hashed ? s->range_lo[i + 1] : G_GUINT64_CONSTANT(1) << 32;
+    return end - s->range_lo[i];
+}
+
+/* Split hash range i in halves: the upper half goes to a new partition. */
+static void split_range(DdbSpace *s, guint i, CirrusTime now, gboolean on_demand)
+{
+    guint64 width = range_width(s, i);
+    guint q = partition_new(s, s->range_part[i], now, on_demand);
+    memmove(&s->range_lo[i + 2], &s->range_lo[i + 1], (s->n_hashed - i - 1) * sizeof *s->range_lo);
+    memmove(&s->range_part[i + 2], &s->range_part[i + 1], (s->n_hashed - i - 1) * sizeof *s->range_part);
+    s->range_lo[i + 1] = (guint32)(s->range_lo[i] + width / 2);
+    s->range_part[i + 1] = q;
+    s->n_hashed++;
+    s->even = FALSE;
+}
+
+gboolean ddb_space_repartition(DdbSpace *s, guint n, CirrusTime now, gboolean on_demand)
+{
+    gboolean split = FALSE;
+    /* AWS (the developer guide's partition behaviour): "If you increase a
+     * table's provisioned throughput and the current partitioning scheme
+     * cannot accommodate your new requirements, DynamoDB doubles the
+     * current number of partitions": every range splits in halves. */
+    while (s->n_hashed < n && s->n_partitions + s->n_hashed <= DDB_MAX_PARTITIONS) {
+        for (guint i = 0; i < s->n_hashed; i += 2) split_range(s, i, now, on_demand);
+        split = TRUE;
+    }
+    return split;
 }
 
 /* Bring partition p's buckets and the table's up to `now`. */
@@ -232,40 +297,35 @@ void ddb_heat_note(DdbSpace *s, guint p, guint key, DdbLaneKind lane, double uni
 
 guint ddb_isolate_hot_items(DdbSpace *s, CirrusTime now, gboolean on_demand)
 {
-    guint moved = 0, n_hashed = s->n_hashed;
-    guint *keys = g_newa(guint, n_hashed);
-    for (guint p = 0; p < n_hashed; p++) {
+    guint moved = 0, n = s->n_partitions;
+    guint *keys = g_newa(guint, n), *from = g_newa(guint, n);
+    for (guint p = 0; p < n; p++) {
         DdbHeat *h = &s->heat[p];
         double busy = MAX(s->slots[LANE_READ][p].minute / (60.0 * DDB_PARTITION_RCU),
                           s->slots[LANE_WRITE][p].minute / (60.0 * DDB_PARTITION_WCU));
+        s->slots[LANE_READ][p].minute = s->slots[LANE_WRITE][p].minute = 0;
+        if (h->single) continue;
         if (h->watching && h->total > 0) {
             int top = 0;
             for (int i = 1; i < DDB_HEAT_KEYS; i++) if (h->weight[i] > h->weight[top]) top = i;
             /* The counter undercounts by at most total / (k + 1); it is
              * all of the traffic when nothing else was seen. */
             if (h->weight[top] >= HEAT_KEY_FRACTION * h->total && h->weight[top] < h->total - 1e-9 &&
-                s->n_partitions + moved < DDB_MAX_PARTITIONS)
-                keys[moved++] = h->key[top];
+                s->n_partitions + moved < DDB_MAX_PARTITIONS) {
+                keys[moved] = h->key[top];
+                from[moved++] = p;
+            }
         }
         *h = (DdbHeat){ .watching = busy >= HEAT_WATCH_FRACTION };
     }
-    for (guint p = 0; p < s->n_partitions; p++)
-        s->slots[LANE_READ][p].minute = s->slots[LANE_WRITE][p].minute = 0;
     if (!moved) return 0;
     if (!s->isolated) s->isolated = g_hash_table_new(g_direct_hash, g_direct_equal);
-    guint first = s->n_partitions;
-    for (guint i = 0; i < moved; i++)
-        g_hash_table_insert(s->isolated, GUINT_TO_POINTER(keys[i]),
-                            GUINT_TO_POINTER(g_hash_table_size(s->isolated) + 1));
-    space_resize(s, first + moved);
-    /* The hashed partitions keep their state (the moved keys' traffic
-     * leaves them); the new ones start with a full share.  Every share is
-     * now the rate over one more partition each. */
-    for (int l = 0; l < N_LANES; l++) {
-        double share = on_demand ? 0 : s->lanes[l].provisioned / s->n_partitions;
-        for (guint p = 0; p < first; p++) s->slots[l][p].tokens = MIN(s->slots[l][p].tokens, share);
-        for (guint p = first; p < s->n_partitions; p++)
-            s->slots[l][p] = (DdbSlot){ .tokens = share, .ceiling = partition_limit[l], .at = now };
+    for (guint i = 0; i < moved; i++) {
+        /* The key leaves its partition for a new one of its own: both
+         * start afresh, as a split's halves. */
+        guint q = partition_new(s, from[i], now, on_demand);
+        s->heat[q].single = TRUE;
+        g_hash_table_insert(s->isolated, GUINT_TO_POINTER(keys[i]), GUINT_TO_POINTER(q + 1));
     }
     return moved;
 }

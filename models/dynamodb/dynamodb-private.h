@@ -11,10 +11,11 @@
 #include "models/dynamodb/ddb_capacity.h"
 #include "models/dynamodb/dynamodb.h"
 #include "models/protocol/invoke.h"
+#include "models/protocol/stream_log.h"
 #include "sim/kernel/dist.h"
 #include "sim/loader/config.h"
 
-enum { DDB_DONE = CIRRUS_EVENT_MODEL, DDB_MINUTE };
+enum { DDB_DONE = CIRRUS_EVENT_MODEL, DDB_MINUTE, DDB_PUSH };
 
 /* AWS: one partition serves at most 3,000 RCU and 1,000 WCU per second,
  * and holds about 10 GB; burst capacity keeps up to 300 s of a partition's
@@ -49,6 +50,7 @@ typedef struct {
  * with over 1/(DDB_HEAT_KEYS+1) of it is among them). */
 #define DDB_HEAT_KEYS 4
 typedef struct {
+    gboolean single;         /* an isolated key's partition: nothing to watch */
     gboolean watching;
     guint    key[DDB_HEAT_KEYS];
     double   weight[DDB_HEAT_KEYS];   /* in fractions of the partition's hard limits */
@@ -70,11 +72,20 @@ typedef struct {
 /* A table, or a global secondary index of one: its partitions and lanes. */
 typedef struct {
     char      *name;            /* NULL for the table itself */
-    guint      n_partitions;    /* n_hashed, then one per isolated key */
-    guint      n_hashed;        /* partitions of equal hash ranges */
+    guint      n_partitions;    /* hash ranges and isolated keys, in the order they were made */
+    /* The hash ranges, in hash order: range_lo[i] is the first 32-bit hash
+     * of the i-th, range_part[i] its partition.  `even`: still the initial
+     * equal ranges, range i on partition i. */
+    guint      n_hashed;
+    guint32   *range_lo;
+    guint     *range_part;
+    gboolean   even;
     DdbSlot   *slots[N_LANES];  /* n_partitions each */
     DdbHeat   *heat;            /* n_partitions; NULL: no isolation (indexes) */
-    GHashTable *isolated;       /* key -> 1 + its order among the isolated keys; NULL: none yet */
+    GHashTable *isolated;       /* key -> 1 + its partition; NULL: none yet */
+    /* The table's stream (NULL: none): each partition's open shard. */
+    CirrusStreamLog *log;
+    guint16   *shard_of;        /* n_partitions */
     DdbLane    lanes[N_LANES];
     guint64    salt;            /* hashes its keys apart from another index's */
     /* GSIs: their metrics (the table's are fixed indices) */
@@ -117,6 +128,10 @@ typedef struct {
     const CirrusFaultState *faults;
     double     usd_rcu_hour, usd_wcu_hour, usd_read_unit, usd_write_unit, usd_gb_month;
     double     billed_units[N_LANES];   /* on-demand request units since time 0 */
+    /* the stream (ddb_stream.c); NULL: none */
+    CirrusStreamLog *stream;
+    guint      m_stream_records, m_stream_shards, m_stream_billed;
+    double     usd_stream_read;
 } Ddb;
 
 /* ddb_partitions.c */
@@ -125,9 +140,14 @@ typedef struct {
  * isolate hot items (ddb_isolate_hot_items). */
 void     ddb_space_init(DdbSpace *s, guint n, CirrusTime now, gboolean on_demand, gboolean isolation);
 void     ddb_space_clear(DdbSpace *s);
-/* Grow to at least `n` partitions (never fewer: DynamoDB does not merge
- * them), keeping each lane's capacity, and share the provisioned rates. */
-void     ddb_space_repartition(DdbSpace *s, guint n, CirrusTime now, gboolean on_demand);
+/* Grow to at least `n` hash ranges (never fewer: DynamoDB does not merge
+ * partitions) by splitting every range in halves, as often as needed;
+ * TRUE when any split. */
+gboolean ddb_space_repartition(DdbSpace *s, guint n, CirrusTime now, gboolean on_demand);
+/* Give the space a stream: one open shard per partition, children of
+ * nothing; splits and isolations then close a partition's shard and open
+ * two children (the owner calls cirrus_stream_log_resharded after). */
+void     ddb_space_stream(DdbSpace *s, CirrusStreamLog *log);
 /* Partitions a provisioned table needs: ceil(max(RCU/3000 + WCU/1000,
  * bytes / 10 GB)), at least 1. */
 guint    ddb_partitions_for(double rcu, double wcu, gint64 bytes);
@@ -163,6 +183,16 @@ guint    ddb_isolate_hot_items(DdbSpace *s, CirrusTime now, gboolean on_demand);
 void     ddb_heat_note(DdbSpace *s, guint p, guint key, DdbLaneKind lane, double units);
 /* The hottest partition's consumption this interval; resets the counters. */
 double   ddb_take_hottest(DdbSpace *s, DdbLaneKind lane);
+
+/* ddb_stream.c */
+gboolean ddb_stream_read(CirrusComponent *self, Ddb *t, CirrusNode *cfg, GError **error);
+void     ddb_stream_start(CirrusComponent *self, Ddb *t);
+/* A write of item `key` (`size` bytes) on partition p was served for `req`. */
+void     ddb_stream_write(CirrusComponent *self, Ddb *t, guint p, guint key, gint64 size, const CirrusRequest *req);
+/* Partitions split or keys were isolated: readers learn of the new shards. */
+void     ddb_stream_resharded(CirrusComponent *self, Ddb *t);
+void     ddb_stream_clear(Ddb *t);
+extern const CirrusStreamOps ddb_stream_ops;
 
 /* ddb_autoscale.c */
 gboolean ddb_scaling_read(Ddb *t, CirrusNode *cfg, GError **error);

@@ -215,7 +215,6 @@ static gboolean read_gsis(Ddb *t, CirrusComponent *self, CirrusNode *cfg, GError
 static gboolean refuse_unmodelled(CirrusNode *cfg, GError **error)
 {
     static const struct { const char *key, *why; } keys[] = {
-        {"stream", "DynamoDB Streams are not modelled yet; a Kinesis stream written by a call stands in"},
         {"dax", "DAX is not modelled yet (it comes with the caches)"},
     };
     for (guint i = 0; i < G_N_ELEMENTS(keys); i++)
@@ -235,7 +234,9 @@ static gboolean ddb_configure(CirrusComponent *self, void *state, CirrusNode *cf
     int mode;
     gint64 rcu, wcu, max_read, max_write;
     t->faults = cirrus_component_faults(self);
-    if (!cirrus_cfg_enum(cfg, "mode", modes, 0, &mode, error) || !refuse_unmodelled(cfg, error)) return FALSE;
+    if (!cirrus_cfg_enum(cfg, "mode", modes, 0, &mode, error) || !refuse_unmodelled(cfg, error) ||
+        !ddb_stream_read(self, t, cfg, error))
+        return FALSE;
     t->on_demand = mode == 1;
     if (t->on_demand) {
         CirrusNode *bad = cirrus_node_peek(cfg, "read_capacity") ? cirrus_node_peek(cfg, "read_capacity")
@@ -304,6 +305,7 @@ static gboolean ddb_link(CirrusComponent *self, void *state, CirrusScenario *sc,
     t->usd_read_unit = cirrus_price(p, "dynamodb.on_demand.read_request_unit");
     t->usd_write_unit = cirrus_price(p, "dynamodb.on_demand.write_request_unit");
     t->usd_gb_month = cirrus_price(p, "dynamodb.storage.gb_month");
+    t->usd_stream_read = cirrus_price(p, "dynamodb.streams.read_request_unit");
     return TRUE;
 }
 
@@ -352,12 +354,15 @@ static gboolean item_can(CirrusComponent *self, Ddb *t, DdbLaneKind lane, guint 
 }
 
 /* Serve one item admitted by item_can() (at the same time): its units on
- * its partitions, the indexes' counted. */
-static void item_take(CirrusComponent *self, Ddb *t, DdbLaneKind lane, guint key, double units, CirrusTime now)
+ * its partitions, the indexes' counted; a write is a stream record. */
+static void item_take(CirrusComponent *self, Ddb *t, DdbLaneKind lane, guint key, double units, gint64 size,
+                      const CirrusRequest *req)
 {
     DdbSpace *s = &t->table;
+    CirrusTime now = cirrus_now(self);
     guint p = ddb_partition_of(s, key);
     ddb_consume(s, lane, p, units, t->on_demand, t->burst, t->adaptive);
+    if (t->stream && lane == LANE_WRITE) ddb_stream_write(self, t, p, key, size, req);
     if (s->heat && s->heat[p].watching) ddb_heat_note(s, p, key, lane, units);
     for (guint g = 0; lane == LANE_WRITE && g < t->n_gsis; g++) {
         DdbSpace *x = &t->gsis[g];
@@ -379,8 +384,8 @@ static void consumed(CirrusComponent *self, Ddb *t, DdbLaneKind lane, double uni
 
 /* Serve what a request asks: its outcome, and the items left unprocessed
  * (a batch's). */
-static CirrusOutcome serve(CirrusComponent *self, Ddb *t, DdbOp op, gint64 size, guint items, gboolean consistent,
-                           guint *unprocessed)
+static CirrusOutcome serve(CirrusComponent *self, Ddb *t, const CirrusRequest *req, DdbOp op, gint64 size,
+                           guint items, gboolean consistent, guint *unprocessed)
 {
     CirrusTime now = cirrus_now(self);
     DdbLaneKind lane = ddb_op_writes(op) ? LANE_WRITE : LANE_READ;
@@ -409,7 +414,7 @@ static CirrusOutcome serve(CirrusComponent *self, Ddb *t, DdbOp op, gint64 size,
             cirrus_metric_count(self, M_THROTTLED, 1);
             return CIRRUS_OUTCOME_THROTTLED;
         }
-        item_take(self, t, lane, key, units, now);
+        item_take(self, t, lane, key, units, size, req);
         consumed(self, t, lane, units, now);
         return CIRRUS_OUTCOME_OK;
     }
@@ -423,7 +428,7 @@ static CirrusOutcome serve(CirrusComponent *self, Ddb *t, DdbOp op, gint64 size,
                 cirrus_metric_count(self, M_THROTTLED, 1);
                 return CIRRUS_OUTCOME_THROTTLED;
             }
-        for (guint i = 0; i < items; i++) item_take(self, t, lane, keys[i], units, now);
+        for (guint i = 0; i < items; i++) item_take(self, t, lane, keys[i], units, size, req);
         consumed(self, t, lane, units * items, now);
         return CIRRUS_OUTCOME_OK;
     }
@@ -433,7 +438,7 @@ static CirrusOutcome serve(CirrusComponent *self, Ddb *t, DdbOp op, gint64 size,
     guint refused = 0;
     for (guint i = 0; i < items; i++) {
         if (item_can(self, t, lane, keys[i], now)) {
-            item_take(self, t, lane, keys[i], units, now);
+            item_take(self, t, lane, keys[i], units, size, req);
             consumed(self, t, lane, units, now);
         } else {
             refused++;
@@ -462,7 +467,7 @@ static void on_request(CirrusComponent *self, Ddb *t, CirrusRequest *req)
     gint64 size = k->given & CIRRUS_KEYS_SIZE ? req->size : t->item_size;
     guint items = ddb_op_max_items(op) == 1 ? 1 : MAX(k->items, 1u);
     guint unprocessed;
-    CirrusOutcome outcome = serve(self, t, op, MIN(size, (gint64)DDB_MAX_ITEM), items, k->consistent != 0,
+    CirrusOutcome outcome = serve(self, t, req, op, MIN(size, (gint64)DDB_MAX_ITEM), items, k->consistent != 0,
                                   &unprocessed);
     cirrus_request_data(req)->ref.unprocessed = unprocessed;
     double seconds = 0;
@@ -502,12 +507,13 @@ static void on_minute(CirrusComponent *self, Ddb *t)
         if (moved) {
             cirrus_metric_count(self, M_ISOLATED, moved);
             update_gauges(self, t);
+            ddb_stream_resharded(self, t);
         }
     }
     if (changed) {
         guint n = ddb_partitions_for(s->lanes[LANE_READ].provisioned, s->lanes[LANE_WRITE].provisioned,
                                      t->stored_bytes);
-        ddb_space_repartition(s, n, now, t->on_demand);
+        if (ddb_space_repartition(s, n, now, t->on_demand)) ddb_stream_resharded(self, t);
         update_gauges(self, t);
     }
     cirrus_schedule(self, CIRRUS_MIN, DDB_MINUTE, NULL, 0);
@@ -524,6 +530,7 @@ static void ddb_start(CirrusComponent *self, void *state)
     cirrus_component_substream(self, "latency", &t->latency_rng);
     ddb_space_init(s, ddb_partitions_for(s->lanes[LANE_READ].provisioned, s->lanes[LANE_WRITE].provisioned,
                                          t->stored_bytes), 0, t->on_demand, t->adaptive);
+    ddb_stream_start(self, t);
     for (guint g = 0; g < t->n_gsis; g++) {
         DdbSpace *x = &t->gsis[g];
         x->lanes[LANE_READ].max = x->lanes[LANE_WRITE].max = DDB_TABLE_MAX_UNITS;
@@ -541,8 +548,16 @@ static void ddb_handle(CirrusComponent *self, void *state, const CirrusEvent *ev
     case CIRRUS_EVENT_REQUEST: on_request(self, t, ev->request); break;
     case DDB_DONE: on_done(self, ev->request); break;
     case DDB_MINUTE: on_minute(self, t); break;
-    case CIRRUS_EVENT_FAULT_BEGIN: case CIRRUS_EVENT_FAULT_END: break;   /* the kernel keeps the state */
-    default: g_assert_not_reached();   /* a table sends nothing, so gets no replies */
+    case CIRRUS_EVENT_FAULT_BEGIN:
+        /* The kernel keeps the state; an outage answers the stream's
+         * waiting readers (none: no enhanced fan-out, so a no-op). */
+        if (t->stream && cirrus_event_fault(self, ev)->kind == CIRRUS_FAULT_OUTAGE)
+            cirrus_stream_log_fail_waiting(self, t->stream);
+        break;
+    case CIRRUS_EVENT_FAULT_END: break;
+    default:
+        /* the stream's readers; a table sends nothing, so gets no replies */
+        if (!t->stream || !cirrus_stream_log_handle(self, t->stream, ev)) g_assert_not_reached();
     }
 }
 
@@ -553,6 +568,7 @@ static void ddb_sample(CirrusComponent *self, void *state)
     if (!t->table.slots[LANE_READ]) return;   /* not started */
     cirrus_metric_count_amount(self, M_HOT_READ, ddb_take_hottest(&t->table, LANE_READ));
     cirrus_metric_count_amount(self, M_HOT_WRITE, ddb_take_hottest(&t->table, LANE_WRITE));
+    if (t->stream) cirrus_stream_log_sample(self, t->stream);
 }
 
 static void ddb_destroy(CirrusComponent *self, void *state)
@@ -560,6 +576,7 @@ static void ddb_destroy(CirrusComponent *self, void *state)
     Ddb *t = state;
     (void)self;
     ddb_space_clear(&t->table);
+    ddb_stream_clear(t);
     for (guint g = 0; g < t->n_gsis; g++) ddb_space_clear(&t->gsis[g]);
     g_free(t->gsis);
     g_free(t->mix);
@@ -571,20 +588,23 @@ static void ddb_destroy(CirrusComponent *self, void *state)
  * provisioned capacity per RCU-hour and WCU-hour, the table's and each
  * index's, for the whole run; on-demand per read and write request unit
  * (a write to a table with indexes is billed on each); storage per
- * GB-month, prorated. */
+ * GB-month, prorated; the stream's GetRecords calls by readers other than
+ * Lambda triggers, one read request unit each. */
 static double ddb_cost(CirrusComponent *self, void *state)
 {
     const Ddb *t = state;
     double hours = cirrus_time_to_s(cirrus_now(self)) / 3600.0;
     double storage = (double)t->stored_bytes / (1024.0 * 1024 * 1024) * hours / CIRRUS_HOURS_PER_MONTH * t->usd_gb_month;
+    double stream = t->stream ? cirrus_metric_run_total(self, t->m_stream_billed) * t->usd_stream_read : 0;
     if (t->on_demand)
-        return t->billed_units[LANE_READ] * t->usd_read_unit + t->billed_units[LANE_WRITE] * t->usd_write_unit + storage;
+        return t->billed_units[LANE_READ] * t->usd_read_unit + t->billed_units[LANE_WRITE] * t->usd_write_unit +
+               storage + stream;
     double usd = cirrus_metric_run_total(self, M_PROV_READ) / 3600.0 * t->usd_rcu_hour +
                  cirrus_metric_run_total(self, M_PROV_WRITE) / 3600.0 * t->usd_wcu_hour;
     for (guint g = 0; g < t->n_gsis; g++)
         usd += hours * (t->gsis[g].lanes[LANE_READ].provisioned * t->usd_rcu_hour +
                         t->gsis[g].lanes[LANE_WRITE].provisioned * t->usd_wcu_hour);
-    return usd + storage;
+    return usd + storage + stream;
 }
 
 /* The AWS SDK for Java's DynamoDB client retries 10 times from a 25 ms
@@ -603,8 +623,9 @@ static const CirrusInvokeSpec ddb_invoke = {
 
 static const struct CirrusProtocols ddb_protocols = {
     .noun = "a dynamodb table",
-    .speaks = CIRRUS_SPEAKS_INVOKE,
+    .speaks = CIRRUS_SPEAKS_INVOKE | CIRRUS_SPEAKS_STREAM,
     .invoke = &ddb_invoke,
+    .stream = &ddb_stream_ops,
 };
 
 const CirrusModelType cirrus_dynamodb_type = {

@@ -415,6 +415,7 @@ static gboolean kinesis_configure(CirrusComponent *self, void *state, CirrusNode
         .m_read_exceeded = M_READ_EXCEEDED, .m_get_records = M_GET_RECORDS, .m_get_bytes = M_GET_BYTES,
         .m_subscribe_records = M_SUBSCRIBE_RECORDS, .m_subscribe_bytes = M_SUBSCRIBE_BYTES,
         .m_iterator_age = M_ITERATOR_AGE, .m_expired = M_EXPIRED, .m_expired_unread = M_EXPIRED_UNREAD,
+        .m_billed_reads = -1,
     };
     cirrus_stream_log_init(&k->log, &rules, k->faults);
     if (!read_keys(k, cfg, error) || !read_shards(self, k, cfg, error)) return FALSE;

@@ -29,6 +29,7 @@ typedef struct {
     gint64 batch_size, parallel, max_retries;   /* max_retries -1: until the records expire */
     CirrusTime window, max_age;                 /* max_age CIRRUS_TIME_NEVER: no limit */
     gboolean per_record, bisect, latest, enhanced;
+    CirrusTime poll_period;                     /* the source's (cirrus_stream_poll_period) */
     guint m_polled, m_invoked, m_failed, m_dropped, m_iterator_age;
 } LambdaStreamConfig;
 

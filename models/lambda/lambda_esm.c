@@ -184,6 +184,7 @@ static gboolean link_stream(CirrusComponent *self, Lambda *f, LambdaEsm *m, Cirr
     c->batch_size = m->batch_size < 0 ? 100 : m->batch_size;
     c->source = cirrus_stream_lookup(self, sc, m->source_at, m->source_name, c->enhanced, error);
     if (!c->source) return FALSE;
+    c->poll_period = cirrus_stream_poll_period(c->source);
     if (c->on_failure_name) {
         c->on_failure = cirrus_scenario_lookup(sc, c->on_failure_at, c->on_failure_name, error);
         if (!c->on_failure) return FALSE;

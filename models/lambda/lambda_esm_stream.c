@@ -21,7 +21,8 @@
  * and costs no retry.
  *
  * Reading: shared fan-out polls each shard once a second at most (AWS:
- * Lambda "polls each shard ... at a base rate of once per second"), and
+ * Lambda "polls each shard ... at a base rate of once per second"; a
+ * DynamoDB stream's 4 times a second), and
  * only while the shard's lanes hold less than one batch per lane, so a
  * slow function lets the iterator age grow rather than memory; enhanced
  * fan-out subscribes and re-subscribes under the same rule.  IteratorAge
@@ -32,9 +33,9 @@
 #include "models/protocol/stream.h"
 #include <string.h>
 
-/* Lambda polls a shard once a second; a failed or throttled batch waits as
- * long before its retry. */
-#define POLL_PERIOD CIRRUS_SEC
+/* Lambda polls a shard at the stream's rate (Kinesis once a second,
+ * DynamoDB Streams 4 times a second: cirrus_stream_poll_period); a failed
+ * or throttled batch waits a second before its retry. */
 #define RETRY_DELAY CIRRUS_SEC
 
 typedef struct {
@@ -94,7 +95,8 @@ void lambda_stream_free(LambdaStream *s)
 void lambda_stream_start(CirrusComponent *self, LambdaStream *s)
 {
     cirrus_stream_register(self, s->cfg.source, s->cfg.enhanced ? CIRRUS_STREAM_ENHANCED : CIRRUS_STREAM_SHARED,
-                           s->cfg.latest ? CIRRUS_STREAM_LATEST : CIRRUS_STREAM_TRIM_HORIZON, CIRRUS_STREAM_MAX_BATCH);
+                           s->cfg.latest ? CIRRUS_STREAM_LATEST : CIRRUS_STREAM_TRIM_HORIZON, CIRRUS_STREAM_MAX_BATCH,
+                           TRUE);
 }
 
 static Shard *shard_at(const LambdaStream *s, guint id)
@@ -116,7 +118,7 @@ static void want_records(CirrusComponent *self, LambdaStream *s, Shard *sh)
 {
     if (sh->reading || sh->fetch_due || sh->ended) return;
     if (buffered(s, sh) >= (guint)(s->cfg.batch_size * s->cfg.parallel)) return;   /* back-pressure */
-    CirrusTime now = cirrus_now(self), at = s->cfg.enhanced ? now : MAX(now, sh->last_fetch + POLL_PERIOD);
+    CirrusTime now = cirrus_now(self), at = s->cfg.enhanced ? now : MAX(now, sh->last_fetch + s->cfg.poll_period);
     if (at > now) {
         sh->fetch_due = TRUE;
         cirrus_schedule(self, at - now, LAMBDA_STREAM_FETCH, NULL, sh->id);
@@ -137,7 +139,7 @@ static void on_shard(CirrusComponent *self, LambdaStream *s, const CirrusEvent *
     Shard *sh = g_new0(Shard, 1);
     sh->id = id;
     sh->pos = CIRRUS_STREAM_POS(id, CIRRUS_STREAM_START);
-    sh->last_fetch = -POLL_PERIOD;
+    sh->last_fetch = -s->cfg.poll_period;
     sh->lanes = g_new0(Lane, s->cfg.parallel);
     for (gint64 l = 0; l < s->cfg.parallel; l++) sh->lanes[l].cap = (guint)s->cfg.batch_size;
     s->shards->pdata[id] = sh;

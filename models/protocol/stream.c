@@ -9,7 +9,7 @@ typedef union {
     guint64 word;
     guint64 position;                                           /* GET_RECORDS, SUBSCRIBE */
     guint64 poll_id;                                            /* CANCEL */
-    struct { guint8 fan_out, start; guint16 max_records; } reg;
+    struct { guint8 fan_out, start; guint16 max_records; guint8 trigger; } reg;
     struct { guint16 shard, parent, adjacent; } shard;
     struct { guint16 shard, count; guint8 flags; } records;
 } StreamWord;
@@ -26,11 +26,17 @@ CirrusComponent *cirrus_stream_lookup(CirrusComponent *consumer, CirrusScenario 
     void *state;
     if (!stream) return NULL;
     if (!cirrus_speaks(stream, CIRRUS_SPEAKS_STREAM) || stream == consumer) {
-        cirrus_node_error(at, error, "'%s' is %s, not a kinesis stream", name, cirrus_component_noun(stream));
+        cirrus_node_error(at, error, "'%s' is %s, not a kinesis stream or a dynamodb table's stream", name,
+                          cirrus_component_noun(stream));
         return NULL;
     }
-    guint enhanced_now = cirrus_protocols_of(stream, CIRRUS_SPEAKS_STREAM, &state)->stream->add_consumer(
-        stream, state, enhanced);
+    const CirrusStreamOps *ops = cirrus_protocols_of(stream, CIRRUS_SPEAKS_STREAM, &state)->stream;
+    const char *why = ops->refuse ? ops->refuse(stream, state, enhanced) : NULL;
+    if (why) {
+        cirrus_node_error(at, error, "'%s' (%s) cannot be read here: %s", name, cirrus_component_noun(stream), why);
+        return NULL;
+    }
+    guint enhanced_now = ops->add_consumer(stream, state, enhanced);
     if (enhanced && enhanced_now > CIRRUS_STREAM_MAX_ENHANCED) {
         cirrus_node_error(at, error, "stream '%s' already has %d enhanced fan-out consumers, AWS's limit per stream",
                           name, CIRRUS_STREAM_MAX_ENHANCED);
@@ -39,10 +45,17 @@ CirrusComponent *cirrus_stream_lookup(CirrusComponent *consumer, CirrusScenario 
     return stream;
 }
 
+CirrusTime cirrus_stream_poll_period(const CirrusComponent *stream)
+{
+    void *state;
+    const CirrusStreamOps *ops = cirrus_protocols_of(stream, CIRRUS_SPEAKS_STREAM, &state)->stream;
+    return ops->poll_period > 0 ? ops->poll_period : CIRRUS_SEC;
+}
+
 /* ---- the consumer's side ---- */
 
 void cirrus_stream_register(CirrusComponent *consumer, CirrusComponent *stream, CirrusStreamFanOut fan_out,
-                            CirrusStreamStart start, guint max_records)
+                            CirrusStreamStart start, guint max_records, gboolean trigger)
 {
     g_assert(fan_out == CIRRUS_STREAM_SHARED || fan_out == CIRRUS_STREAM_ENHANCED);
     g_assert(start == CIRRUS_STREAM_TRIM_HORIZON || start == CIRRUS_STREAM_LATEST);
@@ -51,6 +64,7 @@ void cirrus_stream_register(CirrusComponent *consumer, CirrusComponent *stream, 
     w.reg.fan_out = (guint8)fan_out;
     w.reg.start = (guint8)start;
     w.reg.max_records = (guint16)max_records;
+    w.reg.trigger = trigger != FALSE;
     cirrus_post(consumer, stream, 0, CIRRUS_STREAM_REGISTER, NULL, word_of(w));
 }
 
@@ -108,7 +122,7 @@ CirrusStreamRegister cirrus_stream_register_args(const CirrusEvent *ev)
     g_assert(ev->kind == CIRRUS_STREAM_REGISTER);
     StreamWord w = word_from(ev->data);
     return (CirrusStreamRegister){ (CirrusStreamFanOut)w.reg.fan_out, (CirrusStreamStart)w.reg.start,
-                                   w.reg.max_records };
+                                   w.reg.max_records, w.reg.trigger };
 }
 
 void cirrus_stream_shard_notice(CirrusComponent *stream, CirrusComponent *consumer, guint shard, guint parent,

@@ -185,9 +185,11 @@ typedef enum { CIRRUS_STREAM_TRIM_HORIZON = 0, CIRRUS_STREAM_LATEST = 1 } Cirrus
 /* ---- the consumer's side ---- */
 
 /* RegisterStreamConsumer: once per consumer component, from its start();
- * batches of at most `max_records` (1-10,000). */
+ * batches of at most `max_records` (1-10,000); `trigger`: the consumer is
+ * a Lambda event source mapping (AWS bills no DynamoDB stream reads made
+ * by Lambda triggers). */
 void    cirrus_stream_register(CirrusComponent *consumer, CirrusComponent *stream, CirrusStreamFanOut fan_out,
-                               CirrusStreamStart start, guint max_records);
+                               CirrusStreamStart start, guint max_records, gboolean trigger);
 
 /* A shard the consumer may read now (a STREAM_SHARD event); a parent is
  * CIRRUS_STREAM_NO_SHARD when absent. */
@@ -235,6 +237,7 @@ typedef struct {
     CirrusStreamFanOut fan_out;
     CirrusStreamStart start;
     guint max_records;            /* 1-10,000 */
+    gboolean trigger;             /* a Lambda event source mapping */
 } CirrusStreamRegister;
 
 CirrusStreamRegister cirrus_stream_register_args(const CirrusEvent *ev);
@@ -263,11 +266,23 @@ struct CirrusStreamOps {
     /* A consumer component is being linked to the stream: count it; the
      * number of enhanced fan-out consumers it now has (with this one). */
     guint (*add_consumer)(CirrusComponent *stream, void *state, gboolean enhanced);
+    /* Why a consumer (with enhanced fan-out or not) cannot read it, e.g. a
+     * table whose stream is off: a sentence, or NULL when it can.  May be
+     * NULL: always readable. */
+    const char *(*refuse)(CirrusComponent *stream, void *state, gboolean enhanced);
+    /* How often a managed poller reads each shard (Lambda's event source
+     * mapping; AWS: Kinesis "once per second", DynamoDB Streams "4 times
+     * per second"); 0: once a second. */
+    CirrusTime poll_period;
 };
 
+/* The stream's poll_period (once a second unless it says otherwise). */
+CirrusTime cirrus_stream_poll_period(const CirrusComponent *stream);
+
 /* For a consumer's link(): the stream called `name`, or a located error at
- * `at` when there is none, it is not a stream, or (`enhanced`) it already
- * has CIRRUS_STREAM_MAX_ENHANCED enhanced fan-out consumers.  Call it once
+ * `at` when there is none, it is not a stream, it refuses the consumer, or
+ * (`enhanced`) it already has CIRRUS_STREAM_MAX_ENHANCED enhanced fan-out
+ * consumers.  Call it once
  * per consumer component (the stream counts them). */
 CirrusComponent *cirrus_stream_lookup(CirrusComponent *consumer, CirrusScenario *sc, const CirrusNode *at,
                                       const char *name, gboolean enhanced, GError **error);

@@ -21,6 +21,7 @@ typedef struct {
     CirrusStreamFanOut fan_out;
     CirrusStreamStart start;
     guint max_records;
+    gboolean trigger;          /* a Lambda trigger: its reads are not billed */
     GArray *leases;            /* Lease, indexed by shard id */
 } Consumer;
 
@@ -195,6 +196,7 @@ static void on_register(CirrusComponent *self, CirrusStreamLog *log, const Cirru
     c->fan_out = args.fan_out;
     c->start = args.start;
     c->max_records = MIN(args.max_records, log->rules.max_batch);   /* 1-10,000: cirrus_stream_register checks */
+    c->trigger = args.trigger;
     c->leases = g_array_new(FALSE, TRUE, sizeof(Lease));
     grow_leases(log, c);
     g_ptr_array_add(log->consumers, c);
@@ -321,6 +323,7 @@ static void on_get_records(CirrusComponent *self, CirrusStreamLog *log, const Ci
         return;
     }
     s->r_calls++;
+    if (!c->trigger) count(self, log->rules.m_billed_reads, 1);
     cirrus_stream_log_trim(self, log, s->id);
     guint flags = 0;
     guint64 from = resolve(s, l, rd.seq, &flags);

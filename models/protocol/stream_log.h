@@ -64,7 +64,8 @@ typedef struct {
     guint push_event;           /* an event kind of the owner's, for enhanced fan-out pushes */
     /* the owner's metric indices, -1 for none */
     gint m_read_exceeded, m_get_records, m_get_bytes, m_subscribe_records, m_subscribe_bytes, m_iterator_age,
-         m_expired, m_expired_unread;
+         m_expired, m_expired_unread,
+         m_billed_reads;   /* GetRecords calls answered to consumers other than Lambda triggers */
 } CirrusStreamLogRules;
 
 typedef struct {

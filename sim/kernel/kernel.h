@@ -167,14 +167,6 @@ void  cirrus_metric_count(CirrusComponent *c, guint metric, gint64 n);
  * DynamoDB's ConsumedReadCapacityUnits (an eventually consistent read of
  * 4 KB is 0.5).  Summed like a count. */
 void  cirrus_metric_count_amount(CirrusComponent *c, guint metric, double amount);
-/* A count that is not a number of events: an amount per interval, such as
- * DynamoDB's ConsumedReadCapacityUnits (an eventually consistent read of
- * 4 KB is 0.5).  Summed like a count. */
-void  cirrus_metric_count_amount(CirrusComponent *c, guint metric, double amount);
-/* A count that is not a number of events: an amount per interval, such as
- * DynamoDB's ConsumedReadCapacityUnits (an eventually consistent read of
- * 4 KB is 0.5).  Summed like a count. */
-void  cirrus_metric_count_amount(CirrusComponent *c, guint metric, double amount);
 void  cirrus_metric_gauge(CirrusComponent *c, guint metric, double value);
 void  cirrus_metric_latency(CirrusComponent *c, guint metric, CirrusTime value);
 /* What a metric amounted to since time 0, warm-up included, for the bill
