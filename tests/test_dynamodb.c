@@ -463,6 +463,34 @@ static void test_sdk_retry_defaults(void)
     test_run_free(r);
 }
 
+static void test_retry_asks_the_same(void)
+{
+    /* A retry asks for what its first attempt asked (the table's memo,
+     * request.h): with a 50/50 mix of GetItem and PutItem on a table that
+     * has reads to spare and 1 WCU, a throttled PutItem stays a PutItem
+     * through its 5 retries rather than being drawn again as a GetItem.
+     * So half the calls are reads, served at once (0.5 RCU each), and
+     * nearly every write fails after 6 attempts. */
+    const char *text = "name: t\nduration: 10m\nsample_interval: 10s\nseed: 3\n"
+                       "workloads:\n  - name: users\n    target: orders\n"
+                       "    arrival: {process: poisson, rate: 20/s}\n    request: {size: 1KB}\n"
+                       "    client: {retries: {max: 5, base: 1ms, cap: 2ms}}\n"
+                       "components:\n  - name: orders\n    type: dynamodb\n    read_capacity: 1000\n"
+                       "    write_capacity: 1\n    burst_capacity: false\n    adaptive_capacity: false\n"
+                       "    operations: [{operation: GetItem, share: 0.5}, {operation: PutItem, share: 0.5}]\n";
+    TestRun *r = test_run_text(text, NULL);
+    double calls = test_sum(r, "users", "Requests"), reads = test_sum(r, "orders", "ConsumedReadCapacityUnits") / 0.5;
+    double se = sqrt(0.25 / calls);
+    g_test_message("%.0f calls, %.0f reads (%.4f), %.0f writes served", calls, reads, reads / calls,
+                   test_sum(r, "orders", "ConsumedWriteCapacityUnits"));
+    g_assert_cmpfloat(fabs(reads / calls - 0.5), <, 4 * se);
+    /* the writes: at most 1 a second gets through; the rest fail */
+    double writes = calls - reads;
+    g_assert_cmpfloat(test_sum(r, "orders", "ConsumedWriteCapacityUnits"), <=, 600 + 1);
+    g_assert_cmpfloat(test_sum(r, "users", "Failed"), >=, writes - 600 - 1);
+    test_run_free(r);
+}
+
 static void test_latency_and_slowdown(void)
 {
     /* The default latency: lognormal, mean 5 ms; a slowdown of 3 makes it
@@ -543,7 +571,8 @@ static void test_stream_records(void)
     g_assert_cmpfloat(test_sum(r, "orders", "ReturnedBytes"), ==, 1024 * test_sum(r, "orders", "ReturnedRecordsCount"));
     g_assert_cmpfloat(test_sum(r, "orders", "Stream.BilledReadRequests"), ==, 0);
     g_assert_cmpfloat(test_sum(r, "orders", "Stream.ReadThrottleEvents"), ==, 0);
-    g_assert_cmpfloat(test_summary(r, "orders", "Stream.OpenShards").max, ==, 1);
+    /* a shard per partition: ceil(100 / 3,000 + 1,000 / 1,000) = 2 */
+    g_assert_cmpfloat(test_summary(r, "orders", "Stream.OpenShards").max, ==, 2);
     /* polls 4 times a second: records wait 125 ms on average for one */
     CirrusMetricSummary age = test_summary(r, "fn0", "IteratorAge");
     g_test_message("IteratorAge: mean %.1f ms, max %.1f ms", age.mean, age.max);
@@ -607,10 +636,10 @@ static void test_stream_errors(void)
                        "components:\n  - name: orders\n    type: dynamodb\n%s"
                        "  - name: fn\n    type: lambda\n    duration: 5ms\n    event_source: {source: orders%s}\n";
     char *text = g_strdup_printf(base, "", "");
-    test_assert_scenario_error(text, NULL, "bad.yaml:12:", "stream is off (give the table stream: true)");
+    test_assert_scenario_error(text, NULL, "bad.yaml:14:28:", "stream is off (give the table stream: true)");
     g_free(text);
     text = g_strdup_printf(base, "    stream: true\n", ", fan_out: enhanced");
-    test_assert_scenario_error(text, NULL, "bad.yaml:13:", "no enhanced fan-out");
+    test_assert_scenario_error(text, NULL, "bad.yaml:15:28:", "no enhanced fan-out");
     g_free(text);
 }
 
@@ -665,6 +694,7 @@ int main(int argc, char **argv)
     g_test_add_func("/models/dynamodb/batch/unprocessed", test_batch_unprocessed_retried);
     g_test_add_func("/models/dynamodb/transaction", test_transaction_all_or_nothing);
     g_test_add_func("/models/dynamodb/retries/sdk-defaults", test_sdk_retry_defaults);
+    g_test_add_func("/models/dynamodb/retries/same-request", test_retry_asks_the_same);
     g_test_add_func("/models/dynamodb/latency", test_latency_and_slowdown);
     g_test_add_func("/models/dynamodb/deterministic", test_deterministic);
     g_test_add_func("/models/dynamodb/stream/records", test_stream_records);

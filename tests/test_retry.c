@@ -189,6 +189,66 @@ static void test_retry_instants(void)
     test_run_free(r);
 }
 
+/* After a throttle the backoff may differ (throttle_base, throttle_jitter):
+ * throttled at 4.0 s, retried at 4.5, 5.5 (500 ms, then 1 s); a failure
+ * keeps the ordinary 100 ms base: 4.1, 4.3. */
+static void test_retry_after_throttle(void)
+{
+    const char *fmt = "name: t\nduration: 7s\n"
+                      "workloads: [{name: u, target: f, arrival: {process: constant, rate: 15/m},\n"
+                      "  client: {retries: {max: 2, base: 100ms, jitter: none, throttle_base: 500ms, "
+                      "throttle_jitter: none}}}]\n"
+                      "components: [{name: f, type: flaky, p: 1, outcome: %s}]\n";
+    char *text = g_strdup_printf(fmt, "throttled");
+    TestRun *r = run(text);
+    const double throttled[] = {4.0, 4.5, 5.5};
+    assert_times(arrivals(r, "f"), throttled, 3);
+    test_run_free(r);
+    g_free(text);
+    text = g_strdup_printf(fmt, "failed");
+    r = run(text);
+    const double failed[] = {4.0, 4.1, 4.3};
+    assert_times(arrivals(r, "f"), failed, 3);
+    test_run_free(r);
+    g_free(text);
+}
+
+/* A service's own SDK defaults (the target's CirrusRetryDefaults) fill in
+ * what `retries` leaves unsaid, and only that. */
+static void test_retry_service_defaults(void)
+{
+    const CirrusRetryDefaults ddb = { .max_retries = 10, .base = 25 * CIRRUS_MS,
+                                      .throttle_base = 500 * CIRRUS_MS, .throttle_jitter = CIRRUS_JITTER_EQUAL };
+    CirrusRetryPolicy p = { .max_retries = 2, .given = TRUE,
+                            .backoff = { CIRRUS_JITTER_FULL, 100 * CIRRUS_MS, 20 * CIRRUS_SEC } };
+    p.throttle_backoff = p.backoff;
+    cirrus_retry_policy_default(&p, &ddb);
+    g_assert_cmpint(p.max_retries, ==, 10);
+    g_assert_cmpint(p.backoff.base, ==, 25 * CIRRUS_MS);
+    g_assert_cmpint(p.backoff.jitter, ==, CIRRUS_JITTER_FULL);
+    g_assert_cmpint(p.throttle_backoff.base, ==, 500 * CIRRUS_MS);
+    g_assert_cmpint(p.throttle_backoff.jitter, ==, CIRRUS_JITTER_EQUAL);
+    /* equal jitter from 500 ms: the first wait is 250 to 500 ms */
+    CirrusRng rng;
+    cirrus_rng_seed(&rng, 12);
+    for (int i = 0; i < 1000; i++) {
+        CirrusTime d = cirrus_retry_delay(&p, TRUE, 0, p.throttle_backoff.base, &rng);
+        g_assert_cmpint(d, >=, 250 * CIRRUS_MS);
+        g_assert_cmpint(d, <=, 500 * CIRRUS_MS);
+    }
+    /* given values stay; no `retries` at all stays none */
+    CirrusRetryPolicy q = { .max_retries = 3, .given = TRUE, .max_given = TRUE, .base_given = TRUE,
+                            .backoff = { CIRRUS_JITTER_NONE, 1 * CIRRUS_SEC, 20 * CIRRUS_SEC } };
+    q.throttle_backoff = q.backoff;
+    cirrus_retry_policy_default(&q, &ddb);
+    g_assert_cmpint(q.max_retries, ==, 3);
+    g_assert_cmpint(q.backoff.base, ==, CIRRUS_SEC);
+    g_assert_cmpint(q.throttle_backoff.base, ==, CIRRUS_SEC);   /* a backoff written out holds for throttles */
+    CirrusRetryPolicy none = {0};
+    cirrus_retry_policy_default(&none, &ddb);
+    g_assert_cmpint(none.max_retries, ==, 0);
+}
+
 /* Timeouts are retried too: a target that takes 1 s against a 300 ms
  * attempt timeout.  The call at 4 s tries at 4.0, 4.4 (4.0 + 0.3 + 0.1)
  * and 4.9 (4.4 + 0.3 + 0.2), then gives up at 5.2 s: one TimedOut, the
@@ -340,6 +400,8 @@ int main(int argc, char **argv)
     g_test_add_func("/models/retry/backoff-decorrelated", test_backoff_decorrelated);
     g_test_add_func("/models/retry/instants", test_retry_instants);
     g_test_add_func("/models/retry/timeouts", test_retry_timeouts);
+    g_test_add_func("/models/retry/after-throttle", test_retry_after_throttle);
+    g_test_add_func("/models/retry/service-defaults", test_retry_service_defaults);
     g_test_add_func("/models/retry/outcomes", test_retry_outcomes);
     g_test_add_func("/models/retry/quota-exact", test_retry_quota_exact);
     g_test_add_func("/models/retry/attempts", test_retry_attempts);

@@ -46,6 +46,19 @@ void cirrus_retry_policy_default(CirrusRetryPolicy *p, const CirrusRetryDefaults
     if (!p->max_given) p->max_retries = d->max_retries;
     /* Below the cap, which the reading checked against the larger 100 ms. */
     if (!p->base_given) p->backoff.base = MIN(d->base, p->backoff.cap);
+    if (p->throttle_given) return;
+    p->throttle_backoff = p->backoff;
+    /* A backoff written out holds for throttles too. */
+    if (d->throttle_base > 0 && !p->base_given && !p->jitter_given) {
+        p->throttle_backoff.base = MIN(d->throttle_base, p->backoff.cap);
+        p->throttle_backoff.jitter = d->throttle_jitter;
+    }
+}
+
+CirrusTime cirrus_retry_delay(const CirrusRetryPolicy *p, gboolean throttled, guint n, CirrusTime prev,
+                              CirrusRng *rng)
+{
+    return cirrus_backoff_delay(throttled ? &p->throttle_backoff : &p->backoff, n, prev, rng);
 }
 
 gboolean cirrus_retry_policy_read(CirrusNode *retries, CirrusRetryPolicy *p, GError **error)
@@ -53,7 +66,8 @@ gboolean cirrus_retry_policy_read(CirrusNode *retries, CirrusRetryPolicy *p, GEr
     static const char *const jitters[] = {"none", "full", "equal", "decorrelated", NULL};
     CirrusNode *budget;
     gint64 max, attempts;
-    int jitter;
+    int jitter, throttle_jitter;
+    CirrusTime throttle_base;
     *p = (CirrusRetryPolicy){0};
     if (!retries) return TRUE;
     if (!cirrus_cfg_int(retries, "max", -1, 0, 100, &max, error) ||
@@ -61,6 +75,8 @@ gboolean cirrus_retry_policy_read(CirrusNode *retries, CirrusRetryPolicy *p, GEr
         !cirrus_cfg_duration(retries, "base", 100 * CIRRUS_MS, 1, CIRRUS_TIME_NEVER, &p->backoff.base, error) ||
         !cirrus_cfg_duration(retries, "cap", 20 * CIRRUS_SEC, 1, CIRRUS_TIME_NEVER, &p->backoff.cap, error) ||
         !cirrus_cfg_enum(retries, "jitter", jitters, CIRRUS_JITTER_FULL, &jitter, error) ||
+        !cirrus_cfg_duration(retries, "throttle_base", 0, 1, CIRRUS_TIME_NEVER, &throttle_base, error) ||
+        !cirrus_cfg_enum(retries, "throttle_jitter", jitters, -1, &throttle_jitter, error) ||
         !cirrus_cfg_map(retries, "budget", &budget, error))
         return FALSE;
     if (max >= 0 && attempts >= 0) {
@@ -80,7 +96,17 @@ gboolean cirrus_retry_policy_read(CirrusNode *retries, CirrusRetryPolicy *p, GEr
     p->given = TRUE;
     p->max_given = max >= 0 || attempts >= 0;
     p->base_given = cirrus_node_peek(retries, "base") != NULL;
+    p->jitter_given = cirrus_node_peek(retries, "jitter") != NULL;
     p->backoff.jitter = (CirrusJitter)jitter;
+    /* After a throttle, as after anything else unless told otherwise. */
+    p->throttle_given = throttle_base > 0 || throttle_jitter >= 0;
+    p->throttle_backoff = p->backoff;
+    if (throttle_base > 0) p->throttle_backoff.base = throttle_base;
+    if (throttle_jitter >= 0) p->throttle_backoff.jitter = (CirrusJitter)throttle_jitter;
+    if (p->throttle_backoff.cap < p->throttle_backoff.base) {
+        cirrus_node_error(cirrus_node_peek(retries, "throttle_base"), error, "'throttle_base' must be at most 'cap'");
+        return FALSE;
+    }
     if (!budget) return TRUE;
     p->has_quota = TRUE;
     if (!cirrus_cfg_int(budget, "tokens", 500, 1, G_MAXINT32, &p->quota.capacity, error) ||

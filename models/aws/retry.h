@@ -44,8 +44,10 @@ typedef struct CirrusRetryQuota {
 typedef struct CirrusRetryPolicy {
     gint64 max_retries;          /* 0: no retries */
     gboolean given;              /* `retries` written out */
-    gboolean max_given, base_given;   /* max (or max_attempts), base written out */
+    gboolean max_given, base_given, jitter_given;   /* max (or max_attempts), base, jitter written out */
+    gboolean throttle_given;     /* throttle_base or throttle_jitter written out */
     CirrusBackoff backoff;
+    CirrusBackoff throttle_backoff;   /* after a throttle (429, ThrottlingException); the same unless told */
     gboolean has_quota;          /* `budget` given */
     CirrusRetryQuota quota;      /* full at the start */
 } CirrusRetryPolicy;
@@ -63,11 +65,22 @@ gboolean cirrus_retry_policy_read(CirrusNode *retries, CirrusRetryPolicy *out, G
 typedef struct CirrusRetryDefaults {
     gint64 max_retries;
     CirrusTime base;
+    /* after a throttle: the backoff's base and jitter (throttle_base 0:
+     * as after any other error) */
+    CirrusTime throttle_base;
+    CirrusJitter throttle_jitter;
 } CirrusRetryDefaults;
 
-/* Where `retries` was written out, give what it left unsaid (max and
- * base) the target service's defaults `d` (may be NULL: none). */
+/* Where `retries` was written out, give what it left unsaid (max, base,
+ * the backoff after throttles) the target service's defaults `d` (may be
+ * NULL: none). */
 void cirrus_retry_policy_default(CirrusRetryPolicy *p, const CirrusRetryDefaults *d);
+
+/* The wait before retry `n` (0 for the first) after an attempt that was
+ * throttled (`throttled`) or failed otherwise; `prev` as for
+ * cirrus_backoff_delay. */
+CirrusTime cirrus_retry_delay(const CirrusRetryPolicy *p, gboolean throttled, guint n, CirrusTime prev,
+                              CirrusRng *rng);
 
 /* Take the tokens for one retry: what was taken, or 0 (and nothing taken)
  * when the bucket holds too few. */

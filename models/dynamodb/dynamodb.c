@@ -13,7 +13,7 @@
  * (ProvisionedThroughputExceededException, answered THROTTLED: callers
  * with `retries` back off).  A batch serves the items it can and answers
  * OK with the rest unprocessed (UnprocessedItems, in the answer's
- * ref.unprocessed); a batch with no item served, a transaction with any
+ * ref.answer.unprocessed); a batch with no item served, a transaction with any
  * item refused, is throttled whole.  A write that an index cannot take is
  * throttled too (AWS: a throttled global secondary index throttles the
  * table's writes).
@@ -384,8 +384,8 @@ static void consumed(CirrusComponent *self, Ddb *t, DdbLaneKind lane, double uni
 
 /* Serve what a request asks: its outcome, and the items left unprocessed
  * (a batch's). */
-static CirrusOutcome serve(CirrusComponent *self, Ddb *t, const CirrusRequest *req, DdbOp op, gint64 size,
-                           guint items, gboolean consistent, guint *unprocessed)
+static CirrusOutcome serve(CirrusComponent *self, Ddb *t, const CirrusRequest *req, DdbOp op, guint key,
+                           gint64 size, guint items, gboolean consistent, guint *unprocessed)
 {
     CirrusTime now = cirrus_now(self);
     DdbLaneKind lane = ddb_op_writes(op) ? LANE_WRITE : LANE_READ;
@@ -409,7 +409,6 @@ static CirrusOutcome serve(CirrusComponent *self, Ddb *t, const CirrusRequest *r
     }
     if (!ddb_op_per_item(op)) {
         /* One key: a single item, or a Query's items under one partition key. */
-        guint key = cirrus_keys_draw(&t->keys, &t->key_rng);
         if (!item_can(self, t, lane, key, now)) {
             cirrus_metric_count(self, M_THROTTLED, 1);
             return CIRRUS_OUTCOME_THROTTLED;
@@ -453,23 +452,40 @@ static CirrusOutcome serve(CirrusComponent *self, Ddb *t, const CirrusRequest *r
     return CIRRUS_OUTCOME_OK;
 }
 
+/* The memo of a request's choices (request.h): the operation drawn from
+ * the mix in the top byte, 1 + the item's key below (0: none, for the
+ * operations of many keys); keys are fewer than 2^24 (CIRRUS_KEYS_MAX). */
+#define MEMO(op, key_plus_1) (((guint32)(op) << 24) | (guint32)(key_plus_1))
+#define MEMO_OP(memo) ((DdbOp)((memo) >> 24))
+#define MEMO_KEY_PLUS_1(memo) ((memo) & 0xFFFFFFu)
+G_STATIC_ASSERT(CIRRUS_KEYS_MAX < 0xFFFFFF && DDB_N_OPS < 256);
+
 static void on_request(CirrusComponent *self, Ddb *t, CirrusRequest *req)
 {
+    CirrusRequestData *d = cirrus_request_data(req);
+    /* A retry asks for what its first attempt asked: the memo this table
+     * left in the answer, which the caller carried over. */
+    guint32 memo = d->ref.answer.memo;
+    d->ref.answer.unprocessed = d->ref.answer.memo = 0;
     cirrus_metric_count(self, M_REQUESTS, 1);
-    cirrus_request_data(req)->ref.unprocessed = 0;
     if (cirrus_fault_down(t->faults)) {   /* an InternalServerError: a 500 */
         cirrus_metric_count(self, M_SYSTEM_ERRORS, 1);
+        d->ref.answer.memo = memo;
         cirrus_reply(self, req, CIRRUS_OUTCOME_FAILED);
         return;
     }
-    const CirrusRequestKeys *k = &cirrus_request_data(req)->keys;
-    DdbOp op = k->given & CIRRUS_KEYS_OPERATION ? (DdbOp)k->operation : draw_op(t);
+    const CirrusRequestKeys *k = &d->keys;
+    DdbOp op = k->given & CIRRUS_KEYS_OPERATION ? (DdbOp)k->operation : memo ? MEMO_OP(memo) : draw_op(t);
+    guint key_plus_1 = 0;
+    if (op != DDB_SCAN && !ddb_op_per_item(op))
+        key_plus_1 = MEMO_KEY_PLUS_1(memo) ? MEMO_KEY_PLUS_1(memo) : cirrus_keys_draw(&t->keys, &t->key_rng) + 1;
     gint64 size = k->given & CIRRUS_KEYS_SIZE ? req->size : t->item_size;
     guint items = ddb_op_max_items(op) == 1 ? 1 : MAX(k->items, 1u);
     guint unprocessed;
-    CirrusOutcome outcome = serve(self, t, req, op, MIN(size, (gint64)DDB_MAX_ITEM), items, k->consistent != 0,
-                                  &unprocessed);
-    cirrus_request_data(req)->ref.unprocessed = unprocessed;
+    CirrusOutcome outcome = serve(self, t, req, op, key_plus_1 - 1, MIN(size, (gint64)DDB_MAX_ITEM), items,
+                                  k->consistent != 0, &unprocessed);
+    d->ref.answer.unprocessed = unprocessed;
+    d->ref.answer.memo = MEMO(op, key_plus_1);
     double seconds = 0;
     for (guint p = ddb_pages(op, size, items); p > 0; p--) seconds += cirrus_dist_sample(&t->latency, &t->latency_rng);
     req->holder = (guint64)outcome;
@@ -610,14 +626,21 @@ static double ddb_cost(CirrusComponent *self, void *state)
 /* The AWS SDK for Java's DynamoDB client retries 10 times from a 25 ms
  * base (PredefinedRetryPolicies.DYNAMODB_DEFAULT_MAX_ERROR_RETRY and
  * PredefinedBackoffStrategies.DYNAMODB_DEFAULT_BASE_DELAY) where its other
- * clients retry 3 times from 100 ms. */
-static const CirrusRetryDefaults ddb_retry_defaults = { .max_retries = 10, .base = 25 * CIRRUS_MS };
+ * clients retry 3 times from 100 ms; after a throttle it waits from a
+ * 500 ms base with equal jitter (SDK_DEFAULT_THROTTLED_BASE_DELAY: "the
+ * equal jitter scheme for throttled exceptions ... guarantees a minimum
+ * delay"). */
+static const CirrusRetryDefaults ddb_retry_defaults = {
+    .max_retries = 10, .base = 25 * CIRRUS_MS,
+    .throttle_base = 500 * CIRRUS_MS, .throttle_jitter = CIRRUS_JITTER_EQUAL,
+};
 
 static const CirrusInvokeSpec ddb_invoke = {
     .operations = ddb_op_names,
     .keys = CIRRUS_KEY_ITEMS | CIRRUS_KEY_CONSISTENT,
     .check = ddb_check_keys,
     .partial_batches = TRUE,
+    .memo = TRUE,
     .retry_defaults = &ddb_retry_defaults,
 };
 

@@ -31,6 +31,7 @@ typedef struct {
     gint64 size;                 /* bytes; -1: the request's */
     CirrusRequestKeysSpec keys;
     gboolean partial;            /* the target may leave a batch's items unprocessed */
+    gboolean memo;               /* the target's answers carry a memo for retries */
     guint m_made, m_retries, m_failed, m_latency;
 } Call;
 
@@ -62,6 +63,7 @@ typedef struct {
     gint64 quota_taken;          /* tokens the latest retry took */
     guint n;                     /* attempts made before the current one */
     guint unprocessed;           /* a batch's items the last attempt left undone; 0: all of them */
+    guint32 memo;                /* the target's memo from the last answer (request.h); 0: none */
     guint slot;                  /* its index in run->outs */
 } CallOut;
 
@@ -212,6 +214,7 @@ gboolean cirrus_calls_link(CirrusCalls *calls, CirrusComponent *self, CirrusScen
         if (!cirrus_request_keys_link(&c->keys, c->target, "'calls' target", c->size, error)) return FALSE;
         const CirrusInvokeSpec *inv = cirrus_component_protocols(c->target)->invoke;
         c->partial = inv && inv->partial_batches;
+        c->memo = inv && inv->memo;
         cirrus_retry_policy_default(&c->retry, inv ? inv->retry_defaults : NULL);
         /* The caller waits for a sync call's reply: an edge of the graph
          * the loader checks for cycles. */
@@ -354,12 +357,13 @@ static gboolean retry(CirrusCalls *calls, CirrusComponent *self, CallOut *out, C
     gint64 taken = 0;
     if (p->has_quota && (taken = cirrus_retry_quota_acquire(&p->quota, outcome == CIRRUS_OUTCOME_TIMED_OUT)) == 0)
         return FALSE;
-    out->wait = cirrus_backoff_delay(&p->backoff, out->n, out->wait, &calls->retry_rng);
+    out->wait = cirrus_retry_delay(p, outcome == CIRRUS_OUTCOME_THROTTLED, out->n, out->wait, &calls->retry_rng);
     out->quota_taken = taken;
     out->n++;
     cirrus_metric_count(self, c->m_retries, 1);
     out->attempt = new_attempt(self, c, out->run->req, out->n);
     if (out->unprocessed) cirrus_request_data(out->attempt)->keys.items = out->unprocessed;
+    if (out->memo) cirrus_request_data(out->attempt)->ref.answer.memo = out->memo;
     out->attempt->caller.ptr = out;
     cirrus_schedule(self, out->wait, CIRRUS_CALL_RETRY, out->attempt, 0);
     return TRUE;
@@ -394,10 +398,11 @@ gboolean cirrus_calls_handle_event(CirrusCalls *calls, CirrusComponent *self, co
         if (!out) return FALSE;   /* not a call's: the model's own */
         CirrusOutcome outcome = (CirrusOutcome)d->outcome;
         gboolean abandoned = d->abandoned;
+        if (out && out->call->memo) out->memo = cirrus_request_data(d)->ref.answer.memo;
         if (out && out->call->partial && outcome == CIRRUS_OUTCOME_OK) {
             /* A batch with items left unprocessed is not done yet: it is
              * retried with those items, as a throttle would be. */
-            out->unprocessed = cirrus_request_data(d)->ref.unprocessed;
+            out->unprocessed = cirrus_request_data(d)->ref.answer.unprocessed;
             if (out->unprocessed) outcome = CIRRUS_OUTCOME_THROTTLED;
         }
         cirrus_request_free(self, d);

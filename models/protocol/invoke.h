@@ -46,6 +46,10 @@ struct CirrusInvokeSpec {
      * `retries` sends those items again (AWS: "retry the batch operation
      * on those items ... with exponential backoff"). */
     gboolean partial_batches;
+    /* It writes a memo into its answers (ref.answer.memo, request.h) that
+     * a caller copies into the request's retries: a retried GetItem asks
+     * for the same item. */
+    gboolean memo;
     /* Its SDK client's retry defaults where they are not the standard
      * mode's (a call's or a workload's `retries` that leaves max or base
      * unsaid takes these); NULL: the standard mode's. */

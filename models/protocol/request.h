@@ -38,7 +38,11 @@ typedef struct CirrusRequestData {
         guint64 receipt;    /* queue: a delivered message's receipt handle */
         guint64 position;   /* stream: a record's position, CIRRUS_STREAM_POS() */
         guint32 instance;   /* target group: the instance a load balancer chose; 0: none */
-        guint32 unprocessed;/* a table's answer to a batch: the items it left unprocessed */
+        /* invoke, a target's answer (a table's): the items of a batch it
+         * left unprocessed; its memo of what it chose for the request (a
+         * table's drawn item and operation), 0: none, which callers copy
+         * into the request's retries so that a retry asks the same */
+        struct { guint32 unprocessed, memo; } answer;
     } ref;
     /* queue, topic: message attributes, up to 8 interned name=value pairs,
      * one per byte (attributes.h); 0: none */

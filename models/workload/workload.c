@@ -499,24 +499,28 @@ static gboolean retryable(CirrusOutcome outcome)
  * next one if retries and the quota allow.  `req` itself is left to the
  * caller (a timed-out attempt lives on until its late reply). */
 static gboolean try_retry(CirrusComponent *self, Workload *w, const CirrusRequest *req,
-                          const RetryAttempt *done, gboolean after_timeout)
+                          const RetryAttempt *done, CirrusOutcome outcome)
 {
     if ((gint64)req->attempt >= w->retry.max_retries) return FALSE;
     gint64 taken = 0;
-    if (w->retry.has_quota && (taken = cirrus_retry_quota_acquire(&w->retry.quota, after_timeout)) == 0) {
+    if (w->retry.has_quota &&
+        (taken = cirrus_retry_quota_acquire(&w->retry.quota, outcome == CIRRUS_OUTCOME_TIMED_OUT)) == 0) {
         cirrus_metric_count(self, M_QUOTA_EXCEEDED, 1);
         return FALSE;
     }
     CirrusRequest *next = cirrus_request_copy(self, req);   /* same caller, creation time, size */
-    if (w->partial) {   /* a batch's retry carries only the items left unprocessed, if any */
+    /* The copy keeps the target's answer: its memo (request.h), and for a
+     * batch the items left unprocessed, which are all the retry carries. */
+    if (w->partial) {
         CirrusRequestData *d = cirrus_request_data(next);
-        if (d->ref.unprocessed) d->keys.items = d->ref.unprocessed;
+        if (d->ref.answer.unprocessed) d->keys.items = d->ref.answer.unprocessed;
     }
     next->attempt = req->attempt + 1;
     next->abandoned = 0;
     RetryAttempt *a = g_new(RetryAttempt, 1);
     a->id = (gint64)next->id;
-    a->wait = cirrus_backoff_delay(&w->retry.backoff, req->attempt, done->wait, &w->retry_rng);
+    a->wait = cirrus_retry_delay(&w->retry, outcome == CIRRUS_OUTCOME_THROTTLED, req->attempt, done->wait,
+                                 &w->retry_rng);
     a->taken = taken;
     g_hash_table_insert(w->retrying, &a->id, a);
     cirrus_schedule(self, a->wait, WORKLOAD_RETRY, next, 0);
@@ -539,9 +543,9 @@ static void on_reply(CirrusComponent *self, Workload *w, CirrusRequest *req)
     RetryAttempt done = conclude_attempt(w, req);
     /* A batch answered with items unprocessed is not done: retried, or
      * throttled in the end, as a throttled request is. */
-    if (w->partial && outcome == CIRRUS_OUTCOME_OK && cirrus_request_data(req)->ref.unprocessed)
+    if (w->partial && outcome == CIRRUS_OUTCOME_OK && cirrus_request_data(req)->ref.answer.unprocessed)
         outcome = CIRRUS_OUTCOME_THROTTLED;
-    if (retryable(outcome) && try_retry(self, w, req, &done, outcome == CIRRUS_OUTCOME_TIMED_OUT)) {
+    if (retryable(outcome) && try_retry(self, w, req, &done, outcome)) {
         cirrus_request_free(self, req);
         return;
     }
@@ -580,7 +584,7 @@ static void on_timeout(CirrusComponent *self, Workload *w, CirrusRequest *req, g
     if (req->id != id || req->abandoned || req->outcome != CIRRUS_OUTCOME_PENDING) return;
     req->abandoned = 1;
     RetryAttempt done = conclude_attempt(w, req);
-    if (try_retry(self, w, req, &done, TRUE)) return;
+    if (try_retry(self, w, req, &done, CIRRUS_OUTCOME_TIMED_OUT)) return;
     set_outstanding(self, w, -1);
     cirrus_metric_count(self, M_TIMED_OUT, 1);
 }
