@@ -54,8 +54,17 @@ gboolean ddb_scaling_read(Ddb *t, CirrusNode *cfg, GError **error)
         cirrus_node_error(map, error, "an on_demand table scales itself: 'auto_scaling' is for provisioned tables");
         return FALSE;
     }
-    return read_lane(map, "read", &t->scaling[LANE_READ], t->table.lanes[LANE_READ].provisioned, error) &&
-           read_lane(map, "write", &t->scaling[LANE_WRITE], t->table.lanes[LANE_WRITE].provisioned, error);
+    if (!read_lane(map, "read", &t->scaling[LANE_READ], t->table.lanes[LANE_READ].provisioned, error) ||
+        !read_lane(map, "write", &t->scaling[LANE_WRITE], t->table.lanes[LANE_WRITE].provisioned, error))
+        return FALSE;
+    /* AWS: registering a scalable target whose minimum is above the
+     * current capacity (or maximum below it) brings the capacity within
+     * them at once. */
+    for (int l = 0; l < N_LANES; l++)
+        if (t->scaling[l].on)
+            t->table.lanes[l].provisioned = CLAMP(t->table.lanes[l].provisioned, (double)t->scaling[l].min,
+                                                  (double)t->scaling[l].max);
+    return TRUE;
 }
 
 /* One lane's minute: a new provisioned rate, or the same. */

@@ -68,8 +68,9 @@ static void slots_fill(DdbSpace *s, guint from, CirrusTime now, gboolean on_dema
     for (int l = 0; l < N_LANES; l++) {
         double share = on_demand ? 0 : s->lanes[l].provisioned / s->n_partitions;
         for (guint p = from; p < s->n_partitions; p++)
-            s->slots[l][p] = (DdbSlot){ .tokens = share, .ceiling = partition_limit[l], .at = now };
+            s->slots[l][p] = (DdbSlot){ .tokens = share, .at = now };
     }
+    for (guint p = from; p < s->n_partitions; p++) s->room[p] = (DdbRoom){ .left = 1, .at = now };
 }
 
 void ddb_space_init(DdbSpace *s, guint n, CirrusTime now, gboolean on_demand, gboolean isolation)
@@ -85,9 +86,9 @@ void ddb_space_init(DdbSpace *s, guint n, CirrusTime now, gboolean on_demand, gb
         s->range_part[i] = i;
     }
     if (isolation) s->heat = g_new0(DdbHeat, n);
+    s->room = g_new0(DdbRoom, n);
     for (int l = 0; l < N_LANES; l++) {
         s->slots[l] = g_new0(DdbSlot, n);
-        s->lanes[l].per_partition = partition_limit[l];
         s->lanes[l].table_tokens = s->lanes[l].provisioned;
         s->lanes[l].table_at = now;
     }
@@ -97,6 +98,7 @@ void ddb_space_init(DdbSpace *s, guint n, CirrusTime now, gboolean on_demand, gb
 void ddb_space_clear(DdbSpace *s)
 {
     for (int l = 0; l < N_LANES; l++) g_free(s->slots[l]);
+    g_free(s->room);
     g_free(s->heat);
     g_free(s->range_lo);
     g_free(s->range_part);
@@ -115,21 +117,26 @@ void ddb_space_stream(DdbSpace *s, CirrusStreamLog *log)
     }
 }
 
-/* A new partition, its buckets full of its share (as AWS's new
- * partitions); partition `from`'s too (a split's halves both start
- * afresh).  Its stream shard and `from`'s are the two children of
- * `from`'s old one.  Returns the new partition. */
+/* A new partition split from `from` (half its keys, or one hot key): the
+ * two share what `from` had — its unused share, at most the new share
+ * each, and its burst bank in halves — and the new one has a partition's
+ * whole hard limit to itself.  Its stream shard and `from`'s are the two
+ * children of `from`'s old one.  Returns the new partition. */
 static guint partition_new(DdbSpace *s, guint from, CirrusTime now, gboolean on_demand)
 {
     guint q = s->n_partitions++;
     for (int l = 0; l < N_LANES; l++) s->slots[l] = g_renew(DdbSlot, s->slots[l], s->n_partitions);
+    s->room = g_renew(DdbRoom, s->room, s->n_partitions);
+    s->room[q] = (DdbRoom){ .left = 1, .at = now };
     if (s->heat) {
         s->heat = g_renew(DdbHeat, s->heat, s->n_partitions);
         s->heat[q] = (DdbHeat){0};
     }
     for (int l = 0; l < N_LANES; l++) {
         double share = on_demand ? 0 : s->lanes[l].provisioned / s->n_partitions;
-        s->slots[l][q] = s->slots[l][from] = (DdbSlot){ .tokens = share, .ceiling = partition_limit[l], .at = now };
+        DdbSlot *old = &s->slots[l][from];
+        DdbSlot half = { .tokens = MIN(old->tokens, share), .bank = old->bank / 2, .at = old->at };
+        s->slots[l][q] = s->slots[l][from] = half;
     }
     if (s->log) {
         guint16 old = s->shard_of[from];
@@ -183,7 +190,6 @@ static void refill(DdbSpace *s, DdbLaneKind lane, DdbSlot *slot, CirrusTime now,
     double dt = cirrus_time_to_s(now - slot->at);
     if (dt > 0) {
         slot->at = now;
-        slot->ceiling = MIN(l->per_partition, slot->ceiling + l->per_partition * dt);
         if (!on_demand) {
             double share = l->provisioned / s->n_partitions, t = slot->tokens + share * dt;
             if (t > share) {
@@ -205,8 +211,11 @@ DdbRefusal ddb_can_admit(DdbSpace *s, DdbLaneKind lane, guint p, CirrusTime now,
 {
     DdbLane *l = &s->lanes[lane];
     DdbSlot *slot = &s->slots[lane][p];
+    DdbRoom *room = &s->room[p];
     refill(s, lane, slot, now, on_demand, burst);
-    if (slot->ceiling <= 0) return DDB_KEY_RANGE;   /* the partition's hard limit */
+    room->left = MIN(1.0, room->left + cirrus_time_to_s(now - room->at));
+    room->at = now;
+    if (room->left <= 0) return DDB_KEY_RANGE;   /* the partition's hard limit */
     if (on_demand) return l->table_tokens > 0 ? DDB_ADMITTED : DDB_CAPACITY;
     return slot->tokens > 0 || (adaptive && l->table_tokens > 0) || (burst && slot->bank > 0) ? DDB_ADMITTED
                                                                                               : DDB_CAPACITY;
@@ -217,7 +226,7 @@ void ddb_consume(DdbSpace *s, DdbLaneKind lane, guint p, double units, gboolean 
 {
     DdbLane *l = &s->lanes[lane];
     DdbSlot *slot = &s->slots[lane][p];
-    slot->ceiling -= units;
+    s->room[p].left -= units / partition_limit[lane];
     slot->used += units;
     slot->minute += units;
     if (on_demand || (slot->tokens <= 0 && adaptive && l->table_tokens > 0)) {

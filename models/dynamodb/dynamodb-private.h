@@ -39,7 +39,6 @@ typedef struct {
     double tokens;      /* its share of the provisioned rate, up to 1 s of it (may go below 0:
                          * a request that finds any capacity is served and the debt paid) */
     double bank;        /* burst capacity: unused share, up to 300 s of it */
-    double ceiling;     /* the per-partition hard limit, a 1-s bucket of 3,000 / 1,000 units/s */
     CirrusTime at;      /* brought up to date then */
     double used;        /* units consumed this sample interval (the hottest-partition metric) */
     double minute;      /* units consumed this minute (hot-item isolation) */
@@ -57,10 +56,18 @@ typedef struct {
     double   total;
 } DdbHeat;
 
+/* A partition's hard limit, shared by reads and writes (AWS: a partition
+ * serves up to 3,000 RCU or 1,000 WCU a second, "or a linear combination
+ * of the two"): a 1-s bucket of one partition-second, of which a read unit
+ * takes 1/3,000 and a write unit 1/1,000. */
+typedef struct {
+    double left;
+    CirrusTime at;
+} DdbRoom;
+
 /* A table's (or an index's) capacity for reads or writes. */
 typedef struct {
     double provisioned;     /* units/s: the provisioned rate, or the on-demand capacity now */
-    double per_partition;   /* the hard limit per partition, units/s */
     double table_tokens;    /* the table's unused capacity over the last second (adaptive capacity) */
     CirrusTime table_at;
     /* on-demand: the busiest whole second so far, and this second's count */
@@ -81,6 +88,7 @@ typedef struct {
     guint     *range_part;
     gboolean   even;
     DdbSlot   *slots[N_LANES];  /* n_partitions each */
+    DdbRoom   *room;            /* n_partitions: each partition's hard limit */
     DdbHeat   *heat;            /* n_partitions; NULL: no isolation (indexes) */
     GHashTable *isolated;       /* key -> 1 + its partition; NULL: none yet */
     /* The table's stream (NULL: none): each partition's open shard. */

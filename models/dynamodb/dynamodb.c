@@ -510,8 +510,13 @@ static void on_minute(CirrusComponent *self, Ddb *t)
         changed = ddb_on_demand_grow(&s->lanes[LANE_READ], DDB_ON_DEMAND_RCU);
         changed = ddb_on_demand_grow(&s->lanes[LANE_WRITE], DDB_ON_DEMAND_WCU) || changed;
         for (guint g = 0; g < t->n_gsis; g++) {
-            ddb_on_demand_grow(&t->gsis[g].lanes[LANE_READ], DDB_ON_DEMAND_RCU);
-            ddb_on_demand_grow(&t->gsis[g].lanes[LANE_WRITE], DDB_ON_DEMAND_WCU);
+            /* An index of an on-demand table scales as the table does. */
+            DdbSpace *x = &t->gsis[g];
+            gboolean grew = ddb_on_demand_grow(&x->lanes[LANE_READ], DDB_ON_DEMAND_RCU);
+            grew = ddb_on_demand_grow(&x->lanes[LANE_WRITE], DDB_ON_DEMAND_WCU) || grew;
+            if (grew)
+                ddb_space_repartition(x, ddb_partitions_for(x->lanes[LANE_READ].provisioned,
+                                                            x->lanes[LANE_WRITE].provisioned, 0), now, TRUE);
         }
     } else {
         changed = ddb_scaling_minute(self, t, t->minute_units);
@@ -549,7 +554,9 @@ static void ddb_start(CirrusComponent *self, void *state)
     ddb_stream_start(self, t);
     for (guint g = 0; g < t->n_gsis; g++) {
         DdbSpace *x = &t->gsis[g];
-        x->lanes[LANE_READ].max = x->lanes[LANE_WRITE].max = DDB_TABLE_MAX_UNITS;
+        /* An on-demand index's maximum throughput is its table's. */
+        x->lanes[LANE_READ].max = s->lanes[LANE_READ].max;
+        x->lanes[LANE_WRITE].max = s->lanes[LANE_WRITE].max;
         ddb_space_init(x, ddb_partitions_for(x->lanes[LANE_READ].provisioned, x->lanes[LANE_WRITE].provisioned, 0),
                        0, t->on_demand, FALSE);
     }
