@@ -8,15 +8,6 @@
 #include "testutil.h"
 #include "tools/runtables.h"
 
-/* The component's cost slot, as the summary calls it. */
-static double cost_of(TestRun *r, const char *name)
-{
-    CirrusComponent *c = cirrus_sim_find(r->sim, name);
-    g_assert_nonnull(c);
-    const CirrusModelType *t = cirrus_component_model(c);
-    g_assert_true(cirrus_model_has_cost(t));
-    return cirrus_model_cost(t, c, cirrus_component_state(c));
-}
 
 /* Equal to 1e-12 relative: the same sum, only in another order. */
 static void assert_usd(double got, double want)
@@ -44,7 +35,7 @@ static void test_lambda(void)
                                "     provisioned_concurrency: 2}\n", NULL);
     g_assert_cmpfloat(test_sum(r, "fn", "Invocations"), ==, 799);
     g_assert_cmpuint(test_summary(r, "fn", "Duration").latency->count, ==, 798);
-    assert_usd(cost_of(r, "fn"), 799 * 0.0000002 + 798 * 0.2 * 1.0 * 0.0000166667 + 2 * 1.0 * 100 * 0.0000041667);
+    assert_usd(test_cost_of(r, "fn"), 799 * 0.0000002 + 798 * 0.2 * 1.0 * 0.0000166667 + 2 * 1.0 * 100 * 0.0000041667);
     test_run_free(r);
     /* Billed durations round up to 1 ms, the cold start included: with
      * handlers of 200.3 ms and cold starts of 100.5 ms, a warm invocation
@@ -57,7 +48,7 @@ static void test_lambda(void)
     double cold = test_sum(r, "fn", "ColdStarts");
     g_assert_cmpfloat(cold, >=, 2);
     g_assert_cmpuint(test_summary(r, "fn", "Duration").latency->count, ==, 798);
-    assert_usd(cost_of(r, "fn"), 799 * 0.0000002 + ((798 - cold) * 0.201 + cold * 0.301) * 0.5 * 0.0000166667);
+    assert_usd(test_cost_of(r, "fn"), 799 * 0.0000002 + ((798 - cold) * 0.201 + cold * 0.301) * 0.5 * 0.0000166667);
     test_run_free(r);
 }
 
@@ -71,15 +62,15 @@ static void test_asg(void)
                        "components:\n"
                        "  - {name: web, type: asg, min: 3, instance: {service_time: 10ms, workers: 4}}\n";
     TestRun *r = test_run_text(text, NULL);
-    assert_usd(cost_of(r, "web"), 3 * 0.096);
+    assert_usd(test_cost_of(r, "web"), 3 * 0.096);
     test_run_free(r);
     const char *c5[] = {"components.web.instance.type=c5.large", NULL};
     r = test_run_text(text, c5);
-    assert_usd(cost_of(r, "web"), 3 * 0.085);
+    assert_usd(test_cost_of(r, "web"), 3 * 0.085);
     test_run_free(r);
     char *priced = g_strconcat("prices: {ec2.m5.large.hour: 0.1}\n", text, NULL);
     r = test_run_text(priced, NULL);
-    assert_usd(cost_of(r, "web"), 3 * 0.1);
+    assert_usd(test_cost_of(r, "web"), 3 * 0.1);
     test_run_free(r);
     g_free(priced);
 }
@@ -98,7 +89,7 @@ static void test_asg_minimum(void)
                                "     policy: {type: simple, alarm: {threshold: 50, comparison: below}, change: -2, cooldown: 0s}}\n",
                                NULL);
     g_assert_cmpfloat(test_sum(r, "web", "ScalingActivities"), ==, 1);
-    assert_usd(cost_of(r, "web"), (3600.0 + 2 * 60.0) / 3600.0 * 0.096);
+    assert_usd(test_cost_of(r, "web"), (3600.0 + 2 * 60.0) / 3600.0 * 0.096);
     test_run_free(r);
 }
 
@@ -112,7 +103,7 @@ static void test_sqs(void)
                        "  - {name: q, type: sqs}\n";
     TestRun *r = test_run_text(text, NULL);
     g_assert_cmpfloat(test_sum(r, "q", "NumberOfMessagesSent"), ==, 799);
-    assert_usd(cost_of(r, "q"), 1598 * 0.0000004);
+    assert_usd(test_cost_of(r, "q"), 1598 * 0.0000004);
     test_run_free(r);
 }
 
@@ -127,11 +118,11 @@ static void test_kinesis(void)
                         "components:\n  - {name: s, type: kinesis, " stream "}\n"
     TestRun *r = test_run_text(KINESIS("shards: 2"), NULL);
     g_assert_cmpfloat(test_sum(r, "s", "IncomingRecords"), ==, 799);
-    assert_usd(cost_of(r, "s"), 2 * 100 / 3600.0 * 0.015 + 1598 * 0.000000014);
+    assert_usd(test_cost_of(r, "s"), 2 * 100 / 3600.0 * 0.015 + 1598 * 0.000000014);
     test_run_free(r);
     r = test_run_text(KINESIS("mode: on_demand"), NULL);
     g_assert_cmpfloat(test_sum(r, "s", "IncomingRecords"), ==, 799);
-    assert_usd(cost_of(r, "s"), 100 / 3600.0 * 0.04 + 23970 / 1048576.0 * 0.08);
+    assert_usd(test_cost_of(r, "s"), 100 / 3600.0 * 0.04 + 23970 / 1048576.0 * 0.08);
     test_run_free(r);
 }
 
@@ -149,15 +140,15 @@ static void test_dynamodb(void)
     TestRun *r = test_run_text(DYNAMODB("{operation: GetItem}", "read_capacity: 100, write_capacity: 100, "
                                         "size: 10GB, global_secondary_indexes: [{name: g, read_capacity: 10, "
                                         "write_capacity: 10}]"), NULL);
-    assert_usd(cost_of(r, "t"), 100 / 3600.0 * (110 * 0.00013 + 110 * 0.00065) + 10 * 0.25 * 100 / 3600.0 / 730);
+    assert_usd(test_cost_of(r, "t"), 100 / 3600.0 * (110 * 0.00013 + 110 * 0.00065) + 10 * 0.25 * 100 / 3600.0 / 730);
     test_run_free(r);
     r = test_run_text(DYNAMODB("{operation: PutItem, size: 2KB}", "mode: on_demand, "
                                "global_secondary_indexes: [{name: g}]"), NULL);
     g_assert_cmpfloat(test_sum(r, "t", "ConsumedWriteCapacityUnits"), ==, 799 * 2);
-    assert_usd(cost_of(r, "t"), 799 * 2 * 2 * 0.000000625);
+    assert_usd(test_cost_of(r, "t"), 799 * 2 * 2 * 0.000000625);
     test_run_free(r);
     r = test_run_text(DYNAMODB("{operation: GetItem, size: 4KB}", "mode: on_demand"), NULL);
-    assert_usd(cost_of(r, "t"), 799 * 0.5 * 0.000000125);
+    assert_usd(test_cost_of(r, "t"), 799 * 0.5 * 0.000000125);
     test_run_free(r);
 }
 
@@ -171,8 +162,8 @@ static void test_sns(void)
                                "components:\n"
                                "  - {name: t, type: sns, subscriptions: [{target: q}]}\n"
                                "  - {name: q, type: sqs}\n", NULL);
-    assert_usd(cost_of(r, "t"), 799 * 0.0000005);
-    assert_usd(cost_of(r, "q"), 799 * 0.0000004);
+    assert_usd(test_cost_of(r, "t"), 799 * 0.0000005);
+    assert_usd(test_cost_of(r, "q"), 799 * 0.0000004);
     test_run_free(r);
 }
 
@@ -191,7 +182,7 @@ static void test_route53(void)
                                "  - {name: a, type: service, workers: 4, service_time: 10ms}\n"
                                "  - {name: b, type: service, workers: 4, service_time: 10ms}\n", NULL);
     g_assert_cmpfloat(test_sum(r, "dns", "DNSQueries"), ==, 799);
-    assert_usd(cost_of(r, "dns"), 799 * 0.0000006 + 100 / (730 * 3600.0) * (0.50 + 1 * 0.50));
+    assert_usd(test_cost_of(r, "dns"), 799 * 0.0000006 + 100 / (730 * 3600.0) * (0.50 + 1 * 0.50));
     test_run_free(r);
     /* Alias queries to an AWS resource are free (Route 53 pricing; the
      * seed: "ALIAS does not charge"): one client's queries, all answered
@@ -210,13 +201,13 @@ static void test_route53(void)
     g_free(text);
     double queries = test_sum(r, "dns", "DNSQueries");
     g_assert_cmpfloat(queries, ==, 2);   /* at 0.125 s and 60.125 s: the alias's 60-s TTL */
-    assert_usd(cost_of(r, "dns"), 100 / (730 * 3600.0) * 0.50);
+    assert_usd(test_cost_of(r, "dns"), 100 / (730 * 3600.0) * 0.50);
     test_run_free(r);
     text = g_strdup_printf(alias, "", ", ttl: 60s");
     r = test_run_text(text, NULL);
     g_free(text);
     g_assert_cmpfloat(test_sum(r, "dns", "DNSQueries"), ==, 2);
-    assert_usd(cost_of(r, "dns"), 2 * 0.0000004 + 100 / (730 * 3600.0) * 0.50);
+    assert_usd(test_cost_of(r, "dns"), 2 * 0.0000004 + 100 / (730 * 3600.0) * 0.50);
     test_run_free(r);
 }
 

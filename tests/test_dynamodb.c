@@ -11,6 +11,8 @@
  * mean, is checked within 4 standard errors of the run's batch means. */
 #include "testutil.h"
 #include "models/dynamodb/dynamodb-private.h"
+#include "models/aws/globals.h"
+#include "models/workload/workload.h"
 
 /* ---- helpers ------------------------------------------------------------------ */
 
@@ -629,6 +631,121 @@ static void test_stream_follows_partitions(void)
     test_run_free(r);
 }
 
+/* `poller`: a stream reader that is not a Lambda trigger (a KCL worker, an
+ * application calling GetRecords): reads every shard it is told of, once
+ * a second, from where it got to; counts the GetRecords answered and the
+ * records. */
+enum { POLLER_POLL = CIRRUS_EVENT_MODEL };
+
+typedef struct {
+    char *source_name;
+    const CirrusNode *source_at;
+    CirrusComponent *source;
+    GHashTable *position;       /* shard -> the position to read after */
+    gint64 answered, records;
+} Poller;
+
+static gboolean poller_configure(CirrusComponent *self, void *state, CirrusNode *cfg, GError **error)
+{
+    Poller *p = state;
+    const char *source;
+    (void)self;
+    if (!cirrus_cfg_string(cfg, "source", NULL, &source, error)) return FALSE;
+    p->source_name = g_strdup(source);
+    p->source_at = cirrus_node_peek(cfg, "source");
+    p->position = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+    return TRUE;
+}
+
+static gboolean poller_link(CirrusComponent *self, void *state, CirrusScenario *sc, GError **error)
+{
+    Poller *p = state;
+    p->source = cirrus_stream_lookup(self, sc, p->source_at, p->source_name, FALSE, error);
+    return p->source != NULL;
+}
+
+static void poller_start(CirrusComponent *self, void *state)
+{
+    Poller *p = state;
+    cirrus_stream_register(self, p->source, CIRRUS_STREAM_SHARED, CIRRUS_STREAM_TRIM_HORIZON, 1000, FALSE);
+}
+
+static void poller_read(CirrusComponent *self, Poller *p, guint shard)
+{
+    guint64 *at = g_hash_table_lookup(p->position, GUINT_TO_POINTER(shard));
+    cirrus_stream_get_records(self, p->source, shard, *at);
+}
+
+static void poller_handle(CirrusComponent *self, void *state, const CirrusEvent *ev)
+{
+    Poller *p = state;
+    if (ev->kind == CIRRUS_STREAM_SHARD) {
+        guint shard = cirrus_stream_shard(ev).shard;
+        guint64 *at = g_new(guint64, 1);
+        *at = CIRRUS_STREAM_POS(shard, CIRRUS_STREAM_START);
+        g_hash_table_insert(p->position, GUINT_TO_POINTER(shard), at);
+        poller_read(self, p, shard);
+    } else if (ev->kind == CIRRUS_STREAM_RECORDS) {
+        CirrusStreamRecords got = cirrus_stream_records(self, ev);
+        if (!(got.flags & (CIRRUS_STREAM_THROTTLED | CIRRUS_STREAM_FAILED))) p->answered++;
+        p->records += got.count;
+        for (CirrusRequest *r = got.records, *next; r; r = next) {
+            next = cirrus_batch_next(r);
+            if (!next) *(guint64 *)g_hash_table_lookup(p->position, GUINT_TO_POINTER(got.shard)) =
+                           cirrus_stream_position(r);
+            cirrus_request_free(self, r);
+        }
+        if (!(got.flags & CIRRUS_STREAM_END)) cirrus_schedule(self, CIRRUS_SEC, POLLER_POLL, NULL, got.shard);
+    } else if (ev->kind == POLLER_POLL) {
+        poller_read(self, p, (guint)ev->data);
+    }
+}
+
+static void poller_destroy(CirrusComponent *self, void *state)
+{
+    Poller *p = state;
+    (void)self;
+    g_free(p->source_name);
+    if (p->position) g_hash_table_destroy(p->position);
+}
+
+static const CirrusModelType poller_type = {
+    .name = "poller", .state_size = sizeof(Poller), .configure = poller_configure, .link = poller_link,
+    .start = poller_start, .handle = poller_handle, .destroy = poller_destroy,
+    .metrics = (const CirrusMetricDef[]){{NULL, 0, NULL}},
+};
+
+static void test_stream_billed_reads(void)
+{
+    /* A reader that is not a Lambda trigger pays for its GetRecords: one
+     * stream read request unit ($0.02 per 100,000) per call answered.  It
+     * reads the table's 2 shards once a second for 10 minutes, and gets
+     * every record. */
+    static const CirrusModelType *const types[] = {&cirrus_workload_type, &cirrus_dynamodb_type, &poller_type, NULL};
+    const CirrusRegistry registry = {
+        .types = types, .workload_type = "workload", .read_globals = cirrus_globals_read,
+        .prepare = cirrus_models_prepare,
+    };
+    const char *text = "name: t\nduration: 10m\nsample_interval: 10s\nseed: 3\n"
+                       "workloads:\n  - name: users\n    target: orders\n"
+                       "    arrival: {process: constant, rate: 100/s}\n    request: {operation: PutItem, size: 1KB}\n"
+                       "components:\n  - name: orders\n    type: dynamodb\n    read_capacity: 100\n"
+                       "    write_capacity: 1000\n    stream: true\n"
+                       "  - {name: app, type: poller, source: orders}\n";
+    TestRun *r = test_run_with(text, &registry, NULL, CIRRUS_PES_RADIX);
+    const Poller *app = cirrus_component_state(cirrus_sim_find(r->sim, "app"));
+    double billed = test_sum(r, "orders", "Stream.BilledReadRequests");
+    g_test_message("%" G_GINT64_FORMAT " GetRecords answered, %.0f billed, %" G_GINT64_FORMAT " records", app->answered,
+                   billed, app->records);
+    g_assert_cmpfloat(billed, ==, (double)app->answered);
+    g_assert_cmpfloat(fabs(billed - 2 * 600), <=, 2);
+    g_assert_cmpfloat(test_sum(r, "orders", "Stream.Records") - (double)app->records, <=, 100);
+    /* the bill: provisioned capacity for 10 minutes, and the reads */
+    double usd = (100 * 0.00013 + 1000 * 0.00065) / 6 + billed * 0.0000002;
+    g_assert_cmpfloat(fabs(test_cost_of(r, "orders") - usd), <=, 1e-12 * usd);
+    test_run_free(r);
+}
+
 static void test_stream_errors(void)
 {
     const char *base = "name: t\nduration: 1m\nseed: 3\n"
@@ -700,6 +817,7 @@ int main(int argc, char **argv)
     g_test_add_func("/models/dynamodb/stream/records", test_stream_records);
     g_test_add_func("/models/dynamodb/stream/readers", test_stream_readers);
     g_test_add_func("/models/dynamodb/stream/partitions", test_stream_follows_partitions);
+    g_test_add_func("/models/dynamodb/stream/billed-reads", test_stream_billed_reads);
     g_test_add_func("/models/dynamodb/stream/errors", test_stream_errors);
     g_test_add_func("/models/dynamodb/bad-input", test_bad_input);
     return g_test_run();

@@ -219,7 +219,7 @@ static void test_retry_service_defaults(void)
 {
     const CirrusRetryDefaults ddb = { .max_retries = 10, .base = 25 * CIRRUS_MS,
                                       .throttle_base = 500 * CIRRUS_MS, .throttle_jitter = CIRRUS_JITTER_EQUAL };
-    CirrusRetryPolicy p = { .max_retries = 2, .given = TRUE,
+    CirrusRetryPolicy p = { .max_retries = 2, .given = TRUE, .throttle_jitter = -1,
                             .backoff = { CIRRUS_JITTER_FULL, 100 * CIRRUS_MS, 20 * CIRRUS_SEC } };
     p.throttle_backoff = p.backoff;
     cirrus_retry_policy_default(&p, &ddb);
@@ -238,6 +238,7 @@ static void test_retry_service_defaults(void)
     }
     /* given values stay; no `retries` at all stays none */
     CirrusRetryPolicy q = { .max_retries = 3, .given = TRUE, .max_given = TRUE, .base_given = TRUE,
+                            .throttle_jitter = -1,
                             .backoff = { CIRRUS_JITTER_NONE, 1 * CIRRUS_SEC, 20 * CIRRUS_SEC } };
     q.throttle_backoff = q.backoff;
     cirrus_retry_policy_default(&q, &ddb);
@@ -247,6 +248,13 @@ static void test_retry_service_defaults(void)
     CirrusRetryPolicy none = {0};
     cirrus_retry_policy_default(&none, &ddb);
     g_assert_cmpint(none.max_retries, ==, 0);
+    /* throttle_jitter alone: after a throttle, the service's base (25 ms),
+     * not the standard 100 ms, nor its throttle defaults */
+    CirrusRetryPolicy j = { .given = TRUE, .throttle_jitter = CIRRUS_JITTER_NONE,
+                            .backoff = { CIRRUS_JITTER_FULL, 100 * CIRRUS_MS, 20 * CIRRUS_SEC } };
+    cirrus_retry_policy_default(&j, &ddb);
+    g_assert_cmpint(j.throttle_backoff.jitter, ==, CIRRUS_JITTER_NONE);
+    g_assert_cmpint(j.throttle_backoff.base, ==, 25 * CIRRUS_MS);
 }
 
 /* Timeouts are retried too: a target that takes 1 s against a 300 ms

@@ -121,6 +121,16 @@ static inline double test_component_value(TestRun *r, guint row, const char *com
     return v;
 }
 
+/* A component's cost slot, as the summary calls it (USD since time 0). */
+static inline double test_cost_of(TestRun *r, const char *name)
+{
+    CirrusComponent *c = cirrus_sim_find(r->sim, name);
+    g_assert_nonnull(c);
+    const CirrusModelType *t = cirrus_component_model(c);
+    g_assert_true(cirrus_model_has_cost(t));
+    return cirrus_model_cost(t, c, cirrus_component_state(c));
+}
+
 /* The mean response time of an M/M/c station (Erlang C): arrivals at
  * lambda per s, c servers of rate mu per s, lambda < c mu. */
 static inline double test_mmc_response_time(int c, double lambda, double mu)

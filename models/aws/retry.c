@@ -40,19 +40,31 @@ void cirrus_retry_quota_success(CirrusRetryQuota *q, gint64 taken)
     q->tokens = MIN(q->capacity, q->tokens + (taken > 0 ? taken : q->refill));
 }
 
+/* The backoff after a throttle: the service's own (`d`) when the backoff
+ * was left unsaid altogether (base, jitter, throttle_base, throttle_jitter:
+ * any of them written out says how this caller backs off); else the
+ * backoff after any other error, with what throttle_base and
+ * throttle_jitter say. */
+static void settle_throttle_backoff(CirrusRetryPolicy *p, const CirrusRetryDefaults *d)
+{
+    p->throttle_backoff = p->backoff;
+    if (d && d->throttle_base > 0 && !p->base_given && !p->jitter_given && p->throttle_base == 0 &&
+        p->throttle_jitter < 0) {
+        p->throttle_backoff.base = MIN(d->throttle_base, p->backoff.cap);
+        p->throttle_backoff.jitter = d->throttle_jitter;
+        return;
+    }
+    if (p->throttle_base > 0) p->throttle_backoff.base = p->throttle_base;
+    if (p->throttle_jitter >= 0) p->throttle_backoff.jitter = (CirrusJitter)p->throttle_jitter;
+}
+
 void cirrus_retry_policy_default(CirrusRetryPolicy *p, const CirrusRetryDefaults *d)
 {
     if (!d || !p->given) return;
     if (!p->max_given) p->max_retries = d->max_retries;
     /* Below the cap, which the reading checked against the larger 100 ms. */
     if (!p->base_given) p->backoff.base = MIN(d->base, p->backoff.cap);
-    if (p->throttle_given) return;
-    p->throttle_backoff = p->backoff;
-    /* A backoff written out holds for throttles too. */
-    if (d->throttle_base > 0 && !p->base_given && !p->jitter_given) {
-        p->throttle_backoff.base = MIN(d->throttle_base, p->backoff.cap);
-        p->throttle_backoff.jitter = d->throttle_jitter;
-    }
+    settle_throttle_backoff(p, d);
 }
 
 CirrusTime cirrus_retry_delay(const CirrusRetryPolicy *p, gboolean throttled, guint n, CirrusTime prev,
@@ -66,8 +78,7 @@ gboolean cirrus_retry_policy_read(CirrusNode *retries, CirrusRetryPolicy *p, GEr
     static const char *const jitters[] = {"none", "full", "equal", "decorrelated", NULL};
     CirrusNode *budget;
     gint64 max, attempts;
-    int jitter, throttle_jitter;
-    CirrusTime throttle_base;
+    int jitter;
     *p = (CirrusRetryPolicy){0};
     if (!retries) return TRUE;
     if (!cirrus_cfg_int(retries, "max", -1, 0, 100, &max, error) ||
@@ -75,8 +86,8 @@ gboolean cirrus_retry_policy_read(CirrusNode *retries, CirrusRetryPolicy *p, GEr
         !cirrus_cfg_duration(retries, "base", 100 * CIRRUS_MS, 1, CIRRUS_TIME_NEVER, &p->backoff.base, error) ||
         !cirrus_cfg_duration(retries, "cap", 20 * CIRRUS_SEC, 1, CIRRUS_TIME_NEVER, &p->backoff.cap, error) ||
         !cirrus_cfg_enum(retries, "jitter", jitters, CIRRUS_JITTER_FULL, &jitter, error) ||
-        !cirrus_cfg_duration(retries, "throttle_base", 0, 1, CIRRUS_TIME_NEVER, &throttle_base, error) ||
-        !cirrus_cfg_enum(retries, "throttle_jitter", jitters, -1, &throttle_jitter, error) ||
+        !cirrus_cfg_duration(retries, "throttle_base", 0, 1, CIRRUS_TIME_NEVER, &p->throttle_base, error) ||
+        !cirrus_cfg_enum(retries, "throttle_jitter", jitters, -1, &p->throttle_jitter, error) ||
         !cirrus_cfg_map(retries, "budget", &budget, error))
         return FALSE;
     if (max >= 0 && attempts >= 0) {
@@ -98,11 +109,7 @@ gboolean cirrus_retry_policy_read(CirrusNode *retries, CirrusRetryPolicy *p, GEr
     p->base_given = cirrus_node_peek(retries, "base") != NULL;
     p->jitter_given = cirrus_node_peek(retries, "jitter") != NULL;
     p->backoff.jitter = (CirrusJitter)jitter;
-    /* After a throttle, as after anything else unless told otherwise. */
-    p->throttle_given = throttle_base > 0 || throttle_jitter >= 0;
-    p->throttle_backoff = p->backoff;
-    if (throttle_base > 0) p->throttle_backoff.base = throttle_base;
-    if (throttle_jitter >= 0) p->throttle_backoff.jitter = (CirrusJitter)throttle_jitter;
+    settle_throttle_backoff(p, NULL);
     if (p->throttle_backoff.cap < p->throttle_backoff.base) {
         cirrus_node_error(cirrus_node_peek(retries, "throttle_base"), error, "'throttle_base' must be at most 'cap'");
         return FALSE;

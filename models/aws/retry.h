@@ -45,7 +45,8 @@ typedef struct CirrusRetryPolicy {
     gint64 max_retries;          /* 0: no retries */
     gboolean given;              /* `retries` written out */
     gboolean max_given, base_given, jitter_given;   /* max (or max_attempts), base, jitter written out */
-    gboolean throttle_given;     /* throttle_base or throttle_jitter written out */
+    CirrusTime throttle_base;    /* throttle_base written out; 0: not */
+    gint throttle_jitter;        /* throttle_jitter written out (CirrusJitter); -1: not */
     CirrusBackoff backoff;
     CirrusBackoff throttle_backoff;   /* after a throttle (429, ThrottlingException); the same unless told */
     gboolean has_quota;          /* `budget` given */
