@@ -55,6 +55,7 @@ typedef struct {
     CirrusRequest *req;        /* the invocation it runs (BUSY) */
     CirrusTime expires;        /* recycled when it is next free at or after this (NEVER: provisioned) */
     CirrusTime idle_since;     /* IDLE: when it became idle */
+    CirrusTime reclaim_at;     /* IDLE, on-demand, in the heap: when it is reclaimed (its key) */
     CirrusTime started;        /* BUSY: when the invocation began (its cold start first) */
     CirrusTime init;           /* BUSY: its cold start (0 when warm), billed with it */
     CirrusCallRun *calls;      /* BUSY: the handler's calls in progress, or NULL */
@@ -62,11 +63,13 @@ typedef struct {
     guint32 gen;               /* + 1 when it dies: a stale LAMBDA_EXPIRE sees it */
     guint32 prev, next;        /* IDLE: neighbours in its idle list, oldest first */
     guint32 pos;               /* IDLE, random reuse: its index in the list's `members` */
+    guint32 heap_pos;          /* IDLE, on-demand: its index in the idle heap */
     guint32 epoch;             /* BUSY: the function's outage epoch when it started */
     guint8 state;              /* EnvState */
     guint8 provisioned;
     guint8 end;                /* End */
     guint8 expire_set;         /* its LAMBDA_EXPIRE is scheduled (at most one per life) */
+    guint8 in_heap;            /* IDLE, on-demand: in the idle heap (idle at least idle_min) */
 } Env;
 
 /* Idle environments in the order they became idle (head: longest idle),
@@ -100,7 +103,16 @@ typedef struct {
     gint64 reserved;           /* -1: none, the function uses the unreserved pool */
     gint64 provisioned;
     CirrusDist duration, cold_start;   /* seconds */
-    CirrusTime idle_timeout, max_lifetime;
+    /* Idle reclamation (lambda_env.c).  Fixed (`idle_timeout`): every idle
+     * environment goes after exactly idle_last.  Otherwise (`idle_lifetime`):
+     * the function's last on-demand environment goes after exactly
+     * idle_last; any other survives each idle_period with probability
+     * idle_survival. */
+    gboolean idle_fixed;
+    CirrusTime idle_last, idle_period;
+    double idle_survival;
+    CirrusTime idle_min;       /* no idle environment goes sooner: min(idle_last, idle_period), fixed: idle_last */
+    CirrusTime max_lifetime;
     double failure_rate;
     gboolean scale_with_memory;
     double duration_factor;    /* max(1, 1769 / memory) when scaling with memory, else 1 */
@@ -124,10 +136,16 @@ typedef struct {
     gint64 live;               /* environments alive */
     gint64 busy;               /* invocations in flight (= ConcurrentExecutions) */
     gint64 busy_prov;          /* of them on provisioned environments */
-    gboolean reclaim_pending;  /* a LAMBDA_RECLAIM is scheduled */
+    GArray *idle_heap;         /* guint32: the on-demand environments idle for idle_min or more, a
+                                * min-heap on reclaim_at */
+    guint32 young;             /* the longest idle on-demand environment not in the heap (ENV_NONE: none):
+                                * it and those after it in `idle` have been idle less than idle_min */
+    gboolean reclaim_pending;  /* a LAMBDA_RECLAIM is scheduled ... */
+    CirrusTime reclaim_due;    /* ... for this time, */
+    guint64 reclaim_gen;       /* ... with this number (an earlier one is stale) */
     GArray *scale_times;       /* CirrusTime: creation times of the last scale_envs new environments */
     guint scale_head;          /* oldest entry once scale_times is full */
-    CirrusRng reuse_rng, retry_rng;
+    CirrusRng reuse_rng, retry_rng, idle_rng;
     const CirrusFaultState *faults;   /* the kernel's: outages (epochs), slowdowns */
 } Lambda;
 
@@ -144,7 +162,8 @@ guint32 lambda_acquire(CirrusComponent *self, Lambda *f, gboolean *cold);
 /* The invocation on `slot` is over: give its concurrency back, and the
  * environment to its idle list, or recycle it past its lifetime. */
 void lambda_release(CirrusComponent *self, Lambda *f, guint32 slot);
-void lambda_on_reclaim(CirrusComponent *self, Lambda *f);
+/* LAMBDA_RECLAIM (data: its number): reclaim the idle environments due. */
+void lambda_on_reclaim(CirrusComponent *self, Lambda *f, guint64 data);
 void lambda_on_expire(CirrusComponent *self, Lambda *f, guint64 data);
 
 /* lambda.c */

@@ -1,21 +1,39 @@
 /* cirrus — the `lambda` model's execution environments and concurrency
  * (see lambda-private.h, docs/models/lambda.md).
  *
- * Every operation here is O(1) per invocation:
+ * Every operation here is O(1) per invocation (an environment that stays
+ * idle long adds an O(log k) or two, k the number so idle):
  *  - environments live in an array of slots with a free list;
  *  - idle environments sit in a doubly linked list in the order they became
- *    idle, so the most recently used (tail), the least recently used (head)
- *    and the longest idle (head, for the idle timeout) are at hand; random
- *    reuse keeps an array of the members as well (swap-remove);
- *  - one LAMBDA_RECLAIM timer at a time watches the head of the on-demand
- *    list; an environment that goes idle within idle_timeout of the end
- *    of its lifetime gets a LAMBDA_EXPIRE at that end (at most one in its
- *    life, so pending timers never outnumber live environments);
+ *    idle, so the most recently used (tail), the least recently used
+ *    (head) and the longest idle (head) are at hand; random reuse keeps an
+ *    array of the members as well (swap-remove);
+ *  - no idle environment is reclaimed before it has been idle `idle_min`.
+ *    Those idle that long (a prefix of the on-demand list) are also in a
+ *    binary min-heap on the time each is to go; the rest, the young, are
+ *    only in the list, so that the environments in constant use never
+ *    touch the heap.  One LAMBDA_RECLAIM at a time watches both the heap's
+ *    minimum and the moment the oldest young one comes of age (a numbered
+ *    timer: when an earlier one is needed, the later one is left to fire
+ *    and is ignored);
+ *  - an environment that goes idle within idle_min of the end of its
+ *    lifetime gets a LAMBDA_EXPIRE at that end (at most one in its life, so
+ *    pending timers never outnumber live environments); in the heap, the
+ *    end of its lifetime bounds its time to go;
  *  - the scaling rate is a ring of the creation times of the last N new
  *    environments: a new one is allowed when fewer than N were created in
  *    the last `per` (a token bucket of N tokens, each coming back `per`
- *    after it was taken, so no window of length `per` ever holds more). */
+ *    after it was taken, so no window of length `per` ever holds more).
+ *
+ * Idle reclamation (docs/models/lambda.md, "Idle environments"): with
+ * `idle_timeout`, every idle environment goes after exactly that long.
+ * Otherwise an environment idle for `period` draws how many whole periods
+ * it will survive, each with probability `survival` (SeBS: of N idle
+ * environments, half go after each 380 s) — except the function's last
+ * on-demand environment, which goes after exactly `last` of idleness (a
+ * single environment is kept ten minutes). */
 #include "models/lambda/lambda-private.h"
+#include <math.h>
 
 /* ---- idle lists ---------------------------------------------------------- */
 
@@ -60,18 +78,71 @@ static void idle_remove(Lambda *f, IdleList *l, guint32 slot)
     }
 }
 
-/* Take an idle environment as `reuse` says. */
-static guint32 idle_take(Lambda *f, IdleList *l)
+/* Which idle environment `reuse` gives the next invocation. */
+static guint32 idle_pick(Lambda *f, const IdleList *l)
 {
     g_assert(l->len > 0);
-    guint32 slot;
     switch (f->reuse) {
-    case REUSE_MRU: slot = l->tail; break;
-    case REUSE_LRU: slot = l->head; break;
-    default: slot = g_array_index(l->members, guint32, cirrus_rng_below(&f->reuse_rng, l->len)); break;
+    case REUSE_MRU: return l->tail;
+    case REUSE_LRU: return l->head;
+    default: return g_array_index(l->members, guint32, cirrus_rng_below(&f->reuse_rng, l->len));
     }
-    idle_remove(f, l, slot);
-    return slot;
+}
+
+/* ---- the idle heap: idle on-demand environments by reclaim time -------- */
+
+#define HEAP(f, i) g_array_index((f)->idle_heap, guint32, (i))
+
+/* Earlier reclaim time first; the lower slot on a tie, so that the order
+ * of reclamation never depends on the heap's history. */
+static gboolean heap_before(const Lambda *f, guint32 a, guint32 b)
+{
+    CirrusTime x = lambda_env(f, a)->reclaim_at, y = lambda_env(f, b)->reclaim_at;
+    return x < y || (x == y && a < b);
+}
+
+static void heap_place(Lambda *f, guint32 i, guint32 slot)
+{
+    HEAP(f, i) = slot;
+    lambda_env(f, slot)->heap_pos = i;
+}
+
+/* Restore the order around position i (after an insert, a removal or a
+ * change of key there). */
+static void heap_fix(Lambda *f, guint32 i)
+{
+    guint32 slot = HEAP(f, i), n = f->idle_heap->len;
+    while (i > 0 && heap_before(f, slot, HEAP(f, (i - 1) / 2))) {
+        heap_place(f, i, HEAP(f, (i - 1) / 2));
+        i = (i - 1) / 2;
+    }
+    for (;;) {
+        guint32 c = 2 * i + 1;
+        if (c >= n) break;
+        if (c + 1 < n && heap_before(f, HEAP(f, c + 1), HEAP(f, c))) c++;
+        if (!heap_before(f, HEAP(f, c), slot)) break;
+        heap_place(f, i, HEAP(f, c));
+        i = c;
+    }
+    heap_place(f, i, slot);
+}
+
+static void heap_push(Lambda *f, guint32 slot)
+{
+    g_array_append_val(f->idle_heap, slot);
+    heap_fix(f, f->idle_heap->len - 1);
+}
+
+static void heap_remove(Lambda *f, guint32 slot)
+{
+    guint32 i = lambda_env(f, slot)->heap_pos, n = f->idle_heap->len;
+    g_assert(i < n && HEAP(f, i) == slot);
+    guint32 last = HEAP(f, n - 1);
+    g_array_set_size(f->idle_heap, n - 1);
+    if (i < n - 1) {
+        heap_place(f, i, last);
+        heap_fix(f, i);
+    }
 }
 
 /* ---- environments ------------------------------------------------------- */
@@ -114,6 +185,8 @@ void lambda_envs_init(Lambda *f)
     f->envs = g_array_new(FALSE, TRUE, sizeof(Env));
     f->free_slots = g_array_new(FALSE, FALSE, sizeof(guint32));
     f->scale_times = g_array_new(FALSE, FALSE, sizeof(CirrusTime));
+    f->idle_heap = g_array_new(FALSE, FALSE, sizeof(guint32));
+    f->young = ENV_NONE;
     idle_init(&f->idle, f->reuse == REUSE_RANDOM);
     idle_init(&f->prov_idle, f->reuse == REUSE_RANDOM);
 }
@@ -123,9 +196,10 @@ void lambda_envs_clear(Lambda *f)
     if (f->envs) g_array_free(f->envs, TRUE);
     if (f->free_slots) g_array_free(f->free_slots, TRUE);
     if (f->scale_times) g_array_free(f->scale_times, TRUE);
+    if (f->idle_heap) g_array_free(f->idle_heap, TRUE);
     if (f->idle.members) g_array_free(f->idle.members, TRUE);
     if (f->prov_idle.members) g_array_free(f->prov_idle.members, TRUE);
-    f->envs = f->free_slots = f->scale_times = f->idle.members = f->prov_idle.members = NULL;
+    f->envs = f->free_slots = f->scale_times = f->idle_heap = f->idle.members = f->prov_idle.members = NULL;
 }
 
 /* The gauges are pushed where their levels change: ConcurrentExecutions
@@ -168,6 +242,8 @@ static gboolean scale_take(Lambda *f, CirrusTime now)
 
 /* ---- invocations -------------------------------------------------------- */
 
+static void on_demand_unlink(Lambda *f, guint32 slot);
+
 static gboolean concurrency_available(const Lambda *f)
 {
     if (f->reserved >= 0) return f->busy < f->reserved;
@@ -185,14 +261,16 @@ guint32 lambda_acquire(CirrusComponent *self, Lambda *f, gboolean *cold)
          * when they were allocated (within a reservation, or from the
          * account: see lambda.c's link). */
         g_assert(f->reserved < 0 || f->busy < f->reserved);
-        slot = idle_take(f, &f->prov_idle);
+        slot = idle_pick(f, &f->prov_idle);
+        idle_remove(f, &f->prov_idle, slot);
         f->busy_prov++;
         f->busy++;
         concurrency_changed(self, f, TRUE);
     } else {
         if (!concurrency_available(f)) return ENV_NONE;
         if (f->idle.len > 0) {
-            slot = idle_take(f, &f->idle);
+            slot = idle_pick(f, &f->idle);
+            on_demand_unlink(f, slot);
         } else {
             if (!scale_take(f, now)) return ENV_NONE;
             slot = env_new(f, now, FALSE);
@@ -208,12 +286,87 @@ guint32 lambda_acquire(CirrusComponent *self, Lambda *f, gboolean *cold)
     return slot;
 }
 
+/* ---- idle reclamation ---------------------------------------------------- */
+
+/* On-demand environments alive (provisioned ones never go). */
+static gint64 on_demand_live(const Lambda *f)
+{
+    return f->live - f->provisioned;
+}
+
+/* How many whole periods an environment idle for one period survives in
+ * all: K >= 1 with P(K > k) = survival^k (K = 1 + floor(ln U / ln
+ * survival)); no longer than max_lifetime, when it is gone anyway. */
+static CirrusTime idle_draw(Lambda *f)
+{
+    double u = cirrus_rng_uniform_pos(&f->idle_rng);
+    double k = 1.0 + (f->idle_survival > 0 ? floor(log(u) / log(f->idle_survival)) : 0.0);
+    double cap = (double)f->max_lifetime / (double)f->idle_period;
+    return k >= cap ? f->max_lifetime : (CirrusTime)k * f->idle_period;
+}
+
+/* When an environment in the heap is to go: the function's last
+ * on-demand one after exactly `last` of idleness, any other after its
+ * `drawn` idle lifetime; and not after the end of its lifetime. */
+static CirrusTime reclaim_time(const Lambda *f, const Env *e, CirrusTime drawn)
+{
+    CirrusTime life = f->idle_fixed || on_demand_live(f) == 1 ? f->idle_last : drawn;
+    return MIN(e->idle_since + life, e->expires);
+}
+
+/* Out of the on-demand idle list, and of the heap or the young. */
+static void on_demand_unlink(Lambda *f, guint32 slot)
+{
+    Env *e = lambda_env(f, slot);
+    if (e->in_heap) {
+        heap_remove(f, slot);
+        e->in_heap = 0;
+    } else if (f->young == slot) {
+        f->young = e->next;
+    }
+    idle_remove(f, &f->idle, slot);
+}
+
+/* The young idle for idle_min by `now` go into the heap, with their time
+ * to go (a draw for each, in the order they became idle). */
+static void promote(Lambda *f, CirrusTime now)
+{
+    while (f->young != ENV_NONE && lambda_env(f, f->young)->idle_since + f->idle_min <= now) {
+        guint32 slot = f->young;
+        Env *e = lambda_env(f, slot);
+        e->reclaim_at = reclaim_time(f, e, f->idle_fixed ? 0 : idle_draw(f));
+        e->in_heap = 1;
+        heap_push(f, slot);
+        f->young = e->next;
+    }
+}
+
+/* An on-demand environment went: if one is left and it is idle in the
+ * heap, it is now the last, and goes after `last` of idleness from when it
+ * became idle (at once if that is past).  A young one gets the rule when it
+ * comes of age, a busy one when it goes idle; one that is idle cannot stop
+ * being the last, since a new environment is made only when none is idle. */
+static void after_death(Lambda *f)
+{
+    if (f->idle_fixed || on_demand_live(f) != 1 || f->idle.len != 1) return;
+    Env *e = lambda_env(f, f->idle.head);
+    if (!e->in_heap) return;
+    e->reclaim_at = reclaim_time(f, e, 0);
+    heap_fix(f, e->heap_pos);
+}
+
+/* Watch the heap's minimum and the oldest young: a LAMBDA_RECLAIM at the
+ * earlier, unless one is due already no later. */
 static void want_reclaim(CirrusComponent *self, Lambda *f)
 {
-    if (f->reclaim_pending || f->idle.head == ENV_NONE) return;
-    CirrusTime due = lambda_env(f, f->idle.head)->idle_since + f->idle_timeout, now = cirrus_now(self);
+    CirrusTime due = CIRRUS_TIME_NEVER, now = cirrus_now(self);
+    if (f->idle_heap->len) due = lambda_env(f, HEAP(f, 0))->reclaim_at;
+    if (f->young != ENV_NONE) due = MIN(due, lambda_env(f, f->young)->idle_since + f->idle_min);
+    if (due == CIRRUS_TIME_NEVER || (f->reclaim_pending && f->reclaim_due <= due)) return;
     f->reclaim_pending = TRUE;
-    cirrus_schedule(self, due > now ? due - now : 0, LAMBDA_RECLAIM, NULL, 0);
+    f->reclaim_due = due;
+    f->reclaim_gen++;
+    cirrus_schedule(self, due > now ? due - now : 0, LAMBDA_RECLAIM, NULL, f->reclaim_gen);
 }
 
 void lambda_release(CirrusComponent *self, Lambda *f, guint32 slot)
@@ -236,30 +389,43 @@ void lambda_release(CirrusComponent *self, Lambda *f, guint32 slot)
          * once their invocation is over. */
         env_destroy(f, slot);
         environments_changed(self, f);
+        after_death(f);
+        want_reclaim(self, f);
         return;
     }
     idle_push(f, &f->idle, slot, now);
-    if (!e->expire_set && e->expires < now + f->idle_timeout) {
-        /* Its lifetime ends before the idle timeout would reclaim it. */
+    e->in_heap = 0;
+    if (!e->expire_set && e->expires < now + f->idle_min) {
+        /* Its lifetime ends before it could come of age. */
         e->expire_set = 1;
         cirrus_schedule(self, e->expires - now, LAMBDA_EXPIRE, NULL, ((guint64)e->gen << 32) | slot);
     }
-    want_reclaim(self, f);
+    if (f->young == ENV_NONE) {
+        /* The only young one: watch it (behind other young ones, it comes
+         * of age after them, and the watch is on them already). */
+        f->young = slot;
+        want_reclaim(self, f);
+    }
 }
 
-/* The idle timeout: reclaim every on-demand environment idle for at least
- * idle_timeout (the longest idle are at the head), then watch the next. */
-void lambda_on_reclaim(CirrusComponent *self, Lambda *f)
+/* Reclaim every idle on-demand environment whose time has come (each
+ * going may make the one left the last, due sooner), then watch the next. */
+void lambda_on_reclaim(CirrusComponent *self, Lambda *f, guint64 data)
 {
+    if (data != f->reclaim_gen) return;   /* superseded by an earlier one */
     CirrusTime now = cirrus_now(self);
+    gboolean gone = FALSE;
     f->reclaim_pending = FALSE;
-    while (f->idle.head != ENV_NONE && lambda_env(f, f->idle.head)->idle_since + f->idle_timeout <= now) {
-        guint32 slot = f->idle.head;
-        idle_remove(f, &f->idle, slot);
+    promote(f, now);
+    while (f->idle_heap->len > 0 && lambda_env(f, HEAP(f, 0))->reclaim_at <= now) {
+        guint32 slot = HEAP(f, 0);
+        on_demand_unlink(f, slot);
         env_destroy(f, slot);
+        after_death(f);
+        gone = TRUE;
     }
     want_reclaim(self, f);
-    environments_changed(self, f);
+    if (gone) environments_changed(self, f);
 }
 
 /* An environment reached its maximum lifetime: gone now if idle; if busy,
@@ -269,7 +435,9 @@ void lambda_on_expire(CirrusComponent *self, Lambda *f, guint64 data)
     guint32 slot = (guint32)(data & 0xFFFFFFFFu), gen = (guint32)(data >> 32);
     Env *e = lambda_env(f, slot);
     if (e->gen != gen || e->state != ENV_IDLE) return;   /* gone already, or busy */
-    idle_remove(f, &f->idle, slot);
+    on_demand_unlink(f, slot);
     env_destroy(f, slot);
     environments_changed(self, f);
+    after_death(f);
+    want_reclaim(self, f);
 }
