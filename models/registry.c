@@ -5,6 +5,7 @@
 #include "models/aws/globals.h"
 #include "models/protocol/attributes.h"
 #include "models/dynamodb/dynamodb.h"
+#include "models/elasticache/elasticache.h"
 #include "models/kinesis/kinesis.h"
 #include "models/lambda/lambda.h"
 #include "models/route53/route53.h"
@@ -23,6 +24,7 @@ static const CirrusModelType *const model_types[] = {
     &cirrus_lambda_type,
     &cirrus_sqs_type,
     &cirrus_dynamodb_type,
+    &cirrus_elasticache_type,
     &cirrus_kinesis_type,
     &cirrus_sns_type,
     &cirrus_route53_type,

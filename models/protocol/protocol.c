@@ -69,6 +69,7 @@ gboolean cirrus_protocols_valid(const CirrusModelType *type, GError **error)
     else if (!(p->speaks & CIRRUS_SPEAKS_QUEUE) != !p->queue) bad = "queue slots and capability disagree";
     else if (!(p->speaks & CIRRUS_SPEAKS_STREAM) != !p->stream) bad = "stream slots and capability disagree";
     else if (!(p->speaks & CIRRUS_SPEAKS_CLIENT) != !p->client) bad = "client slots and capability disagree";
+    else if (!(p->speaks & CIRRUS_SPEAKS_CACHE) != !p->cache) bad = "cache slots and capability disagree";
     else if (p->invoke && !(p->speaks & CIRRUS_SPEAKS_INVOKE)) bad = "invoke keys without the invoke capability";
     if (!bad) return TRUE;
     g_set_error(error, CIRRUS_ERROR, CIRRUS_ERROR_RUN, "model type '%s': %s", type->name, bad);

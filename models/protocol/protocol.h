@@ -31,7 +31,9 @@
  *   target group  gives a load balancer its targets (targets.h)
  *   load balancer reports its healthy targets to watchers (targets.h)
  *   client        a workload: its callers' regions and networks (client.h)
- *   compute       runs code that makes `calls` (calls.h) */
+ *   compute       runs code that makes `calls` (calls.h)
+ *   cache         a cache a `calls` entry reads through (`cache:` with
+ *                 on_miss): GET, SET, DELETE of one key (cache.h) */
 #ifndef CIRRUS_PROTOCOL_H
 #define CIRRUS_PROTOCOL_H
 
@@ -47,12 +49,14 @@ typedef enum {
     CIRRUS_SPEAKS_LOAD_BALANCER = 1u << 5,
     CIRRUS_SPEAKS_CLIENT        = 1u << 6,
     CIRRUS_SPEAKS_COMPUTE       = 1u << 7,
+    CIRRUS_SPEAKS_CACHE         = 1u << 8,
 } CirrusCapability;
 
 typedef struct CirrusInvokeSpec CirrusInvokeSpec;     /* invoke.h */
 typedef struct CirrusQueueOps CirrusQueueOps;         /* queue.h */
 typedef struct CirrusStreamOps CirrusStreamOps;       /* stream.h */
 typedef struct CirrusClientOps CirrusClientOps;       /* client.h */
+typedef struct CirrusCacheOps CirrusCacheOps;         /* cache.h */
 
 struct CirrusProtocols {
     /* How messages name a component of this type: "an sqs queue". */
@@ -67,6 +71,7 @@ struct CirrusProtocols {
     const CirrusQueueOps *queue;     /* CIRRUS_SPEAKS_QUEUE */
     const CirrusStreamOps *stream;   /* CIRRUS_SPEAKS_STREAM */
     const CirrusClientOps *client;   /* CIRRUS_SPEAKS_CLIENT */
+    const CirrusCacheOps *cache;     /* CIRRUS_SPEAKS_CACHE */
 };
 
 /* Whether `c` speaks every protocol in `capabilities`. */

@@ -43,6 +43,10 @@ typedef struct CirrusRequestData {
          * table's drawn item and operation), 0: none, which callers copy
          * into the request's retries so that a retry asks the same */
         struct { guint32 unprocessed, memo; } answer;
+        /* cache (cache.h): the key a GET, SET or DELETE is about, + 1 (0:
+         * the cache draws one from its keys); a GET's answer: whether it
+         * was a hit */
+        struct { guint32 key_plus_1, hit; } cache;
     } ref;
     /* queue, topic: message attributes, up to 8 interned name=value pairs,
      * one per byte (attributes.h); 0: none */
