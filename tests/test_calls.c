@@ -300,7 +300,8 @@ static const char bad_template[] =
     "  - {name: a, type: service, service_time: 1ms, calls: %s}\n"
     "  - {name: orders, type: sqs}\n"
     "  - {name: db, type: service, service_time: 1ms}\n"
-    "  - {name: fn, type: lambda, duration: 1ms, calls: [{target: a}]}\n";
+    "  - {name: fn, type: lambda, duration: 1ms, calls: [{target: a}]}\n"
+    "  - {name: kv, type: elasticache, node_type: cache.t3.micro, keys: {count: 1000}}\n";
 
 static void bad(const char *calls, const char *where, const char *what)
 {
@@ -319,7 +320,18 @@ static void test_bad_input(void)
         "a parallel group cannot hold another");
     bad("[{parallel: []}]", "bad.yaml:6:", "a parallel group holds 1 to 16 calls");
     bad("[{target: fn}]", "bad.yaml:", "sync calls form a cycle: a -> fn -> a");
-    bad("[{cache: sessions, on_miss: [{target: db}]}]", "bad.yaml:6:", "which cirrus does not model yet");
+    /* Cache calls: to a cache, with a miss list of components. */
+    bad("[{cache: db, on_miss: [{target: orders}]}]", "bad.yaml:6:", "'cache' 'db' is a service");
+    bad("[{cache: kv, on_miss: [{target: nowhere}]}]", "bad.yaml:6:", "unknown component 'nowhere'");
+    bad("[{cache: kv, on_miss: []}]", "bad.yaml:6:", "'on_miss' needs at least one call");
+    bad("[{cache: kv, on_miss: [{target: db}], writes: 0.2}]", "bad.yaml:6:", "'writes' needs 'on_write'");
+    bad("[{cache: kv, on_miss: [{target: db}], write: through}]", "bad.yaml:6:", "give 'writes' and 'on_write'");
+    bad("[{cache: kv, on_miss: [{target: db}], write: throug, writes: 0.1, on_write: [{target: db}]}]", "bad.yaml:6:",
+        "did you mean 'through'?");
+    bad("[{parallel: [{target: db}, {cache: kv, on_miss: [{target: db}]}]}]", "bad.yaml:6:",
+        "a cache call is a step of its own");
+    bad("[{cache: kv, on_miss: [{target: db}], keys: {count: 5000}}]", "bad.yaml:6:",
+        "must be among the cache's (count 1000)");
     bad("[{target: orders, mode: async, retries: {max: 2}}]", "bad.yaml:6:", "'retries' applies to sync calls");
     bad("[{target: users}]", "bad.yaml:6:", "a service cannot call 'users'");
     bad("[{target: a}]", "bad.yaml:6:", "a service cannot call 'a'");

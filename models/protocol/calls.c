@@ -12,6 +12,7 @@
  * follows the calls in flight. */
 #include "models/protocol/calls.h"
 #include "models/aws/retry.h"
+#include "models/protocol/cache.h"
 #include "sim/kernel/pool.h"
 #include "sim/loader/config.h"
 
@@ -19,6 +20,24 @@
  * parallel group. */
 #define MAX_CALLS 64
 #define MAX_PARALLEL 16
+/* Cache calls inside a cache call's on_miss or on_write, at most this
+ * deep (a cache in front of a cache in front of ...). */
+#define MAX_CACHE_DEPTH 4
+
+/* What a cache call does to its key after a write (cache.h). */
+typedef enum { WRITE_AROUND, WRITE_THROUGH, WRITE_INVALIDATE } CacheWrite;
+
+/* A cache call (cache.h): its GET, and the steps of its on_miss and
+ * on_write lists (ranges of CirrusCalls.steps). */
+typedef struct {
+    guint miss_first, miss_n, write_first, write_n;
+    double writes;               /* the share of requests that write */
+    CacheWrite write;
+    CirrusKeys own_keys;         /* count 0: none given, the cache's */
+    const CirrusKeys *keys;      /* after link: where keys are drawn from */
+    const CirrusNode *keys_at;
+    CirrusNode *on_miss, *on_write;   /* while reading */
+} CacheCall;
 
 typedef struct {
     char *target_name;
@@ -33,6 +52,7 @@ typedef struct {
     gboolean partial;            /* the target may leave a batch's items unprocessed */
     gboolean memo;               /* the target's answers carry a memo for retries */
     guint m_made, m_retries, m_failed, m_latency;
+    CacheCall *cache;            /* a `cache:` call; NULL: a call to `target` */
 } Call;
 
 typedef struct {
@@ -44,6 +64,7 @@ struct CirrusCalls {
     guint n_calls;
     Step *steps;
     guint n_steps;
+    guint n_main;                /* steps[0 .. n_main): the list itself; then the caches' lists */
     guint widest;                /* the most calls in one step */
     const char *who;
     CirrusCallsDone done;
@@ -65,17 +86,73 @@ typedef struct {
     guint unprocessed;           /* a batch's items the last attempt left undone; 0: all of them */
     guint32 memo;                /* the target's memo from the last answer (request.h); 0: none */
     guint slot;                  /* its index in run->outs */
+    guint32 key;                 /* a cache call: its key */
+    gboolean hit;                /* a cache call: the GET's answer */
 } CallOut;
+
+/* A cache call in progress on its miss or write list: where to go on
+ * after it, and what to do to the key then. */
+typedef struct {
+    const Call *call;
+    guint return_step, return_end;
+    guint32 key;
+    gboolean writing;
+} CacheFrame;
 
 struct CirrusCallRun {
     CirrusRequest *req;
     void *state;
     guint step;                  /* the next step to start */
+    guint end;                   /* the end of the steps it is in (n_main, or a cache's list's) */
+    guint n_frames;
+    CacheFrame frames[MAX_CACHE_DEPTH];
     guint pending;               /* sync calls of the current step not yet answered */
     CallOut *outs[];             /* `widest` slots */
 };
 
 /* ---- configuration --------------------------------------------------------- */
+
+/* A `cache:` call (cache.h): the cache, its lists, writes and keys. */
+static gboolean read_cache_call(CirrusNode *item, Call *c, GError **error)
+{
+    static const char *const writes[] = {"around", "through", "invalidate", NULL};
+    CacheCall *cc = c->cache = g_new0(CacheCall, 1);
+    const char *name;
+    int write;
+    if (!cirrus_cfg_string(item, "cache", NULL, &name, error) ||
+        !cirrus_cfg_require(item, "on_miss", "the calls a miss makes (lazy loading)", error) ||
+        !cirrus_cfg_list(item, "on_miss", &cc->on_miss, error) ||
+        !cirrus_cfg_list(item, "on_write", &cc->on_write, error) ||
+        !cirrus_cfg_double(item, "writes", 0.0, 0.0, 1.0, &cc->writes, error) ||
+        !cirrus_cfg_enum(item, "write", writes, WRITE_AROUND, &write, error) ||
+        !cirrus_cfg_duration(item, "timeout", 0, 0, CIRRUS_DAY, &c->timeout, error))
+        return FALSE;
+    if (cirrus_node_peek(item, "keys") && !cirrus_keys_read(item, "keys", 1, CIRRUS_KEYS_MAX, &cc->own_keys, error))
+        return FALSE;
+    cc->keys_at = cirrus_node_peek(item, "keys");
+    cc->write = (CacheWrite)write;
+    if (cirrus_node_len(cc->on_miss) == 0) {
+        cirrus_node_error(cc->on_miss, error, "'on_miss' needs at least one call: where a miss reads the data from");
+        return FALSE;
+    }
+    if ((cc->writes > 0) != (cc->on_write && cirrus_node_len(cc->on_write) > 0)) {
+        cirrus_node_error(cc->writes > 0 ? cirrus_node_peek(item, "writes") : cirrus_node_peek(item, "on_write"),
+                          error, cc->writes > 0 ? "'writes' needs 'on_write': the calls a write makes"
+                                                : "'on_write' needs 'writes': the share of requests that write");
+        return FALSE;
+    }
+    if (cirrus_node_peek(item, "write") && cc->writes == 0) {
+        cirrus_node_error(cirrus_node_peek(item, "write"), error,
+                          "'write' says what a write does to the cache; give 'writes' and 'on_write' too");
+        return FALSE;
+    }
+    c->target_name = g_strdup(name);
+    c->target_at = cirrus_node_peek(item, "cache");
+    c->mode = CIRRUS_INVOKE_SYNC;
+    c->probability = 1.0;
+    c->size = -1;
+    return TRUE;
+}
 
 static gboolean read_call(CirrusNode *item, Call *c, GError **error)
 {
@@ -87,12 +164,7 @@ static gboolean read_call(CirrusNode *item, Call *c, GError **error)
         cirrus_node_error(item, error, "each call must be a map such as {target: table, mode: sync}");
         return FALSE;
     }
-    if (cirrus_node_peek(item, "cache")) {
-        cirrus_node_error(cirrus_node_peek(item, "cache"), error,
-                          "'cache:' calls (cache-aside with on_miss) need a cache component (ElastiCache or DAX), "
-                          "which cirrus does not model yet; call the data store directly");
-        return FALSE;
-    }
+    if (cirrus_node_peek(item, "cache")) return read_cache_call(item, c, error);
     if (!cirrus_cfg_require(item, "target", "the component called", error) ||
         !cirrus_cfg_string(item, "target", NULL, &target, error) ||
         !cirrus_cfg_enum(item, "mode", modes, CIRRUS_INVOKE_SYNC, &mode, error) ||
@@ -121,8 +193,8 @@ static gboolean read_call(CirrusNode *item, Call *c, GError **error)
     return TRUE;
 }
 
-/* One entry of the list: a call, or a parallel group of calls. */
-static gboolean read_step(CirrusCalls *calls, CirrusNode *item, GArray *list, GError **error)
+/* One entry of a list: a call, or a parallel group of calls. */
+static gboolean read_step(CirrusCalls *calls, CirrusNode *item, GArray *list, GArray *steps, GError **error)
 {
     Step step = { list->len, 1 };
     CirrusNode *group = cirrus_node_kind(item) == CIRRUS_NODE_MAP ? cirrus_node_peek(item, "parallel") : NULL;
@@ -146,11 +218,43 @@ static gboolean read_step(CirrusCalls *calls, CirrusNode *item, GArray *list, GE
                               "in the outer group)");
             return FALSE;
         }
+        if (group && cirrus_node_kind(one) == CIRRUS_NODE_MAP && cirrus_node_peek(one, "cache")) {
+            cirrus_node_error(cirrus_node_peek(one, "cache"), error,
+                              "a cache call is a step of its own: put it before or after the parallel group");
+            return FALSE;
+        }
         g_array_set_size(list, list->len + 1);
         if (!read_call(one, &g_array_index(list, Call, list->len - 1), error)) return FALSE;
     }
-    calls->steps[calls->n_steps++] = step;
+    g_array_append_val(steps, step);
     calls->widest = MAX(calls->widest, step.n);
+    return TRUE;
+}
+
+/* The entries of `list` as consecutive steps (*first, *n), then the lists
+ * of its cache calls after them, `depth` caches deep. */
+static gboolean read_list(CirrusCalls *calls, CirrusNode *list, guint depth, GArray *parsed, GArray *steps,
+                          guint *first, guint *n, GError **error)
+{
+    guint n_items = cirrus_node_len(list), first_call = parsed->len;
+    *first = steps->len;
+    *n = n_items;
+    for (guint i = 0; i < n_items; i++)
+        if (!read_step(calls, cirrus_node_item(list, i), parsed, steps, error)) return FALSE;
+    guint last_call = parsed->len;
+    for (guint i = first_call; i < last_call; i++) {
+        CacheCall *cc = g_array_index(parsed, Call, i).cache;
+        if (!cc) continue;
+        if (depth >= MAX_CACHE_DEPTH) {
+            cirrus_node_error(g_array_index(parsed, Call, i).target_at, error,
+                              "caches nest at most %d deep (a cache call in an on_miss in ...)", MAX_CACHE_DEPTH);
+            return FALSE;
+        }
+        if (!read_list(calls, cc->on_miss, depth + 1, parsed, steps, &cc->miss_first, &cc->miss_n, error)) return FALSE;
+        if (cc->on_write &&
+            !read_list(calls, cc->on_write, depth + 1, parsed, steps, &cc->write_first, &cc->write_n, error))
+            return FALSE;
+    }
     return TRUE;
 }
 
@@ -169,14 +273,16 @@ gboolean cirrus_calls_read(CirrusComponent *self, CirrusNode *cfg, const char *k
     }
     CirrusCalls *calls = g_new0(CirrusCalls, 1);
     GArray *parsed = g_array_new(FALSE, TRUE, sizeof(Call));
-    calls->steps = g_new0(Step, n);
+    GArray *steps = g_array_new(FALSE, TRUE, sizeof(Step));
+    guint first;
     calls->who = who;
     calls->done = done;
     calls->proceed = proceed;
-    gboolean ok = TRUE;
-    for (guint i = 0; ok && i < n; i++) ok = read_step(calls, cirrus_node_item(list, i), parsed, error);
+    gboolean ok = read_list(calls, list, 0, parsed, steps, &first, &calls->n_main, error);
     calls->n_calls = parsed->len;
     calls->calls = (Call *)(void *)g_array_free(parsed, FALSE);
+    calls->n_steps = steps->len;
+    calls->steps = (Step *)(void *)g_array_free(steps, FALSE);
     if (!ok) {
         cirrus_calls_free(calls);
         return FALSE;
@@ -198,11 +304,36 @@ static guint call_metric(CirrusComponent *self, const char *prefix, const char *
     return m;
 }
 
+/* A cache call's cache, and the keys it draws from. */
+static gboolean link_cache_call(Call *c, CirrusComponent *self, CirrusScenario *sc, GError **error)
+{
+    CacheCall *cc = c->cache;
+    c->target = cirrus_protocol_lookup(sc, self, c->target_at, c->target_name, CIRRUS_SPEAKS_CACHE, "'cache'",
+                                       "a cache", error);
+    if (!c->target) return FALSE;
+    const CirrusKeys *theirs = cirrus_cache_keys(c->target);
+    cc->keys = cc->own_keys.count ? &cc->own_keys : theirs;
+    if (cc->keys->count > theirs->count) {
+        cirrus_node_error(cc->keys_at, error, "the call's keys (count %u) must be among the cache's (count %u)",
+                          cc->keys->count, theirs->count);
+        return FALSE;
+    }
+    cirrus_scenario_sync_call(sc, self, c->target, c->target_at);
+    c->m_made = call_metric(self, "CallsMade", c->target_name, CIRRUS_METRIC_COUNT, "Count");
+    c->m_failed = call_metric(self, "CallFailures", c->target_name, CIRRUS_METRIC_COUNT, "Count");
+    c->m_latency = call_metric(self, "CallLatency", c->target_name, CIRRUS_METRIC_LATENCY, "Seconds");
+    return TRUE;
+}
+
 gboolean cirrus_calls_link(CirrusCalls *calls, CirrusComponent *self, CirrusScenario *sc, GError **error)
 {
     if (!calls) return TRUE;
     for (guint i = 0; i < calls->n_calls; i++) {
         Call *c = &calls->calls[i];
+        if (c->cache) {
+            if (!link_cache_call(c, self, sc, error)) return FALSE;
+            continue;
+        }
         c->target = cirrus_scenario_lookup(sc, c->target_at, c->target_name, error);
         if (!c->target) return FALSE;
         if (c->target == self || !cirrus_speaks(c->target, CIRRUS_SPEAKS_INVOKE)) {
@@ -238,7 +369,11 @@ void cirrus_calls_start(CirrusCalls *calls, CirrusComponent *self)
 void cirrus_calls_free(CirrusCalls *calls)
 {
     if (!calls) return;
-    for (guint i = 0; i < calls->n_calls; i++) g_free(calls->calls[i].target_name);
+    for (guint i = 0; i < calls->n_calls; i++) {
+        g_free(calls->calls[i].target_name);
+        if (calls->calls[i].cache) cirrus_keys_clear(&calls->calls[i].cache->own_keys);
+        g_free(calls->calls[i].cache);
+    }
     g_free(calls->calls);
     g_free(calls->steps);
     if (calls->runs) cirrus_pool_free(calls->runs);
@@ -269,7 +404,8 @@ static void send_attempt(CirrusComponent *self, CallOut *out)
     CirrusRequest *d = out->attempt;
     d->caller.ptr = out;
     cirrus_send(self, out->call->target, d, 0);
-    if (out->call->timeout > 0) cirrus_schedule(self, out->call->timeout, CIRRUS_CALL_TIMEOUT, d, d->id);
+    /* Only a waited-for attempt times out (a cache's fill is not waited for). */
+    if (out->call->timeout > 0 && out->run) cirrus_schedule(self, out->call->timeout, CIRRUS_CALL_TIMEOUT, d, d->id);
 }
 
 static void drop_out(CirrusCalls *calls, CallOut *out)
@@ -293,18 +429,89 @@ static void run_end(CirrusCalls *calls, CirrusComponent *self, CirrusCallRun *ru
     if (tell) calls->done(self, state, req, outcome);
 }
 
+/* A cache request for `key` with operation `op`, on behalf of `req`. */
+static CirrusRequest *cache_attempt(CirrusComponent *self, const Call *c, const CirrusRequest *req, CirrusCacheOp op,
+                                    guint32 key, CirrusInvocation mode)
+{
+    CirrusRequest *d = new_attempt(self, c, req, 0);
+    CirrusRequestData *data = cirrus_request_data(d);
+    data->keys.operation = (guint8)op;
+    data->keys.given = CIRRUS_KEYS_OPERATION;
+    data->ref.cache.key_plus_1 = key + 1;
+    d->invocation = (guint8)mode;
+    return d;
+}
+
+/* Enter a cache call's miss list (writing: FALSE) or write list, coming
+ * back to where the run is now when it is over. */
+static void cache_enter(CirrusCallRun *run, const Call *c, guint32 key, gboolean writing)
+{
+    g_assert(run->n_frames < MAX_CACHE_DEPTH);
+    run->frames[run->n_frames++] = (CacheFrame){ c, run->step, run->end, key, writing };
+    run->step = writing ? c->cache->write_first : c->cache->miss_first;
+    run->end = run->step + (writing ? c->cache->write_n : c->cache->miss_n);
+}
+
+/* A cache call's list is over: the key is filled after a miss (lazy
+ * loading), set or deleted after a write as the call says — sent without
+ * waiting (its answer is not the request's) — and the run goes on after
+ * the cache call. */
+static void cache_leave(CirrusCalls *calls, CirrusComponent *self, CirrusCallRun *run)
+{
+    const CacheFrame *f = &run->frames[--run->n_frames];
+    const CacheCall *cc = f->call->cache;
+    CirrusCacheOp op = !f->writing || cc->write == WRITE_THROUGH ? CIRRUS_CACHE_SET : CIRRUS_CACHE_DELETE;
+    if (!f->writing || cc->write != WRITE_AROUND) {
+        CallOut *out = cirrus_pool_alloc(calls->outs);
+        *out = (CallOut){ .call = f->call, .first_sent = cirrus_now(self) };
+        out->attempt = cache_attempt(self, f->call, run->req, op, f->key, CIRRUS_INVOKE_ASYNC);
+        send_attempt(self, out);
+    }
+    run->step = f->return_step;
+    run->end = f->return_end;
+}
+
+/* Start a cache call: a write goes to its write list; a read GETs the key
+ * and waits (TRUE). */
+static gboolean cache_begin(CirrusCalls *calls, CirrusComponent *self, CirrusCallRun *run, const Call *c)
+{
+    const CacheCall *cc = c->cache;
+    guint32 key = cirrus_keys_draw(cc->keys, &calls->draw_rng);
+    if (cc->writes > 0 && cirrus_rng_uniform(&calls->draw_rng) < cc->writes) {
+        cache_enter(run, c, key, TRUE);
+        return FALSE;
+    }
+    cirrus_metric_count(self, c->m_made, 1);
+    CallOut *out = cirrus_pool_alloc(calls->outs);
+    *out = (CallOut){ .run = run, .call = c, .first_sent = cirrus_now(self), .key = key };
+    out->attempt = cache_attempt(self, c, run->req, CIRRUS_CACHE_GET, key, CIRRUS_INVOKE_SYNC);
+    run->outs[0] = out;
+    run->pending = 1;
+    send_attempt(self, out);
+    return TRUE;
+}
+
 /* Start steps until one has sync calls to wait for, or the list ends.
  * FALSE when the run is over (and freed). */
 static gboolean advance(CirrusCalls *calls, CirrusComponent *self, CirrusCallRun *run)
 {
     CirrusTime now = cirrus_now(self);
-    while (run->step < calls->n_steps) {
+    for (;;) {
+        if (run->step >= run->end) {
+            if (run->n_frames == 0) break;
+            cache_leave(calls, self, run);
+            continue;
+        }
         if (calls->proceed && !calls->proceed(self, run->state, run->req)) {
             run_end(calls, self, run, CIRRUS_OUTCOME_FAILED, TRUE);
             return FALSE;
         }
         const Step *s = &calls->steps[run->step++];
         run->pending = 0;
+        if (calls->calls[s->first].cache) {   /* a cache call is a step of its own */
+            if (cache_begin(calls, self, run, &calls->calls[s->first])) return TRUE;
+            continue;
+        }
         for (guint k = 0; k < s->n; k++) {
             const Call *c = &calls->calls[s->first + k];
             if (c->probability < 1.0 && cirrus_rng_uniform(&calls->draw_rng) >= c->probability) continue;
@@ -332,6 +539,8 @@ CirrusCallRun *cirrus_calls_begin(CirrusCalls *calls, CirrusComponent *self, voi
     run->req = req;
     run->state = state;
     run->step = 0;
+    run->end = calls->n_main;
+    run->n_frames = 0;
     run->pending = 0;
     for (guint k = 0; k < calls->widest; k++) run->outs[k] = NULL;
     return advance(calls, self, run) ? run : NULL;
@@ -369,10 +578,31 @@ static gboolean retry(CirrusCalls *calls, CirrusComponent *self, CallOut *out, C
     return TRUE;
 }
 
+/* A cache call's GET is answered: a hit ends the step; a miss — or a
+ * cache that could not answer, as cache-aside code falls back to the data
+ * store — makes the miss list. */
+static void cache_answered(CirrusCalls *calls, CirrusComponent *self, CallOut *out, CirrusOutcome outcome)
+{
+    const Call *c = out->call;
+    CirrusCallRun *run = out->run;
+    gboolean hit = outcome == CIRRUS_OUTCOME_OK && out->hit;
+    guint32 key = out->key;
+    cirrus_metric_latency(self, c->m_latency, cirrus_now(self) - out->first_sent);
+    if (outcome != CIRRUS_OUTCOME_OK) cirrus_metric_count(self, c->m_failed, 1);
+    drop_out(calls, out);
+    run->pending = 0;
+    if (!hit) cache_enter(run, c, key, FALSE);
+    advance(calls, self, run);
+}
+
 /* The current attempt of a sync call is over with `outcome`. */
 static void call_answered(CirrusCalls *calls, CirrusComponent *self, CallOut *out, CirrusOutcome outcome)
 {
     out->attempt = NULL;
+    if (out->call->cache) {
+        cache_answered(calls, self, out, outcome);
+        return;
+    }
     if (outcome != CIRRUS_OUTCOME_OK && retry(calls, self, out, outcome)) return;
     const Call *c = out->call;
     CirrusCallRun *run = out->run;
@@ -399,6 +629,7 @@ gboolean cirrus_calls_handle_event(CirrusCalls *calls, CirrusComponent *self, co
         CirrusOutcome outcome = (CirrusOutcome)d->outcome;
         gboolean abandoned = d->abandoned;
         if (out && out->call->memo) out->memo = cirrus_request_data(d)->ref.answer.memo;
+        if (out->call->cache) out->hit = cirrus_request_data(d)->ref.cache.hit != 0;
         if (out && out->call->partial && outcome == CIRRUS_OUTCOME_OK) {
             /* A batch with items left unprocessed is not done yet: it is
              * retried with those items, as a throttle would be. */

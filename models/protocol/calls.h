@@ -21,8 +21,19 @@
  * (models/aws/retry.h); `timeout` is per attempt, as an SDK's attempt
  * timeout.  A cycle of sync calls is refused at load (sim/loader/callgraph.h).
  * A parallel group may not hold another (one level: list its calls in the
- * outer group).  `{cache: NAME, on_miss: [...]}` is refused until a cache
- * type exists (the cache issue plugs it in).
+ * outer group).
+ *
+ * A cache call (cache.h) is a step of its own:
+ *     - {cache: sessions, on_miss: [{target: db}], writes: 0.1,
+ *        on_write: [{target: db}], write: through | invalidate | around}
+ * draws a key (the call's `keys`, else the cache's), GETs it and waits; a
+ * hit ends the step; a miss, or a GET that failed or timed out, makes the
+ * on_miss steps and then SETs the key without waiting (lazy loading).  A
+ * request drawn as a write (share `writes`) makes the on_write steps and
+ * then SETs the key (through), DELETEs it (invalidate) or leaves it
+ * (around, the default).  Its lists may hold any calls, parallel groups
+ * and caches (4 deep).  Metrics: CallsMade.C (GETs), CallFailures.C,
+ * CallLatency.C (the GET's).
  *
  * The model calls cirrus_calls_begin() when its own time ends, with the
  * worker (or environment) still held, and gets `done` when the calls are
