@@ -37,6 +37,7 @@ struct CirrusCacheStore {
     guint32 *held;           /* the held keys, densely */
     guint64 n_held;
     CirrusTime *expires;     /* per key, when ttl > 0 */
+    CirrusTime *filled;      /* per key: its last fill */
     guint32 *prev, *next;    /* LRU policies: most recent at head */
     guint32 head, tail;
     guint8 *lfu;             /* LFU policies: Redis's 8-bit logarithmic counter */
@@ -59,6 +60,7 @@ CirrusCacheStore *cirrus_cache_store_new(guint n_keys, guint64 capacity, CirrusT
     s->pos = g_new(guint32, n_keys);
     for (guint k = 0; k < n_keys; k++) s->pos[k] = NONE;
     s->held = g_new(guint32, MAX(s->capacity, 1));
+    s->filled = g_new0(CirrusTime, MAX(n_keys, 1));
     if (ttl > 0) s->expires = g_new0(CirrusTime, n_keys);
     if (is_lru(policy)) {
         s->prev = g_new(guint32, n_keys);
@@ -78,6 +80,7 @@ void cirrus_cache_store_free(CirrusCacheStore *s)
     g_free(s->pos);
     g_free(s->held);
     g_free(s->expires);
+    g_free(s->filled);
     g_free(s->prev);
     g_free(s->next);
     g_free(s->lfu);
@@ -239,6 +242,7 @@ gboolean cirrus_cache_set(CirrusCacheStore *s, guint key, CirrusTime now, Cirrus
         }
         if (s->lfu) lfu_use(s, key, now, rng);
     }
+    s->filled[key] = now;
     if (s->ttl > 0) {
         s->expires[key] = now + s->ttl;
         fifo_push(s, key, s->expires[key]);
@@ -271,6 +275,12 @@ guint64 cirrus_cache_items(CirrusCacheStore *s, CirrusTime now)
 }
 
 guint64 cirrus_cache_capacity(const CirrusCacheStore *s) { return s->capacity; }
+
+CirrusTime cirrus_cache_filled_at(const CirrusCacheStore *s, guint key)
+{
+    g_assert(key < s->n_keys && s->pos[key] != NONE);
+    return s->filled[key];
+}
 
 CirrusCacheCounts cirrus_cache_take_counts(CirrusCacheStore *s)
 {

@@ -79,6 +79,9 @@ gboolean cirrus_cache_delete(CirrusCacheStore *store, guint key, CirrusTime now)
 /* Lose everything (a node replaced empty, a failover to a cold replica). */
 void     cirrus_cache_flush(CirrusCacheStore *store);
 
+/* When `key`, held, was last filled (set). */
+CirrusTime cirrus_cache_filled_at(const CirrusCacheStore *store, guint key);
+
 /* Entries held at `now` (expired ones removed first). */
 guint64  cirrus_cache_items(CirrusCacheStore *store, CirrusTime now);
 guint64  cirrus_cache_capacity(const CirrusCacheStore *store);

@@ -36,7 +36,7 @@ enum { EC_DONE = CIRRUS_EVENT_MODEL, EC_RECOVERED };
 
 enum {
     M_GETS, M_SETS, M_HITS, M_MISSES, M_HIT_RATE, M_EVICTIONS, M_RECLAIMED, M_FILL_FAILURES, M_ITEMS, M_MEMORY,
-    M_ENGINE_CPU, M_CONNECTIONS, M_READ_LATENCY, M_WRITE_LATENCY, M_FAILED, M_FAILOVERS,
+    M_ENGINE_CPU, M_CONNECTIONS, M_READ_LATENCY, M_WRITE_LATENCY, M_FAILED, M_FAILOVERS, M_STALE_HITS,
 };
 
 static const CirrusMetricDef ec_metrics[] = {
@@ -56,6 +56,7 @@ static const CirrusMetricDef ec_metrics[] = {
     [M_WRITE_LATENCY] = {"SuccessfulWriteRequestLatency", CIRRUS_METRIC_LATENCY, "Seconds"},
     [M_FAILED]        = {"FailedRequests", CIRRUS_METRIC_COUNT, "Count"},
     [M_FAILOVERS]     = {"FailoverCount", CIRRUS_METRIC_COUNT, "Count"},
+    [M_STALE_HITS]    = {"StaleHits", CIRRUS_METRIC_COUNT, "Count"},
     {NULL, 0, NULL},
 };
 
@@ -110,6 +111,7 @@ typedef struct {
     const CirrusFaultState *faults;
     Shard *shards;
     guint32 *local;              /* per key: its index in its shard's store */
+    CirrusTime *written;         /* per key: the data store's last write around the cache; NULL: none yet */
     guint8 *shard_of;            /* per key, when nodes <= 256 */
     guint32 *shard_of_wide;      /* per key, when more */
     gint64 in_flight;
@@ -295,6 +297,12 @@ static void on_request(CirrusComponent *self, Cache *c, CirrusRequest *req)
                                         : cirrus_keys_draw(&c->keys, &c->key_rng);
     guint s = shard_of(c, key);
     Shard *sh = &c->shards[s];
+    if (op == CIRRUS_CACHE_WRITTEN) {   /* instrumentation, not a command: answered at once */
+        if (!c->written) c->written = g_new0(CirrusTime, c->keys.count);
+        c->written[key] = now;
+        cirrus_reply(self, req, CIRRUS_OUTCOME_OK);
+        return;
+    }
     cirrus_metric_count(self, op == CIRRUS_CACHE_GET ? M_GETS : M_SETS, 1);
     d->ref.cache.hit = 0;
     if (cirrus_fault_down(c->faults) || now < sh->down_until) {
@@ -307,6 +315,10 @@ static void on_request(CirrusComponent *self, Cache *c, CirrusRequest *req)
         gboolean hit = cirrus_cache_get(sh->store, c->local[key], now, &c->store_rng);
         d->ref.cache.hit = hit;
         cirrus_metric_count(self, hit ? M_HITS : M_MISSES, 1);
+        /* A hit on an entry filled before the data store's last write of
+         * the key (written around the cache) answers stale data. */
+        if (hit && c->written && c->written[key] > cirrus_cache_filled_at(sh->store, c->local[key]))
+            cirrus_metric_count(self, M_STALE_HITS, 1);
         c->interval_gets++;
         c->interval_hits += hit;
         cirrus_metric_gauge(self, M_HIT_RATE, 100.0 * (double)c->interval_hits / (double)c->interval_gets);
@@ -314,6 +326,7 @@ static void on_request(CirrusComponent *self, Cache *c, CirrusRequest *req)
     }
     case CIRRUS_CACHE_SET: cirrus_cache_set(sh->store, c->local[key], now, &c->store_rng); break;
     case CIRRUS_CACHE_DELETE: cirrus_cache_delete(sh->store, c->local[key], now); break;
+    case CIRRUS_CACHE_WRITTEN: g_assert_not_reached();
     }
     count_store(self, sh);
     if (op != CIRRUS_CACHE_GET) update_items(self, c);
@@ -397,6 +410,7 @@ static void ec_destroy(CirrusComponent *self, void *state)
         for (gint64 s = 0; s < c->nodes; s++) cirrus_cache_store_free(c->shards[s].store);
     g_free(c->shards);
     g_free(c->local);
+    g_free(c->written);
     g_free(c->shard_of);
     g_free(c->shard_of_wide);
     cirrus_keys_clear(&c->keys);

@@ -1,7 +1,7 @@
 /* cirrus — the cache protocol (see cache.h). */
 #include "models/protocol/cache.h"
 
-const char *const cirrus_cache_op_names[] = {"GET", "SET", "DELETE", NULL};
+const char *const cirrus_cache_op_names[] = {"GET", "SET", "DELETE", "WRITTEN", NULL};
 
 const CirrusKeys *cirrus_cache_keys(const CirrusComponent *c)
 {

@@ -32,6 +32,11 @@ typedef enum {
     CIRRUS_CACHE_GET,
     CIRRUS_CACHE_SET,
     CIRRUS_CACHE_DELETE,
+    /* Not a command: the data store's copy of the key changed and the
+     * cache was not told (a write `around` it).  It lets the cache count
+     * the hits that then answer stale data (StaleHits); it costs nothing
+     * and is answered at once. */
+    CIRRUS_CACHE_WRITTEN,
 } CirrusCacheOp;
 
 /* The names of CirrusCacheOp, NULL-terminated: a cache's invoke spec

@@ -460,13 +460,14 @@ static void cache_leave(CirrusCalls *calls, CirrusComponent *self, CirrusCallRun
 {
     const CacheFrame *f = &run->frames[--run->n_frames];
     const CacheCall *cc = f->call->cache;
-    CirrusCacheOp op = !f->writing || cc->write == WRITE_THROUGH ? CIRRUS_CACHE_SET : CIRRUS_CACHE_DELETE;
-    if (!f->writing || cc->write != WRITE_AROUND) {
-        CallOut *out = cirrus_pool_alloc(calls->outs);
-        *out = (CallOut){ .call = f->call, .first_sent = cirrus_now(self) };
-        out->attempt = cache_attempt(self, f->call, run->req, op, f->key, CIRRUS_INVOKE_ASYNC);
-        send_attempt(self, out);
-    }
+    /* Around: the cache is not told; WRITTEN only lets it count stale hits. */
+    CirrusCacheOp op = !f->writing || cc->write == WRITE_THROUGH ? CIRRUS_CACHE_SET
+                     : cc->write == WRITE_INVALIDATE             ? CIRRUS_CACHE_DELETE
+                                                                 : CIRRUS_CACHE_WRITTEN;
+    CallOut *out = cirrus_pool_alloc(calls->outs);
+    *out = (CallOut){ .call = f->call, .first_sent = cirrus_now(self) };
+    out->attempt = cache_attempt(self, f->call, run->req, op, f->key, CIRRUS_INVOKE_ASYNC);
+    send_attempt(self, out);
     run->step = f->return_step;
     run->end = f->return_end;
 }
