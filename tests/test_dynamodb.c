@@ -16,23 +16,6 @@
 
 /* ---- helpers ------------------------------------------------------------------ */
 
-/* The first sample row (1-s rows unless told) in which `series` of
- * component `c` is above zero, from row `from`; -1: none. */
-static gint first_row_above(TestRun *r, const char *c, const char *series, guint from)
-{
-    for (guint i = from; i < test_n_rows(r); i++)
-        if (test_component_value(r, i, c, series) > 0) return (gint)i;
-    return -1;
-}
-
-static double sum_rows(TestRun *r, const char *c, const char *series, guint from, guint to)
-{
-    double s = 0;
-    for (guint i = from; i < to && i < test_n_rows(r); i++) s += test_component_value(r, i, c, series);
-    return s;
-}
-
-static double row_time(TestRun *r, guint row) { return g_array_index(r->times, double, row); }
 
 /* ---- capacity arithmetic ---------------------------------------------------- */
 
@@ -185,20 +168,20 @@ static void test_burst_exhaustion(void)
                            "components:\n  - name: orders\n    type: dynamodb\n%s%s";
     char *text = g_strdup_printf(text_fmt, table, "");
     TestRun *r = test_run_text(text, NULL);
-    gint first = first_row_above(r, "orders", "WriteThrottleEvents", 0);
+    gint first = test_first_row_above(r, "orders", "WriteThrottleEvents", 0);
     g_assert_cmpint(first, >=, 0);
-    g_test_message("burst: first throttle in the second ending %.0f s", row_time(r, (guint)first));
-    g_assert_cmpfloat(row_time(r, (guint)first), >=, 701);
-    g_assert_cmpfloat(row_time(r, (guint)first), <=, 703);
+    g_test_message("burst: first throttle in the second ending %.0f s", test_row_time(r, (guint)first));
+    g_assert_cmpfloat(test_row_time(r, (guint)first), >=, 701);
+    g_assert_cmpfloat(test_row_time(r, (guint)first), <=, 703);
     /* after it, 100 a second are served */
-    g_assert_cmpfloat(fabs(sum_rows(r, "orders", "ConsumedWriteCapacityUnits", 720, 900) - 180 * 100), <=, 2);
+    g_assert_cmpfloat(fabs(test_sum_rows(r, "orders", "ConsumedWriteCapacityUnits", 720, 900) - 180 * 100), <=, 2);
     test_run_free(r);
     g_free(text);
     /* Without burst capacity the surge is throttled at once. */
     text = g_strdup_printf(text_fmt, table, "    burst_capacity: false\n");
     r = test_run_text(text, NULL);
-    first = first_row_above(r, "orders", "WriteThrottleEvents", 0);
-    g_assert_cmpfloat(row_time(r, (guint)first), <=, 402);
+    first = test_first_row_above(r, "orders", "WriteThrottleEvents", 0);
+    g_assert_cmpfloat(test_row_time(r, (guint)first), <=, 402);
     test_run_free(r);
     g_free(text);
 }
@@ -245,8 +228,8 @@ static void test_hot_item_isolation(void)
     TestRun *r = run_one("5m", "1200/s", "{operation: PutItem, size: 1KB}", table, "1s");
     g_assert_cmpfloat(test_component_value(r, 0, "orders", "Partitions"), ==, n);
     g_assert_cmpfloat(test_sum(r, "orders", "HotItemsIsolated"), ==, 1);
-    double before = sum_rows(r, "orders", "WriteThrottleEvents", 0, 120);
-    double after = sum_rows(r, "orders", "WriteThrottleEvents", 120, 300);
+    double before = test_sum_rows(r, "orders", "WriteThrottleEvents", 0, 120);
+    double after = test_sum_rows(r, "orders", "WriteThrottleEvents", 120, 300);
     g_test_message("%u partitions: %.0f throttled before 2 min, %.0f after", n, before, after);
     g_assert_cmpfloat(fabs(before - 200 * 120), <=, 1000 + 2);
     g_assert_cmpfloat(after, ==, 0);
@@ -276,8 +259,8 @@ static void test_on_demand(void)
     gint last = -1;
     for (guint i = 0; i < test_n_rows(r); i++)
         if (test_component_value(r, i, "orders", "WriteThrottleEvents") > 0) last = (gint)i;
-    g_test_message("on-demand: throttled until the minute ending %.0f s", row_time(r, (guint)last));
-    g_assert_cmpfloat(row_time(r, (guint)last), ==, 40 * 60);
+    g_test_message("on-demand: throttled until the minute ending %.0f s", test_row_time(r, (guint)last));
+    g_assert_cmpfloat(test_row_time(r, (guint)last), ==, 40 * 60);
     /* It keeps growing towards twice the peak, 20,000, with partitions
      * for it (each 1,000 WCU of hard limit): 8, then 16. */
     for (guint i = 0; i < test_n_rows(r); i++) {   /* the growth at i minutes falls in row i */
@@ -322,7 +305,7 @@ static void test_auto_scaling(void)
                        "    write_capacity: 100\n    auto_scaling: {write: {min: 5, max: 1000, target: 70}}\n";
     TestRun *r = test_run_text(text, NULL);
     for (guint i = 0; i < test_n_rows(r); i++) {
-        double t = row_time(r, i), wcu = test_component_value(r, i, "orders", "ProvisionedWriteCapacityUnits");
+        double t = test_row_time(r, i), wcu = test_component_value(r, i, "orders", "ProvisionedWriteCapacityUnits");
         double expect = t <= 12 * 60 ? 100 : t <= 45 * 60 ? 286 : 72;
         if (wcu != expect) g_error("at %.0f s: %.1f WCU provisioned, expected %.0f", t, wcu, expect);
     }
@@ -361,7 +344,7 @@ static void test_scale_in_limit(void)
         /* a change at the start of row i's minute shows in its mean */
         double wcu = test_component_value(r, i, "orders", "ProvisionedWriteCapacityUnits");
         if (wcu < prev) {
-            double minute = row_time(r, i) / 60 - 1;
+            double minute = test_row_time(r, i) / 60 - 1;
             g_test_message("decrease %u at %.0f min, to %.0f WCU", decreases->len + 1, minute, wcu);
             g_array_append_val(decreases, minute);
         }

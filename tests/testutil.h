@@ -121,6 +121,26 @@ static inline double test_component_value(TestRun *r, guint row, const char *com
     return v;
 }
 
+/* The first sample row in which `series` of component `c` is above zero,
+ * from row `from`; -1: none. */
+static inline gint test_first_row_above(TestRun *r, const char *c, const char *series, guint from)
+{
+    for (guint i = from; i < test_n_rows(r); i++)
+        if (test_component_value(r, i, c, series) > 0) return (gint)i;
+    return -1;
+}
+
+/* The sum of `series` of component `c` over rows [from, to). */
+static inline double test_sum_rows(TestRun *r, const char *c, const char *series, guint from, guint to)
+{
+    double s = 0;
+    for (guint i = from; i < to && i < test_n_rows(r); i++) s += test_component_value(r, i, c, series);
+    return s;
+}
+
+/* The time at the end of row `row`'s interval, in seconds. */
+static inline double test_row_time(TestRun *r, guint row) { return g_array_index(r->times, double, row); }
+
 /* A component's cost slot, as the summary calls it (USD since time 0). */
 static inline double test_cost_of(TestRun *r, const char *name)
 {
