@@ -776,6 +776,85 @@ static void test_bad_input(void)
     }
 }
 
+/* DAX in front: eventually consistent GetItems of 1,000 zipf keys at
+ * 2,000/s on a 100-RCU table.  Without DAX the table throttles; with DAX
+ * (item TTL 60 s) the table sees only the item cache's misses, each
+ * 0.5 RCU, the hit ratio follows the TTL formula Σ p_i λ_i T/(1+λ_i T),
+ * and nothing is throttled.  Strongly consistent reads pass through;
+ * DAX's nodes are billed per hour. */
+static TestRun *run_dax(const char *dax, const char *request)
+{
+    char *text = g_strdup_printf(
+        "name: t\nduration: 1210s\nwarmup: 10s\nsample_interval: 60s\nseed: 8\n"
+        "workloads:\n  - {name: w, target: t, request: {operation: GetItem%s}, "
+        "arrival: {process: poisson, rate: 2000/s}}\n"
+        "components:\n  - {name: t, type: dynamodb, read_capacity: 100, write_capacity: 5, burst_capacity: false, "
+        "keys: {count: 1000, distribution: zipf, skew: 1.0}%s}\n", request, dax);
+    TestRun *r = test_run_text(text, NULL);
+    g_free(text);
+    return r;
+}
+
+static void test_dax(void)
+{
+    TestRun *r = run_dax("", "");
+    double plain_throttled = test_sum(r, "t", "ReadThrottleEvents");
+    test_run_free(r);
+    r = run_dax(", dax: {nodes: 3, item_ttl: 60s}", "");
+    double hits = test_sum(r, "t", "ItemCacheHits"), misses = test_sum(r, "t", "ItemCacheMisses");
+    double theory = 0, sum = 0;
+    for (guint i = 0; i < 1000; i++) sum += 1.0 / (i + 1);
+    for (guint i = 0; i < 1000; i++) {
+        double p = 1.0 / (i + 1) / sum, lt = 2000 * p * 60;
+        theory += p * lt / (1 + lt);
+    }
+    /* SE by batch means: each 60-s row a batch (the TTL is 60 s). */
+    double ratio = hits / (hits + misses), s1 = 0, s2 = 0;
+    guint n = test_n_rows(r);
+    for (guint i = 0; i < n; i++) {
+        double h = test_component_value(r, i, "t", "ItemCacheHits"), m = test_component_value(r, i, "t", "ItemCacheMisses");
+        s1 += h / (h + m);
+        s2 += h / (h + m) * h / (h + m);
+    }
+    double se = sqrt((s2 / n - s1 / n * s1 / n) / (n - 1));
+    g_test_message("DAX: hit ratio %.5f (theory %.5f, 4 SE %.5f), table reads %.0f RCU for %.0f misses; throttled %.0f (without "
+                   "DAX %.0f)", ratio, theory, 4 * se, test_sum(r, "t", "ConsumedReadCapacityUnits"), misses,
+                   test_sum(r, "t", "ReadThrottleEvents"), plain_throttled);
+    g_assert_cmpfloat(fabs(ratio - theory), <=, 4 * se);
+    g_assert_cmpfloat(test_sum(r, "t", "ConsumedReadCapacityUnits"), ==, 0.5 * misses);
+    g_assert_cmpfloat(test_sum(r, "t", "ReadThrottleEvents"), ==, 0);
+    g_assert_cmpfloat(plain_throttled, >, 0.9 * 1200 * (2000 - 200));
+    g_assert_cmpfloat(fabs(test_cost_of(r, "t") - (1210.0 / 3600 * (3 * 0.269 + 100 * 0.00013 + 5 * 0.00065))), <, 1e-9);
+    test_run_free(r);
+    /* Strongly consistent reads: never cached, 1 RCU each. */
+    r = run_dax(", dax: {nodes: 1}", ", consistent: true");
+    g_assert_cmpfloat(test_sum(r, "t", "ItemCacheHits") + test_sum(r, "t", "ItemCacheMisses"), ==, 0);
+    g_assert_cmpfloat(test_sum(r, "t", "ReadThrottleEvents"), >, 0);
+    test_run_free(r);
+    test_assert_scenario_error("name: bad\nduration: 1m\ncomponents:\n"
+                               "  - {name: t, type: dynamodb, dax: {node_type: dax.r5.larg}}\n",
+                               NULL, "bad.yaml:4:", "did you mean 'dax.r5.large'?");
+    test_assert_scenario_error("name: bad\nduration: 1m\ncomponents:\n  - {name: t, type: dynamodb, dax: {nodes: 12}}\n",
+                               NULL, "bad.yaml:4:", "'nodes'");
+}
+
+/* Writes through DAX update its item cache: a PutItem then a GetItem of
+ * the same single key always hits. */
+static void test_dax_write_through(void)
+{
+    TestRun *r = test_run_text(
+        "name: t\nduration: 100s\nwarmup: 0s\nseed: 2\n"
+        "workloads:\n  - {name: w, target: t, request: {operation: PutItem}, arrival: {process: poisson, rate: 1/s}}\n"
+        "  - {name: r, target: t, request: {operation: GetItem}, arrival: {process: poisson, rate: 50/s}}\n"
+        "components:\n  - {name: t, type: dynamodb, keys: {count: 1}, dax: {item_ttl: 0s}}\n", NULL);
+    /* Only reads before the first write miss (the key was never loaded). */
+    double misses = test_sum(r, "t", "ItemCacheMisses"), hits = test_sum(r, "t", "ItemCacheHits");
+    g_test_message("write-through: %.0f hits, %.0f misses", hits, misses);
+    g_assert_cmpfloat(misses, <=, 1);
+    g_assert_cmpfloat(hits, >, 4500);
+    test_run_free(r);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -803,5 +882,7 @@ int main(int argc, char **argv)
     g_test_add_func("/models/dynamodb/stream/billed-reads", test_stream_billed_reads);
     g_test_add_func("/models/dynamodb/stream/errors", test_stream_errors);
     g_test_add_func("/models/dynamodb/bad-input", test_bad_input);
+    g_test_add_func("/models/dynamodb/dax/hot-reads", test_dax);
+    g_test_add_func("/models/dynamodb/dax/write-through", test_dax_write_through);
     return g_test_run();
 }

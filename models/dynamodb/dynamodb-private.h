@@ -8,6 +8,7 @@
 #define CIRRUS_MODEL_DYNAMODB_PRIVATE_H
 
 #include "models/aws/keys.h"
+#include "models/aws/prices.h"
 #include "models/dynamodb/ddb_capacity.h"
 #include "models/dynamodb/dynamodb.h"
 #include "models/protocol/invoke.h"
@@ -140,6 +141,8 @@ typedef struct {
     CirrusStreamLog *stream;
     guint      m_stream_records, m_stream_shards, m_stream_billed;
     double     usd_stream_read;
+    /* DAX in front (ddb_dax.c); NULL: none */
+    struct DdbDax *dax;
 } Ddb;
 
 /* ddb_partitions.c */
@@ -200,6 +203,19 @@ void     ddb_stream_write(CirrusComponent *self, Ddb *t, guint p, guint key, gin
 /* Partitions split or keys were isolated: readers learn of the new shards. */
 void     ddb_stream_resharded(CirrusComponent *self, Ddb *t);
 void     ddb_stream_clear(Ddb *t);
+
+/* ddb_dax.c: DAX in front of the table.  read: the `dax` map (absent:
+ * none); link: its node price; hit: before the table, whether DAX answers
+ * `op` on `key` itself (counted); served: after the table served it, the
+ * caches filled or written through; seconds: DAX's hop (0 without DAX). */
+gboolean ddb_dax_read(CirrusComponent *self, Ddb *t, CirrusNode *cfg, GError **error);
+gboolean ddb_dax_link(Ddb *t, const CirrusPrices *prices, GError **error);
+void     ddb_dax_start(CirrusComponent *self, Ddb *t);
+gboolean ddb_dax_hit(CirrusComponent *self, Ddb *t, DdbOp op, guint key, gboolean consistent);
+void     ddb_dax_served(CirrusComponent *self, Ddb *t, DdbOp op, guint key, gboolean consistent);
+double   ddb_dax_seconds(Ddb *t);
+double   ddb_dax_cost(const Ddb *t, double hours);
+void     ddb_dax_clear(Ddb *t);
 extern const CirrusStreamOps ddb_stream_ops;
 
 /* ddb_autoscale.c */

@@ -210,22 +210,6 @@ static gboolean read_gsis(Ddb *t, CirrusComponent *self, CirrusNode *cfg, GError
     return TRUE;
 }
 
-/* Keys AWS's tables have that cirrus does not model yet: refused with
- * what to do instead, rather than taken silently. */
-static gboolean refuse_unmodelled(CirrusNode *cfg, GError **error)
-{
-    static const struct { const char *key, *why; } keys[] = {
-        {"dax", "DAX is not modelled yet (it comes with the caches)"},
-    };
-    for (guint i = 0; i < G_N_ELEMENTS(keys); i++)
-        if (cirrus_node_peek(cfg, keys[i].key)) {
-            cirrus_cfg_node(cfg, keys[i].key);
-            cirrus_node_error(cirrus_node_peek(cfg, keys[i].key), error, "'%s': %s", keys[i].key, keys[i].why);
-            return FALSE;
-        }
-    return TRUE;
-}
-
 static gboolean ddb_configure(CirrusComponent *self, void *state, CirrusNode *cfg, GError **error)
 {
     static const char *const modes[] = {"provisioned", "on_demand", NULL};
@@ -234,7 +218,7 @@ static gboolean ddb_configure(CirrusComponent *self, void *state, CirrusNode *cf
     int mode;
     gint64 rcu, wcu, max_read, max_write;
     t->faults = cirrus_component_faults(self);
-    if (!cirrus_cfg_enum(cfg, "mode", modes, 0, &mode, error) || !refuse_unmodelled(cfg, error) ||
+    if (!cirrus_cfg_enum(cfg, "mode", modes, 0, &mode, error) || !ddb_dax_read(self, t, cfg, error) ||
         !ddb_stream_read(self, t, cfg, error))
         return FALSE;
     t->on_demand = mode == 1;
@@ -299,14 +283,13 @@ static gboolean ddb_link(CirrusComponent *self, void *state, CirrusScenario *sc,
     Ddb *t = state;
     const CirrusPrices *p = cirrus_globals(sc)->prices;
     (void)self;
-    (void)error;
     t->usd_rcu_hour = cirrus_price(p, "dynamodb.rcu_hour");
     t->usd_wcu_hour = cirrus_price(p, "dynamodb.wcu_hour");
     t->usd_read_unit = cirrus_price(p, "dynamodb.on_demand.read_request_unit");
     t->usd_write_unit = cirrus_price(p, "dynamodb.on_demand.write_request_unit");
     t->usd_gb_month = cirrus_price(p, "dynamodb.storage.gb_month");
     t->usd_stream_read = cirrus_price(p, "dynamodb.streams.read_request_unit");
-    return TRUE;
+    return ddb_dax_link(t, p, error);
 }
 
 /* ---- requests ------------------------------------------------------------ */
@@ -455,6 +438,10 @@ static CirrusOutcome serve(CirrusComponent *self, Ddb *t, const CirrusRequest *r
 /* The memo of a request's choices (request.h): the operation drawn from
  * the mix in the top byte, 1 + the item's key below (0: none, for the
  * operations of many keys); keys are fewer than 2^24 (CIRRUS_KEYS_MAX). */
+/* req->holder while its answer waits: its outcome, and this bit when DAX
+ * answered it. */
+#define DAX_HIT ((guint64)1 << 32)
+
 #define MEMO(op, key_plus_1) (((guint32)(op) << 24) | (guint32)(key_plus_1))
 #define MEMO_OP(memo) ((DdbOp)((memo) >> 24))
 #define MEMO_KEY_PLUS_1(memo) ((memo) & 0xFFFFFFu)
@@ -482,11 +469,19 @@ static void on_request(CirrusComponent *self, Ddb *t, CirrusRequest *req)
     gint64 size = k->given & CIRRUS_KEYS_SIZE ? req->size : t->item_size;
     guint items = ddb_op_max_items(op) == 1 ? 1 : MAX(k->items, 1u);
     guint unprocessed;
+    d->ref.answer.memo = MEMO(op, key_plus_1);
+    /* DAX answers a hit itself: the table never sees it. */
+    double seconds = ddb_dax_seconds(t);
+    if (key_plus_1 && ddb_dax_hit(self, t, op, key_plus_1 - 1, k->consistent != 0)) {
+        d->ref.answer.unprocessed = 0;
+        req->holder = (guint64)CIRRUS_OUTCOME_OK | DAX_HIT;
+        cirrus_schedule(self, cirrus_time_from_s(seconds * t->faults->slowdown), DDB_DONE, req, 0);
+        return;
+    }
     CirrusOutcome outcome = serve(self, t, req, op, key_plus_1 - 1, MIN(size, (gint64)DDB_MAX_ITEM), items,
                                   k->consistent != 0, &unprocessed);
+    if (key_plus_1 && outcome == CIRRUS_OUTCOME_OK) ddb_dax_served(self, t, op, key_plus_1 - 1, k->consistent != 0);
     d->ref.answer.unprocessed = unprocessed;
-    d->ref.answer.memo = MEMO(op, key_plus_1);
-    double seconds = 0;
     for (guint p = ddb_pages(op, size, items); p > 0; p--) seconds += cirrus_dist_sample(&t->latency, &t->latency_rng);
     req->holder = (guint64)outcome;
     cirrus_schedule(self, cirrus_time_from_s(seconds * t->faults->slowdown), DDB_DONE, req, 0);
@@ -494,8 +489,10 @@ static void on_request(CirrusComponent *self, Ddb *t, CirrusRequest *req)
 
 static void on_done(CirrusComponent *self, CirrusRequest *req)
 {
-    CirrusOutcome outcome = (CirrusOutcome)req->holder;
-    if (outcome == CIRRUS_OUTCOME_OK) cirrus_metric_latency(self, M_LATENCY, cirrus_now(self) - req->arrived);
+    CirrusOutcome outcome = (CirrusOutcome)(req->holder & ~DAX_HIT);
+    /* CloudWatch's table latency: what reached the table (not DAX's hits). */
+    if (outcome == CIRRUS_OUTCOME_OK && !(req->holder & DAX_HIT))
+        cirrus_metric_latency(self, M_LATENCY, cirrus_now(self) - req->arrived);
     cirrus_reply(self, req, outcome);
 }
 
@@ -552,6 +549,7 @@ static void ddb_start(CirrusComponent *self, void *state)
     ddb_space_init(s, ddb_partitions_for(s->lanes[LANE_READ].provisioned, s->lanes[LANE_WRITE].provisioned,
                                          t->stored_bytes), 0, t->on_demand, t->adaptive);
     ddb_stream_start(self, t);
+    ddb_dax_start(self, t);
     for (guint g = 0; g < t->n_gsis; g++) {
         DdbSpace *x = &t->gsis[g];
         /* An on-demand index's maximum throughput is its table's. */
@@ -600,6 +598,7 @@ static void ddb_destroy(CirrusComponent *self, void *state)
     (void)self;
     ddb_space_clear(&t->table);
     ddb_stream_clear(t);
+    ddb_dax_clear(t);
     for (guint g = 0; g < t->n_gsis; g++) ddb_space_clear(&t->gsis[g]);
     g_free(t->gsis);
     g_free(t->mix);
@@ -619,6 +618,7 @@ static double ddb_cost(CirrusComponent *self, void *state)
     double hours = cirrus_time_to_s(cirrus_now(self)) / 3600.0;
     double storage = (double)t->stored_bytes / (1024.0 * 1024 * 1024) * hours / CIRRUS_HOURS_PER_MONTH * t->usd_gb_month;
     double stream = t->stream ? cirrus_metric_run_total(self, t->m_stream_billed) * t->usd_stream_read : 0;
+    stream += ddb_dax_cost(t, hours);   /* DAX's nodes too */
     if (t->on_demand)
         return t->billed_units[LANE_READ] * t->usd_read_unit + t->billed_units[LANE_WRITE] * t->usd_write_unit +
                storage + stream;
