@@ -216,6 +216,20 @@ static void test_failover(void)
     }
 }
 
+/* A failure asking for more shards than are up fails those up (once
+ * each): 2 shards, one failing over, then count 2 -> one more failover. */
+static void test_failure_count(void)
+{
+    TestRun *r = test_run_text(
+        "name: t\nduration: 200s\nworkloads:\n  - {name: w, target: kv, arrival: {process: poisson, rate: 10/s}}\n"
+        "components:\n  - {name: kv, type: elasticache, node_type: cache.t3.micro, nodes: 2, replicas: 1, "
+        "keys: {count: 100}}\n"
+        "faults:\n  - {at: 60s, kind: instance_failure, component: kv}\n"
+        "  - {at: 70s, kind: instance_failure, component: kv, count: 2}\n", NULL);
+    g_assert_cmpfloat(test_sum(r, "kv", "FailoverCount"), ==, 2);
+    test_run_free(r);
+}
+
 /* Writes: through SETs the key after each write, invalidate DELETEs it,
  * around leaves it (and a later hit before the TTL is stale). */
 static void test_writes(void)
@@ -287,6 +301,7 @@ int main(int argc, char **argv)
     g_test_add_func("/models/elasticache/eviction-rules", test_eviction_rules);
     g_test_add_func("/models/elasticache/engine-queue", test_engine_queue);
     g_test_add_func("/models/elasticache/failover", test_failover);
+    g_test_add_func("/models/elasticache/failure-count", test_failure_count);
     g_test_add_func("/models/elasticache/writes", test_writes);
     g_test_add_func("/models/elasticache/cost", test_cost);
     g_test_add_func("/models/elasticache/bad-input", test_bad_input);

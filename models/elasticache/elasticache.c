@@ -350,14 +350,18 @@ static void on_done(CirrusComponent *self, Cache *c, CirrusRequest *req)
     cirrus_reply(self, req, CIRRUS_OUTCOME_OK);
 }
 
-/* `count` primaries fail, on distinct shards drawn at random. */
+/* `count` primaries fail, on distinct shards drawn at random among those
+ * up (a shard already failing over or being replaced is not failed again;
+ * with fewer up, all of them fail). */
 static void fail_primaries(CirrusComponent *self, Cache *c, gint64 count)
 {
     CirrusTime now = cirrus_now(self);
-    for (gint64 n = 0; n < MIN(count, c->nodes); n++) {
-        guint s;
-        do s = (guint)cirrus_rng_below(&c->failure_rng, (guint64)c->nodes);
-        while (c->shards[s].down_until > now);
+    guint *up = g_new(guint, c->nodes), n_up = 0;
+    for (gint64 s = 0; s < c->nodes; s++)
+        if (c->shards[s].down_until <= now) up[n_up++] = (guint)s;
+    for (gint64 n = 0; n < count && n_up > 0; n++) {
+        guint pick = (guint)cirrus_rng_below(&c->failure_rng, n_up), s = up[pick];
+        up[pick] = up[--n_up];
         Shard *sh = &c->shards[s];
         if (c->replicas > 0) {
             /* A replica is promoted and keeps the shard's keys. */
@@ -370,6 +374,7 @@ static void fail_primaries(CirrusComponent *self, Cache *c, gint64 count)
         }
         cirrus_schedule(self, sh->down_until - now, EC_RECOVERED, NULL, s);
     }
+    g_free(up);
     update_items(self, c);
 }
 
