@@ -1,6 +1,7 @@
 /* cirrus — the registry of component models (see registry.h). */
 #include "models/registry.h"
 #include "models/alb/alb.h"
+#include "models/apigateway/apigateway.h"
 #include "models/asg/asg.h"
 #include "models/aws/globals.h"
 #include "models/protocol/attributes.h"
@@ -28,6 +29,7 @@ static const CirrusModelType *const model_types[] = {
     &cirrus_kinesis_type,
     &cirrus_sns_type,
     &cirrus_route53_type,
+    &cirrus_apigateway_type,
     NULL,
 };
 

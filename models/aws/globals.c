@@ -10,6 +10,22 @@ static void globals_free(gpointer data)
     g_free(g);
 }
 
+/* account.apigateway_throttle: AWS's account-level throttle per region,
+ * "10,000 requests per second (RPS) with an additional burst capacity
+ * provided by the token bucket algorithm, using a maximum bucket capacity
+ * of 5,000 requests". */
+static gboolean read_apigateway_throttle(CirrusGlobals *g, CirrusNode *account, GError **error)
+{
+    CirrusNode *t;
+    gint64 burst;
+    if (!cirrus_cfg_map(account, "apigateway_throttle", &t, error) ||
+        !cirrus_cfg_rate(t, "rate", 10000, &g->apigateway_rate, error) ||
+        !cirrus_cfg_int(t, "burst", 5000, 0, 100000000, &burst, error))
+        return FALSE;
+    g->apigateway_burst = (double)burst;
+    return TRUE;
+}
+
 gboolean cirrus_globals_read(CirrusScenario *sc, CirrusNode *root, GError **error)
 {
     CirrusGlobals *g = g_new0(CirrusGlobals, 1);
@@ -21,7 +37,8 @@ gboolean cirrus_globals_read(CirrusScenario *sc, CirrusNode *root, GError **erro
     if (!cirrus_cfg_map(root, "account", &account, error) ||
         !cirrus_cfg_int(account, "lambda_concurrency_limit", 1000, 1, 10000000,
                         &g->lambda_concurrency_limit, error) ||
-        !cirrus_cfg_list(root, "regions", &regions, error))
+        !cirrus_cfg_list(root, "regions", &regions, error) ||
+        !read_apigateway_throttle(g, account, error))
         return FALSE;
     /* Components' costs (docs/cost.md): the built-in table, overridden. */
     prices = cirrus_cfg_node(root, "prices");

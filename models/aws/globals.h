@@ -11,6 +11,10 @@ typedef struct CirrusGlobals {
     /* account.lambda_concurrency_limit: the regional concurrency quota
      * shared by the account's functions (AWS default 1,000). */
     gint64 lambda_concurrency_limit;
+    /* account.apigateway_throttle: {rate, burst}, the token bucket API
+     * Gateway keeps per account and region, shared by its APIs (AWS
+     * default 10,000 requests/s, burst 5,000). */
+    double apigateway_rate, apigateway_burst;
     CirrusRegions *regions;   /* the built-in regions and those of `regions:` */
     CirrusPrices  *prices;    /* models/aws/prices/us-east-1.yaml with `prices:` applied */
 } CirrusGlobals;
