@@ -36,8 +36,9 @@ void apigw_on_answer(CirrusComponent *self, Apigw *g, CirrusRequest *req)
     if (cls == CLASS_4XX) cirrus_metric_count(self, M_4XX, 1);
     if (cls == CLASS_5XX) cirrus_metric_count(self, M_5XX, 1);
     cirrus_metric_latency(self, M_LATENCY, cirrus_now(self) - req->arrived);
-    if (req->invocation == CIRRUS_INVOKE_ASYNC) cirrus_request_free(self, req);
-    else cirrus_reply(self, req, outcome);
+    /* An HTTP API answers every request, whatever its caller does with
+     * the answer (an async caller's "accepted" is this response too). */
+    cirrus_reply(self, req, outcome);
 }
 
 /* A copy of the request for the authorizer or the integration, keyed as
