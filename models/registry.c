@@ -7,6 +7,7 @@
 #include "models/dynamodb/dynamodb.h"
 #include "models/kinesis/kinesis.h"
 #include "models/lambda/lambda.h"
+#include "models/rds/rds.h"
 #include "models/route53/route53.h"
 #include "models/service/service.h"
 #include "models/sns/sns.h"
@@ -26,6 +27,7 @@ static const CirrusModelType *const model_types[] = {
     &cirrus_kinesis_type,
     &cirrus_sns_type,
     &cirrus_route53_type,
+    &cirrus_rds_type,
     NULL,
 };
 
