@@ -21,10 +21,9 @@
  * them to the new writer (RDS Proxy: "queues or holds" connections during
  * failover).
  *
- * Replication.  A write committed on the primary (its query ends) draws a
- * key from `keys` and is applied on each replica after a `replica_lag`
- * draw, in commit order (a replica applies its log sequentially: a write
- * is applied no sooner than the one before it).  A read served by a
+ * Replication.  A write committed on the primary (its query ends) is of
+ * a key drawn from `keys` and is applied on each replica after its own
+ * `replica_lag` draw.  A read served by a
  * replica that has a write of its key committed but not yet applied when
  * the read begins is a stale read (StaleReads).
  *
@@ -76,12 +75,6 @@ static const CirrusMetricDef rds_metrics[] = {
     {NULL, 0, NULL},
 };
 
-/* A write a replica has yet to apply. */
-typedef struct {
-    CirrusTime committed;
-    guint      key;
-} RdsApply;
-
 /* One DB instance. */
 typedef struct {
     CirrusStation station;     /* workers, FIFO queue (no limit: connections bound it) */
@@ -90,9 +83,6 @@ typedef struct {
     gboolean   down;           /* the primary, failing over or being replaced */
     CirrusFifo proxy_wait;     /* with a proxy: queries waiting to borrow a connection */
     GHashTable *pending;       /* replicas: 1 + key -> writes committed, not yet applied */
-    CirrusTime last_apply;     /* replicas: when the last write is (or was) applied */
-    RdsApply  *log;            /* replicas: writes to apply, in commit order (a ring) */
-    guint      log_head, log_len, log_cap;
     /* its metrics: `<Metric>.instance<N>` */
     guint m_conns, m_cpu, m_read_latency, m_read_iops, m_write_iops, m_write_latency_or_lag;
 } RdsInstance;
@@ -400,47 +390,42 @@ static void on_borrow_timeout(CirrusComponent *self, Rds *d, guint64 data)
     update_gauges(self, d, i);
 }
 
+/* An apply event's data: the replica (4 bits), the key (24), and the
+ * commit time in microseconds modulo 2^36 (19 hours: a lag is shorter). */
+#define APPLY_US_BITS 36
+#define APPLY_US_MASK ((G_GUINT64_CONSTANT(1) << APPLY_US_BITS) - 1)
+G_STATIC_ASSERT(RDS_MAX_INSTANCES <= 16);
+
 /* A write of `key` committed on the primary now: each replica applies it
- * after a lag, in commit order (its apply log is a FIFO, and its applies
- * are scheduled at non-decreasing times, so they come in that order). */
+ * after its own draw of replica_lag (independent draws: writes of
+ * different rows may be applied out of commit order; a row is stale on a
+ * replica until every write of it has been applied there). */
 static void replicate(CirrusComponent *self, Rds *d, guint key)
 {
     CirrusTime now = cirrus_now(self);
+    guint64 us = ((guint64)(now / 1000)) & APPLY_US_MASK;
     for (guint r = 1; r < d->n; r++) {
         RdsInstance *in = &d->inst[r];
-        CirrusTime at = now + cirrus_time_from_s(cirrus_dist_sample(&d->replica_lag, &d->lag_rng));
-        if (at < in->last_apply) at = in->last_apply;
-        in->last_apply = at;
         gpointer k = GUINT_TO_POINTER(key + 1);
         g_hash_table_replace(in->pending, k, GUINT_TO_POINTER(GPOINTER_TO_UINT(g_hash_table_lookup(in->pending, k)) + 1));
-        if (in->log_len == in->log_cap) {   /* grow the ring, unrolled from its head */
-            guint cap = in->log_cap ? 2 * in->log_cap : 64;
-            RdsApply *log = g_new(RdsApply, cap);
-            for (guint j = 0; j < in->log_len; j++) log[j] = in->log[(in->log_head + j) % in->log_cap];
-            g_free(in->log);
-            in->log = log;
-            in->log_head = 0;
-            in->log_cap = cap;
-        }
-        in->log[(in->log_head + in->log_len++) % in->log_cap] = (RdsApply){now, key};
-        cirrus_schedule(self, at - now, RDS_APPLY, NULL, r);
+        CirrusTime lag = cirrus_time_from_s(cirrus_dist_sample(&d->replica_lag, &d->lag_rng));
+        cirrus_schedule(self, MAX(lag, 0), RDS_APPLY, NULL, (us << 28) | ((guint64)key << 4) | r);
     }
 }
 
-/* Replica r applies the oldest write it has not applied. */
-static void on_apply(CirrusComponent *self, Rds *d, guint r)
+/* A replica applies a write: its row is no longer behind, unless another
+ * write of it is still on its way. */
+static void on_apply(CirrusComponent *self, Rds *d, guint64 data)
 {
+    guint r = (guint)(data & 0xF), key = (guint)((data >> 4) & 0xFFFFFFu);
+    guint64 committed_us = data >> 28, now_us = ((guint64)(cirrus_now(self) / 1000)) & APPLY_US_MASK;
     RdsInstance *in = &d->inst[r];
-    g_assert(in->log_len > 0);
-    RdsApply a = in->log[in->log_head];
-    in->log_head = (in->log_head + 1) % in->log_cap;
-    in->log_len--;
-    gpointer k = GUINT_TO_POINTER(a.key + 1);
+    gpointer k = GUINT_TO_POINTER(key + 1);
     guint left = GPOINTER_TO_UINT(g_hash_table_lookup(in->pending, k));
     g_assert(left > 0);
     if (left == 1) g_hash_table_remove(in->pending, k);
     else g_hash_table_replace(in->pending, k, GUINT_TO_POINTER(left - 1));
-    CirrusTime lag = cirrus_now(self) - a.committed;
+    CirrusTime lag = (CirrusTime)((now_us - committed_us) & APPLY_US_MASK) * 1000;
     cirrus_metric_count(self, in->m_write_iops, 1);
     cirrus_metric_latency(self, M_REPLICA_LAG, lag);
     cirrus_metric_latency(self, in->m_write_latency_or_lag, lag);
@@ -527,7 +512,7 @@ static void rds_handle(CirrusComponent *self, void *state, const CirrusEvent *ev
     switch (ev->kind) {
     case CIRRUS_EVENT_REQUEST: on_request(self, d, ev->request); break;
     case RDS_DONE: on_done(self, d, ev->request); break;
-    case RDS_APPLY: on_apply(self, d, (guint)ev->data); break;
+    case RDS_APPLY: on_apply(self, d, ev->data); break;
     case RDS_RECOVERED: on_recovered(self, d); break;
     case RDS_BORROW_TIMEOUT: on_borrow_timeout(self, d, ev->data); break;
     case CIRRUS_EVENT_FAULT_BEGIN: on_fault(self, d, cirrus_event_fault(self, ev), TRUE); break;
@@ -559,7 +544,6 @@ static void rds_destroy(CirrusComponent *self, void *state)
         cirrus_station_clear(&in->station);
         cirrus_fifo_clear(&in->proxy_wait);
         if (in->pending) g_hash_table_destroy(in->pending);
-        g_free(in->log);
     }
     cirrus_dist_clear(&d->query_time);
     cirrus_dist_clear(&d->replica_lag);
