@@ -22,7 +22,8 @@ out=docs/teaching/README.md
   echo "Longer write-ups with side-by-side plots: [compute tier](compute.md), [Lambda](lambda.md),"
   echo "[messaging (SQS consumers, throttles, DLQs)](messaging.md), [queues and streams (polling, FIFO,"
   echo "Kinesis fan-out, SQS vs Kinesis)](streams.md), [routing (Route 53, retries)](routing.md),"
-  echo "[DynamoDB (hot partitions, provisioned vs on-demand, index throttling, streams and Lambda triggers)](dynamodb.md)."
+  echo "[DynamoDB (hot partitions, provisioned vs on-demand, index throttling, streams and Lambda triggers)](dynamodb.md),"
+  echo "[RDS and Aurora (read replicas and stale reads, failover windows, Lambda and RDS Proxy)](rds.md)."
   echo
   for f in scenarios/teaching/*.yaml; do
     name=$(basename "$f" .yaml)
