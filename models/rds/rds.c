@@ -121,6 +121,7 @@ typedef struct {
 #define H_STALE 0x40u
 #define H_KEY(h) ((guint)(((h) >> 8) & 0xFFFFFFu))
 #define H_EPOCH(h) ((guint32)((h) >> 32))
+/* The holder word of a query on instance `inst`. */
 static inline guint64 h_make(guint inst, gboolean write, guint key, guint32 epoch)
 {
     return (guint64)inst | (write ? H_WRITE : 0) | ((guint64)key << 8) | ((guint64)epoch << 32);
@@ -128,6 +129,8 @@ static inline guint64 h_make(guint inst, gboolean write, guint key, guint32 epoc
 
 /* ---- configuration ---------------------------------------------------------- */
 
+/* `instance_class` (after `engine`): one of the table's, offered for the
+ * engine; FALSE with a located error (a suggestion for a misspelt one). */
 static gboolean read_class(Rds *d, CirrusNode *cfg, GError **error)
 {
     const char *name;
@@ -152,6 +155,7 @@ static gboolean read_class(Rds *d, CirrusNode *cfg, GError **error)
     return TRUE;
 }
 
+/* `proxy`, a map (absent: no proxy). */
 static gboolean read_proxy(Rds *d, CirrusNode *cfg, GError **error)
 {
     CirrusNode *p;
@@ -165,7 +169,8 @@ static gboolean read_proxy(Rds *d, CirrusNode *cfg, GError **error)
            cirrus_cfg_duration(p, "borrow_timeout", 120 * CIRRUS_SEC, 0, 3600 * CIRRUS_SEC, &d->borrow_timeout, error);
 }
 
-/* The per-instance metrics, and the proxy's. */
+/* Add the per-instance metrics (`<Metric>.instance<N>`), and the proxy's
+ * when there is one; their indices kept in the state. */
 static void add_metrics(CirrusComponent *self, Rds *d)
 {
     for (guint i = 0; i < d->n; i++) {
@@ -196,6 +201,8 @@ static void add_metrics(CirrusComponent *self, Rds *d)
     }
 }
 
+/* Read every key (docs/models/rds.md), lay out the instances and their
+ * metrics; FALSE with a located error. */
 static gboolean rds_configure(CirrusComponent *self, void *state, CirrusNode *cfg, GError **error)
 {
     Rds *d = state;
@@ -243,6 +250,8 @@ static gboolean rds_configure(CirrusComponent *self, void *state, CirrusNode *cf
     return TRUE;
 }
 
+/* Keep the prices: the class's instance-hour under the engine (a price
+ * the table lacks is refused at `instance_class`), Aurora I/O, the proxy. */
 static gboolean rds_link(CirrusComponent *self, void *state, CirrusScenario *sc, GError **error)
 {
     Rds *d = state;
@@ -260,6 +269,8 @@ static gboolean rds_link(CirrusComponent *self, void *state, CirrusScenario *sc,
 
 /* ---- gauges ------------------------------------------------------------------ */
 
+/* Instance i changed: its connections and CPU, the cluster's, the proxy's
+ * client connections. */
 static void update_gauges(CirrusComponent *self, Rds *d, guint i)
 {
     RdsInstance *in = &d->inst[i];
@@ -315,6 +326,7 @@ static void enter(CirrusComponent *self, Rds *d, guint i, CirrusRequest *req)
     update_gauges(self, d, i);
 }
 
+/* The first request of `q` without taking it, or NULL. */
 static CirrusRequest *fifo_head(const CirrusFifo *q) { return q->len ? q->items[q->head] : NULL; }
 
 /* With a proxy: queries waiting for instance i borrow the connections it
@@ -329,6 +341,9 @@ static void proxy_dispatch(CirrusComponent *self, Rds *d, guint i)
     }
 }
 
+/* A query arrives: its operation, row and instance are chosen; it fails
+ * (outage, writer down without a proxy), is refused (no connection left,
+ * without a proxy), waits in the proxy, or takes a connection. */
 static void on_request(CirrusComponent *self, Rds *d, CirrusRequest *req)
 {
     cirrus_metric_count(self, M_REQUESTS, 1);
@@ -431,6 +446,9 @@ static void on_apply(CirrusComponent *self, Rds *d, guint64 data)
     cirrus_metric_latency(self, in->m_write_latency_or_lag, lag);
 }
 
+/* A query's time is over: answered OK (a write committed and sent to the
+ * replicas, a read counted stale or not) unless its instance failed
+ * meanwhile; its connection and worker go to the next. */
 static void on_done(CirrusComponent *self, Rds *d, CirrusRequest *req)
 {
     guint64 h = req->holder;
@@ -479,6 +497,9 @@ static void fail_instance(CirrusComponent *self, Rds *d, guint i, gboolean proxy
     update_gauges(self, d, i);
 }
 
+/* A fault begins or ends: an outage fails what every instance holds; an
+ * instance failure fails the primary and starts its recovery (a failover
+ * or a replacement, rds_recovery); slowdowns are the kernel's factor. */
 static void on_fault(CirrusComponent *self, Rds *d, const CirrusFault *f, gboolean begin_)
 {
     if (!begin_) return;   /* an outage's end: the kernel's state; slowdowns: its factor */
@@ -506,6 +527,7 @@ static void on_recovered(CirrusComponent *self, Rds *d)
     update_gauges(self, d, 0);
 }
 
+/* The model's events: requests, its own timers, faults. */
 static void rds_handle(CirrusComponent *self, void *state, const CirrusEvent *ev)
 {
     Rds *d = state;
@@ -523,6 +545,7 @@ static void rds_handle(CirrusComponent *self, void *state, const CirrusEvent *ev
 
 /* ---- the model ------------------------------------------------------------------ */
 
+/* Seed the random streams, one per purpose; the gauges at 0. */
 static void rds_start(CirrusComponent *self, void *state)
 {
     Rds *d = state;
@@ -535,6 +558,7 @@ static void rds_start(CirrusComponent *self, void *state)
     for (guint i = 0; i < d->n; i++) update_gauges(self, d, i);
 }
 
+/* Free what configure and the run allocated. */
 static void rds_destroy(CirrusComponent *self, void *state)
 {
     Rds *d = state;
