@@ -331,6 +331,23 @@ static void test_outage(void)
     test_run_free(r);
 }
 
+static void test_slowdown(void)
+{
+    /* Constant 10-ms queries, 3 times slower from 10 s to 20 s: 30 ms then,
+     * 10 ms otherwise (a query's time is fixed when it starts). */
+    TestRun *r = test_run_text(
+        "name: s\nduration: 30s\nsample_interval: 1s\nseed: 3\n"
+        "workloads:\n  - {name: u, target: db, arrival: {process: constant, rate: 10/s}, request: {operation: write}}\n"
+        "components:\n  - {name: db, type: rds, query_time: 10ms}\n"
+        "faults:\n  - {at: 10s, kind: slowdown, component: db, factor: 3, duration: 10s}\n", NULL);
+    CirrusMetricSummary m = test_summary(r, "db", "WriteLatency");
+    g_assert_cmpfloat(fabs(m.min - 0.010), <, 1e-9);
+    g_assert_cmpfloat(fabs(m.max - 0.030), <, 1e-9);
+    g_assert_cmpfloat(fabs(test_component_value(r, 15, "db", "WriteLatency.mean") - 0.030), <, 1e-9);
+    g_assert_cmpfloat(fabs(test_component_value(r, 25, "db", "WriteLatency.mean") - 0.010), <, 1e-9);
+    test_run_free(r);
+}
+
 /* ---- cost ------------------------------------------------------------------------------------ */
 
 static void test_cost(void)
@@ -413,6 +430,7 @@ int main(int argc, char **argv)
     g_test_add_func("/models/rds/faults/failover-windows", test_failover_windows);
     g_test_add_func("/models/rds/faults/failover-reads-and-proxy", test_failover_reads_and_proxy);
     g_test_add_func("/models/rds/faults/outage", test_outage);
+    g_test_add_func("/models/rds/faults/slowdown", test_slowdown);
     g_test_add_func("/models/rds/cost", test_cost);
     g_test_add_func("/models/rds/config-errors", test_config_errors);
     g_test_add_func("/models/rds/deterministic", test_deterministic);
