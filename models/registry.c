@@ -9,6 +9,7 @@
 #include "models/elasticache/elasticache.h"
 #include "models/kinesis/kinesis.h"
 #include "models/lambda/lambda.h"
+#include "models/rds/rds.h"
 #include "models/route53/route53.h"
 #include "models/service/service.h"
 #include "models/sns/sns.h"
@@ -30,6 +31,7 @@ static const CirrusModelType *const model_types[] = {
     &cirrus_sns_type,
     &cirrus_route53_type,
     &cirrus_apigateway_type,
+    &cirrus_rds_type,
     NULL,
 };
 

@@ -23,7 +23,8 @@ out=docs/teaching/README.md
   echo "[messaging (SQS consumers, throttles, DLQs)](messaging.md), [queues and streams (polling, FIFO,"
   echo "Kinesis fan-out, SQS vs Kinesis)](streams.md), [routing (Route 53, retries)](routing.md),"
   echo "[DynamoDB (hot partitions, provisioned vs on-demand, index throttling, streams and Lambda triggers)](dynamodb.md),"
-  echo "[ElastiCache (adding a cache, TTL vs freshness)](elasticache.md)."
+  echo "[ElastiCache (adding a cache, TTL vs freshness)](elasticache.md),"
+  echo "[RDS and Aurora (read replicas and stale reads, failover windows, Lambda and RDS Proxy)](rds.md)."
   echo
   for f in scenarios/teaching/*.yaml; do
     name=$(basename "$f" .yaml)

@@ -316,6 +316,31 @@ sed 's/{name: db, type: service, service_time: {dist: constant, value: 1ms}}/{na
     calls.yaml >calls-cycle.yaml
 bad "calls: a sync cycle through a lambda" calls-cycle.yaml "calls-cycle.yaml:11:67:" "sync calls form a cycle: fn -> db -> fn"
 
+# ---- rds (DESIGN.md §7) --------------------------------------------------------------------
+
+cat >rds.yaml <<'EOF'
+name: t
+duration: 1m
+workloads:
+  - {name: u, target: db, arrival: {process: poisson, rate: 5/s}, request: {operation: read}}
+components:
+  - name: db
+    type: rds
+    engine: aurora-mysql
+    instance_class: db.r6g.large
+    read_replicas: 2
+EOF
+run "rds: a good database" 0 validate rds.yaml
+sed 's/read_replicas: 2/read_replicas: 16/' rds.yaml >rds-replicas.yaml
+bad "rds: 16 read replicas" rds-replicas.yaml "rds-replicas.yaml:10:20:" "'read_replicas' must be between 0 and 15, got 16"
+sed 's/db.r6g.large/db.r6g.larg/' rds.yaml >rds-class.yaml
+bad "rds: an unknown instance class" rds-class.yaml "rds-class.yaml:9:21:" "unknown instance_class 'db.r6g.larg' (did you mean 'db.r6g.large'?)"
+sed 's/engine: aurora-mysql/engine: aurora-mysq/' rds.yaml >rds-engine.yaml
+bad "rds: an unknown engine" rds-engine.yaml "rds-engine.yaml:8:13:" "got 'aurora-mysq' (did you mean 'aurora-mysql'?)"
+sed 's/operation: read/operation: reed/' rds.yaml >rds-op.yaml
+bad "rds: an operation misspelt" rds-op.yaml "rds-op.yaml:4:88:" \
+    "target 'db' is an rds database: it takes operation read or write, not reed (did you mean 'read'?)"
+
 # `run` refuses it as well, before writing anything.
 run "run a sync cycle" 2 run cycle2.yaml -o cycle.h5 --quiet
 if [ -e cycle.h5 ]; then fail "run a sync cycle: cycle.h5 was created"; else pass; fi

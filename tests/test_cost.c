@@ -152,6 +152,27 @@ static void test_dynamodb(void)
     test_run_free(r);
 }
 
+static void test_rds(void)
+{
+    /* 100 s.  RDS for PostgreSQL db.m6g.large ($0.159 an hour), Multi-AZ
+     * (the standby billed as the primary) and 1 read replica: 3 instance
+     * prices; RDS Proxy on its 2 instances of 2 vCPUs at $0.015 a
+     * vCPU-hour.  Aurora MySQL db.t4g.medium ($0.073) with 2 replicas: 3
+     * instances, and Aurora Standard's I/O, $0.20 per million: one per
+     * query, 799 queries. */
+#define RDS(db) "name: c\nduration: 100s\nworkloads:\n" \
+                "  - {name: u, target: d, request: {operation: write}, " STEADY "}\n" \
+                "components:\n  - {name: d, type: rds, query_time: 1ms, " db "}\n"
+    TestRun *r = test_run_text(RDS("engine: postgres, instance_class: db.m6g.large, multi_az: true, "
+                                   "read_replicas: 1, proxy: {}"), NULL);
+    assert_usd(test_cost_of(r, "d"), 100 / 3600.0 * (3 * 0.159 + 2 * 2 * 0.015));
+    test_run_free(r);
+    r = test_run_text(RDS("engine: aurora-mysql, instance_class: db.t4g.medium, read_replicas: 2"), NULL);
+    g_assert_cmpfloat(test_sum(r, "d", "WriteIOPS"), ==, 799);
+    assert_usd(test_cost_of(r, "d"), 100 / 3600.0 * 3 * 0.073 + 799 * 0.0000002);
+    test_run_free(r);
+}
+
 static void test_sns(void)
 {
     /* 799 publishes of 1 KB to a topic with one SQS subscriber: 799 x
@@ -272,6 +293,7 @@ int main(int argc, char **argv)
     g_test_add_func("/cost/sqs", test_sqs);
     g_test_add_func("/cost/kinesis", test_kinesis);
     g_test_add_func("/cost/dynamodb", test_dynamodb);
+    g_test_add_func("/cost/rds", test_rds);
     g_test_add_func("/cost/sns", test_sns);
     g_test_add_func("/cost/route53", test_route53);
     g_test_add_func("/cost/alb_and_summary_rows", test_summary_rows);
