@@ -162,6 +162,18 @@ static void test_cache(void)
     test_run_free(r);
 }
 
+/* A table is an integration like any other, sync allowed (its answer is
+ * the work, unlike a queue's); `cache.methods: []` caches nothing. */
+static void test_dynamodb_integration(void)
+{
+    TestRun *r = run_api("20s", "arrival: {process: poisson, rate: 100/s}",
+                         "integration: {target: t, operation: PutItem, mode: sync}, cache: {size: 0.5GB, methods: []}",
+                         "  - {name: t, type: dynamodb, write_capacity: 1000}\n");
+    g_assert_cmpfloat(test_sum(r, "api", "CacheHitCount") + test_sum(r, "api", "CacheMissCount"), ==, 0);
+    g_assert_cmpfloat(test_sum(r, "t", "Requests"), ==, test_sum(r, "api", "Count"));
+    test_run_free(r);
+}
+
 /* The authorizer's policy is cached per client for its TTL: 100 clients
  * sending steadily for 50 minutes with ttl 300 s -> 100 × 10 calls, plus
  * the client's requests that arrive while its authorizer call is out (no
@@ -248,6 +260,10 @@ static void test_bad_input(void)
         "{name: b, rate: 1/s, burst: 1, share: 0.6}]", "add up to 1.3");
     bad("integration: {target: nowhere}", "unknown component 'nowhere'");
     bad("integration: {target: fn}, cache: {size: 0.5GB, methods: [GTE]}", "did you mean 'GET'?");
+    bad("integration: {target: fn}, canary: {percent: 0, integration: {target: fn-v2}}", "unknown component 'fn-v2'");
+    test_assert_scenario_error("name: bad\nduration: 1m\naccount: {apigateway_throttle: {rate: 0/s, burst: 5}}\n"
+                               "components:\n  - {name: api, type: apigateway, integration: {type: mock}}\n",
+                               NULL, "bad.yaml:3:", "AWS refuses a burst above 0");
 }
 
 int main(int argc, char **argv)
@@ -259,6 +275,7 @@ int main(int argc, char **argv)
     g_test_add_func("/models/apigateway/timeout-bills-lambda", test_timeout_bills_lambda);
     g_test_add_func("/models/apigateway/cache", test_cache);
     g_test_add_func("/models/apigateway/authorizer", test_authorizer);
+    g_test_add_func("/models/apigateway/dynamodb-integration", test_dynamodb_integration);
     g_test_add_func("/models/apigateway/canary-and-payload", test_canary_and_payload);
     g_test_add_func("/models/apigateway/cost", test_cost);
     g_test_add_func("/models/apigateway/bad-input", test_bad_input);

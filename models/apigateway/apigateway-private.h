@@ -85,7 +85,8 @@ typedef struct {
     gint64 max_payload;
     CirrusDist overhead;         /* the gateway's own time per request */
     ApigwIntegration integration, canary;
-    double canary_share;         /* 0: no canary */
+    double canary_share;
+    gboolean has_canary;
     gboolean has_throttle;
     ApigwBucket stage;
     ApigwMethodThrottle *methods;

@@ -95,8 +95,9 @@ static gboolean read_cache(Apigw *g, CirrusNode *cfg, GError **error)
         cirrus_node_error(cirrus_node_peek(c, "item_size"), error, "'item_size' must be positive");
         return FALSE;
     }
-    /* "Only GET methods have caching enabled by default." */
-    g->cache_methods = 1u << 0;
+    /* "Only GET methods have caching enabled by default"; `methods` lists
+     * the cached ones (an empty list: none). */
+    g->cache_methods = methods ? 0 : 1u << 0;
     for (guint i = 0; methods && i < cirrus_node_len(methods); i++) {
         CirrusNode *m = cirrus_node_item(methods, i);
         const char *name = cirrus_node_scalar(m);
@@ -111,7 +112,6 @@ static gboolean read_cache(Apigw *g, CirrusNode *cfg, GError **error)
             g_string_free(msg, TRUE);
             return FALSE;
         }
-        if (i == 0) g->cache_methods = 0;
         g->cache_methods |= 1u << k;
     }
     return TRUE;
@@ -149,6 +149,7 @@ static gboolean read_canary(Apigw *g, CirrusNode *cfg, GError **error)
         !cirrus_cfg_map(c, "integration", &in, error) || !read_integration(in, &g->canary, error))
         return FALSE;
     g->canary_share = percent / 100.0;
+    g->has_canary = TRUE;
     return TRUE;
 }
 
@@ -199,8 +200,9 @@ static gboolean apigw_configure(CirrusComponent *self, void *state, CirrusNode *
     return TRUE;
 }
 
-/* The integration's target, its keys and its mode (sync unless a queue
- * or a stream: they answer when they have the message). */
+/* The integration's target, its keys and its mode (sync unless a queue:
+ * it answers when it has the message, and its consumers' work never comes
+ * back through API Gateway). */
 static gboolean link_integration(CirrusComponent *self, ApigwIntegration *in, CirrusScenario *sc, GError **error)
 {
     if (!in->target_name) return TRUE;   /* mock */
@@ -211,7 +213,7 @@ static gboolean link_integration(CirrusComponent *self, ApigwIntegration *in, Ci
                           in->target_name, in->target == self ? "the API itself" : cirrus_component_noun(in->target));
         return FALSE;
     }
-    gboolean hands_off = cirrus_speaks(in->target, CIRRUS_SPEAKS_QUEUE) || cirrus_speaks(in->target, CIRRUS_SPEAKS_STREAM);
+    gboolean hands_off = cirrus_speaks(in->target, CIRRUS_SPEAKS_QUEUE);
     if (hands_off && in->mode == CIRRUS_INVOKE_SYNC) {
         cirrus_node_error(in->target_at, error, "'%s' is %s: it answers when it has the message, not when it is "
                           "processed, so API Gateway cannot wait for the processing (drop mode: sync; the "
@@ -229,7 +231,7 @@ static gboolean apigw_link(CirrusComponent *self, void *state, CirrusScenario *s
     Apigw *g = state;
     const CirrusGlobals *globals = cirrus_globals(sc);
     if (!link_integration(self, &g->integration, sc, error) ||
-        (g->canary_share > 0 && !link_integration(self, &g->canary, sc, error)))
+        (g->has_canary && !link_integration(self, &g->canary, sc, error)))
         return FALSE;
     if (g->authorizer_name) {
         g->authorizer = cirrus_protocol_lookup(sc, self, g->authorizer_at, g->authorizer_name,

@@ -73,10 +73,14 @@ static void integrate(CirrusComponent *self, Apigw *g, ApigwCtx *ctx)
     cirrus_schedule(self, g->timeout, APIGW_TIMEOUT, d, d->id);
 }
 
-/* Authorized: the stage cache, then the integration. */
+/* Authorized: billed (AWS does not charge for throttled or unauthorized
+ * requests), then the stage cache, then the integration. */
 static void proceed(CirrusComponent *self, Apigw *g, ApigwCtx *ctx)
 {
     guint8 method = cirrus_request_data(ctx->req)->keys.operation;
+    gint64 size = ctx->req->size;
+    g->billed += g->api == API_HTTP ? MAX(1, (size + 512 * 1024 - 1) / (512 * 1024)) : 1;
+    cirrus_metric_count(self, M_BILLED, 1);
     if (g->cache && (g->cache_methods & (1u << method))) {
         guint32 key = cirrus_keys_draw(&g->cache_keys, &g->cache_rng);
         if (cirrus_cache_get(g->cache, key, cirrus_now(self), &g->cache_rng)) {
@@ -118,9 +122,6 @@ void apigw_on_request(CirrusComponent *self, Apigw *g, CirrusRequest *req)
         answer(self, g, NULL, req, CIRRUS_OUTCOME_THROTTLED, CLASS_4XX);
         return;
     }
-    /* Billed: AWS does not charge for throttled or unauthorized requests. */
-    g->billed += g->api == API_HTTP ? MAX(1, (req->size + 512 * 1024 - 1) / (512 * 1024)) : 1;
-    cirrus_metric_count(self, M_BILLED, 1);
     ApigwCtx *ctx = cirrus_pool_alloc(g->ctxs);
     *ctx = (ApigwCtx){ .req = req, .integration = &g->integration };
     if (g->canary_share > 0 && cirrus_rng_uniform(&g->rng) < g->canary_share) {

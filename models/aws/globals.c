@@ -23,6 +23,11 @@ static gboolean read_apigateway_throttle(CirrusGlobals *g, CirrusNode *account, 
         !cirrus_cfg_int(t, "burst", 5000, 0, 100000000, &burst, error))
         return FALSE;
     g->apigateway_burst = (double)burst;
+    if (g->apigateway_rate == 0 && burst > 0) {
+        cirrus_node_error(cirrus_node_peek(t, "burst"), error, "a rate of 0 blocks every request: AWS refuses a "
+                          "burst above 0 with it");
+        return FALSE;
+    }
     return TRUE;
 }
 
