@@ -136,6 +136,58 @@ static void test_too_many_connections(void)
     test_run_free(r);
 }
 
+/* The classic storm: Lambda at 500 concurrency against a database of 100
+ * connections.  250 invocations a second (constant), each 5 ms of its
+ * own and a write that takes 10 ms on one of 2 workers: the database
+ * serves 200 a second, so its queue grows by 50 a second.  Without a
+ * proxy each query in the database holds a connection: 100 are held at
+ * about 2 s, and from then on each departure lets one of the next
+ * arrivals in and 50 a second are refused ("too many connections"): about
+ * 400 in 10 s, each a function error.  With RDS Proxy (pool 100) nobody
+ * is refused: the queries wait in the proxy, the functions wait with
+ * them, and concurrency climbs to the 500 queued at 10 s. */
+static void test_lambda_storm(void)
+{
+    static const char *fmt =
+        "name: storm\nduration: 10s\nsample_interval: 1s\nseed: 1\n"
+        "workloads:\n  - {name: u, target: fn, arrival: {process: constant, rate: 250/s}}\n"
+        "components:\n  - {name: fn, type: lambda, timeout: 60s, duration: {dist: constant, value: 5ms}, "
+        "calls: [{target: db, operation: write}]}\n"
+        "  - name: db\n    type: rds\n    workers: 2\n    max_connections: 100\n"
+        "    query_time: {dist: constant, value: 10ms}\n%s";
+    char *text = g_strdup_printf(fmt, "");
+    TestRun *r = test_run_text(text, NULL);
+    g_free(text);
+    double refused = test_sum(r, "db", "TooManyConnections");
+    g_test_message("no proxy: %.0f refused (about 400), %.0f function errors, DB connections at most %.0f", refused,
+                   test_sum(r, "fn", "Errors"), test_summary(r, "db", "DatabaseConnections").max);
+    /* Queries accepted = those answered + the 100 still held at the end;
+     * and refused = arrivals - 200 × (10 s - the first query's
+     * arrival) - 100, about 400 plus 200 a second of the functions' first
+     * cold starts (the database idles while they initialise). */
+    double arrivals = test_sum(r, "db", "Requests"), answered = test_sum(r, "db", "WriteIOPS");
+    g_assert_cmpfloat(fabs(refused - (arrivals - answered - 100)), <=, 1);   /* one may be leaving at the end */
+    g_assert_cmpfloat(refused, >=, 395);
+    g_assert_cmpfloat(refused, <=, 400 + 200 * 0.3);
+    g_assert_cmpfloat(test_sum(r, "fn", "Errors"), ==, refused);
+    g_assert_cmpfloat(test_summary(r, "db", "DatabaseConnections").max, ==, 100);
+    test_run_free(r);
+    text = g_strdup_printf(fmt, "    proxy: {max_connections_percent: 100}\n");   /* same seed, same arrivals */
+    r = test_run_text(text, NULL);
+    g_free(text);
+    double concurrency = test_summary(r, "fn", "ConcurrentExecutions").max;
+    g_test_message("proxy: %.0f refused, %.0f errors, DB connections at most %.0f, Lambda concurrency at most %.0f "
+                   "(about 500: %.0f + 100)", test_sum(r, "db", "TooManyConnections"), test_sum(r, "fn", "Errors"),
+                   test_summary(r, "db", "DatabaseConnections").max, concurrency, refused);
+    g_assert_cmpfloat(test_sum(r, "db", "TooManyConnections"), ==, 0);
+    g_assert_cmpfloat(test_sum(r, "fn", "Errors"), ==, 0);
+    g_assert_cmpfloat(test_summary(r, "db", "DatabaseConnections").max, <=, 100);
+    /* In flight at the end: every query not yet served, A - D, which is
+     * the refused count without the proxy plus the 100 it held. */
+    g_assert_cmpfloat(fabs(concurrency - (refused + 100)), <=, 2);
+    test_run_free(r);
+}
+
 static void test_proxy_queues(void)
 {
     /* With the proxy at 50%: a pool of 5 connections; nobody is refused, the
@@ -426,6 +478,7 @@ int main(int argc, char **argv)
     g_test_add_func("/models/rds/queueing/reads-on-primary", test_reads_on_primary);
     g_test_add_func("/models/rds/connections/too-many", test_too_many_connections);
     g_test_add_func("/models/rds/connections/proxy", test_proxy_queues);
+    g_test_add_func("/models/rds/connections/lambda-storm", test_lambda_storm);
     g_test_add_func("/models/rds/replication/stale-reads", test_stale_reads);
     g_test_add_func("/models/rds/faults/failover-windows", test_failover_windows);
     g_test_add_func("/models/rds/faults/failover-reads-and-proxy", test_failover_reads_and_proxy);
