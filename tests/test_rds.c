@@ -188,6 +188,61 @@ static void test_lambda_storm(void)
     test_run_free(r);
 }
 
+/* Cross-region read replicas, exact with constant times: a reader in
+ * eu-west-1 with a replica there reads locally in the query's 4 ms
+ * (CrossRegionReads counts each), and that replica applies each write
+ * 20 ms + half the round trip after its commit; without it, the reader
+ * pays the round trip to us-east-1 on each read (network_latency). */
+static void test_cross_region(void)
+{
+    static const char *fmt =
+        "name: xr\nduration: 60s\nwarmup: 0s\nseed: 3\n"
+        "workloads:\n  - {name: us, target: db, client: {region: us-east-1}, request: {operation: read}, "
+        "arrival: {process: poisson, rate: 100/s}}\n"
+        "  - {name: eu, target: db, client: {region: eu-west-1}, request: {operation: read}, "
+        "arrival: {process: poisson, rate: 100/s}}\n"
+        "  - {name: w, target: db, client: {region: us-east-1}, request: {operation: write}, "
+        "arrival: {process: poisson, rate: 10/s}}\n"
+        "components:\n  - {name: db, type: rds, region: us-east-1, instance_class: db.r6g.xlarge, workers: 1000, "
+        "read_replicas: 1, network_latency: true, query_time: {dist: constant, value: 4ms}, "
+        "replica_lag: {dist: constant, value: 20ms}%s}\n";
+    char *text = g_strdup_printf(fmt, ", cross_region_replicas: [{region: eu-west-1}]");
+    TestRun *r = test_run_text(text, NULL);
+    g_free(text);
+    const CirrusHist *eu = test_summary(r, "eu", "Latency").latency, *lag = test_summary(r, "db",
+                                                                                         "ReplicaLag.instance2").latency;
+    double half_rtt = (double)(lag->min - 20 * CIRRUS_MS) / 1e6;
+    g_test_message("local replica: eu reads %.3f-%.3f ms; eu replica lag %.3f ms (20 + RTT/2 = %.3f)", eu->min / 1e6,
+                   eu->max / 1e6, lag->min / 1e6, 20 + half_rtt);
+    g_assert_cmpint(eu->min, ==, 4 * CIRRUS_MS);
+    g_assert_cmpint(eu->max, ==, 4 * CIRRUS_MS);
+    g_assert_cmpint(lag->max, ==, lag->min);
+    g_assert_cmpfloat(half_rtt, >, 30);   /* an ocean away */
+    g_assert_cmpint(test_summary(r, "db", "ReplicaLag.instance1").latency->max, ==, 20 * CIRRUS_MS);
+    g_assert_cmpfloat(test_sum(r, "db", "CrossRegionReads"), ==, test_sum(r, "eu", "Requests"));
+    test_run_free(r);
+    text = g_strdup_printf(fmt, "");
+    r = test_run_text(text, NULL);
+    g_free(text);
+    eu = test_summary(r, "eu", "Latency").latency;
+    g_test_message("no local replica: eu reads %.3f ms (4 + RTT)", eu->min / 1e6);
+    g_assert_cmpint(eu->min, ==, eu->max);
+    g_assert_cmpfloat(fabs((double)(eu->min - 4 * CIRRUS_MS) / 1e6 - 2 * half_rtt), <=, 0.001);
+    g_assert_cmpint(test_summary(r, "us", "Latency").latency->max, ==, 4 * CIRRUS_MS);
+    test_run_free(r);
+    test_assert_scenario_error("name: bad\nduration: 1m\ncomponents:\n"
+                               "  - {name: db, type: rds, cross_region_replicas: [{region: eu-west-1}]}\n",
+                               NULL, "bad.yaml:4:", "need the cluster's own region");
+    test_assert_scenario_error("name: bad\nduration: 1m\ncomponents:\n"
+                               "  - {name: db, type: rds, region: us-east-1, read_replicas: 14, "
+                               "cross_region_replicas: [{region: eu-west-1, count: 2}]}\n",
+                               NULL, "bad.yaml:4:", "at most 15 read replicas in all");
+    test_assert_scenario_error("name: bad\nduration: 1m\ncomponents:\n"
+                               "  - {name: db, type: rds, region: us-east-1, "
+                               "cross_region_replicas: [{region: us-east-1}]}\n",
+                               NULL, "bad.yaml:4:", "the cluster's own region");
+}
+
 static void test_proxy_queues(void)
 {
     /* With the proxy at 50%: a pool of 5 connections; nobody is refused, the
@@ -479,6 +534,7 @@ int main(int argc, char **argv)
     g_test_add_func("/models/rds/connections/too-many", test_too_many_connections);
     g_test_add_func("/models/rds/connections/proxy", test_proxy_queues);
     g_test_add_func("/models/rds/connections/lambda-storm", test_lambda_storm);
+    g_test_add_func("/models/rds/replication/cross-region", test_cross_region);
     g_test_add_func("/models/rds/replication/stale-reads", test_stale_reads);
     g_test_add_func("/models/rds/faults/failover-windows", test_failover_windows);
     g_test_add_func("/models/rds/faults/failover-reads-and-proxy", test_failover_reads_and_proxy);

@@ -38,6 +38,7 @@
 #include "models/aws/globals.h"
 #include "models/aws/keys.h"
 #include "models/aws/prices.h"
+#include "models/protocol/client.h"
 #include "models/protocol/invoke.h"
 #include "sim/kernel/station.h"
 #include "sim/loader/config.h"
@@ -45,7 +46,7 @@
 #include "sim/loader/suggest.h"
 #include <string.h>
 
-enum { RDS_DONE = CIRRUS_EVENT_MODEL, RDS_APPLY, RDS_RECOVERED, RDS_BORROW_TIMEOUT };
+enum { RDS_DONE = CIRRUS_EVENT_MODEL, RDS_APPLY, RDS_RECOVERED, RDS_BORROW_TIMEOUT, RDS_TRANSIT };
 enum { OP_READ, OP_WRITE };
 
 #define RDS_MAX_REPLICAS 15
@@ -83,6 +84,7 @@ typedef struct {
     gboolean   down;           /* the primary, failing over or being replaced */
     CirrusFifo proxy_wait;     /* with a proxy: queries waiting to borrow a connection */
     GHashTable *pending;       /* replicas: 1 + key -> writes committed, not yet applied */
+    const CirrusRegion *region;   /* a cross-region replica's region; NULL: the cluster's */
     /* its metrics: `<Metric>.instance<N>` */
     guint m_conns, m_cpu, m_read_latency, m_read_iops, m_write_iops, m_write_latency_or_lag;
 } RdsInstance;
@@ -102,6 +104,17 @@ typedef struct {
     CirrusTime borrow_timeout;
     gint64     pool;               /* connections a query may hold per instance */
     guint      m_borrow_latency, m_client_connections, m_borrow_timeouts;
+    /* cross-region read replicas: instances 1 + replicas .. n - 1, by region */
+    struct {
+        const char *name;
+        const CirrusNode *at;
+        guint first, count;
+    } cross[RDS_MAX_REPLICAS];
+    guint      n_cross;
+    guint      m_cross_reads;      /* CrossRegionReads, with cross-region replicas */
+    gboolean   network_latency;    /* a caller in another region pays the round trip */
+    const CirrusRegions *regions;  /* link: the scenario's regions */
+    const CirrusRegion *home;      /* link: the cluster's `region:`; NULL: none */
     /* prices (link) */
     double     usd_instance_hour, usd_io, usd_proxy_vcpu_hour;
     /* run time */
@@ -169,6 +182,55 @@ static gboolean read_proxy(Rds *d, CirrusNode *cfg, GError **error)
            cirrus_cfg_duration(p, "borrow_timeout", 120 * CIRRUS_SEC, 0, 3600 * CIRRUS_SEC, &d->borrow_timeout, error);
 }
 
+/* `cross_region_replicas: [{region: eu-west-1, count: 2}, ...]` (after
+ * `read_replicas`): read replicas in other regions (RDS's cross-Region
+ * read replicas; Aurora's are a Global Database's secondary clusters),
+ * counted with the in-region ones against AWS's 15. */
+static gboolean read_cross_region(Rds *d, CirrusNode *cfg, GError **error)
+{
+    CirrusNode *list;
+    guint first = 1 + (guint)d->replicas;
+    if (!cirrus_cfg_list(cfg, "cross_region_replicas", &list, error) ||
+        !cirrus_cfg_bool(cfg, "network_latency", FALSE, &d->network_latency, error))
+        return FALSE;
+    for (guint g = 0; list && g < cirrus_node_len(list); g++) {
+        CirrusNode *item = cirrus_node_item(list, g);
+        const char *name;
+        gint64 count;
+        if (cirrus_node_kind(item) != CIRRUS_NODE_MAP) {
+            cirrus_node_error(item, error, "each entry is a map such as {region: eu-west-1, count: 1}");
+            return FALSE;
+        }
+        if (!cirrus_cfg_require(item, "region", "the replicas' region", error) ||
+            !cirrus_cfg_string(item, "region", NULL, &name, error) ||
+            !cirrus_cfg_int(item, "count", 1, 1, RDS_MAX_REPLICAS, &count, error))
+            return FALSE;
+        if (first + (guint)count > RDS_MAX_INSTANCES) {
+            cirrus_node_error(cirrus_node_peek(item, "count"), error, "at most %d read replicas in all, in the "
+                              "cluster's region and others (AWS's limit)", RDS_MAX_REPLICAS);
+            return FALSE;
+        }
+        for (guint h = 0; h < d->n_cross; h++)
+            if (strcmp(d->cross[h].name, name) == 0) {
+                cirrus_node_error(cirrus_node_peek(item, "region"), error, "region '%s' is listed twice", name);
+                return FALSE;
+            }
+        d->cross[d->n_cross].name = g_intern_string(name);
+        d->cross[d->n_cross].at = cirrus_node_peek(item, "region");
+        d->cross[d->n_cross].first = first;
+        d->cross[d->n_cross++].count = (guint)count;
+        first += (guint)count;
+    }
+    d->n = first;
+    return TRUE;
+}
+
+/* CrossRegionReads: reads served by a replica in their caller's region. */
+static void add_cross_region_metric(CirrusComponent *self, Rds *d)
+{
+    if (d->n_cross) d->m_cross_reads = cirrus_metric_add(self, "CrossRegionReads", CIRRUS_METRIC_COUNT, "Count");
+}
+
 /* Add the per-instance metrics (`<Metric>.instance<N>`), and the proxy's
  * when there is one; their indices kept in the state. */
 static void add_metrics(CirrusComponent *self, Rds *d)
@@ -230,7 +292,7 @@ static gboolean rds_configure(CirrusComponent *self, void *state, CirrusNode *cf
         cirrus_cfg_bool(cfg, "multi_az", FALSE, &d->multi_az, error) &&
         cirrus_cfg_double(cfg, "reads", 0.8, 0.0, 1.0, &d->reads, error) &&
         cirrus_keys_read(cfg, "keys", 100000, RDS_MAX_KEYS, &d->keys, error) &&
-        read_proxy(d, cfg, error);
+        read_proxy(d, cfg, error) && read_cross_region(d, cfg, error);
     cirrus_dist_clear(&def_query);
     cirrus_dist_clear(&def_lag);
     if (!ok) return FALSE;
@@ -240,13 +302,40 @@ static gboolean rds_configure(CirrusComponent *self, void *state, CirrusNode *cf
                           "replicas in other zones: give it read_replicas: 1 or more");
         return FALSE;
     }
-    d->n = 1 + (guint)d->replicas;
     d->pool = d->proxy ? MAX(1, d->max_connections * d->proxy_percent / 100) : d->max_connections;
     for (guint i = 0; i < d->n; i++) {
         cirrus_station_init(&d->inst[i].station, d->workers, -1);
         if (i > 0) d->inst[i].pending = g_hash_table_new(g_direct_hash, g_direct_equal);
     }
     add_metrics(self, d);
+    add_cross_region_metric(self, d);
+    return TRUE;
+}
+
+/* The cluster's region and its cross-region replicas' (located: their
+ * round trips come from the regions table). */
+static gboolean link_regions(CirrusComponent *self, Rds *d, CirrusScenario *sc, GError **error)
+{
+    const char *home = cirrus_component_region(self);
+    d->regions = cirrus_globals(sc)->regions;
+    if (!home) {
+        if (d->n_cross == 0) return TRUE;
+        cirrus_node_error(d->cross[0].at, error, "cross-region replicas need the cluster's own region: give the "
+                          "rds component region: (e.g. us-east-1)");
+        return FALSE;
+    }
+    if (!(d->home = cirrus_region_check(d->regions, NULL, home, d->n_cross > 0 || d->network_latency, error)))
+        return FALSE;
+    for (guint g = 0; g < d->n_cross; g++) {
+        const CirrusRegion *r = cirrus_region_check(d->regions, d->cross[g].at, d->cross[g].name, TRUE, error);
+        if (!r) return FALSE;
+        if (r == d->home) {
+            cirrus_node_error(d->cross[g].at, error, "'%s' is the cluster's own region: count those replicas in "
+                              "read_replicas", d->cross[g].name);
+            return FALSE;
+        }
+        for (guint k = 0; k < d->cross[g].count; k++) d->inst[d->cross[g].first + k].region = r;
+    }
     return TRUE;
 }
 
@@ -264,7 +353,7 @@ static gboolean rds_link(CirrusComponent *self, void *state, CirrusScenario *sc,
     g_free(key);
     d->usd_io = cirrus_price(p, "rds.aurora.io_request");
     d->usd_proxy_vcpu_hour = cirrus_price(p, "rds.proxy.vcpu_hour");
-    return ok;
+    return ok && link_regions(self, d, sc, error);
 }
 
 /* ---- gauges ------------------------------------------------------------------ */
@@ -341,9 +430,74 @@ static void proxy_dispatch(CirrusComponent *self, Rds *d, guint i)
     }
 }
 
-/* A query arrives: its operation, row and instance are chosen; it fails
- * (outage, writer down without a proxy), is refused (no connection left,
- * without a proxy), waits in the proxy, or takes a connection. */
+/* A read's instance: a replica in its caller's region when the cluster
+ * has some there (a reader in that region uses its local replicas'
+ * endpoint), else the reader endpoint: an in-region replica at random
+ * (each connection resolves the endpoint's DNS afresh and lands on one of
+ * the replicas), or the primary when there is none. */
+static guint read_instance(CirrusComponent *self, Rds *d, const CirrusRequest *req)
+{
+    const char *caller = d->n_cross ? cirrus_caller_region(req) : NULL;
+    for (guint g = 0; caller && g < d->n_cross; g++)
+        if (strcmp(d->cross[g].name, caller) == 0) {
+            cirrus_metric_count(self, d->m_cross_reads, 1);
+            return d->cross[g].first + (guint)cirrus_rng_below(&d->route_rng, d->cross[g].count);
+        }
+    return d->replicas == 0 ? 0 : 1 + (guint)cirrus_rng_below(&d->route_rng, (guint64)d->replicas);
+}
+
+/* With `network_latency`: the round trip between the caller's region and
+ * instance i's, when both are known and differ (0 otherwise). */
+static CirrusTime transit(const Rds *d, const CirrusRequest *req, guint i)
+{
+    if (!d->network_latency || !d->home) return 0;
+    const char *caller = cirrus_caller_region(req);
+    const CirrusRegion *from = caller ? cirrus_region_find(d->regions, caller) : NULL;
+    const CirrusRegion *to = d->inst[i].region ? d->inst[i].region : d->home;
+    return from && from != to && from->continent ? cirrus_region_rtt(d->regions, from, to) : 0;
+}
+
+/* A query reaches instance i (its holder word says which, and its row):
+ * it fails (outage, writer down without a proxy), is refused (no
+ * connection left, without a proxy), waits in the proxy, or takes a
+ * connection. */
+static void arrive(CirrusComponent *self, Rds *d, CirrusRequest *req, guint64 h)
+{
+    guint i = H_INST(h);
+    RdsInstance *in = &d->inst[i];
+    if (cirrus_fault_down(d->faults) || (!d->proxy && in->down)) {   /* an outage; the writer failing over */
+        cirrus_metric_count(self, M_FAILED, 1);
+        cirrus_reply(self, req, CIRRUS_OUTCOME_FAILED);
+        return;
+    }
+    if (!d->proxy) {
+        if (in->conns >= d->max_connections) {   /* MySQL: ERROR 1040 "Too many connections" */
+            cirrus_metric_count(self, M_TOO_MANY, 1);
+            cirrus_reply(self, req, CIRRUS_OUTCOME_REJECTED);
+            return;
+        }
+        req = cirrus_station_accept_async(self, req);
+        req->holder = h;
+        enter(self, d, i, req);
+        return;
+    }
+    req = cirrus_station_accept_async(self, req);
+    req->holder = h;
+    d->in_proxy++;
+    if (!in->down && in->conns < d->pool && cirrus_fifo_len(&in->proxy_wait) == 0) {
+        cirrus_metric_latency(self, d->m_borrow_latency, 0);
+        enter(self, d, i, req);
+        return;
+    }
+    cirrus_fifo_push(&in->proxy_wait, req);
+    cirrus_schedule(self, d->borrow_timeout, RDS_BORROW_TIMEOUT, NULL, (req->id << 5) | i);
+    update_gauges(self, d, i);
+}
+
+/* A query arrives: its operation, row and instance are chosen; with
+ * `network_latency` a caller in another region first pays the round trip
+ * (its request and its answer, both counted before it reaches the
+ * instance). */
 static void on_request(CirrusComponent *self, Rds *d, CirrusRequest *req)
 {
     cirrus_metric_count(self, M_REQUESTS, 1);
@@ -356,37 +510,11 @@ static void on_request(CirrusComponent *self, Rds *d, CirrusRequest *req)
     gboolean write = k->given & CIRRUS_KEYS_OPERATION ? k->operation == OP_WRITE
                                                       : cirrus_rng_uniform(&d->op_rng) >= d->reads;
     guint key = cirrus_keys_draw(&d->keys, &d->key_rng);
-    /* The reader endpoint: a replica at random (each connection resolves
-     * the endpoint's DNS afresh and lands on one of the replicas). */
-    guint i = write || d->replicas == 0 ? 0 : 1 + (guint)cirrus_rng_below(&d->route_rng, (guint64)d->replicas);
-    RdsInstance *in = &d->inst[i];
-    if (!d->proxy) {
-        if (in->down) {   /* the writer is failing over: the connection fails */
-            cirrus_metric_count(self, M_FAILED, 1);
-            cirrus_reply(self, req, CIRRUS_OUTCOME_FAILED);
-            return;
-        }
-        if (in->conns >= d->max_connections) {   /* MySQL: ERROR 1040 "Too many connections" */
-            cirrus_metric_count(self, M_TOO_MANY, 1);
-            cirrus_reply(self, req, CIRRUS_OUTCOME_REJECTED);
-            return;
-        }
-        req = cirrus_station_accept_async(self, req);
-        req->holder = h_make(i, write, key, 0);
-        enter(self, d, i, req);
-        return;
-    }
-    req = cirrus_station_accept_async(self, req);
-    req->holder = h_make(i, write, key, 0);
-    d->in_proxy++;
-    if (!in->down && in->conns < d->pool && cirrus_fifo_len(&in->proxy_wait) == 0) {
-        cirrus_metric_latency(self, d->m_borrow_latency, 0);
-        enter(self, d, i, req);
-        return;
-    }
-    cirrus_fifo_push(&in->proxy_wait, req);
-    cirrus_schedule(self, d->borrow_timeout, RDS_BORROW_TIMEOUT, NULL, (req->id << 5) | i);
-    update_gauges(self, d, i);
+    guint i = write ? 0 : read_instance(self, d, req);
+    guint64 h = h_make(i, write, key, 0);
+    CirrusTime rtt = transit(d, req, i);
+    if (rtt > 0) cirrus_schedule(self, rtt, RDS_TRANSIT, req, h);
+    else arrive(self, d, req, h);
 }
 
 /* A query waited borrow_timeout: if it still waits, it fails.  The
@@ -424,6 +552,8 @@ static void replicate(CirrusComponent *self, Rds *d, guint key)
         gpointer k = GUINT_TO_POINTER(key + 1);
         g_hash_table_replace(in->pending, k, GUINT_TO_POINTER(GPOINTER_TO_UINT(g_hash_table_lookup(in->pending, k)) + 1));
         CirrusTime lag = cirrus_time_from_s(cirrus_dist_sample(&d->replica_lag, &d->lag_rng));
+        /* Across regions the change travels one way first. */
+        if (in->region) lag += cirrus_region_rtt(d->regions, d->home, in->region) / 2;
         cirrus_schedule(self, MAX(lag, 0), RDS_APPLY, NULL, (us << 28) | ((guint64)key << 4) | r);
     }
 }
@@ -537,6 +667,7 @@ static void rds_handle(CirrusComponent *self, void *state, const CirrusEvent *ev
     case RDS_APPLY: on_apply(self, d, ev->data); break;
     case RDS_RECOVERED: on_recovered(self, d); break;
     case RDS_BORROW_TIMEOUT: on_borrow_timeout(self, d, ev->data); break;
+    case RDS_TRANSIT: arrive(self, d, ev->request, ev->data); break;
     case CIRRUS_EVENT_FAULT_BEGIN: on_fault(self, d, cirrus_event_fault(self, ev), TRUE); break;
     case CIRRUS_EVENT_FAULT_END: on_fault(self, d, cirrus_event_fault(self, ev), FALSE); break;
     default: g_assert_not_reached();   /* a database sends nothing, so gets no replies */
