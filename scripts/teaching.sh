@@ -24,7 +24,8 @@ out=docs/teaching/README.md
   echo "Kinesis fan-out, SQS vs Kinesis)](streams.md), [routing (Route 53, retries)](routing.md),"
   echo "[DynamoDB (hot partitions, provisioned vs on-demand, index throttling, streams and Lambda triggers)](dynamodb.md),"
   echo "[ElastiCache (adding a cache, TTL vs freshness)](elasticache.md),"
-  echo "[RDS and Aurora (read replicas and stale reads, failover windows, Lambda and RDS Proxy)](rds.md)."
+  echo "[RDS and Aurora (read replicas and stale reads, failover windows, Lambda and RDS Proxy)](rds.md),"
+  echo "[API Gateway (the account's 429 wall, a stage cache that pays, 504s that still bill)](apigateway.md)."
   echo
   for f in scenarios/teaching/*.yaml; do
     name=$(basename "$f" .yaml)
