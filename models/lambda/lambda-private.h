@@ -126,6 +126,7 @@ typedef struct {
     CirrusComponent *on_failure;
     LambdaEsm *esm;            /* NULL: no event_source */
     CirrusCalls *calls;        /* the handler's downstream calls; NULL: none */
+    guint64 session_base;      /* its name's hash: sessions of its environments are told apart from others' */
 
     /* run time */
     LambdaAccount *account;

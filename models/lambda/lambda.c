@@ -63,6 +63,7 @@ static const CirrusMetricDef lambda_metrics[] = {
 };
 
 static void calls_done(CirrusComponent *self, void *state, CirrusRequest *req, CirrusOutcome outcome);
+static guint64 env_session(CirrusComponent *self, void *state, const CirrusRequest *req);
 
 /* ---- configuration ----------------------------------------------------- */
 
@@ -179,6 +180,8 @@ static gboolean lambda_configure(CirrusComponent *self, void *state, CirrusNode 
         return FALSE;
     }
     cirrus_dist_clear(&cold_default);
+    cirrus_calls_set_session(f->calls, env_session);
+    f->session_base = g_str_hash(cirrus_component_name(self));   /* a stable hash: runs stay identical */
     f->reuse = (Reuse)reuse;
     f->reserved_at = cirrus_node_peek(cfg, "reserved_concurrency");
     f->provisioned_at = cirrus_node_peek(cfg, "provisioned_concurrency");
@@ -442,6 +445,21 @@ static void on_done(CirrusComponent *self, Lambda *f, guint32 slot)
     lambda_env(f, slot)->calls = run;
     cirrus_schedule(self, deadline - cirrus_now(self), LAMBDA_DEADLINE, NULL,
                     ((guint64)invocation << 32) | slot);
+}
+
+/* An environment's session (calls.h): its life — the slot and the slot's
+ * generation — and the function, mixed; what keeps a database connection
+ * open from one invocation to the next, as a handler that opens its
+ * connection outside the handler does. */
+static guint64 env_session(CirrusComponent *self, void *state, const CirrusRequest *req)
+{
+    Lambda *f = state;
+    guint32 slot = (guint32)req->holder;
+    guint64 z = f->session_base ^ (((guint64)lambda_env(f, slot)->gen << 32) | slot);
+    (void)self;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return (z ^ (z >> 31)) | 1;   /* never 0: "no session" */
 }
 
 /* The handler's calls are over: it ends, an error if a sync call failed. */

@@ -51,6 +51,7 @@ typedef struct {
     CirrusRequestKeysSpec keys;
     gboolean partial;            /* the target may leave a batch's items unprocessed */
     gboolean memo;               /* the target's answers carry a memo for retries */
+    gboolean sessions;           /* the target keeps the caller's session */
     guint m_made, m_retries, m_failed, m_latency;
     CacheCall *cache;            /* a `cache:` call; NULL: a call to `target` */
 } Call;
@@ -69,6 +70,7 @@ struct CirrusCalls {
     const char *who;
     CirrusCallsDone done;
     CirrusCallsProceed proceed;
+    CirrusCallsSession session;  /* NULL: the caller has no sessions */
     CirrusRng draw_rng;          /* probability: apart from the model's own stream */
     CirrusRng retry_rng;         /* backoff jitter */
     CirrusPool *runs, *outs;
@@ -106,6 +108,7 @@ struct CirrusCallRun {
     guint end;                   /* the end of the steps it is in (n_main, or a cache's list's) */
     guint n_frames;
     CacheFrame frames[MAX_CACHE_DEPTH];
+    guint64 session;             /* the caller's session for this request; 0: none */
     guint pending;               /* sync calls of the current step not yet answered */
     CallOut *outs[];             /* `widest` slots */
 };
@@ -346,6 +349,7 @@ gboolean cirrus_calls_link(CirrusCalls *calls, CirrusComponent *self, CirrusScen
         const CirrusInvokeSpec *inv = cirrus_component_protocols(c->target)->invoke;
         c->partial = inv && inv->partial_batches;
         c->memo = inv && inv->memo;
+        c->sessions = inv && inv->sessions;
         cirrus_retry_policy_default(&c->retry, inv ? inv->retry_defaults : NULL);
         /* The caller waits for a sync call's reply: an edge of the graph
          * the loader checks for cycles. */
@@ -357,6 +361,11 @@ gboolean cirrus_calls_link(CirrusCalls *calls, CirrusComponent *self, CirrusScen
         c->m_latency = call_metric(self, "CallLatency", c->target_name, CIRRUS_METRIC_LATENCY, "Seconds");
     }
     return TRUE;
+}
+
+void cirrus_calls_set_session(CirrusCalls *calls, CirrusCallsSession session)
+{
+    if (calls) calls->session = session;
 }
 
 void cirrus_calls_start(CirrusCalls *calls, CirrusComponent *self)
@@ -384,13 +393,16 @@ void cirrus_calls_free(CirrusCalls *calls)
 /* ---- running ------------------------------------------------------------------ */
 
 /* An attempt of call `c` on behalf of `req`: the request's client, size
- * and creation time; the call's own protocol keys and mode. */
-static CirrusRequest *new_attempt(CirrusComponent *self, const Call *c, const CirrusRequest *req, guint n)
+ * and creation time; the call's own protocol keys and mode; the caller's
+ * `session` when the target keeps sessions. */
+static CirrusRequest *new_attempt(CirrusComponent *self, const Call *c, const CirrusRequest *req, guint n,
+                                  guint64 session)
 {
     CirrusRequest *d = cirrus_request_copy(self, req);
     CirrusRequestData *data = cirrus_request_data(d);
     data->next = NULL;
     data->ref.dedup_id = 0;   /* nothing of the request's own protocol (an LB's instance, a receipt) */
+    if (c->sessions) data->session = session;
     cirrus_request_keys_apply(&c->keys, d);
     if (c->size >= 0) d->size = c->size;
     d->invocation = (guint8)c->mode;
@@ -433,7 +445,7 @@ static void run_end(CirrusCalls *calls, CirrusComponent *self, CirrusCallRun *ru
 static CirrusRequest *cache_attempt(CirrusComponent *self, const Call *c, const CirrusRequest *req, CirrusCacheOp op,
                                     guint32 key, CirrusInvocation mode)
 {
-    CirrusRequest *d = new_attempt(self, c, req, 0);
+    CirrusRequest *d = new_attempt(self, c, req, 0, 0);
     CirrusRequestData *data = cirrus_request_data(d);
     data->keys.operation = (guint8)op;
     data->keys.given = CIRRUS_KEYS_OPERATION;
@@ -519,7 +531,7 @@ static gboolean advance(CirrusCalls *calls, CirrusComponent *self, CirrusCallRun
             cirrus_metric_count(self, c->m_made, 1);
             CallOut *out = cirrus_pool_alloc(calls->outs);
             *out = (CallOut){ .call = c, .first_sent = now, .wait = c->retry.backoff.base };
-            out->attempt = new_attempt(self, c, run->req, 0);
+            out->attempt = new_attempt(self, c, run->req, 0, run->session);
             if (c->mode == CIRRUS_INVOKE_SYNC) {
                 out->run = run;
                 out->slot = k;
@@ -542,6 +554,7 @@ CirrusCallRun *cirrus_calls_begin(CirrusCalls *calls, CirrusComponent *self, voi
     run->step = 0;
     run->end = calls->n_main;
     run->n_frames = 0;
+    run->session = calls->session ? calls->session(self, state, req) : 0;
     run->pending = 0;
     for (guint k = 0; k < calls->widest; k++) run->outs[k] = NULL;
     return advance(calls, self, run) ? run : NULL;
@@ -571,7 +584,7 @@ static gboolean retry(CirrusCalls *calls, CirrusComponent *self, CallOut *out, C
     out->quota_taken = taken;
     out->n++;
     cirrus_metric_count(self, c->m_retries, 1);
-    out->attempt = new_attempt(self, c, out->run->req, out->n);
+    out->attempt = new_attempt(self, c, out->run->req, out->n, out->run->session);
     if (out->unprocessed) cirrus_request_data(out->attempt)->keys.items = out->unprocessed;
     if (out->memo) cirrus_request_data(out->attempt)->ref.answer.memo = out->memo;
     out->attempt->caller.ptr = out;

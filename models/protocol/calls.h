@@ -65,6 +65,11 @@ typedef void (*CirrusCallsDone)(CirrusComponent *self, void *state, CirrusReques
  * (its instance stopped, say).  May be NULL: always. */
 typedef gboolean (*CirrusCallsProceed)(CirrusComponent *self, void *state, CirrusRequest *req);
 
+/* The caller's session for the calls of `req` (request.h: one Lambda
+ * environment's life, say), 0 for none; asked once per request, at
+ * cirrus_calls_begin. */
+typedef guint64 (*CirrusCallsSession)(CirrusComponent *self, void *state, const CirrusRequest *req);
+
 /* configure(): read the list under `key` of `cfg` (absent or empty: *out =
  * NULL, no calls).  `who` names the caller in messages ("an instance", "a
  * function"). */
@@ -73,6 +78,10 @@ gboolean cirrus_calls_read(CirrusComponent *self, CirrusNode *cfg, const char *k
 /* link(): find each target (it must take requests), check its protocol
  * keys, declare sync calls to the loader's cycle check, add the metrics. */
 gboolean cirrus_calls_link(CirrusCalls *calls, CirrusComponent *self, CirrusScenario *sc, GError **error);
+/* A model whose requests run in something that keeps connections (a
+ * Lambda environment) says how to name it; calls to targets that keep
+ * sessions (CirrusInvokeSpec.sessions) carry it.  Without: 0. */
+void     cirrus_calls_set_session(CirrusCalls *calls, CirrusCallsSession session);
 /* start(): the random streams (probability draws, backoff jitter). */
 void     cirrus_calls_start(CirrusCalls *calls, CirrusComponent *self);
 void     cirrus_calls_free(CirrusCalls *calls);

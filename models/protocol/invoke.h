@@ -54,6 +54,10 @@ struct CirrusInvokeSpec {
      * mode's (a call's or a workload's `retries` that leaves max or base
      * unsaid takes these); NULL: the standard mode's. */
     const struct CirrusRetryDefaults *retry_defaults;
+    /* Its requests carry the caller's session (request.h): a caller that
+     * keeps a connection open between requests — a Lambda environment —
+     * is told apart from one that opens one per request. */
+    gboolean sessions;
 };
 
 /* The keys a call or a workload's `request:` gives (read at configure,

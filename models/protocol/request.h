@@ -48,9 +48,16 @@ typedef struct CirrusRequestData {
          * was a hit */
         struct { guint32 key_plus_1, hit; } cache;
     } ref;
-    /* queue, topic: message attributes, up to 8 interned name=value pairs,
-     * one per byte (attributes.h); 0: none */
-    guint64 attributes;
+    union {
+        /* queue, topic: message attributes, up to 8 interned name=value
+         * pairs, one per byte (attributes.h); 0: none */
+        guint64 attributes;
+        /* invoke, to a target whose spec says `sessions` (a database): the
+         * caller's session — one Lambda environment's life, say — that
+         * keeps its connection between requests; 0: none (a connection
+         * per request) */
+        guint64 session;
+    };
     CirrusRequestKeys keys;
 } CirrusRequestData;
 

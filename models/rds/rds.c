@@ -46,7 +46,7 @@
 #include "sim/loader/suggest.h"
 #include <string.h>
 
-enum { RDS_DONE = CIRRUS_EVENT_MODEL, RDS_APPLY, RDS_RECOVERED, RDS_BORROW_TIMEOUT, RDS_TRANSIT };
+enum { RDS_DONE = CIRRUS_EVENT_MODEL, RDS_APPLY, RDS_RECOVERED, RDS_BORROW_TIMEOUT, RDS_TRANSIT, RDS_IDLE };
 enum { OP_READ, OP_WRITE };
 
 #define RDS_MAX_REPLICAS 15
@@ -115,6 +115,10 @@ typedef struct {
     gboolean   network_latency;    /* a caller in another region pays the round trip */
     const CirrusRegions *regions;  /* link: the scenario's regions */
     const CirrusRegion *home;      /* link: the cluster's `region:`; NULL: none */
+    /* connections kept by callers' sessions (no proxy): a connection per
+     * session and instance, closed by the server after wait_timeout idle */
+    CirrusTime wait_timeout;       /* 0: never */
+    GHashTable *sessions;          /* RdsSession key -> RdsSession */
     /* prices (link) */
     double     usd_instance_hour, usd_io, usd_proxy_vcpu_hour;
     /* run time */
@@ -125,6 +129,14 @@ typedef struct {
     const CirrusFaultState *faults;
 } Rds;
 
+/* A caller's session's connection to one instance. */
+typedef struct {
+    guint inst;
+    guint queries;          /* its queries in the database now */
+    CirrusTime last;        /* when it was last used (a query ended or began) */
+    gboolean timer;         /* an RDS_IDLE check is scheduled */
+} RdsSession;
+
 /* ---- the holder word: what a query carries while the database holds it ---- */
 
 /* bits 0-4 its instance, 5 a write, 6 stale (a read that began stale),
@@ -132,6 +144,7 @@ typedef struct {
 #define H_INST(h) ((guint)((h) & 0x1F))
 #define H_WRITE 0x20u
 #define H_STALE 0x40u
+#define H_SESSION 0x80u   /* it came on its caller's session's connection, which outlives it */
 #define H_KEY(h) ((guint)(((h) >> 8) & 0xFFFFFFu))
 #define H_EPOCH(h) ((guint32)((h) >> 32))
 /* The holder word of a query on instance `inst`. */
@@ -292,7 +305,13 @@ static gboolean rds_configure(CirrusComponent *self, void *state, CirrusNode *cf
         cirrus_cfg_bool(cfg, "multi_az", FALSE, &d->multi_az, error) &&
         cirrus_cfg_double(cfg, "reads", 0.8, 0.0, 1.0, &d->reads, error) &&
         cirrus_keys_read(cfg, "keys", 100000, RDS_MAX_KEYS, &d->keys, error) &&
-        read_proxy(d, cfg, error) && read_cross_region(d, cfg, error);
+        read_proxy(d, cfg, error) && read_cross_region(d, cfg, error) &&
+        /* The server closes a connection idle this long: MySQL's
+         * wait_timeout (default 28,800 s, Aurora MySQL's too); PostgreSQL's
+         * idle_session_timeout is 0 by default: never. */
+        cirrus_cfg_duration(cfg, "wait_timeout",
+                            d->engine == RDS_MYSQL || d->engine == RDS_AURORA_MYSQL ? 28800 * CIRRUS_SEC : 0, 0,
+                            365 * CIRRUS_DAY, &d->wait_timeout, error);
     cirrus_dist_clear(&def_query);
     cirrus_dist_clear(&def_lag);
     if (!ok) return FALSE;
@@ -309,6 +328,7 @@ static gboolean rds_configure(CirrusComponent *self, void *state, CirrusNode *cf
     }
     add_metrics(self, d);
     add_cross_region_metric(self, d);
+    d->sessions = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
     return TRUE;
 }
 
@@ -409,7 +429,7 @@ static void begin(CirrusComponent *self, Rds *d, guint i, CirrusRequest *req)
 static void enter(CirrusComponent *self, Rds *d, guint i, CirrusRequest *req)
 {
     RdsInstance *in = &d->inst[i];
-    in->conns++;
+    if (!(req->holder & H_SESSION)) in->conns++;   /* a session's connection is counted while open */
     req->holder = (req->holder & 0xFFFFFFFFu) | ((guint64)in->epoch << 32);
     if (cirrus_station_admit(&in->station, req) == CIRRUS_STATION_STARTED) begin(self, d, i, req);
     update_gauges(self, d, i);
@@ -427,6 +447,79 @@ static void proxy_dispatch(CirrusComponent *self, Rds *d, guint i)
     while (!in->down && in->conns < d->pool && (req = cirrus_fifo_pop(&in->proxy_wait))) {
         cirrus_metric_latency(self, d->m_borrow_latency, cirrus_now(self) - req->arrived);
         enter(self, d, i, req);
+    }
+}
+
+/* ---- sessions: connections that outlive their queries ---------------------- */
+
+/* The sessions table's key of `session`'s connection to instance i. */
+static guint64 session_key(guint64 session, guint i) { return session * 31 + i; }
+
+/* `req`'s session's connection to instance i, opened if it has none and
+ * the instance has a connection left: FALSE when it cannot connect. */
+static gboolean session_connect(CirrusComponent *self, Rds *d, const CirrusRequest *req, guint i)
+{
+    guint64 key = session_key(cirrus_request_data_const(req)->session, i);
+    RdsSession *s = g_hash_table_lookup(d->sessions, &key);
+    if (!s) {
+        if (d->inst[i].conns >= d->max_connections) return FALSE;
+        guint64 *k = g_new(guint64, 1);
+        *k = key;
+        s = g_new0(RdsSession, 1);
+        s->inst = i;
+        g_hash_table_insert(d->sessions, k, s);
+        d->inst[i].conns++;
+        update_gauges(self, d, i);
+    }
+    s->queries++;
+    s->last = cirrus_now(self);
+    return TRUE;
+}
+
+/* A query of a session left instance i: the connection stays, idle, and
+ * the server closes it after wait_timeout unless it is used again. */
+static void session_done(CirrusComponent *self, Rds *d, const CirrusRequest *req, guint i)
+{
+    guint64 key = session_key(cirrus_request_data_const(req)->session, i);
+    RdsSession *s = g_hash_table_lookup(d->sessions, &key);
+    if (!s) return;   /* its connection broke (a failure) */
+    s->queries--;
+    s->last = cirrus_now(self);
+    if (d->wait_timeout > 0 && !s->timer) {
+        s->timer = TRUE;
+        cirrus_schedule(self, d->wait_timeout, RDS_IDLE, NULL, key);
+    }
+}
+
+/* A session's idle check: closed if unused for wait_timeout, else checked
+ * again when it would be. */
+static void on_idle(CirrusComponent *self, Rds *d, guint64 key)
+{
+    RdsSession *s = g_hash_table_lookup(d->sessions, &key);
+    CirrusTime now = cirrus_now(self);
+    if (!s) return;   /* it broke meanwhile */
+    if (s->queries > 0 || s->last + d->wait_timeout > now) {
+        cirrus_schedule(self, s->queries > 0 ? d->wait_timeout : s->last + d->wait_timeout - now, RDS_IDLE, NULL, key);
+        return;
+    }
+    guint i = s->inst;
+    g_hash_table_remove(d->sessions, &key);
+    d->inst[i].conns--;
+    update_gauges(self, d, i);
+}
+
+/* Instance i failed: its sessions' connections break (their queries in
+ * progress fail with it; the callers connect again on their next query). */
+static void close_sessions(Rds *d, guint i)
+{
+    GHashTableIter it;
+    gpointer key, value;
+    g_hash_table_iter_init(&it, d->sessions);
+    while (g_hash_table_iter_next(&it, &key, &value)) {
+        RdsSession *s = value;
+        if (s->inst != i) continue;
+        d->inst[i].conns--;
+        g_hash_table_iter_remove(&it);
     }
 }
 
@@ -468,6 +561,17 @@ static void arrive(CirrusComponent *self, Rds *d, CirrusRequest *req, guint64 h)
     if (cirrus_fault_down(d->faults) || (!d->proxy && in->down)) {   /* an outage; the writer failing over */
         cirrus_metric_count(self, M_FAILED, 1);
         cirrus_reply(self, req, CIRRUS_OUTCOME_FAILED);
+        return;
+    }
+    if (!d->proxy && cirrus_request_data(req)->session) {
+        if (!session_connect(self, d, req, i)) {   /* MySQL: ERROR 1040 "Too many connections" */
+            cirrus_metric_count(self, M_TOO_MANY, 1);
+            cirrus_reply(self, req, CIRRUS_OUTCOME_REJECTED);
+            return;
+        }
+        req = cirrus_station_accept_async(self, req);
+        req->holder = h | H_SESSION;
+        enter(self, d, i, req);
         return;
     }
     if (!d->proxy) {
@@ -585,7 +689,8 @@ static void on_done(CirrusComponent *self, Rds *d, CirrusRequest *req)
     guint i = H_INST(h);
     RdsInstance *in = &d->inst[i];
     gboolean write = (h & H_WRITE) != 0;
-    in->conns--;
+    if (h & H_SESSION) session_done(self, d, req, i);
+    else in->conns--;
     if (H_EPOCH(h) != in->epoch) {
         fail(self, d, req);   /* its instance failed, or the cluster went down, meanwhile */
     } else {
@@ -620,9 +725,11 @@ static void fail_instance(CirrusComponent *self, Rds *d, guint i, gboolean proxy
     CirrusRequest *req;
     in->epoch++;
     while ((req = cirrus_station_take_waiting(&in->station))) {
-        in->conns--;
+        if (req->holder & H_SESSION) session_done(self, d, req, i);
+        else in->conns--;
         fail(self, d, req);
     }
+    close_sessions(d, i);   /* the instance's connections break: callers reconnect */
     while (proxy_too && (req = cirrus_fifo_pop(&in->proxy_wait))) fail(self, d, req);
     update_gauges(self, d, i);
 }
@@ -668,6 +775,7 @@ static void rds_handle(CirrusComponent *self, void *state, const CirrusEvent *ev
     case RDS_RECOVERED: on_recovered(self, d); break;
     case RDS_BORROW_TIMEOUT: on_borrow_timeout(self, d, ev->data); break;
     case RDS_TRANSIT: arrive(self, d, ev->request, ev->data); break;
+    case RDS_IDLE: on_idle(self, d, ev->data); break;
     case CIRRUS_EVENT_FAULT_BEGIN: on_fault(self, d, cirrus_event_fault(self, ev), TRUE); break;
     case CIRRUS_EVENT_FAULT_END: on_fault(self, d, cirrus_event_fault(self, ev), FALSE); break;
     default: g_assert_not_reached();   /* a database sends nothing, so gets no replies */
@@ -703,6 +811,7 @@ static void rds_destroy(CirrusComponent *self, void *state)
     cirrus_dist_clear(&d->query_time);
     cirrus_dist_clear(&d->replica_lag);
     cirrus_keys_clear(&d->keys);
+    if (d->sessions) g_hash_table_destroy(d->sessions);
 }
 
 /* Amazon RDS and Aurora pricing (us-east-1, on-demand; docs/cost.md):
@@ -726,6 +835,7 @@ static double rds_cost(CirrusComponent *self, void *state)
 static const CirrusInvokeSpec rds_invoke = {
     .operations = (const char *const[]){"read", "write", NULL},
     .keys = 0,   /* no items, consistent or messages */
+    .sessions = TRUE,   /* a Lambda environment keeps its connection */
 };
 
 static const struct CirrusProtocols rds_protocols = {

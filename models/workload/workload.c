@@ -68,6 +68,7 @@ typedef struct {
     /* message attributes: per attribute, its values' numbers and
      * cumulative probabilities (what is left above the last: absent) */
     guint n_attrs;
+    gboolean no_attributes;          /* the target keeps sessions: no attributes sent (link) */
     GArray *attr_ids[CIRRUS_ATTR_SLOTS];   /* guint */
     GArray *attr_cum[CIRRUS_ATTR_SLOTS];   /* double */
     CirrusRng attr_rng;             /* apart from arrivals and clients */
@@ -411,6 +412,9 @@ static gboolean workload_link(CirrusComponent *self, void *state, CirrusScenario
     if (!cirrus_request_keys_link(&w->keys, w->target, "target", w->size_given ? w->size : -1, error)) return FALSE;
     const CirrusInvokeSpec *inv = cirrus_component_protocols(w->target)->invoke;
     w->partial = inv && inv->partial_batches;
+    /* A target that keeps callers' sessions reads that word, not message
+     * attributes (request.h): a workload's clients connect per request. */
+    w->no_attributes = inv && inv->sessions;
     cirrus_retry_policy_default(&w->retry, inv ? inv->retry_defaults : NULL);
     /* Client regions must be known regions with a location. */
     const CirrusClientRegions *cr = &w->regions;
@@ -469,7 +473,7 @@ static void on_arrival(CirrusComponent *self, Workload *w)
     req->size = w->size;
     req->invocation = (guint8)w->invocation;
     cirrus_request_keys_apply(&w->keys, req);
-    cirrus_request_data(req)->attributes = draw_attributes(w);
+    if (!w->no_attributes) cirrus_request_data(req)->attributes = draw_attributes(w);
     cirrus_metric_count(self, M_REQUESTS, 1);
     set_outstanding(self, w, +1);
     send_attempt(self, w, req);
