@@ -17,7 +17,7 @@ typedef struct {
 
 static const Command commands[] = {
     {"run", cirrus_cmd_run, "run a scenario; write HDF5 series, a summary, optional JSON", FALSE},
-    {"validate", cirrus_cmd_validate, "check a scenario; print nothing but errors", FALSE},
+    {"validate", cirrus_cmd_validate, "check a scenario; print errors and warnings only", FALSE},
     {"plot", cirrus_cmd_plot, "draw a run's series (PNG or SVG) through gnuplot", FALSE},
     {"compare", cirrus_cmd_compare, "put the summaries of runs side by side, with differences and overlay plots", FALSE},
     {"sweep", cirrus_cmd_sweep, "run a scenario over a grid of --set values, with replications; one HDF5 file", TRUE},
