@@ -109,14 +109,13 @@ char *cirrus_compare_stat_label(const CirrusCompareRow *row)
 
 /* ---- output --------------------------------------------------------------- */
 
+/* A value alone as before ("%.0f" for whole or large numbers, else 4
+ * significant digits); with a half-width, the digits it leaves
+ * meaningful ("21.89 ± 0", "346.0 ± 2.1"). */
 static char *number(double v, double ci)
 {
     if (!isfinite(v)) return g_strdup("-");
-    char *s = fabs(v) >= 1e4 || v == floor(v) ? g_strdup_printf("%.0f", v) : g_strdup_printf("%.4g", v);
-    if (!isfinite(ci)) return s;
-    char *t = g_strdup_printf("%s ± %.3g", s, ci);
-    g_free(s);
-    return t;
+    return cirrus_format_pm(v, ci, fabs(v) >= 1e4 || v == floor(v) ? "%.0f" : "%.4g");
 }
 
 /* Pad to `width` display columns (UTF-8 aware, for "±"). */

@@ -158,6 +158,11 @@ static gboolean judge_point(Plan *pl, Point *pt, GError **error)
             break;
         }
         cirrus_mean_ci95(x, n, &pt->mean[i], &pt->hw[i]);
+        /* A latency percentile is known to half a histogram bucket at best
+         * (replications in one bucket have no spread, not no error). */
+        const CirrusSummaryRow *row = pt->reps[0].rows->pdata[s->row];
+        if (!s->percent && isfinite(pt->hw[i]) && strcmp(row->kind, "latency") == 0 && cirrus_stat_is_percentile(s->stat))
+            pt->hw[i] = MAX(pt->hw[i], cirrus_percentile_resolution_ms(pt->mean[i]));
         pt->pass = pt->pass && cirrus_slo_meets(s, pt->mean[i], pt->hw[i]);
     }
     g_free(x);

@@ -553,7 +553,7 @@ int cirrus_cmd_plot(int argc, char **argv)
     char *out = NULL;
     gboolean list = FALSE;
     GOptionEntry entries[] = {
-        {"output", 'o', 0, G_OPTION_ARG_FILENAME, &out, "Image to write: .png or .svg (default OUT.png)", "FILE"},
+        {"output", 'o', 0, G_OPTION_ARG_FILENAME, &out, "Image to write: .png or .svg, nothing else (default OUT.png)", "FILE"},
         {"list", 0, 0, G_OPTION_ARG_NONE, &list, "List the file's series and exit", NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
@@ -571,6 +571,16 @@ int cirrus_cmd_plot(int argc, char **argv)
     }
     GError *error = NULL;
     int status = 0;
+    /* gnuplot writes what its terminal makes, whatever the name says:
+     * refuse a name whose format would not be the one written. */
+    if (out && !g_str_has_suffix(out, ".png") && !g_str_has_suffix(out, ".svg")) {
+        const char *dot = strrchr(out, '.');
+        fprintf(stderr, "cirrus plot: -o '%s': cirrus plot writes PNG (.png) or SVG (.svg), not %s%s\n", out,
+                dot && !strchr(dot, '/') ? dot : "a file without one of those extensions",
+                dot && !strchr(dot, '/') ? " (convert the PNG, e.g. with ImageMagick)" : "");
+        g_free(out);
+        return 2;
+    }
     CirrusH5Run *run = cirrus_h5run_open_any(argv[1], &error);
     GPtrArray *series = g_ptr_array_new_with_free_func(g_free);
     char *script = NULL;

@@ -165,9 +165,9 @@ static void fault_section(GString *s, CirrusH5Run *run)
 static void put_number(GString *s, double v, double ci)
 {
     if (!isfinite(v)) { g_string_append(s, "–"); return; }
-    if (v == floor(v) && fabs(v) < 1e15) g_string_append_printf(s, "%.0f", v);
-    else g_string_append_printf(s, "%.4g", v);
-    if (isfinite(ci)) g_string_append_printf(s, " ± %.3g", ci);
+    char *t = cirrus_format_pm(v, ci, v == floor(v) && fabs(v) < 1e15 ? "%.0f" : "%.4g");
+    g_string_append(s, t);
+    g_free(t);
 }
 
 /* One entity's summary: counts as totals, gauges as mean and peak,
