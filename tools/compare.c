@@ -171,8 +171,12 @@ static void print_table(GPtrArray *rows, char **files, CirrusRunSummary **runs, 
     GString *out = g_string_new(NULL);
     char **labels = g_new0(char *, n + 1);
     for (guint k = 0; k < n; k++) {
-        g_string_append_printf(out, "%c = %s (%u replication%s)\n", 'A' + k, files[k], runs[k]->replications,
+        g_string_append_printf(out, "%c = %s (%u replication%s", 'A' + k, files[k], runs[k]->replications,
                                runs[k]->replications == 1 ? "" : "s, mean ± 95% CI");
+        if (isfinite(runs[k]->truncated_at_s))
+            g_string_append_printf(out, "; TRUNCATED at %.6g s of %.6g s: its numbers cover only what was simulated",
+                                   runs[k]->truncated_at_s, runs[k]->duration_s);
+        g_string_append(out, ")\n");
         labels[k] = g_strdup_printf("%c", 'A' + k);
     }
     cirrus_compare_format(out, rows, (const char *const *)labels, n, TRUE);
@@ -200,7 +204,9 @@ static void print_json(GPtrArray *rows, char **files, CirrusRunSummary **runs, g
     for (guint k = 0; k < n; k++) {
         g_string_append(s, k ? ",{\"file\":" : "{\"file\":");
         cirrus_json_string(s, files[k]);
-        g_string_append_printf(s, ",\"replications\":%u}", runs[k]->replications);
+        g_string_append_printf(s, ",\"replications\":%u,\"truncated_at_s\":", runs[k]->replications);
+        cirrus_json_number(s, runs[k]->truncated_at_s);
+        g_string_append_c(s, '}');
     }
     g_string_append(s, "],\"metrics\":[");
     double *d = g_new(double, n), *pct = g_new(double, n), *ci = g_new(double, n);

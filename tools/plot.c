@@ -271,6 +271,26 @@ GArray *cirrus_plot_scaling_times(GArray *time, GArray *level, GArray *activitie
     return out;
 }
 
+/* A truncated run: the part never simulated, from the instant reached to
+ * the duration asked for, hatched grey and labelled "truncated at T of D s". */
+static void append_truncation(GString *s, CirrusH5Run *run, double scale)
+{
+    double at, duration;
+    if (!cirrus_h5run_truncated(run, &at, &duration) || !isfinite(at)) return;
+    char a[G_ASCII_DTOSTR_BUF_SIZE], b[G_ASCII_DTOSTR_BUF_SIZE];
+    g_ascii_dtostr(a, sizeof a, at / scale);
+    g_ascii_dtostr(b, sizeof b, (isfinite(duration) && duration > at ? duration : at) / scale);
+    g_string_append_printf(s, "set object rect from first %s, graph 0 to first %s, graph 1 behind "
+                              "fillcolor rgb '#d5d8dc' fillstyle pattern 4 border lc rgb '#909497'\n", a, b);
+    g_string_append_printf(s, "set arrow from first %s, graph 0 to first %s, graph 1 nohead lc rgb '#515a5a' lw 2 front\n",
+                           a, a);
+    char *text = cirrus_h5run_truncated_text(run), *q = cirrus_gnuplot_quote(text);
+    g_string_append_printf(s, "set label %s at first %s, graph 0.5 left offset 0.8,0 front textcolor rgb '#515a5a'\n",
+                           q, a);
+    g_free(q);
+    g_free(text);
+}
+
 /* Fault windows as shaded spans behind the lines, instants (no end) as
  * dashed red lines, each labelled at the top; labels are quoted text. */
 static void append_faults(GString *s, GArray *spans, double scale)
@@ -452,6 +472,10 @@ static char *panels_script(CirrusH5Run *run, GPtrArray *panels, const char *out,
     g_free(q_title);
     g_free(scenario);
     char e[G_ASCII_DTOSTR_BUF_SIZE];
+    /* A truncated run keeps the axis of the run asked for: the missing
+     * part shows as such (append_truncation). */
+    double truncated_at, duration;
+    if (cirrus_h5run_truncated(run, &truncated_at, &duration) && isfinite(duration) && duration > end) end = duration;
     g_string_append_printf(s, "set xlabel 'simulated time (%s)'\nset xrange [0:%s]\n", unit,
                            g_ascii_dtostr(e, sizeof e, end > 0 ? end / scale : 1));
     GArray *faults = cirrus_fault_spans_read(run);
@@ -463,6 +487,7 @@ static char *panels_script(CirrusH5Run *run, GPtrArray *panels, const char *out,
         g_string_append_printf(s, "unset object\nunset arrow\nunset label\nset title %s\n", q);
         g_free(q);
         append_faults(s, faults, scale);
+        append_truncation(s, run, scale);
         GArray *marks = panel_scaling(scaling, panel);
         append_scaling(s, marks, scale);
         append_plot(s, panel, block, faults->len > 0, marks != NULL);

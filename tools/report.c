@@ -88,16 +88,17 @@ static void run_section(GString *s, CirrusH5Run *run, guint replications)
     t = g_strdup_printf("%u", replications);
     meta_row(s, "Replications", t);
     g_free(t);
-    double at;
-    gboolean truncated = cirrus_h5run_attr_double(run, "truncated", &v) && v != 0;
+    char *truncated = cirrus_h5run_truncated_text(run);
     g_string_append(s, "<tr><th>Status</th><td>");
-    if (truncated && cirrus_h5run_attr_double(run, "truncated_at_s", &at))
-        g_string_append_printf(s, "<span class=\"badge bad\">truncated</span> stopped at %g s of simulated time: "
-                                  "the series end there and there is no summary", at);
-    else if (truncated)
-        g_string_append(s, "<span class=\"badge bad\">truncated</span>");
-    else
+    if (truncated) {
+        g_string_append(s, "<span class=\"badge bad\">truncated</span> ");
+        put_escaped(s, truncated);
+        g_string_append(s, " (interrupted, or over a limit): the series and the summary cover only what was "
+                           "simulated");
+    } else {
         g_string_append(s, "<span class=\"badge ok\">complete</span>");
+    }
+    g_free(truncated);
     g_string_append(s, "</td></tr>\n</table></section>\n");
 }
 

@@ -274,13 +274,17 @@ static int run_scenario(CirrusScenario *sc, const RunOptions *o, const char *ove
          * simulated, marked as such so that nothing mistakes it for a
          * complete run. */
         GError *io = NULL;
+        /* The partial summary covers [warmup, the instant reached]: the
+         * kernel finished the models there (sim/kernel/sim.h). */
         gboolean kept = cirrus_h5_attr_int64(rc.h5, "truncated", 1, &io) &&
                         cirrus_h5_attr_double(rc.h5, "truncated_at_s", cirrus_time_to_s(cirrus_sim_now(sim)), &io) &&
                         cirrus_h5_attr_int64(rc.h5, "events", (gint64)info.events, &io) &&
+                        cirrus_h5_attr_double(rc.h5, "wall_s", info.wall_s, &io) &&
+                        cirrus_tables_write_summary(rc.h5, "/summary", sim, &io) &&
                         cirrus_h5_close(rc.h5, TRUE, &io);
         if (!kept) cirrus_h5_close(rc.h5, FALSE, NULL);
         fprintf(stderr, "cirrus: %s; %s\n", error->message,
-                kept ? "the series simulated so far are in the output file, marked 'truncated'"
+                kept ? "the series and a summary of what was simulated are in the output file, marked 'truncated'"
                      : "the output could not be kept");
         if (kept) fprintf(stderr, "cirrus: output: %s\n", output);
         g_clear_error(&io);

@@ -300,14 +300,23 @@ CirrusRunSummary *cirrus_run_summary_read(CirrusH5Run *run, GError **error)
 {
     GPtrArray *rows = read_rows(run, "/summary");
     if (!rows) {
-        g_set_error(error, CIRRUS_ERROR, CIRRUS_ERROR_USAGE,
-                    "'%s' has no /summary table: not written by this version of cirrus run (run it again)",
-                    cirrus_h5run_path(run));
+        char *truncated = cirrus_h5run_truncated_text(run);
+        if (truncated)   /* cirrus kept no summary of a truncated run before issue 21 */
+            g_set_error(error, CIRRUS_ERROR, CIRRUS_ERROR_USAGE,
+                        "'%s' is a run %s, written by a cirrus that kept no summary of an interrupted run "
+                        "(run it again)", cirrus_h5run_path(run), truncated);
+        else
+            g_set_error(error, CIRRUS_ERROR, CIRRUS_ERROR_USAGE,
+                        "'%s' has no /summary table: not written by this version of cirrus run (run it again)",
+                        cirrus_h5run_path(run));
+        g_free(truncated);
         return NULL;
     }
     CirrusRunSummary *s = g_new0(CirrusRunSummary, 1);
     s->rows = rows;
     s->replications = 1;
+    s->truncated_at_s = s->duration_s = NAN;
+    if (!cirrus_h5run_truncated(run, &s->truncated_at_s, &s->duration_s)) s->truncated_at_s = s->duration_s = NAN;
     GPtrArray *reps = cirrus_h5run_children(run, "/replications");
     if (reps && reps->len > 0) {
         s->replications = reps->len;

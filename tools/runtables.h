@@ -30,6 +30,9 @@ typedef struct CirrusSummaryRow {
 typedef struct CirrusRunSummary {
     GPtrArray *rows;        /* CirrusSummaryRow *, in summary order */
     guint replications;     /* 1, or the number of /replications/<k>/summary tables */
+    /* A truncated run (its summary covers [warmup, truncated_at_s]): the
+     * instant reached and the duration asked for; NaN for a complete run. */
+    double truncated_at_s, duration_s;
 } CirrusRunSummary;
 
 typedef struct CirrusFaultSpan {
