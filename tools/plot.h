@@ -6,14 +6,19 @@
 #include "tools/h5read.h"
 
 /* Write the gnuplot script that draws `series` (full names as listed by
- * cirrus_h5run_series; empty: a dashboard of every entity) to a PNG or SVG
- * at `out`.  Every name from the file is quoted so that it cannot inject
+ * cirrus_h5run_series; empty: a dashboard of every entity, docs/outputs.md
+ * "Plotting") to a PNG or SVG at `out`: a grid of panels, latencies in ms,
+ * counts as rates per second, levels as they are, each panel titled with
+ * its metrics and unit and its y axis labelled; warm-up, faults, scaling
+ * activities and truncation marked.  Every name from the file is quoted so that it cannot inject
  * gnuplot commands. */
 char *cirrus_plot_script(CirrusH5Run *run, GPtrArray *series, const char *out, GError **error);
 
 /* The dashboard panels of one entity ("components/web") only, for the
- * HTML report; NULL (and no error) if it has nothing to draw. */
-char *cirrus_plot_entity_script(CirrusH5Run *run, const char *entity, const char *out, GError **error);
+ * HTML report: one SVG per panel, `prefix` + 0, 1, ... + ".svg", their
+ * number in *n_panels; NULL (and no error) if it has nothing to draw. */
+char *cirrus_plot_entity_panels(CirrusH5Run *run, const char *entity, const char *prefix, guint *n_panels,
+                                GError **error);
 
 /* The instants (s) of an asg's scaling activities, from its
  * GroupDesiredCapacity series (time-weighted mean per row; `time` holds
