@@ -48,6 +48,17 @@ char *cirrus_gnuplot_quote(const char *text);
  * NULL with a usage error for a spec that names nothing.  And the
  * "entity/Metric" names it has. */
 char      *cirrus_plot_sweep_script(CirrusH5Run *run, char **specs, guint n_specs, const char *out, GError **error);
+/* For the report of a sweep or plan: the same for one spec, as one small
+ * panel, with a service level's bound as a dashed red line (bound NaN:
+ * none) and the chosen setting's first-knob value (NULL: none) as a
+ * green line. */
+typedef struct CirrusSweepMarks {
+    double bound;
+    const char *bound_label;
+    const char *chosen;
+} CirrusSweepMarks;
+char      *cirrus_plot_sweep_marked_script(CirrusH5Run *run, char **specs, guint n_specs,
+                                           const CirrusSweepMarks *marks, const char *out, GError **error);
 GPtrArray *cirrus_plot_sweep_metrics(CirrusH5Run *run);
 
 #endif

@@ -38,7 +38,7 @@ static const char css[] =
     ".cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,180px),1fr));gap:.8em;margin:1em 0}"
     ".card{border:1px solid #e4e7eb;border-radius:.5em;padding:.6em .9em;background:#fbfcfd}"
     ".card .big{font-size:1.55em;font-weight:700;overflow-wrap:anywhere}.card.bad{border-color:#e8a39b;background:#fdf3f2}"
-    ".card.ok{border-color:#9fd5ae;background:#f3fbf5}"
+    ".card.ok{border-color:#9fd5ae;background:#f3fbf5}tr.chosen td{background:#eef8f1;font-weight:600}"
     ".panels{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,460px),1fr));gap:.6em}"
     "figure{margin:.5em 0 1.5em}.panels figure{margin:0}figure svg{display:block;width:100%;height:auto;"
     "border:1px solid #e4e7eb}"
@@ -199,8 +199,9 @@ static void open_td(GString *s, const char *label, gboolean num)
 }
 
 /* One entity's summary: counts as totals, gauges as mean and peak,
- * latencies as mean and percentiles in ms; a latency that is 0 throughout
- * (an async workload is answered on acceptance) as one line saying so. */
+ * latencies as mean and percentiles in ms; a latency whose every value is
+ * 0 (a wait nobody waited; an async workload answered on acceptance at
+ * once) as one line saying so rather than a row of zeros. */
 static void summary_table(GString *s, GPtrArray *rows, guint from, guint to)
 {
     static const char *const heads[] = {"metric", "kind", "total / mean", "p50", "p90", "p99", "p99.9",
@@ -220,9 +221,11 @@ static void summary_table(GString *s, GPtrArray *rows, guint from, guint to)
         put_escaped(s, r->kind);
         g_string_append(s, "</td>");
         if (latency && r->v[CIRRUS_STAT_MAX] == 0) {
-            g_string_append_printf(s, "<td data-label=\"values\" colspan=\"6\" class=\"muted\">0 throughout: answered on "
-                                      "acceptance (an async call waits for nothing)</td><td data-label=\"unit\">ms "
-                                      "(n = %.0f)</td></tr>\n", r->v[CIRRUS_STAT_COUNT]);
+            g_string_append_printf(s, "<td data-label=\"values\" colspan=\"6\" class=\"muted\">every value 0%s</td>"
+                                      "<td data-label=\"unit\">ms (n = %.0f)</td></tr>\n",
+                                   strcmp(r->group, "workloads") == 0 && strcmp(r->metric, "Latency") == 0
+                                       ? " (an async workload is answered on acceptance)" : "",
+                                   r->v[CIRRUS_STAT_COUNT]);
             continue;
         }
         open_td(s, heads[2], TRUE);
@@ -354,9 +357,17 @@ static GArray *saturations(CirrusH5Run *run, GPtrArray *rows)
         char *series = g_strdup_printf("components/%s/%s", r->entity, r->metric);
         GArray *v = cirrus_h5run_read(run, series, NULL);
         g_free(series);
-        for (guint k = 0; v && k < v->len && k < time->len; k++) {
+        /* Saturated after the warm-up, in some interval: then since when
+         * (which may be during the warm-up: a start-up transient that
+         * ends does not count, a saturation that lasts does). */
+        gboolean after = FALSE;
+        for (guint k = 0; v && k < v->len && k < time->len && !after; k++) {
             double start = k ? g_array_index(time, double, k - 1) : 0, x = g_array_index(v, double, k);
-            if (start < warmup || !(util ? x >= SATURATED_PERCENT : x > 0)) continue;
+            after = start >= warmup && (util ? x >= SATURATED_PERCENT : x > 0);
+        }
+        for (guint k = 0; after && k < v->len && k < time->len; k++) {
+            double start = k ? g_array_index(time, double, k - 1) : 0, x = g_array_index(v, double, k);
+            if (!(util ? x >= SATURATED_PERCENT : x > 0)) continue;
             /* A component may saturate in several ways: keep its first. */
             Saturation *same = NULL;
             for (guint j = 0; j < out->len; j++)
@@ -568,7 +579,10 @@ static void headline_section(GString *s, CirrusH5Run *run, CirrusRunSummary *sum
         put_escaped(s, first->entity);
         g_string_append(s, "</strong> (");
         put_escaped(s, first->type);
-        g_string_append_printf(s, ") saturated first, in the interval from %s: ", when);
+        double warmup = 0;
+        cirrus_h5run_attr_double(run, "warmup_s", &warmup);
+        g_string_append_printf(s, ") saturated first, in the interval from %s%s: ", when,
+                               first->at_s < warmup ? " (during the warm-up, and after it)" : "");
         put_escaped(s, first->reason);
         g_string_append(s, ".</p>\n");
         g_free(when);
@@ -824,6 +838,317 @@ char *cirrus_report_html(CirrusH5Run *run, GError **error)
     return g_string_free(s, FALSE);
 }
 
+/* ---- sweeps and plans --------------------------------------------------------- */
+
+/* A sweep file's /sweep table as summary rows, one array per point. */
+static GPtrArray **sweep_rows(CirrusH5Run *run, guint n_points)
+{
+    GArray *point = cirrus_h5run_table_numbers(run, "/sweep", "point");
+    static const char *const text[] = {"group", "entity", "type", "metric", "kind", "unit"};
+    GPtrArray *col[G_N_ELEMENTS(text)];
+    GArray *num[CIRRUS_STAT_N], *ci[CIRRUS_STAT_N];
+    gboolean ok = point != NULL;
+    for (guint k = 0; k < G_N_ELEMENTS(text); k++) ok = (col[k] = cirrus_h5run_table_strings(run, "/sweep", text[k])) && ok;
+    for (guint k = 0; k < CIRRUS_STAT_N; k++) {
+        char *name = g_strconcat(cirrus_stat_names[k], "_ci95", NULL);
+        ok = (num[k] = cirrus_h5run_table_numbers(run, "/sweep", cirrus_stat_names[k])) && ok;
+        ok = (ci[k] = cirrus_h5run_table_numbers(run, "/sweep", name)) && ok;
+        g_free(name);
+    }
+    GPtrArray **out = g_new0(GPtrArray *, MAX(n_points, 1u));
+    for (guint p = 0; p < n_points; p++) out[p] = g_ptr_array_new();
+    for (guint i = 0; ok && i < point->len; i++) {
+        double pv = g_array_index(point, double, i);
+        if (!(pv >= 0) || pv >= n_points) continue;
+        CirrusSummaryRow *r = g_new0(CirrusSummaryRow, 1);
+        char **fields[] = {&r->group, &r->entity, &r->type, &r->metric, &r->kind, &r->unit};
+        for (guint k = 0; k < G_N_ELEMENTS(text); k++) *fields[k] = g_strdup(col[k]->pdata[i]);
+        for (guint k = 0; k < CIRRUS_STAT_N; k++) {
+            r->v[k] = g_array_index(num[k], double, i);
+            r->ci95[k] = g_array_index(ci[k], double, i);
+        }
+        g_ptr_array_add(out[(guint)pv], r);
+    }
+    if (point) g_array_free(point, TRUE);
+    for (guint k = 0; k < G_N_ELEMENTS(text); k++) if (col[k]) g_ptr_array_unref(col[k]);
+    for (guint k = 0; k < CIRRUS_STAT_N; k++) {
+        if (num[k]) g_array_free(num[k], TRUE);
+        if (ci[k]) g_array_free(ci[k], TRUE);
+    }
+    return out;
+}
+
+static void sweep_rows_free(GPtrArray **rows, guint n)
+{
+    for (guint p = 0; p < n; p++) {
+        for (guint i = 0; i < rows[p]->len; i++) {
+            CirrusSummaryRow *r = rows[p]->pdata[i];
+            g_free(r->group);
+            g_free(r->entity);
+            g_free(r->type);
+            g_free(r->metric);
+            g_free(r->kind);
+            g_free(r->unit);
+            g_free(r);
+        }
+        g_ptr_array_unref(rows[p]);
+    }
+    g_free(rows);
+}
+
+/* One curve of a sweep as an inline SVG (NULL on an error). */
+static char *sweep_curve(CirrusH5Run *run, const char *spec, const CirrusSweepMarks *marks, guint index, GError **error)
+{
+    char *path = NULL;
+    int fd = g_file_open_tmp("cirrus-report-XXXXXX.svg", &path, error);
+    if (fd < 0) return NULL;
+    close(fd);
+    char *specs[] = {(char *)spec};
+    char *script = cirrus_plot_sweep_marked_script(run, specs, 1, marks, path, error), *text = NULL, *svg = NULL;
+    if (script && cirrus_plot_render(script, error) && g_file_get_contents(path, &text, NULL, error)) {
+        char *prefix = g_strdup_printf("s%u_", index);
+        svg = cirrus_report_svg_inline(text, prefix);
+        g_free(prefix);
+    }
+    g_unlink(path);
+    g_free(path);
+    g_free(script);
+    g_free(text);
+    return svg;
+}
+
+/* The SLO's number at a point, and its half-width (a percentage's from
+ * its count's). */
+static void slo_at(CirrusSlo *slo, GPtrArray *rows, double *v, double *hw)
+{
+    const CirrusSummaryRow *r = rows->pdata[slo->row];
+    *v = cirrus_slo_value(slo, rows);
+    *hw = r->ci95[slo->stat];
+    if (slo->percent) {
+        const CirrusSummaryRow *d = rows->pdata[slo->denominator];
+        *hw = d->v[CIRRUS_STAT_SUM] > 0 && isfinite(*hw) ? 100 * *hw / d->v[CIRRUS_STAT_SUM] : NAN;
+    }
+}
+
+/* The page of a sweep file (cirrus sweep) or of the points a plan
+ * explored (cirrus plan): the curves of the service levels (or of each
+ * workload's p99 and the cost) against the first key, the SLO's bound
+ * and the chosen setting on them, and the table of runs. */
+static char *sweep_report_html(CirrusH5Run *run, GError **error)
+{
+    char *name = cirrus_h5run_attr_string(run, "scenario"), *yaml = cirrus_h5run_attr_string(run, "scenario_yaml");
+    char *keys_text = cirrus_h5run_attr_string(run, "sweep_keys"), *plan_slos = cirrus_h5run_attr_string(run, "plan_slos");
+    char *choice_text = cirrus_h5run_attr_string(run, "plan_choice"), *objective = cirrus_h5run_attr_string(run, "plan_objective");
+    gboolean plan = plan_slos != NULL;
+    char **keys = g_strsplit(keys_text ? keys_text : "", "\n", -1), **choice = g_strsplit(choice_text ? choice_text : "", "\n", -1);
+    guint n_keys = g_strv_length(keys);
+    GPtrArray **values = g_new0(GPtrArray *, MAX(n_keys, 1u));
+    guint n_points = 0;
+    gboolean ok = n_keys > 0;
+    for (guint k = 0; ok && k < n_keys; k++) ok = (values[k] = cirrus_h5run_table_strings(run, "/sweep_points", keys[k])) != NULL;
+    if (ok) n_points = values[0]->len;
+    double reps = 1;
+    cirrus_h5run_attr_double(run, "replications", &reps);
+    GPtrArray **rows = sweep_rows(run, n_points);
+    /* The service levels: the plan's, or the scenario's slo: list. */
+    GArray *slos;
+    if (plan) {
+        slos = cirrus_slos_from_yaml(NULL);
+        char **lines = g_strsplit(plan_slos, "\n", -1);
+        for (guint i = 0; lines[i]; i++) {
+            CirrusSlo slo;
+            if (*lines[i] && cirrus_slo_parse(lines[i], "--slo", &slo, NULL)) g_array_append_val(slos, slo);
+            else cirrus_slo_clear(&slo);
+        }
+        g_strfreev(lines);
+    } else {
+        slos = cirrus_slos_from_yaml(yaml);
+    }
+    gboolean *resolved = g_new0(gboolean, MAX(slos->len, 1u));
+    for (guint i = 0; n_points && i < slos->len; i++)
+        resolved[i] = cirrus_slo_resolve(&g_array_index(slos, CirrusSlo, i), rows[0], "slo", NULL);
+    gint chosen = -1;
+    for (guint p = 0; plan && choice[0] && *choice[0] && p < n_points && chosen < 0; p++) {
+        gboolean all = TRUE;
+        for (guint k = 0; k < n_keys && all; k++) all = choice[k] && strcmp(values[k]->pdata[p], choice[k]) == 0;
+        if (all) chosen = (gint)p;
+    }
+
+    GString *s = g_string_new("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+                              "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>");
+    g_string_append(s, plan ? "cirrus plan report: " : "cirrus sweep report: ");
+    put_escaped(s, name ? name : "sweep");
+    g_string_append_printf(s, "</title>\n<style>%s</style>\n</head>\n<body>\n<main>\n<header>\n<p class=\"muted\">%s</p>\n<h1>",
+                           css, plan ? "cirrus plan report" : "cirrus sweep report");
+    put_escaped(s, name ? name : "sweep");
+    g_string_append(s, "</h1>\n<nav><a href=\"#headline\">Headline</a><a href=\"#curves\">Curves</a>"
+                       "<a href=\"#runs\">Runs</a><a href=\"#scenario\">Scenario</a></nav>\n</header>\n");
+    g_string_append(s, "<section id=\"headline\"><h2>Headline</h2>\n<div class=\"cards\">\n");
+    char *t = g_strdup_printf("%u", n_points);
+    card(s, NULL, t, plan ? "settings explored" : "points swept");
+    g_free(t);
+    t = g_strdup_printf("%.0f", reps);
+    card(s, NULL, t, "replications per point");
+    g_free(t);
+    if (plan) {
+        if (chosen >= 0) {
+            GString *c = g_string_new(NULL);
+            for (guint k = 0; k < n_keys; k++) g_string_append_printf(c, "%s%s", k ? ", " : "", (char *)values[k]->pdata[chosen]);
+            char *w = g_strdup_printf("chosen (%s, by %s)", keys_text, objective && *objective ? objective : "cost");
+            card(s, "ok", c->str, w);
+            g_free(w);
+            g_string_free(c, TRUE);
+        } else {
+            card(s, "bad", "none", "no setting explored met every SLO");
+        }
+    }
+    g_string_append(s, "</div>\n<p>");
+    g_string_append(s, plan ? "Swept by <code>cirrus plan</code>: " : "Swept by <code>cirrus sweep</code>: ");
+    for (guint k = 0; k < n_keys; k++) {
+        g_string_append(s, k ? ", <code>" : "<code>");
+        put_escaped(s, keys[k]);
+        g_string_append(s, "</code>");
+    }
+    g_string_append(s, ". Numbers are means over the replications with their 95% half-width.</p>\n");
+    if (slos->len) {
+        g_string_append(s, "<p>Service levels: ");
+        for (guint i = 0; i < slos->len; i++) {
+            g_string_append(s, i ? ", <code>" : "<code>");
+            put_escaped(s, g_array_index(slos, CirrusSlo, i).text);
+            g_string_append(s, "</code>");
+        }
+        g_string_append(s, plan ? " (the plan's <code>--slo</code>).</p>\n" : " (the scenario's <code>slo:</code>).</p>\n");
+    }
+    g_string_append(s, "</section>\n");
+
+    /* Curves. */
+    g_string_append(s, "<section id=\"curves\"><h2>Curves</h2>\n<div class=\"panels\">\n");
+    GPtrArray *specs = g_ptr_array_new_with_free_func(g_free), *labels = g_ptr_array_new_with_free_func(g_free);
+    GArray *bounds = g_array_new(FALSE, FALSE, sizeof(double));
+    for (guint i = 0; i < slos->len; i++) {
+        if (!resolved[i]) continue;
+        CirrusSlo *slo = &g_array_index(slos, CirrusSlo, i);
+        const CirrusSummaryRow *r = rows[0]->pdata[slo->row];
+        g_ptr_array_add(specs, g_strdup_printf("%s/%s:%s", r->entity, r->metric, cirrus_stat_names[slo->stat]));
+        g_ptr_array_add(labels, g_strdup_printf("SLO %s", slo->text));
+        double b = slo->percent ? NAN : slo->bound;   /* a percentage is not in the metric's units */
+        g_array_append_val(bounds, b);
+    }
+    for (guint i = 0; n_points && i < rows[0]->len && slos->len == 0; i++) {
+        const CirrusSummaryRow *r = rows[0]->pdata[i];
+        if (strcmp(r->group, "workloads") == 0 && strcmp(r->metric, "Latency") == 0 && r->v[CIRRUS_STAT_MAX] > 0) {
+            g_ptr_array_add(specs, g_strdup_printf("%s/Latency:p99", r->entity));
+            g_ptr_array_add(labels, NULL);
+            double b = NAN;
+            g_array_append_val(bounds, b);
+        }
+    }
+    for (guint i = 0; n_points && i < rows[0]->len; i++) {
+        const CirrusSummaryRow *r = rows[0]->pdata[i];
+        if (strcmp(r->group, "total") == 0 && strcmp(r->metric, CIRRUS_COST_MONTH_METRIC) == 0) {
+            g_ptr_array_add(specs, g_strdup_printf("total/%s:sum", CIRRUS_COST_MONTH_METRIC));
+            g_ptr_array_add(labels, NULL);
+            double b = NAN;
+            g_array_append_val(bounds, b);
+        }
+    }
+    for (guint i = 0; ok && i < specs->len; i++) {
+        CirrusSweepMarks marks = {g_array_index(bounds, double, i), labels->pdata[i],
+                                  chosen >= 0 ? values[0]->pdata[chosen] : NULL};
+        char *svg = sweep_curve(run, specs->pdata[i], &marks, i, error);
+        if (!svg) { ok = FALSE; break; }
+        g_string_append_printf(s, "<figure class=\"panel curve\">%s</figure>\n", svg);
+        g_free(svg);
+    }
+    g_string_append(s, "</div>\n</section>\n");
+
+    /* The table of runs. */
+    g_string_append(s, "<section id=\"runs\"><h2>Runs</h2>\n<table class=\"rt\" id=\"points\"><thead><tr><th>point</th>");
+    for (guint k = 0; k < n_keys; k++) {
+        g_string_append(s, "<th>");
+        put_escaped(s, keys[k]);
+        g_string_append(s, "</th>");
+    }
+    for (guint i = 0; i < slos->len; i++) {
+        g_string_append(s, "<th>");
+        put_escaped(s, g_array_index(slos, CirrusSlo, i).lhs);
+        g_string_append(s, "</th>");
+    }
+    g_string_append(s, "<th>USD a month</th>");
+    if (slos->len) g_string_append(s, "<th>every SLO</th>");
+    g_string_append(s, "</tr></thead><tbody>\n");
+    for (guint p = 0; p < n_points; p++) {
+        g_string_append_printf(s, "<tr%s><td data-label=\"point\">P%u%s</td>", (gint)p == chosen ? " class=\"chosen\"" : "", p,
+                               (gint)p == chosen ? " <span class=\"badge ok\">chosen</span>" : "");
+        for (guint k = 0; k < n_keys; k++) {
+            g_string_append(s, "<td data-label=\"");
+            put_escaped(s, keys[k]);
+            g_string_append(s, "\" class=\"num\">");
+            put_escaped(s, values[k]->pdata[p]);
+            g_string_append(s, "</td>");
+        }
+        gboolean all = TRUE;
+        for (guint i = 0; i < slos->len; i++) {
+            CirrusSlo *slo = &g_array_index(slos, CirrusSlo, i);
+            g_string_append(s, "<td data-label=\"");
+            put_escaped(s, slo->lhs);
+            g_string_append(s, "\" class=\"num\">");
+            if (!resolved[i] || rows[p]->len != rows[0]->len) {
+                g_string_append(s, "–</td>");
+                all = FALSE;
+                continue;
+            }
+            double v, hw;
+            slo_at(slo, rows[p], &v, &hw);
+            put_number(s, v, hw);
+            if (slo->percent) g_string_append(s, "%");
+            all = all && cirrus_slo_meets(slo, v, hw);
+            g_string_append(s, "</td>");
+        }
+        g_string_append(s, "<td data-label=\"USD a month\" class=\"num\">");
+        for (guint i = 0; i < rows[p]->len; i++) {
+            const CirrusSummaryRow *r = rows[p]->pdata[i];
+            if (strcmp(r->group, "total") == 0 && strcmp(r->metric, CIRRUS_COST_MONTH_METRIC) == 0)
+                put_number(s, r->v[CIRRUS_STAT_SUM], r->ci95[CIRRUS_STAT_SUM]);
+        }
+        g_string_append(s, "</td>");
+        if (slos->len)
+            g_string_append_printf(s, "<td data-label=\"every SLO\"><span class=\"badge %s\">%s</span></td>",
+                                   all ? "ok" : "bad", all ? "met" : "missed");
+        g_string_append(s, "</tr>\n");
+    }
+    g_string_append(s, "</tbody></table>\n");
+    if (plan)
+        g_string_append(s, "<p class=\"muted\">A setting meets an SLO when the 95% interval of its mean lies wholly on "
+                           "the right side of the bound; <code>cirrus plan</code> judges each replication's number, "
+                           "the table shows their mean.</p>\n");
+    g_string_append(s, "</section>\n<section id=\"scenario\"><h2>Scenario</h2>\n<pre>");
+    put_escaped(s, yaml ? yaml : "(not stored in the file)");
+    g_string_append_printf(s, "</pre>\n</section>\n<footer>Written by cirrus %s.</footer>\n</main>\n</body>\n</html>\n",
+                           CIRRUS_VERSION);
+    g_ptr_array_unref(specs);
+    g_ptr_array_unref(labels);
+    g_array_free(bounds, TRUE);
+    g_free(resolved);
+    g_array_unref(slos);
+    sweep_rows_free(rows, n_points);
+    for (guint k = 0; k < n_keys; k++) if (values[k]) g_ptr_array_unref(values[k]);
+    g_free(values);
+    g_strfreev(keys);
+    g_strfreev(choice);
+    g_free(name);
+    g_free(yaml);
+    g_free(keys_text);
+    g_free(plan_slos);
+    g_free(choice_text);
+    g_free(objective);
+    if (!ok) {
+        g_string_free(s, TRUE);
+        return NULL;
+    }
+    return g_string_free(s, FALSE);
+}
+
 int cirrus_cmd_report(int argc, char **argv)
 {
     char *out = NULL;
@@ -832,8 +1157,11 @@ int cirrus_cmd_report(int argc, char **argv)
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
     int parsed = cirrus_cli_parse_args(&argc, &argv, entries, "OUT.h5",
-        "Writes one self-contained HTML page: run metadata, the fault timeline, the summary and\n"
-        "plots of every workload and component, and the scenario text. Needs gnuplot.",
+        "Writes one self-contained HTML page: a headline (requests, failures, latency against the\n"
+        "scenario's slo: list, the bottleneck, the month's cost), run metadata, the fault timeline,\n"
+        "the summary and plots of every workload and component, and the scenario text.  For a sweep\n"
+        "or plan file: the curves with the SLO and the chosen setting, and the table of runs.\n"
+        "Needs gnuplot.",
         1, 1, "one HDF5 file");
     if (parsed >= 0) {
         g_free(out);
@@ -841,8 +1169,8 @@ int cirrus_cmd_report(int argc, char **argv)
     }
     GError *error = NULL;
     int status = 0;
-    CirrusH5Run *run = cirrus_h5run_open(argv[1], &error);
-    char *html = run ? cirrus_report_html(run, &error) : NULL;
+    CirrusH5Run *run = cirrus_h5run_open_any(argv[1], &error);
+    char *html = !run ? NULL : cirrus_h5run_is_sweep(run) ? sweep_report_html(run, &error) : cirrus_report_html(run, &error);
     if (!out) {
         char *base = g_str_has_suffix(argv[1], ".h5") ? g_strndup(argv[1], strlen(argv[1]) - 3) : g_strdup(argv[1]);
         out = g_strconcat(base, ".html", NULL);

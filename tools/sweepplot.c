@@ -169,6 +169,12 @@ static void append_number(GString *s, double v)
 
 char *cirrus_plot_sweep_script(CirrusH5Run *run, char **specs, guint n_specs, const char *out, GError **error)
 {
+    return cirrus_plot_sweep_marked_script(run, specs, n_specs, NULL, out, error);
+}
+
+char *cirrus_plot_sweep_marked_script(CirrusH5Run *run, char **specs, guint n_specs, const CirrusSweepMarks *marks,
+                                      const char *out, GError **error)
+{
     SweepData d = {0};
     if (!read_data(run, &d, error)) {
         data_free(&d);
@@ -193,12 +199,17 @@ char *cirrus_plot_sweep_script(CirrusH5Run *run, char **specs, guint n_specs, co
     GString *s = g_string_new("# written by cirrus plot (a sweep)\n");
     char *q_out = cirrus_gnuplot_quote(out);
     guint rows = MAX(panels->len, 1u);
-    g_string_append_printf(s, "set terminal %s size %u,%u\nset output %s\n",
-                           g_str_has_suffix(out, ".svg") ? "svg dynamic" : "pngcairo", 1000, 60 + 300 * rows, q_out);
+    if (marks)   /* one panel for a report: its own small, legible SVG */
+        g_string_append_printf(s, "set terminal %s size 560,340 font ',13'\nset output %s\n",
+                               g_str_has_suffix(out, ".svg") ? "svg dynamic" : "pngcairo", q_out);
+    else
+        g_string_append_printf(s, "set terminal %s size %u,%u\nset output %s\n",
+                               g_str_has_suffix(out, ".svg") ? "svg dynamic" : "pngcairo", 1000, 60 + 300 * rows, q_out);
     g_free(q_out);
-    g_string_append(s, "set termoption noenhanced\nset encoding utf8\nset datafile missing 'NaN'\nset grid\n"
-                       "set key outside right top\nset lmargin at screen 0.1\nset rmargin at screen 0.7\n"
-                       "set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05\n");
+    g_string_append(s, "set termoption noenhanced\nset encoding utf8\nset datafile missing 'NaN'\nset grid\n");
+    g_string_append(s, marks ? "set key below horizontal\n"
+                             : "set key outside right top\nset lmargin at screen 0.1\nset rmargin at screen 0.7\n");
+    g_string_append(s, "set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05\n");
     /* Data: per panel and line, "x mean half-width" (a half-width of 0
      * where there is none, one replication). */
     for (guint pi = 0; ok && pi < panels->len; pi++) {
@@ -225,10 +236,40 @@ char *cirrus_plot_sweep_script(CirrusH5Run *run, char **specs, guint n_specs, co
     char *scenario = cirrus_h5run_attr_string(run, "scenario");
     char *title = g_strdup_printf("%s: sweep (mean, 95%% CI)", scenario ? scenario : "cirrus");
     char *q = cirrus_gnuplot_quote(title);
-    g_string_append_printf(s, "set multiplot layout %u,1 title %s\n", rows, q);
+    if (!marks) g_string_append_printf(s, "set multiplot layout %u,1 title %s\n", rows, q);
     g_free(q);
     g_free(title);
     g_free(scenario);
+    if (marks && isfinite(marks->bound) && d.n_points) {
+        /* The service level: a dashed red line at its bound across the
+         * points, drawn as data so that the y range takes it in. */
+        double lo = x[0], hi = x[0];
+        for (guint p = 1; p < d.n_points; p++) lo = MIN(lo, x[p]), hi = MAX(hi, x[p]);
+        g_string_append(s, "$SLO << EOD\n");
+        append_number(s, lo);
+        g_string_append_c(s, ' ');
+        append_number(s, marks->bound);
+        g_string_append_c(s, '\n');
+        append_number(s, hi);
+        g_string_append_c(s, ' ');
+        append_number(s, marks->bound);
+        g_string_append(s, "\nEOD\n");
+    }
+    for (guint p = 0; marks && marks->chosen && p < d.n_points; p++) {
+        if (strcmp(d.values[0]->pdata[p], marks->chosen) != 0) continue;
+        /* The setting chosen: a green line at its first knob's value. */
+        char b[G_ASCII_DTOSTR_BUF_SIZE];
+        g_ascii_dtostr(b, sizeof b, x[p]);
+        g_string_append_printf(s, "set arrow from first %s, graph 0 to first %s, graph 1 nohead lw 2 "
+                                  "lc rgb '#1e8449' front\n", b, b);
+        char *label = g_strdup_printf("chosen: %s", marks->chosen);
+        q = cirrus_gnuplot_quote(label);
+        g_string_append_printf(s, "set label %s at first %s, graph 0.95 left offset 0.5,0 front textcolor rgb '#1e8449'\n",
+                               q, b);
+        g_free(q);
+        g_free(label);
+        break;
+    }
     q = cirrus_gnuplot_quote(d.keys->pdata[0]);
     g_string_append_printf(s, "set xlabel %s\n", q);
     g_free(q);
@@ -256,9 +297,14 @@ char *cirrus_plot_sweep_script(CirrusH5Run *run, char **specs, guint n_specs, co
                                    l ? ", " : "", pi, l, l + 1, q, pi, l, l + 1);
             g_free(q);
         }
+        if (marks && isfinite(marks->bound) && d.n_points) {
+            q = cirrus_gnuplot_quote(marks->bound_label ? marks->bound_label : "SLO");
+            g_string_append_printf(s, ", $SLO using 1:2 with lines lw 2 dt 2 lc rgb '#c0392b' title %s", q);
+            g_free(q);
+        }
         g_string_append_c(s, '\n');
     }
-    g_string_append(s, "unset multiplot\n");
+    if (!marks) g_string_append(s, "unset multiplot\n");
     g_free(x);
     g_free(line);
     g_ptr_array_unref(labels);
