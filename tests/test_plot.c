@@ -291,6 +291,22 @@ static void test_headline_metrics(void)
             if (strcmp(reg->types[k]->name, types[t]) == 0) model = reg->types[k];
         g_assert_nonnull(model);
         gboolean workload = strcmp(types[t], "workload") == 0;
+        /* The model's page names the same headline metrics. */
+        char *page = g_strdup_printf("%s/docs/models/%s.md", CIRRUS_SOURCE_DIR,
+                                     strcmp(types[t], "nlb") == 0 ? "alb" : types[t]), *doc = NULL;
+        if (g_file_get_contents(page, &doc, NULL, NULL)) {
+            const char *line = strstr(doc, "**Headline metrics**");
+            if (!line) g_error("%s has no **Headline metrics** line", page);
+            char *end = strchr(line, '\n'), *one = g_strndup(line, end ? (gsize)(end - line) : strlen(line));
+            for (const char *const *m = cirrus_headline_metrics(types[t]); *m; m++) {
+                char *quoted = g_strdup_printf("`%s`", *m);
+                if (!strstr(one, quoted)) g_error("%s: the headline metrics line does not name %s", page, *m);
+                g_free(quoted);
+            }
+            g_free(one);
+        }
+        g_free(doc);
+        g_free(page);
         char *group = g_strdup_printf("/%s/e-%s", workload ? "workloads" : "components", types[t]);
         for (const char *const *m = cirrus_headline_metrics(types[t]); *m; m++) {
             /* Each headline metric is one the model defines: its kind and unit from there. */

@@ -657,7 +657,7 @@ static void append_plot(GString *s, Panel *panel, guint block, gboolean faults, 
                         gboolean truncated)
 {
     g_string_append(s, "plot ");
-    guint items = 0, colour = 0;
+    guint items = 0, colour = 0, peaks = 0;
     const char *last_colour = colours[0];
     if (panel->empty) g_string_append_printf(s, "%s$EMPTY using 1:2 with points pt -1 notitle", items++ ? ", " : "");
     for (guint i = 0; i < panel->series->len; i++) {
@@ -675,8 +675,10 @@ static void append_plot(GString *s, Panel *panel, guint block, gboolean faults, 
         }
         if (skip) {
         } else if (g_str_has_suffix(full, ".max") && i > 0) {
-            g_string_append_printf(s, "%s$D%u using 1:2 with lines lw 1 dt 3 lc rgb '%s' title %s", items++ ? ", " : "",
-                                   block + i, last_colour, q);
+            /* Peaks are dotted in their level's colour; one key entry says so. */
+            g_string_append_printf(s, "%s$D%u using 1:2 with lines lw 1 dt 3 lc rgb '%s' notitle", items++ ? ", " : "",
+                                   block + i, last_colour);
+            peaks++;
         } else if (p99 >= 0) {
             const char *c = last_colour = colours[colour++ % G_N_ELEMENTS(colours)];
             gsize ll = strlen(title) > 4 ? strlen(title) - 4 : 0;
@@ -706,7 +708,10 @@ static void append_plot(GString *s, Panel *panel, guint block, gboolean faults, 
         g_free(q);
         g_free(title);
     }
-    if (faults) g_string_append(s, ", keyentry with boxes fc rgb '#f4c7c3' fs solid 0.6 noborder title 'fault'");
+    /* Fault windows are labelled where they are: no key entry. */
+    (void)faults;
+    if (peaks) g_string_append_printf(s, ", keyentry with lines lw 1 dt 3 lc rgb '#444444' title '%s'",
+                                      peaks == 1 && !panel->several ? "peak" : "peaks (dotted)");
     if (scaling) g_string_append(s, ", keyentry with lines lc rgb '#1e8449' lw 1.5 dt 2 title 'scaling'");
     if (warmup) g_string_append(s, ", keyentry with boxes fc rgb '#e5e8eb' fs solid 1 noborder title 'warm-up'");
     if (truncated) g_string_append(s, ", keyentry with boxes fc rgb '#d5d8dc' fs pattern 4 title 'not simulated'");
