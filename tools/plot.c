@@ -41,6 +41,7 @@ typedef struct {
     GPtrArray *titles;   /* per series: its line's title; "" hides a line identical to an earlier one */
     gboolean several;    /* series of several entities: label lines entity/Metric */
     gboolean empty;      /* no finite value in any series (a latency nobody recorded) */
+    gint *same_as;       /* per series: the earlier line it is identical to (-1: none); set when drawn */
     PanelKind kind;
 } Panel;
 
@@ -51,6 +52,7 @@ static void panel_free(gpointer p)
     g_free(panel->ylabel);
     g_ptr_array_unref(panel->series);
     g_ptr_array_unref(panel->titles);
+    g_free(panel->same_as);
     g_free(panel);
 }
 
@@ -407,6 +409,43 @@ static GPtrArray *dashboard_panels(CirrusH5Run *run, RunInfo *ri, GArray *time, 
     return panels;
 }
 
+/* A named panel's title: "users: Latency; web: CPUUtilization (unit)",
+ * each entity once per run of its series, each metric once (a latency's
+ * percentiles and a gauge's peak under their metric's name). */
+static void named_title(Panel *panel)
+{
+    GString *t = g_string_new(NULL);
+    char *last_entity = NULL;
+    GPtrArray *seen = g_ptr_array_new_with_free_func(g_free);
+    for (guint i = 0; i < panel->series->len; i++) {
+        const char *full = panel->series->pdata[i], *slash = strrchr(full, '/');
+        char *entity = g_strndup(full, (gsize)(slash - full)), *e = short_entity(entity);
+        const char *metric = slash + 1;
+        static const char *const suffixes[] = {".max", ".p50", ".p90", ".p99", ".mean"};
+        gsize ml = strlen(metric);
+        for (guint k = 0; k < G_N_ELEMENTS(suffixes); k++)
+            if (g_str_has_suffix(metric, suffixes[k])) ml -= strlen(suffixes[k]);
+        char *key = g_strdup_printf("%s/%.*s", entity, (int)ml, metric);
+        if (!g_ptr_array_find_with_equal_func(seen, key, g_str_equal, NULL)) {
+            gboolean same = last_entity && strcmp(last_entity, entity) == 0;
+            g_string_append_printf(t, "%s%s%s%.*s", t->len ? (same ? ", " : "; ") : "", same ? "" : e, same ? "" : ": ",
+                                   (int)ml, metric);
+            g_ptr_array_add(seen, key);
+            g_free(last_entity);
+            last_entity = g_strdup(entity);
+        } else {
+            g_free(key);
+        }
+        g_free(entity);
+        g_free(e);
+    }
+    g_string_append_printf(t, " (%s)", panel->ylabel);
+    g_free(panel->title);
+    panel->title = g_string_free(t, FALSE);
+    g_free(last_entity);
+    g_ptr_array_unref(seen);
+}
+
 /* Panels for named series: one per argument given (an empty string in
  * `series` starts the next panel), titled by the entities and metrics it
  * shows, with the unit of the first series. */
@@ -414,46 +453,34 @@ static GPtrArray *named_panels(RunInfo *ri, GPtrArray *all, GPtrArray *series)
 {
     GPtrArray *panels = g_ptr_array_new_with_free_func(panel_free);
     Panel *panel = NULL;
-    GString *title = g_string_new(NULL);
     for (guint i = 0; i <= series->len; i++) {
         const char *name = i < series->len ? series->pdata[i] : "";
         if (!*name) {
             if (panel) {
-                g_string_append_printf(title, " (%s)", panel->ylabel);
-                panel->title = g_strdup(title->str);
+                named_title(panel);
                 g_ptr_array_add(panels, panel);
             }
             panel = NULL;
             continue;
         }
         const char *slash = strrchr(name, '/'), *metric = slash + 1;
-        char *entity = g_strndup(name, (gsize)(slash - name)), *e = short_entity(entity);
-        char *base = NULL;
+        char *entity = g_strndup(name, (gsize)(slash - name));
         if (!panel) {
             gboolean latency = g_str_has_suffix(name, ".p50") || g_str_has_suffix(name, ".p90") ||
                                g_str_has_suffix(name, ".p99") || g_str_has_suffix(name, ".mean");
             char *max = g_strconcat(name, ".max", NULL);
             gboolean level = g_str_has_suffix(name, ".max") || has_series(all, max);
             g_free(max);
-            base = g_str_has_suffix(name, ".max") ? g_strndup(metric, strlen(metric) - 4) : g_strdup(metric);
+            char *base = g_str_has_suffix(name, ".max") ? g_strndup(metric, strlen(metric) - 4) : g_strdup(metric);
             const char *unit = unit_of(ri, entity, base, "Count");
             panel = latency ? panel_new(PANEL_LATENCY, "ms")
                             : level ? panel_new(PANEL_LEVEL, level_label(unit)) : panel_new(PANEL_RATE, rate_label(unit));
-            g_string_assign(title, "");
+            g_free(base);
         }
-        g_free(base);
-        /* "users: Latency.p50, Latency.p99" — the entity once per run of its series. */
-        gboolean same_entity = panel->series->len > 0 &&
-                               strncmp(panel->series->pdata[panel->series->len - 1], entity, strlen(entity)) == 0;
-        if (panel->series->len && !same_entity) panel->several = TRUE;
-        g_string_append_printf(title, "%s%s%s", panel->series->len ? (same_entity ? ", " : "; ") : "",
-                               same_entity ? "" : e, same_entity ? metric : "");
-        if (!same_entity) g_string_append_printf(title, ": %s", metric);
+        if (panel->series->len && strncmp(panel->series->pdata[0], entity, strlen(entity)) != 0) panel->several = TRUE;
         panel_add(panel, name);
         g_free(entity);
-        g_free(e);
     }
-    g_string_free(title, TRUE);
     return panels;
 }
 
@@ -660,9 +687,17 @@ static void append_plot(GString *s, Panel *panel, guint block, gboolean faults, 
     guint items = 0, colour = 0, peaks = 0;
     const char *last_colour = colours[0];
     if (panel->empty) g_string_append_printf(s, "%s$EMPTY using 1:2 with points pt -1 notitle", items++ ? ", " : "");
+    const char **colour_of = g_new0(const char *, MAX(panel->series->len, 1u));
     for (guint i = 0; i < panel->series->len; i++) {
         const char *full = panel->series->pdata[i];
-        if (panel->titles->pdata[i] && !*(char *)panel->titles->pdata[i]) continue;   /* identical to an earlier line */
+        if (panel->titles->pdata[i] && !*(char *)panel->titles->pdata[i]) continue;   /* a peak like its level */
+        if (panel->same_as && panel->same_as[i] >= 0) {   /* identical to an earlier line: its key entry only */
+            char *q = cirrus_gnuplot_quote(panel->titles->pdata[i]);
+            const char *c = colour_of[panel->same_as[i]] ? colour_of[panel->same_as[i]] : colours[0];
+            g_string_append_printf(s, "%skeyentry with lines lw 2 lc rgb '%s' title %s", items++ ? ", " : "", c, q);
+            g_free(q);
+            continue;
+        }
         char *title = line_title(panel, i);
         char *q = cirrus_gnuplot_quote(title);
         char *base = g_str_has_suffix(full, ".p50") ? g_strndup(full, strlen(full) - 4) : NULL;
@@ -700,7 +735,7 @@ static void append_plot(GString *s, Panel *panel, guint block, gboolean faults, 
             /* Lines that nearly coincide (Requests and Succeeded) stay
              * apart: each is thinner than the one before, drawn over it. */
             double lw = MAX(1.0, 3.5 - 0.9 * colour);
-            const char *c = last_colour = colours[colour++ % G_N_ELEMENTS(colours)];
+            const char *c = last_colour = colour_of[i] = colours[colour++ % G_N_ELEMENTS(colours)];
             g_string_append_printf(s, "%s$D%u using 1:2 with lines lw %.1f lc rgb '%s' title %s", items++ ? ", " : "",
                                    block + i, lw, c, q);
         }
@@ -716,6 +751,7 @@ static void append_plot(GString *s, Panel *panel, guint block, gboolean faults, 
     if (warmup) g_string_append(s, ", keyentry with boxes fc rgb '#e5e8eb' fs solid 1 noborder title 'warm-up'");
     if (truncated) g_string_append(s, ", keyentry with boxes fc rgb '#d5d8dc' fs pattern 4 title 'not simulated'");
     g_string_append_c(s, '\n');
+    g_free(colour_of);
 }
 
 /* Does the panel show an entity with scaling activities? */
@@ -782,6 +818,9 @@ static char *panels_script(CirrusH5Run *run, GPtrArray *panels, GArray *time, co
     for (guint p = 0; p < panels->len && ok; p++) {
         Panel *panel = panels->pdata[p];
         GPtrArray *values = g_ptr_array_new_with_free_func((GDestroyNotify)g_array_unref);
+        g_free(panel->same_as);
+        panel->same_as = g_new(gint, MAX(panel->series->len, 1u));
+        for (guint i = 0; i < panel->series->len; i++) panel->same_as[i] = -1;
         panel->empty = TRUE;
         for (guint i = 0; i < panel->series->len && ok; i++) {
             GArray *v = panel_values(run, panel->series->pdata[i], panel->kind, time, error);
@@ -802,15 +841,16 @@ static char *panels_script(CirrusH5Run *run, GPtrArray *panels, GArray *time, co
                 panel->titles->pdata[i] = g_strdup("");
             }
             for (guint j = 0; panel->kind != PANEL_LATENCY && j < i && !panel->titles->pdata[i]; j++) {
-                if (panel->titles->pdata[j] && !*(char *)panel->titles->pdata[j]) continue;
+                if ((panel->titles->pdata[j] && !*(char *)panel->titles->pdata[j]) || panel->same_as[j] >= 0) continue;
                 if (g_str_has_suffix(full, ".max") != g_str_has_suffix(panel->series->pdata[j], ".max")) continue;
                 if (!same_values(values->pdata[j], v)) continue;
-                char *tj = line_title(panel, j), *ti = line_title(panel, i);
-                g_free(panel->titles->pdata[j]);
-                panel->titles->pdata[j] = g_strdup_printf("%s = %s", tj, ti);
+                /* Drawn once; each identical one gets a key entry of its
+                 * own, "= Name", in the same colour (one long merged title
+                 * could be wider than the panel, and gnuplot drops such a key). */
+                char *ti = line_title(panel, i);
                 g_free(panel->titles->pdata[i]);
-                panel->titles->pdata[i] = g_strdup("");
-                g_free(tj);
+                panel->titles->pdata[i] = g_strdup_printf("= %s", ti);
+                panel->same_as[i] = (gint)j;
                 g_free(ti);
                 break;
             }
