@@ -812,7 +812,9 @@ static char *panels_script(CirrusH5Run *run, GPtrArray *panels, GArray *time, co
     }
     /* Keys below the plot, never over the data; every plot area alike. */
     g_string_append(s, "set termoption noenhanced\nset encoding utf8\nset datafile missing 'NaN'\nset grid\n"
-                       "set key below horizontal maxrows 2 samplen 2\nset yrange [0:*]\nset format y '%.4g'\n");
+                       "set key below horizontal maxrows 2 samplen 2\nset yrange [0:*]\nset format y '%.4g'\n"
+                       /* headroom: a level at its maximum is not hidden in the frame */
+                       "set offsets 0, 0, graph 0.05, 0\n");
     guint block = 0;
     gboolean ok = TRUE;
     for (guint p = 0; p < panels->len && ok; p++) {

@@ -349,7 +349,6 @@ static GArray *saturations(CirrusH5Run *run, GPtrArray *rows)
     for (guint i = 0; time && rows && i < rows->len; i++) {
         const CirrusSummaryRow *r = rows->pdata[i];
         if (strcmp(r->group, "components") != 0) continue;
-        if (out->len && strcmp(g_array_index(out, Saturation, out->len - 1).entity, r->entity) == 0) continue;
         gboolean util = FALSE, refusal = FALSE;
         for (guint k = 0; k < G_N_ELEMENTS(utilisations); k++) util = util || strcmp(r->metric, utilisations[k]) == 0;
         for (guint k = 0; k < G_N_ELEMENTS(refusals); k++) refusal = refusal || strcmp(r->metric, refusals[k]) == 0;
