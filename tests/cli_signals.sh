@@ -50,7 +50,7 @@ if command -v gnuplot >/dev/null 2>&1; then
   "$cirrus" report "$dir/ub.h5" -o "$dir/ub.html" >/dev/null 2>"$dir/err"; status=$?
   check "report of a truncated run: exit 0 (got $status)" '[ $status -eq 0 ]'
   check "report of a truncated run: says '$text'" 'grep -q "badge bad\">truncated</span> $text" "$dir/ub.html"'
-  check "report of a truncated run: its summary" 'grep -q "<td>Requests</td>" "$dir/ub.html"'
+  check "report of a truncated run: its summary" 'grep -q "<td data-label=\"metric\">Requests</td>" "$dir/ub.html"'
   check "report of a truncated run: no 'not written by'" '! grep -q "not written by" "$dir/ub.html"'
 fi
 "$cirrus" run "$dir/unbounded.yaml" -o "$dir/ub2.h5" --quiet --max-wall 0.3 2>"$dir/err"; status=$?
