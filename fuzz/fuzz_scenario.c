@@ -2,7 +2,8 @@
  *
  * Input: the bytes of a scenario file.  They go through the same path as
  * `cirrus validate` (the models' registry, one build inside the load) and,
- * when they load, one more cirrus_scenario_build, and everything is freed so
+ * when they load, one more cirrus_scenario_build, the `slo:` list and the
+ * warnings (tools/warn.h), and everything is freed so
  * that LeakSanitizer sees a leak on any path.  Besides crashes, sanitizer
  * reports and leaks, a refusal that is not a located scenario error
  * ("fuzz.yaml:LINE:COL: ...", or an unreadable side file) aborts: the
@@ -17,6 +18,8 @@
 #include "sim/kernel/error.h"
 #include "sim/loader/scenario.h"
 #include "sim/kernel/sim.h"
+#include "tools/slo.h"
+#include "tools/warn.h"
 
 #define LABEL "fuzz.yaml"
 
@@ -45,6 +48,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         }
         cirrus_sim_free(sim);
+        /* What `cirrus validate` does next: the `slo:` items and the
+         * warnings, which read the tree again and must not crash either. */
+        GArray *slos = cirrus_scenario_slos(sc, &error);
+        if (slos) g_array_unref(slos);
+        else g_clear_error(&error);
+        g_ptr_array_unref(cirrus_warnings_static(sc));
         cirrus_scenario_free(sc);
     } else {
         if (!error || error->domain != CIRRUS_ERROR) {

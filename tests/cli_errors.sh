@@ -27,6 +27,21 @@ empty "--version" "$ERR"
 run "--help" 0 --help
 contains "--help" "$OUT" "validate"
 
+# `cirrus version` and -v say what --version says (issue 21).
+for v in version -v; do
+    run "$v" 0 $v
+    if [ "$(cat "$OUT")" = "$("$CIRRUS" --version)" ]; then pass; else fail "$v: not the --version text"; fi
+done
+# A command's usage line names "cirrus COMMAND", and a UTF-8 locale gets
+# "±" and "…" as they are (GLib writes "?" in the C locale's ASCII).
+run "run --help" 0 run --help
+contains "run --help" "$OUT" "cirrus run [OPTION"
+if locale -a 2>/dev/null | grep -qix 'C.utf-\?8'; then
+    LC_ALL=C.UTF-8 "$CIRRUS" compare --help >"$OUT" 2>"$ERR"
+    contains "compare --help under C.UTF-8" "$OUT" "mean ± 95% confidence half-width"
+    contains "compare --help under C.UTF-8" "$OUT" "cirrus compare [OPTION…] A.h5 B.h5"
+fi
+
 run "unknown command" 2 frobnicate
 contains "unknown command" "$ERR" "unknown command 'frobnicate'"
 not_contains "unknown command" "$ERR" "did you mean"
@@ -64,7 +79,8 @@ run "--set misspelt key" 2 validate good.yaml --set components.station.workrs=2
 contains "--set misspelt key" "$ERR" "--set components.station.workrs:1:1: unknown key 'workrs'"
 contains "--set misspelt key" "$ERR" "did you mean 'workers'?"
 
-run "--set good" 0 validate good.yaml --set components.station.workers=8 --set duration=2m
+run "--set good" 0 validate good.yaml --set components.station.workers=8 --set duration=2m \
+    --set components.station.queue_limit=100
 empty "--set good" "$OUT"
 empty "--set good" "$ERR"
 
@@ -130,14 +146,17 @@ mkdir unreadable.yaml
 run "a directory" 2 validate unreadable.yaml
 contains "a directory" "$ERR" "unreadable.yaml"
 
-# ---- every shipped scenario validates, silently --------------------------------------------
+# ---- every shipped scenario validates; stderr holds nothing but warnings --------------------
+# (tests/cli_warnings.sh checks what they say)
 
 count=0
 while IFS= read -r -d '' f; do
     count=$((count + 1))
     run "validate ${f#"$SRC"/}" 0 validate "$f"
     empty "validate ${f#"$SRC"/}" "$OUT"
-    empty "validate ${f#"$SRC"/}" "$ERR"
+    if grep -qv '^cirrus: [^ ]*:[0-9]*:[0-9]*: warning: ' "$ERR"; then
+        fail "validate ${f#"$SRC"/}: stderr holds more than warnings"
+    else pass; fi
 done < <(find "$SRC/scenarios" -name '*.yaml' -print0 | sort -z)
 if [ "$count" -ge 1 ]; then pass; else fail "no scenarios found under $SRC/scenarios"; fi
 
@@ -151,11 +170,36 @@ if [ -e short.h5 ]; then fail "duration below warmup: short.h5 was created"; els
 
 run "short run" 0 run "$MM4" --duration 2m --set warmup=10s -o out.h5 --quiet
 empty "short run (quiet)" "$OUT"
-empty "short run (quiet)" "$ERR"
+# --quiet keeps warnings: mm4's clients wait with no timeout on an unbounded queue.
+contains "short run (quiet)" "$ERR" "mm4.yaml:11:11: warning: workload 'users' calls service 'station' synchronously"
+if [ "$(wc -l <"$ERR")" -eq 1 ]; then pass; else fail "short run (quiet): more than the one warning"; fi
 if [ -s out.h5 ]; then pass; else fail "short run: out.h5 missing or empty"; fi
 if command -v h5ls >/dev/null 2>&1; then
     if h5ls -r out.h5 2>/dev/null | grep -q 'station'; then pass; else fail "short run: out.h5 has no station series"; fi
 fi
+# plot writes PNG or SVG: another extension is refused, not written as PNG bytes.
+run "plot -o x.jpg" 2 plot out.h5 -o x.jpg
+contains "plot -o x.jpg" "$ERR" "cirrus plot: -o 'x.jpg': cirrus plot writes PNG (.png) or SVG (.svg), not .jpg"
+if [ -e x.jpg ]; then fail "plot -o x.jpg: x.jpg written"; else pass; fi
+
+# Summary columns stay aligned past 26-character metric names: a call
+# target's long name makes CallLatency.<name> 48 characters wide.
+cat >long.yaml <<'YAML'
+name: long
+duration: 30s
+workloads:
+  - {name: users, target: api, arrival: {rate: 20/s}, client: {timeout: 1s}}
+components:
+  - {name: api, type: service, workers: 2, queue_limit: 10, service_time: 1ms,
+     calls: [{target: a-dependency-with-a-long-name}]}
+  - {name: a-dependency-with-a-long-name, type: service, workers: 2, queue_limit: 10, service_time: 1ms}
+YAML
+run "long names" 0 run long.yaml -o long.h5
+# Every count's number ends in the same column (the value column is right-aligned).
+ends=$(grep -E '^  [A-Za-z.-]+ +[0-9]+$' "$OUT" | awk '{ print length($0) }' | sort -u | wc -l)
+widest=$(grep -E '^  CallLatency.a-dependency-with-a-long-name ' "$OUT" | head -1)
+if [ "$ends" -eq 1 ] && [ -n "$widest" ]; then pass; else fail "long names: count columns end at $ends places"; fi
+
 leftover=$(find . -name '*.tmp-*' | head -1)
 if [ -z "$leftover" ]; then pass; else fail "short run: left $leftover behind"; fi
 
@@ -163,6 +207,29 @@ if [ -z "$leftover" ]; then pass; else fail "short run: left $leftover behind"; 
 run "output dir missing" 1 run "$MM4" --duration 2m --set warmup=10s -o "$WORK/nodir/out.h5" --quiet
 contains "output dir missing" "$ERR" "$WORK/nodir/out.h5"
 if [ -e "$WORK/nodir" ]; then fail "output dir missing: nodir was created"; else pass; fi
+# plot writes PNG or SVG: another extension is refused, not written as PNG bytes.
+run "plot -o x.jpg" 2 plot out.h5 -o x.jpg
+contains "plot -o x.jpg" "$ERR" "cirrus plot: -o 'x.jpg': cirrus plot writes PNG (.png) or SVG (.svg), not .jpg"
+if [ -e x.jpg ]; then fail "plot -o x.jpg: x.jpg written"; else pass; fi
+
+# Summary columns stay aligned past 26-character metric names: a call
+# target's long name makes CallLatency.<name> 48 characters wide.
+cat >long.yaml <<'YAML'
+name: long
+duration: 30s
+workloads:
+  - {name: users, target: api, arrival: {rate: 20/s}, client: {timeout: 1s}}
+components:
+  - {name: api, type: service, workers: 2, queue_limit: 10, service_time: 1ms,
+     calls: [{target: a-dependency-with-a-long-name}]}
+  - {name: a-dependency-with-a-long-name, type: service, workers: 2, queue_limit: 10, service_time: 1ms}
+YAML
+run "long names" 0 run long.yaml -o long.h5
+# Every count's number ends in the same column (the value column is right-aligned).
+ends=$(grep -E '^  [A-Za-z.-]+ +[0-9]+$' "$OUT" | awk '{ print length($0) }' | sort -u | wc -l)
+widest=$(grep -E '^  CallLatency.a-dependency-with-a-long-name ' "$OUT" | head -1)
+if [ "$ends" -eq 1 ] && [ -n "$widest" ]; then pass; else fail "long names: count columns end at $ends places"; fi
+
 leftover=$(find . -name '*.tmp-*' | head -1)
 if [ -z "$leftover" ]; then pass; else fail "output dir missing: left $leftover behind"; fi
 

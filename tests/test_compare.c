@@ -28,6 +28,84 @@ static void test_student_t(void)
     g_assert_true(isnan(h));
 }
 
+static void test_row_free(gpointer p)
+{
+    CirrusSummaryRow *r = p;
+    g_free(r->group);
+    g_free(r->entity);
+    g_free(r->type);
+    g_free(r->metric);
+    g_free(r->kind);
+    g_free(r->unit);
+    g_free(r);
+}
+
+/* Honest intervals (issue 21): equal replications have no spread, not
+ * 1e-14; a percentile's interval is never narrower than half the
+ * histogram bucket that holds it; numbers print to the digits the
+ * half-width leaves meaningful. */
+static void test_honest_intervals(void)
+{
+    double same[] = {21.89, 21.89, 21.89, 21.89}, mean, h;
+    cirrus_mean_ci95(same, 4, &mean, &h);
+    g_assert_cmpfloat(mean, ==, 21.89);
+    g_assert_cmpfloat(h, ==, 0);
+    /* 346.03 ms = 346,030,000 ns lies in [2^28, 2^29), split into 64
+     * buckets of 2^22 ns = 4.194304 ms: half of that. */
+    g_assert_cmpfloat_with_epsilon(cirrus_percentile_resolution_ms(346.03), 2.097152, 1e-12);
+    /* 4 ms = 4,000,000 ns in [2^21, 2^22): buckets of 2^15 ns. */
+    g_assert_cmpfloat_with_epsilon(cirrus_percentile_resolution_ms(4.0), 0.016384, 1e-12);
+    /* Below 128 ns every value has its own bucket of 1 ns. */
+    g_assert_cmpfloat_with_epsilon(cirrus_percentile_resolution_ms(50e-6), 0.5e-6, 1e-15);
+    g_assert_cmpfloat(cirrus_percentile_resolution_ms(0), ==, 0);
+    g_assert_cmpfloat(cirrus_percentile_resolution_ms(NAN), ==, 0);
+
+    /* Four replications with the same p99: the row's half-width is the
+     * bucket's, not 0; the mean (a count) keeps its Student t interval. */
+    GPtrArray *reps[4], *rows = NULL;
+    for (guint k = 0; k < 4; k++) {
+        CirrusSummaryRow *r = g_new0(CirrusSummaryRow, 1);
+        r->group = g_strdup("workloads");
+        r->entity = g_strdup("users");
+        r->type = g_strdup("workload");
+        r->metric = g_strdup("Latency");
+        r->kind = g_strdup("latency");
+        r->unit = g_strdup("Milliseconds");
+        for (guint s = 0; s < CIRRUS_STAT_N; s++) r->v[s] = r->ci95[s] = NAN;
+        r->v[CIRRUS_STAT_P99] = 346.03;
+        r->v[CIRRUS_STAT_MEAN] = 130 + k;
+        reps[k] = g_ptr_array_new_with_free_func(test_row_free);
+        g_ptr_array_add(reps[k], r);
+    }
+    rows = cirrus_summary_rows_copy(reps[0]);
+    cirrus_summary_rows_mean(rows, reps, 4);
+    const CirrusSummaryRow *m = rows->pdata[0];
+    g_assert_cmpfloat(m->v[CIRRUS_STAT_P99], ==, 346.03);
+    g_assert_cmpfloat_with_epsilon(m->ci95[CIRRUS_STAT_P99], 2.097152, 1e-12);
+    /* 130..133: s = 1.290994, t(3) = 3.1824463: 2.0543 */
+    g_assert_cmpfloat_with_epsilon(m->ci95[CIRRUS_STAT_MEAN], 3.1824463 * 1.2909944 / 2, 1e-6);
+    g_assert_true(isnan(m->ci95[CIRRUS_STAT_P50]));
+    for (guint k = 0; k < 4; k++) g_ptr_array_unref(reps[k]);
+    g_ptr_array_unref(rows);
+
+    static const struct { double v, h; const char *plain, *want; } cases[] = {
+        {346.03, 2.097152, "%.3f", "346.0 ± 2.1"},
+        {21.89, 0, "%.4g", "21.89 ± 0"},
+        {0, 0, "%.1f", "0 ± 0"},
+        {5517652.25, 3876.2, "%.1f", "5517652 ± 3900"},
+        {79.9777127, 0.35912, "%.3f", "79.98 ± 0.36"},
+        {12.3456, 9.96, "%.3f", "12 ± 10"},
+        {0.000123456, 0.0000123, "%.3g", "0.000123 ± 0.000013"},
+        {5, NAN, "%.3f", "5.000"},
+        {NAN, 1, "%.3f", "-"},
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        char *t = cirrus_format_pm(cases[i].v, cases[i].h, cases[i].plain);
+        g_assert_cmpstr(t, ==, cases[i].want);
+        g_free(t);
+    }
+}
+
 /* A summary table of two metrics: users/Requests (count, total `requests`)
  * and users/Latency (latency, p99 `p99` ms). */
 static gboolean write_summary(CirrusH5 *h, const char *path, double requests, double p99, gboolean extra)
@@ -230,6 +308,7 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/tools/compare/student-t", test_student_t);
     g_test_add_func("/tools/compare/rows", test_compare_rows);
+    g_test_add_func("/tools/compare/honest-intervals", test_honest_intervals);
     g_test_add_func("/tools/compare/no-summary", test_no_summary);
     g_test_add_func("/tools/report/svg-inline", test_svg_inline);
     g_test_add_func("/tools/report/escapes", test_report_escapes);

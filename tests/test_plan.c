@@ -11,6 +11,7 @@
 #include "testutil.h"
 #include "tools/h5read.h"
 #include "tools/plan.h"
+#include "tools/plot.h"
 #include <glib/gstdio.h>
 
 static double mmc_wait_ms(int c, double lambda, double mu)
@@ -96,6 +97,18 @@ static void test_erlang_c(void)
     g_assert_nonnull(values);
     g_assert_cmpuint(values->len, ==, result.n_points);
     g_ptr_array_unref(values);
+    /* cirrus plot of the plan's file: with no METRIC, one panel per SLO,
+     * its bound a dashed red line across the points, the choice a green
+     * line with its label (issue 21). */
+    char *script = cirrus_plot_sweep_script(run, NULL, 0, "plan.png", &error);
+    g_assert_no_error(error);
+    g_assert_nonnull(strstr(script, "set title 'station/WaitTime mean'"));
+    g_assert_nonnull(strstr(script, "$SLO0 << EOD\n9 5\n20 5\nEOD\n"));
+    g_assert_nonnull(strstr(script, "$SLO0 using 1:2 with lines lw 2 dt 2 lc rgb '#c0392b' title 'SLO station.WaitTime.mean<5'"));
+    char *label = g_strdup_printf("set label 'chosen: %d' at first %d, graph 0.95", best, best);
+    g_assert_nonnull(strstr(script, label));
+    g_free(label);
+    g_free(script);
     g_free(want);
     g_free(choice);
     cirrus_h5run_close(run);

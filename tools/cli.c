@@ -17,7 +17,7 @@ typedef struct {
 
 static const Command commands[] = {
     {"run", cirrus_cmd_run, "run a scenario; write HDF5 series, a summary, optional JSON", FALSE},
-    {"validate", cirrus_cmd_validate, "check a scenario; print nothing but errors", FALSE},
+    {"validate", cirrus_cmd_validate, "check a scenario; print errors and warnings only", FALSE},
     {"plot", cirrus_cmd_plot, "draw a run's series (PNG or SVG) through gnuplot", FALSE},
     {"compare", cirrus_cmd_compare, "put the summaries of runs side by side, with differences and overlay plots", FALSE},
     {"sweep", cirrus_cmd_sweep, "run a scenario over a grid of --set values, with replications; one HDF5 file", TRUE},
@@ -32,6 +32,7 @@ static void print_help(FILE *out)
                  "Usage: cirrus COMMAND [OPTIONS]\n\nCommands:\n", CIRRUS_VERSION);
     for (gsize i = 0; i < G_N_ELEMENTS(commands); i++)
         fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "  %-10s %s\n", "version", "print the version (also --version, -v)");
     fprintf(out, "\n'cirrus COMMAND --help' describes a command's options.\n"
                  "Exit status: 0 ok, 1 the run or its output failed, 2 bad command line or scenario.\n");
 }
@@ -40,6 +41,11 @@ int cirrus_cli_parse_args(int *argc, char ***argv, GOptionEntry *entries, const 
                           const char *description, int min_args, int max_args, const char *expected)
 {
     GError *error = NULL;
+    /* GLib's "Usage:" line names the program by g_get_prgname(): make it
+     * "cirrus run", not "run" (argv[0] here is the command's name). */
+    char *prgname = g_strdup_printf("cirrus %s", (*argv)[0]);
+    g_set_prgname(prgname);
+    g_free(prgname);
     GOptionContext *ctx = g_option_context_new(usage);
     g_option_context_add_main_entries(ctx, entries, NULL);
     if (description) g_option_context_set_description(ctx, description);
@@ -111,7 +117,7 @@ static int dispatch(int argc, char **argv)
         print_help(stdout);
         return 0;
     }
-    if (strcmp(cmd, "--version") == 0) {
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-v") == 0 || strcmp(cmd, "version") == 0) {
         printf("cirrus %s\n", CIRRUS_VERSION);
         return 0;
     }

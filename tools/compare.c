@@ -109,14 +109,13 @@ char *cirrus_compare_stat_label(const CirrusCompareRow *row)
 
 /* ---- output --------------------------------------------------------------- */
 
+/* A value alone as before ("%.0f" for whole or large numbers, else 4
+ * significant digits); with a half-width, the digits it leaves
+ * meaningful ("21.89 ± 0", "346.0 ± 2.1"). */
 static char *number(double v, double ci)
 {
     if (!isfinite(v)) return g_strdup("-");
-    char *s = fabs(v) >= 1e4 || v == floor(v) ? g_strdup_printf("%.0f", v) : g_strdup_printf("%.4g", v);
-    if (!isfinite(ci)) return s;
-    char *t = g_strdup_printf("%s ± %.3g", s, ci);
-    g_free(s);
-    return t;
+    return cirrus_format_pm(v, ci, fabs(v) >= 1e4 || v == floor(v) ? "%.0f" : "%.4g");
 }
 
 /* Pad to `width` display columns (UTF-8 aware, for "±"). */
@@ -172,8 +171,12 @@ static void print_table(GPtrArray *rows, char **files, CirrusRunSummary **runs, 
     GString *out = g_string_new(NULL);
     char **labels = g_new0(char *, n + 1);
     for (guint k = 0; k < n; k++) {
-        g_string_append_printf(out, "%c = %s (%u replication%s)\n", 'A' + k, files[k], runs[k]->replications,
+        g_string_append_printf(out, "%c = %s (%u replication%s", 'A' + k, files[k], runs[k]->replications,
                                runs[k]->replications == 1 ? "" : "s, mean ± 95% CI");
+        if (isfinite(runs[k]->truncated_at_s))
+            g_string_append_printf(out, "; TRUNCATED at %.6g s of %.6g s: its numbers cover only what was simulated",
+                                   runs[k]->truncated_at_s, runs[k]->duration_s);
+        g_string_append(out, ")\n");
         labels[k] = g_strdup_printf("%c", 'A' + k);
     }
     cirrus_compare_format(out, rows, (const char *const *)labels, n, TRUE);
@@ -201,7 +204,9 @@ static void print_json(GPtrArray *rows, char **files, CirrusRunSummary **runs, g
     for (guint k = 0; k < n; k++) {
         g_string_append(s, k ? ",{\"file\":" : "{\"file\":");
         cirrus_json_string(s, files[k]);
-        g_string_append_printf(s, ",\"replications\":%u}", runs[k]->replications);
+        g_string_append_printf(s, ",\"replications\":%u,\"truncated_at_s\":", runs[k]->replications);
+        cirrus_json_number(s, runs[k]->truncated_at_s);
+        g_string_append_c(s, '}');
     }
     g_string_append(s, "],\"metrics\":[");
     double *d = g_new(double, n), *pct = g_new(double, n), *ci = g_new(double, n);
@@ -260,7 +265,7 @@ static int write_overlays(const char *dir, char **files, CirrusH5Run **h5, guint
     }
     GString *s = g_string_new("# written by cirrus compare\nset terminal pngcairo size 1000,420\n"
                               "set termoption noenhanced\nset encoding utf8\nset datafile missing 'NaN'\nset grid\n"
-                              "set key outside right top\nset lmargin at screen 0.08\nset rmargin at screen 0.68\n");
+                              "set key below horizontal\nset yrange [0:*]\n");
     double end = 0;
     GArray **time = g_new0(GArray *, n);
     for (guint k = 0; k < n; k++) {
@@ -286,6 +291,16 @@ static int write_overlays(const char *dir, char **files, CirrusH5Run **h5, guint
             GArray *v = time[k] ? cirrus_h5run_read(h5[k], series, NULL) : NULL;
             GArray *hv = v && high ? cirrus_h5run_read(h5[k], high, NULL) : NULL;
             ok = v && (!high || hv);
+            /* As the dashboards show them: latencies in ms, counts per second. */
+            for (guint i = 0; ok && i < v->len; i++) {
+                double dt = g_array_index(time[k], double, i) - (i ? g_array_index(time[k], double, i - 1) : 0);
+                if (latency) {
+                    g_array_index(v, double, i) *= 1e3;
+                    g_array_index(hv, double, i) *= 1e3;
+                } else if (strcmp(m->kind, "count") == 0 && i < time[k]->len) {
+                    g_array_index(v, double, i) = dt > 0 ? g_array_index(v, double, i) / dt : NAN;
+                }
+            }
             if (ok) {
                 char name[32], label[8];
                 g_snprintf(name, sizeof name, "$C%u", block);
@@ -321,11 +336,14 @@ static int write_overlays(const char *dir, char **files, CirrusH5Run **h5, guint
         }
         if (ok) {
             char *file = plot_name(m), *png = g_strdup_printf("%s/%s.png", dir, file);
-            char *title = g_strdup_printf("%s/%s: %s (%s%s)", m->group, m->entity, m->metric,
-                                          latency ? "seconds" : m->unit, latency ? ", p50 and p99" :
-                                          strcmp(m->kind, "gauge") == 0 ? ", time-weighted mean" : " per interval");
-            char *q_png = cirrus_gnuplot_quote(png), *q_title = cirrus_gnuplot_quote(title);
-            g_string_append_printf(s, "set output %s\nset title %s\n%s\n", q_png, q_title, plot->str);
+            gboolean count = strcmp(m->kind, "count") == 0;
+            const char *ylabel = latency ? "ms" : count ? (strcmp(m->unit, "Bytes") == 0 ? "bytes per second" : "per second")
+                                                        : m->unit;
+            char *title = g_strdup_printf("%s: %s (%s%s)", m->entity, m->metric, ylabel,
+                                          latency ? ", p50 and p99" : count ? "" : ", time-weighted mean");
+            char *q_png = cirrus_gnuplot_quote(png), *q_title = cirrus_gnuplot_quote(title), *q_y = cirrus_gnuplot_quote(ylabel);
+            g_string_append_printf(s, "set output %s\nset title %s\nset ylabel %s\n%s\n", q_png, q_title, q_y, plot->str);
+            g_free(q_y);
             g_free(q_png);
             g_free(q_title);
             g_free(title);

@@ -1,5 +1,6 @@
 /* cirrus — reading back a run's HDF5 file (see h5read.h). */
 #include "tools/h5read.h"
+#include <math.h>
 #include "sim/kernel/error.h"
 #include <hdf5.h>
 #include <string.h>
@@ -157,6 +158,24 @@ gboolean cirrus_h5run_attr_double(CirrusH5Run *run, const char *name, double *va
 }
 
 const char *cirrus_h5run_path(CirrusH5Run *run) { return run->path; }
+
+gboolean cirrus_h5run_truncated(CirrusH5Run *run, double *at_s, double *duration_s)
+{
+    double flag = 0, at = NAN, duration = NAN;
+    if (!cirrus_h5run_attr_double(run, "truncated", &flag) || flag == 0) return FALSE;
+    cirrus_h5run_attr_double(run, "truncated_at_s", &at);
+    cirrus_h5run_attr_double(run, "duration_s", &duration);
+    if (at_s) *at_s = at;
+    if (duration_s) *duration_s = duration;
+    return TRUE;
+}
+
+char *cirrus_h5run_truncated_text(CirrusH5Run *run)
+{
+    double at, duration;
+    if (!cirrus_h5run_truncated(run, &at, &duration)) return NULL;
+    return g_strdup_printf("truncated at %.6g s of %.6g s", at, duration);
+}
 
 /* Read one member of a compound dataset into `buf` (one `size`-byte
  * element per row) as `member_type`; the row count, or -1. */

@@ -27,6 +27,12 @@ char        *cirrus_h5run_attr_string(CirrusH5Run *run, const char *name);
 
 /* A numeric root attribute (int64 or float64); FALSE if absent. */
 gboolean     cirrus_h5run_attr_double(CirrusH5Run *run, const char *name, double *value);
+/* A run that was interrupted or hit a limit (root attribute truncated =
+ * 1): TRUE, with the simulated time reached and the duration asked for
+ * (NaN if absent); FALSE for a complete run or a sweep. */
+gboolean     cirrus_h5run_truncated(CirrusH5Run *run, double *at_s, double *duration_s);
+/* "truncated at 1000.03 s of 7200 s", or NULL for a complete run. */
+char        *cirrus_h5run_truncated_text(CirrusH5Run *run);
 /* The path the run was opened from. */
 const char  *cirrus_h5run_path(CirrusH5Run *run);
 

@@ -20,6 +20,7 @@
 #include "tools/cli.h"
 #include "tools/replicate.h"
 #include "tools/runtables.h"
+#include "tools/slo.h"
 #include "tools/sweep.h"
 #include "models/aws/prices.h"
 #include "models/registry.h"
@@ -29,24 +30,12 @@
 #include <string.h>
 #include <unistd.h>
 
-typedef enum { OP_LT, OP_LE, OP_GT, OP_GE } SloOp;
-
-typedef struct {
-    char *text;           /* as given */
-    char *lhs;            /* ENTITY.METRIC[.STAT] */
-    SloOp op;
-    double bound;
-    gboolean percent;     /* the bound is a % of the entity's first count metric */
-    gint row, denominator;   /* resolved row indices (-1: not yet) */
-    CirrusStat stat;
-} Slo;
-
 /* How the chosen setting is picked among those that meet every SLO. */
 typedef struct {
     const char *text;     /* as given; "cost" by default */
     gboolean cost;        /* the total cost_usd_per_month */
     gboolean maximise;    /* max: */
-    Slo metric;           /* otherwise: ENTITY.METRIC[.STAT], resolved like an SLO's */
+    CirrusSlo metric;           /* otherwise: ENTITY.METRIC[.STAT], resolved like an SLO's */
 } Objective;
 
 /* One explored setting. */
@@ -64,112 +53,12 @@ typedef struct {
     const CirrusPlanSpec *spec;
     const CirrusPlanKnob *knobs;
     guint n_knobs;
-    Slo *slos;
+    CirrusSlo *slos;
     guint n_slos;
     Objective objective;
     GPtrArray *points;    /* Point *, in the order explored */
 } Plan;
 
-
-static gboolean parse_slo(const char *text, Slo *s, GError **error)
-{
-    memset(s, 0, sizeof *s);
-    s->row = s->denominator = -1;
-    s->text = g_strdup(text);
-    const char *op = strpbrk(text, "<>");
-    char *end = NULL;
-    if (op) {
-        s->op = op[0] == '<' ? (op[1] == '=' ? OP_LE : OP_LT) : (op[1] == '=' ? OP_GE : OP_GT);
-        const char *rhs = op + (op[1] == '=' ? 2 : 1);
-        s->bound = g_ascii_strtod(rhs, &end);
-        if (end && *end == '%') { s->percent = TRUE; end++; }
-        s->lhs = g_strstrip(g_strndup(text, (gsize)(op - text)));
-        if (end == rhs || *end || !isfinite(s->bound) || !*s->lhs) op = NULL;
-    }
-    if (!op)
-        g_set_error(error, CIRRUS_ERROR, CIRRUS_ERROR_USAGE, "--slo takes ENTITY.METRIC[.STAT] < or > a number "
-                    "(or a percentage), e.g. 'users.latency_ms.p99<200' or 'users.Failed<0.1%%', not '%s'", text);
-    return op != NULL;
-}
-
-static gint stat_of(const char *name)
-{
-    for (guint k = 0; k < CIRRUS_STAT_N; k++)
-        if (strcmp(name, cirrus_stat_names[k]) == 0) return (gint)k;
-    return -1;
-}
-
-static CirrusStat default_stat(const CirrusSummaryRow *r)
-{
-    return strcmp(r->kind, "count") == 0 || strcmp(r->kind, "cost") == 0 ? CIRRUS_STAT_SUM : CIRRUS_STAT_MEAN;
-}
-
-/* Find the SLO's row among a run's summary rows: ENTITY.METRIC or
- * ENTITY.METRIC.STAT, or ENTITY.latency_ms[.STAT] for the entity's first
- * latency (as in the summary JSON).  Names may hold dots: the longest
- * entity and metric that match win. */
-static gboolean resolve_slo(Slo *s, GPtrArray *rows, const char *option, GError **error)
-{
-    gsize best = 0;
-    for (guint pass = 0; pass < 2 && s->row < 0; pass++)
-        for (guint i = 0; i < rows->len; i++) {
-            const CirrusSummaryRow *r = rows->pdata[i];
-            gsize el = strlen(r->entity);
-            if (strncmp(s->lhs, r->entity, el) != 0 || s->lhs[el] != '.') continue;
-            /* pass 0: the metric by name; pass 1: latency_ms, the first latency */
-            if (pass == 1 && strcmp(r->kind, "latency") != 0) continue;
-            const char *rest = s->lhs + el + 1, *metric = pass == 0 ? r->metric : "latency_ms";
-            gsize ml = strlen(metric);
-            if (strncmp(rest, metric, ml) != 0 || (rest[ml] && rest[ml] != '.')) continue;
-            gint stat = rest[ml] ? stat_of(rest + ml + 1) : (gint)default_stat(r);
-            if (stat < 0 || el + ml <= best) continue;
-            best = el + ml;
-            s->row = (gint)i;
-            s->stat = (CirrusStat)stat;
-        }
-    if (s->row < 0) {
-        g_set_error(error, CIRRUS_ERROR, CIRRUS_ERROR_USAGE, "%s '%s': the run has no such number "
-                    "(ENTITY.METRIC[.STAT], STAT one of count, sum, mean, min, max, last, p50, p90, p99, p999; "
-                    "ENTITY.latency_ms.STAT for the entity's latency)", option, s->text);
-        return FALSE;
-    }
-    if (!s->percent) return TRUE;
-    /* A percentage: of the entity's first count metric (a workload's
-     * Requests), per replication. */
-    const CirrusSummaryRow *row = rows->pdata[s->row];
-    for (guint i = 0; i < rows->len && s->denominator < 0; i++) {
-        const CirrusSummaryRow *r = rows->pdata[i];
-        if (strcmp(r->entity, row->entity) == 0 && strcmp(r->kind, "count") == 0) s->denominator = (gint)i;
-    }
-    if (s->denominator < 0 || (gint)s->row == s->denominator) {
-        g_set_error(error, CIRRUS_ERROR, CIRRUS_ERROR_USAGE, "--slo '%s': a percentage needs a count that is not "
-                    "the entity's first (its total, e.g. a workload's Requests)", s->text);
-        return FALSE;
-    }
-    return TRUE;
-}
-
-static double slo_value(const Slo *s, GPtrArray *rows)
-{
-    double v = ((CirrusSummaryRow *)rows->pdata[s->row])->v[s->stat];
-    if (!s->percent) return v;
-    double total = ((CirrusSummaryRow *)rows->pdata[s->denominator])->v[CIRRUS_STAT_SUM];
-    return total > 0 ? 100.0 * v / total : NAN;
-}
-
-/* The side of the confidence interval that must clear the bound, and how
- * far it does (negative: it does not). */
-static double margin(const Slo *s, double mean, double hw)
-{
-    double h = isfinite(hw) ? hw : 0;
-    return s->op == OP_LT || s->op == OP_LE ? s->bound - (mean + h) : (mean - h) - s->bound;
-}
-
-static gboolean meets(const Slo *s, double mean, double hw)
-{
-    double m = margin(s, mean, hw);
-    return isfinite(mean) && (m > 0 || (m == 0 && (s->op == OP_LE || s->op == OP_GE)));
-}
 
 /* --objective: "cost", or [min:|max:]ENTITY.METRIC[.STAT]. */
 static gboolean parse_objective(const char *text, Objective *o, GError **error)
@@ -256,20 +145,25 @@ static gboolean judge_point(Plan *pl, Point *pt, GError **error)
     pt->pass = TRUE;
     gboolean ok = TRUE;
     for (guint i = 0; ok && i <= pl->n_slos; i++) {
-        Slo *s = i < pl->n_slos ? &pl->slos[i] : &pl->objective.metric;
+        CirrusSlo *s = i < pl->n_slos ? &pl->slos[i] : &pl->objective.metric;
         if (i == pl->n_slos && pl->objective.cost) {
             point_cost(pt, &pt->obj, &pt->obj_hw);
             break;
         }
-        if (s->row < 0 && !(ok = resolve_slo(s, pt->reps[0].rows, i < pl->n_slos ? "--slo" : "--objective", error)))
+        if (s->row < 0 && !(ok = cirrus_slo_resolve(s, pt->reps[0].rows, i < pl->n_slos ? "--slo" : "--objective", error)))
             break;
-        for (guint k = 0; k < n; k++) x[k] = slo_value(s, pt->reps[k].rows);
+        for (guint k = 0; k < n; k++) x[k] = cirrus_slo_value(s, pt->reps[k].rows);
         if (i == pl->n_slos) {
             cirrus_mean_ci95(x, n, &pt->obj, &pt->obj_hw);
             break;
         }
         cirrus_mean_ci95(x, n, &pt->mean[i], &pt->hw[i]);
-        pt->pass = pt->pass && meets(s, pt->mean[i], pt->hw[i]);
+        /* A latency percentile is known to half a histogram bucket at best
+         * (replications in one bucket have no spread, not no error). */
+        const CirrusSummaryRow *row = pt->reps[0].rows->pdata[s->row];
+        if (!s->percent && isfinite(pt->hw[i]) && strcmp(row->kind, "latency") == 0 && cirrus_stat_is_percentile(s->stat))
+            pt->hw[i] = MAX(pt->hw[i], cirrus_percentile_resolution_ms(pt->mean[i]));
+        pt->pass = pt->pass && cirrus_slo_meets(s, pt->mean[i], pt->hw[i]);
     }
     g_free(x);
     return ok;
@@ -438,8 +332,8 @@ static void report(Plan *pl, const Point *best)
         fprintf(out, "objective: %s %s = %.4g ± %.2g\n", pl->objective.maximise ? "the largest" : "the smallest",
                 pl->objective.metric.lhs, best->obj, isfinite(best->obj_hw) ? best->obj_hw : 0.0);
     for (guint i = 0; i < pl->n_slos; i++) {
-        const Slo *s = &pl->slos[i];
-        double m = margin(s, best->mean[i], best->hw[i]);
+        const CirrusSlo *s = &pl->slos[i];
+        double m = cirrus_slo_margin(s, best->mean[i], best->hw[i]);
         fprintf(out, "SLO %s: %.4g ± %.2g%s, margin %.4g%s (%.1f%% of the bound)\n", s->text, best->mean[i],
                 isfinite(best->hw[i]) ? best->hw[i] : 0.0, s->percent ? "%" : "", m, s->percent ? "%" : "",
                 s->bound != 0 ? 100.0 * m / fabs(s->bound) : NAN);
@@ -549,10 +443,10 @@ gboolean cirrus_plan(const CirrusPlanSpec *spec, CirrusPlanResult *result, GErro
                     "cirrus plan needs --vary KEY=LO..HI with LO <= HI, at least one --slo, and --replications >= 1");
         return FALSE;
     }
-    Plan pl = {spec, knobs, n_knobs, g_new0(Slo, g_strv_length((char **)spec->slos)), 0, {0},
+    Plan pl = {spec, knobs, n_knobs, g_new0(CirrusSlo, g_strv_length((char **)spec->slos)), 0, {0},
                g_ptr_array_new_with_free_func(point_free)};
     gboolean ok = parse_objective(spec->objective, &pl.objective, error);
-    for (guint i = 0; ok && spec->slos[i]; i++) ok = parse_slo(spec->slos[i], &pl.slos[pl.n_slos++], error);
+    for (guint i = 0; ok && spec->slos[i]; i++) ok = cirrus_slo_parse(spec->slos[i], "--slo", &pl.slos[pl.n_slos++], error);
     if (ok && spec->out) print_header(&pl);
     CirrusPlanJudge judge = {evaluate, &pl};
     guint judged = 0;

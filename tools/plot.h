@@ -6,14 +6,19 @@
 #include "tools/h5read.h"
 
 /* Write the gnuplot script that draws `series` (full names as listed by
- * cirrus_h5run_series; empty: a dashboard of every entity) to a PNG or SVG
- * at `out`.  Every name from the file is quoted so that it cannot inject
+ * cirrus_h5run_series; empty: a dashboard of every entity, docs/outputs.md
+ * "Plotting") to a PNG or SVG at `out`: a grid of panels, latencies in ms,
+ * counts as rates per second, levels as they are, each panel titled with
+ * its metrics and unit and its y axis labelled; warm-up, faults, scaling
+ * activities and truncation marked.  Every name from the file is quoted so that it cannot inject
  * gnuplot commands. */
 char *cirrus_plot_script(CirrusH5Run *run, GPtrArray *series, const char *out, GError **error);
 
 /* The dashboard panels of one entity ("components/web") only, for the
- * HTML report; NULL (and no error) if it has nothing to draw. */
-char *cirrus_plot_entity_script(CirrusH5Run *run, const char *entity, const char *out, GError **error);
+ * HTML report: one SVG per panel, `prefix` + 0, 1, ... + ".svg", their
+ * number in *n_panels; NULL (and no error) if it has nothing to draw. */
+char *cirrus_plot_entity_panels(CirrusH5Run *run, const char *entity, const char *prefix, guint *n_panels,
+                                GError **error);
 
 /* The instants (s) of an asg's scaling activities, from its
  * GroupDesiredCapacity series (time-weighted mean per row; `time` holds
@@ -43,6 +48,17 @@ char *cirrus_gnuplot_quote(const char *text);
  * NULL with a usage error for a spec that names nothing.  And the
  * "entity/Metric" names it has. */
 char      *cirrus_plot_sweep_script(CirrusH5Run *run, char **specs, guint n_specs, const char *out, GError **error);
+/* For the report of a sweep or plan: the same for one spec, as one small
+ * panel, with a service level's bound as a dashed red line (bound NaN:
+ * none) and the chosen setting's first-knob value (NULL: none) as a
+ * green line. */
+typedef struct CirrusSweepMarks {
+    double bound;
+    const char *bound_label;
+    const char *chosen;
+} CirrusSweepMarks;
+char      *cirrus_plot_sweep_marked_script(CirrusH5Run *run, char **specs, guint n_specs,
+                                           const CirrusSweepMarks *marks, const char *out, GError **error);
 GPtrArray *cirrus_plot_sweep_metrics(CirrusH5Run *run);
 
 #endif

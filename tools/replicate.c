@@ -99,7 +99,7 @@ static void run_one(gpointer data, gpointer user_data)
     g_mutex_lock(&sh->lock);
     sh->done++;
     if (sh->progress) {
-        fprintf(stderr, "\r  %u of %u replications done   ", sh->done, sh->n);
+        fprintf(stderr, "\r  %u of %u runs done   ", sh->done, sh->n);
         fflush(stderr);
     }
     g_mutex_unlock(&sh->lock);

@@ -4,6 +4,8 @@
 #include "tools/replicate.h"
 #include "tools/runtables.h"
 #include "tools/summary.h"
+#include "tools/warn.h"
+#include "tools/slo.h"
 #include "models/registry.h"
 #include "sim/kernel/error.h"
 #include "sim/h5/h5out.h"
@@ -17,7 +19,7 @@ typedef struct {
     char *output, *summary_json, *plot_dir, *duration;
     char **sets;
     gint64 seed;
-    gboolean seed_given, quiet;
+    gboolean seed_given, quiet, strict;
     gint replications, jobs;
     gint64 max_pending, max_in_flight;
     double max_wall;
@@ -34,19 +36,43 @@ static GPtrArray *collect_sets(const RunOptions *o)
     return sets;
 }
 
+/* The scenario's `slo:` items must parse (their numbers are only looked
+ * up in a run's summary), then the warnings it deserves: printed on
+ * stderr; -1 to go on, or the exit status (2 for a bad SLO, or for any
+ * warning with --strict). */
+static int check_scenario(CirrusScenario *sc, gboolean strict)
+{
+    GError *error = NULL;
+    GArray *slos = cirrus_scenario_slos(sc, &error);
+    if (!slos) return cirrus_cli_fail(error);
+    g_array_unref(slos);
+    GPtrArray *warnings = cirrus_warnings_static(sc);
+    guint n = cirrus_warnings_print(stderr, warnings);
+    g_ptr_array_unref(warnings);
+    if (n > 0 && strict) {
+        fprintf(stderr, "cirrus: %u warning%s, and --strict makes them errors\n", n, n == 1 ? "" : "s");
+        return 2;
+    }
+    return -1;
+}
+
 int cirrus_cmd_validate(int argc, char **argv)
 {
     char **sets = NULL, *path;
+    gboolean strict = FALSE;
     GOptionEntry entries[] = {
         {"set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &sets, "Override a scenario key (path=value)", "KEY=VALUE"},
+        {"strict", 0, 0, G_OPTION_ARG_NONE, &strict, "Treat warnings as errors (exit status 2)", NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
     int status = cirrus_cli_parse(&argc, &argv, entries, "SCENARIO.yaml",
-                               "Checks the scenario and prints nothing but errors.", &path);
+                               "Checks the scenario: prints errors, and warnings about what would run but\n"
+                               "probably not as meant (docs/getting-started.md, \"Warnings\").", &path);
     if (status < 0) {
         GError *error = NULL;
         CirrusScenario *sc = cirrus_scenario_load(path, cirrus_models_registry(), (const char *const *)sets, &error);
-        status = sc ? 0 : cirrus_cli_fail(error);
+        status = sc ? check_scenario(sc, strict) : cirrus_cli_fail(error);
+        if (status < 0) status = 0;
         cirrus_scenario_free(sc);
     }
     g_strfreev(sets);
@@ -138,6 +164,9 @@ static int report(CirrusScenario *sc, const RunOptions *o, const char *output, G
     GError *error = NULL;
     int status = 0;
     gboolean json_to_stdout = o->summary_json && strcmp(o->summary_json, "-") == 0;
+    GPtrArray *warnings = cirrus_warnings_after_run(sc, rows);
+    guint n_warnings = cirrus_warnings_print(stderr, warnings);
+    g_ptr_array_unref(warnings);
     if (!o->quiet && !json_to_stdout) {
         cirrus_summary_print_header(stdout, sc, info);
         cirrus_summary_print_rows(stdout, rows, info->replications);
@@ -155,6 +184,11 @@ static int report(CirrusScenario *sc, const RunOptions *o, const char *output, G
             status = cirrus_cli_fail(error);
         }
         g_free(json);
+    }
+    if (status == 0 && n_warnings > 0 && o->strict) {
+        fprintf(stderr, "cirrus: %u warning%s, and --strict makes them errors\n", n_warnings,
+                n_warnings == 1 ? "" : "s");
+        status = 2;
     }
     return status;
 }
@@ -240,13 +274,17 @@ static int run_scenario(CirrusScenario *sc, const RunOptions *o, const char *ove
          * simulated, marked as such so that nothing mistakes it for a
          * complete run. */
         GError *io = NULL;
+        /* The partial summary covers [warmup, the instant reached]: the
+         * kernel finished the models there (sim/kernel/sim.h). */
         gboolean kept = cirrus_h5_attr_int64(rc.h5, "truncated", 1, &io) &&
                         cirrus_h5_attr_double(rc.h5, "truncated_at_s", cirrus_time_to_s(cirrus_sim_now(sim)), &io) &&
                         cirrus_h5_attr_int64(rc.h5, "events", (gint64)info.events, &io) &&
+                        cirrus_h5_attr_double(rc.h5, "wall_s", info.wall_s, &io) &&
+                        cirrus_tables_write_summary(rc.h5, "/summary", sim, &io) &&
                         cirrus_h5_close(rc.h5, TRUE, &io);
         if (!kept) cirrus_h5_close(rc.h5, FALSE, NULL);
         fprintf(stderr, "cirrus: %s; %s\n", error->message,
-                kept ? "the series simulated so far are in the output file, marked 'truncated'"
+                kept ? "the series and a summary of what was simulated are in the output file, marked 'truncated'"
                      : "the output could not be kept");
         if (kept) fprintf(stderr, "cirrus: output: %s\n", output);
         g_clear_error(&io);
@@ -289,7 +327,9 @@ int cirrus_cmd_run(int argc, char **argv)
         {"jobs", 'j', 0, G_OPTION_ARG_INT, &o.jobs, "Replications run in parallel (default 1; 0: every core)", "N"},
         {"summary-json", 0, 0, G_OPTION_ARG_FILENAME, &o.summary_json, "Write the summary as JSON ('-': stdout)", "FILE"},
         {"plot", 0, 0, G_OPTION_ARG_FILENAME, &o.plot_dir, "Write the dashboard plot to DIR/NAME.png", "DIR"},
-        {"quiet", 'q', 0, G_OPTION_ARG_NONE, &o.quiet, "No summary table, no progress", NULL},
+        {"quiet", 'q', 0, G_OPTION_ARG_NONE, &o.quiet, "No summary table, no progress (warnings and errors still)", NULL},
+        {"strict", 0, 0, G_OPTION_ARG_NONE, &o.strict, "Treat warnings as errors: exit status 2 (before the run for "
+         "what the scenario says, after it for what the run showed)", NULL},
         {"max-pending", 0, 0, G_OPTION_ARG_INT64, &o.max_pending, "Stop if more events are pending (default 16777216)", "N"},
         {"max-in-flight", 0, 0, G_OPTION_ARG_INT64, &o.max_in_flight, "Stop if more requests are alive (default 20000000)", "N"},
         {"max-wall", 0, 0, G_OPTION_ARG_DOUBLE, &o.max_wall, "Stop after this many seconds of wall time", "SECONDS"},
@@ -323,7 +363,8 @@ int cirrus_cmd_run(int argc, char **argv)
     CirrusScenario *sc = cirrus_scenario_load(path, cirrus_models_registry(), (const char *const *)sets->pdata, &error);
     char *overrides = g_strjoinv("\n", (char **)sets->pdata);
     g_ptr_array_free(sets, TRUE);
-    status = !sc ? cirrus_cli_fail(error) : o.replications > 1 ? run_replicated(sc, &o, overrides)
+    status = !sc ? cirrus_cli_fail(error) : check_scenario(sc, o.strict);
+    if (status < 0) status = o.replications > 1 ? run_replicated(sc, &o, overrides)
                                                                : run_scenario(sc, &o, overrides);
     g_free(overrides);
     cirrus_scenario_free(sc);

@@ -3,6 +3,7 @@
 #include "sim/kernel/error.h"
 #include "models/aws/prices.h"
 #include "models/transfer.h"
+#include "sim/kernel/hist.h"
 #include <math.h>
 #include <string.h>
 
@@ -299,14 +300,23 @@ CirrusRunSummary *cirrus_run_summary_read(CirrusH5Run *run, GError **error)
 {
     GPtrArray *rows = read_rows(run, "/summary");
     if (!rows) {
-        g_set_error(error, CIRRUS_ERROR, CIRRUS_ERROR_USAGE,
-                    "'%s' has no /summary table: not written by this version of cirrus run (run it again)",
-                    cirrus_h5run_path(run));
+        char *truncated = cirrus_h5run_truncated_text(run);
+        if (truncated)   /* cirrus kept no summary of a truncated run before issue 21 */
+            g_set_error(error, CIRRUS_ERROR, CIRRUS_ERROR_USAGE,
+                        "'%s' is a run %s, written by a cirrus that kept no summary of an interrupted run "
+                        "(run it again)", cirrus_h5run_path(run), truncated);
+        else
+            g_set_error(error, CIRRUS_ERROR, CIRRUS_ERROR_USAGE,
+                        "'%s' has no /summary table: not written by this version of cirrus run (run it again)",
+                        cirrus_h5run_path(run));
+        g_free(truncated);
         return NULL;
     }
     CirrusRunSummary *s = g_new0(CirrusRunSummary, 1);
     s->rows = rows;
     s->replications = 1;
+    s->truncated_at_s = s->duration_s = NAN;
+    if (!cirrus_h5run_truncated(run, &s->truncated_at_s, &s->duration_s)) s->truncated_at_s = s->duration_s = NAN;
     GPtrArray *reps = cirrus_h5run_children(run, "/replications");
     if (reps && reps->len > 0) {
         s->replications = reps->len;
@@ -376,9 +386,15 @@ void cirrus_summary_rows_mean(GPtrArray *rows, GPtrArray *const *reps, guint n)
     double *x = g_new(double, MAX(n, 1u));
     for (guint i = 0; i < rows->len; i++) {
         CirrusSummaryRow *row = rows->pdata[i];
+        gboolean latency = strcmp(row->kind, "latency") == 0;
         for (guint s = 0; s < CIRRUS_STAT_N; s++) {
             for (guint k = 0; k < n; k++) x[k] = ((CirrusSummaryRow *)reps[k]->pdata[i])->v[s];
             cirrus_mean_ci95(x, n, &row->v[s], &row->ci95[s]);
+            /* Each replication's percentile is a bucket's midpoint, within
+             * half a bucket of the true value, and the replications may
+             * share the bucket: the interval is never narrower. */
+            if (latency && cirrus_stat_is_percentile((CirrusStat)s) && isfinite(row->ci95[s]))
+                row->ci95[s] = MAX(row->ci95[s], cirrus_percentile_resolution_ms(row->v[s]));
         }
     }
     g_free(x);
@@ -412,4 +428,53 @@ void cirrus_mean_ci95(const double *x, guint n, double *mean, double *half_width
     *mean = n ? sum / n : NAN;
     for (guint i = 0; i < n; i++) ss += (x[i] - *mean) * (x[i] - *mean);
     *half_width = n >= 2 ? cirrus_student_t975(n - 1) * sqrt(ss / (n - 1) / n) : NAN;
+    /* Equal values have no spread: rounding in sum / n must not show as a
+     * half-width of 1e-14 (or a mean an ulp away from the value). */
+    gboolean equal = n >= 2;
+    for (guint i = 1; equal && i < n; i++) equal = x[i] == x[0];
+    if (equal) {
+        *mean = x[0];
+        *half_width = 0;
+    }
+}
+
+double cirrus_percentile_resolution_ms(double value_ms)
+{
+    if (!isfinite(value_ms) || value_ms <= 0) return 0;
+    double ns = value_ms * 1e6;
+    if (ns >= 9.2e18) return value_ms / 128;   /* past the histogram's top: its relative bound */
+    int64_t lower, upper;
+    cirrus_hist_bucket_bounds(cirrus_hist_bucket_of((int64_t)ns), &lower, &upper);
+    return (double)(upper - lower) / 2 / 1e6;
+}
+
+gboolean cirrus_stat_is_percentile(CirrusStat s)
+{
+    return s == CIRRUS_STAT_P50 || s == CIRRUS_STAT_P90 || s == CIRRUS_STAT_P99 || s == CIRRUS_STAT_P999;
+}
+
+/* "v ± h" to the digits h says something about: h to 2 significant digits
+ * and v to the same decimal place; h == 0 (every replication the same) as
+ * "v ± 0"; no h (NaN): v alone, by `plain`. */
+char *cirrus_format_pm(double v, double h, const char *plain)
+{
+    if (!isfinite(v)) return g_strdup("-");
+    if (!isfinite(h)) return g_strdup_printf(plain, v);
+    if (h <= 0) {
+        char *s = v == floor(v) && fabs(v) < 1e15 ? g_strdup_printf("%.0f", v) : g_strdup_printf(plain, v);
+        char *t = g_strdup_printf("%s ± 0", s);
+        g_free(s);
+        return t;
+    }
+    /* The decimal place of h's second significant digit. */
+    int place = (int)floor(log10(h)) - 1;
+    double unit = pow(10, place);
+    double hr = ceil(h / unit - 1e-9) * unit;   /* never round a half-width down */
+    if (hr >= 100 * unit) {                      /* 9.96 -> 10: one place less */
+        place++;
+        unit *= 10;
+        hr = ceil(h / unit - 1e-9) * unit;
+    }
+    int decimals = place < 0 ? -place : 0;
+    return g_strdup_printf("%.*f ± %.*f", decimals, v, decimals, hr);
 }

@@ -30,6 +30,9 @@ typedef struct CirrusSummaryRow {
 typedef struct CirrusRunSummary {
     GPtrArray *rows;        /* CirrusSummaryRow *, in summary order */
     guint replications;     /* 1, or the number of /replications/<k>/summary tables */
+    /* A truncated run (its summary covers [warmup, truncated_at_s]): the
+     * instant reached and the duration asked for; NaN for a complete run. */
+    double truncated_at_s, duration_s;
 } CirrusRunSummary;
 
 typedef struct CirrusFaultSpan {
@@ -79,7 +82,17 @@ void              cirrus_fault_spans_free(GArray *spans);
 
 /* The 97.5% quantile of Student's t with `df` degrees of freedom (df >= 1). */
 double cirrus_student_t975(guint df);
-/* Mean and 95% half-width of n values (half-width NaN for n < 2). */
+/* Mean and 95% half-width of n values (half-width NaN for n < 2; equal
+ * values: exactly that value, half-width 0). */
 void   cirrus_mean_ci95(const double *x, guint n, double *mean, double *half_width);
+/* Half the width of the latency histogram's bucket holding a value in ms
+ * (sim/kernel/hist.h): how far a percentile reported as that value may be
+ * from the true one.  0 for a value <= 0 or NaN. */
+double cirrus_percentile_resolution_ms(double value_ms);
+gboolean cirrus_stat_is_percentile(CirrusStat s);
+/* "v ± h" with h rounded up to 2 significant digits and v to the same
+ * decimal place ("346.0 ± 2.7"); "v ± 0" for h == 0 and v alone for NaN h,
+ * both printed by the printf format `plain` (one double); "-" for NaN v. */
+char  *cirrus_format_pm(double v, double h, const char *plain);
 
 #endif

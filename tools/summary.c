@@ -206,56 +206,77 @@ char *cirrus_summary_json(CirrusScenario *sc, CirrusSim *sim, const CirrusRunInf
 
 /* ---- table ---------------------------------------------------------------- */
 
-/* "12.345", or "12.345 ± 0.067" over replications. */
+/* "12.345", or over replications "12.35 ± 0.067" (the digits the
+ * half-width leaves meaningful, tools/runtables.h). */
 static char *pm(const CirrusSummaryRow *r, CirrusStat k, int digits, guint n)
 {
     if (n <= 1) return g_strdup_printf("%.*f", digits, r->v[k]);
-    return g_strdup_printf("%.*f ± %.*f", digits, r->v[k], digits, r->ci95[k]);
+    char plain[16];
+    g_snprintf(plain, sizeof plain, "%%.%df", digits);
+    return cirrus_format_pm(r->v[k], r->ci95[k], plain);
 }
 
-static void print_row(FILE *out, const CirrusSummaryRow *r, guint n)
+/* One line of the table: the metric, its main number, what follows. */
+typedef struct {
+    char *metric, *value, *rest;
+} Line;
+
+static Line make_line(const CirrusSummaryRow *r, guint n)
 {
     /* With replications the numbers are wider and a count's mean is not
      * whole: one more digit. */
     int count_digits = n > 1 ? 1 : 0;
-    char *a = NULL, *b = NULL;
+    Line l = {g_strdup(r->metric), NULL, NULL};
     if (strcmp(r->kind, "cost") == 0) {
         /* Dollars to a hundredth of a cent, and finer for tiny bills. */
-        a = pm(r, CIRRUS_STAT_SUM, fabs(r->v[CIRRUS_STAT_SUM]) < 1 ? 6 : 4, n);
-        fprintf(out, "  %-26s %14s  USD%s\n", r->metric, a,
-                strcmp(r->metric, CIRRUS_COST_METRIC) == 0 ? " for the run, warm-up included" : " (730 h)");
+        l.value = pm(r, CIRRUS_STAT_SUM, fabs(r->v[CIRRUS_STAT_SUM]) < 1 ? 6 : 4, n);
+        l.rest = g_strdup_printf("USD%s", strcmp(r->metric, CIRRUS_COST_METRIC) == 0 ? " for the run, warm-up included"
+                                                                                      : " (730 h)");
     } else if (strcmp(r->kind, "count") == 0) {
-        a = pm(r, CIRRUS_STAT_SUM, count_digits, n);
-        fprintf(out, "  %-26s %14s\n", r->metric, a);
+        l.value = pm(r, CIRRUS_STAT_SUM, count_digits, n);
     } else if (strcmp(r->kind, "gauge") == 0) {
-        a = pm(r, CIRRUS_STAT_MEAN, 3, n);
-        b = pm(r, CIRRUS_STAT_MAX, 3, n);
-        fprintf(out, "  %-26s %14s  time-weighted mean; peak %s (%s)\n", r->metric, a, b, r->unit);
+        char *b = pm(r, CIRRUS_STAT_MAX, 3, n);
+        l.value = pm(r, CIRRUS_STAT_MEAN, 3, n);
+        l.rest = g_strdup_printf("time-weighted mean; peak %s (%s)", b, r->unit);
+        g_free(b);
     } else if (!(r->v[CIRRUS_STAT_COUNT] > 0)) {
-        fprintf(out, "  %-26s %14s\n", r->metric, "(none)");
+        l.value = g_strdup("(none)");
     } else {
         static const CirrusStat q[] = {CIRRUS_STAT_P50, CIRRUS_STAT_P90, CIRRUS_STAT_P99, CIRRUS_STAT_P999, CIRRUS_STAT_MAX};
         static const char *const label[] = {"p50", "p90", "p99", "p99.9", "max"};
-        GString *rest = g_string_new(NULL);
+        GString *rest = g_string_new("ms mean; ");
         for (guint k = 0; k < G_N_ELEMENTS(q); k++) {
             char *v = pm(r, q[k], 3, n);
             g_string_append_printf(rest, "%s%s %s", k ? "  " : "", label[k], v);
             g_free(v);
         }
-        a = pm(r, CIRRUS_STAT_MEAN, 3, n);
-        if (n > 1)
-            fprintf(out, "  %-26s %14s  ms mean; %s  (n = %.0f per replication)\n", r->metric, a, rest->str,
-                    r->v[CIRRUS_STAT_COUNT]);
-        else
-            fprintf(out, "  %-26s %14s  ms mean; %s  (n = %.0f)\n", r->metric, a, rest->str, r->v[CIRRUS_STAT_COUNT]);
-        g_string_free(rest, TRUE);
+        g_string_append_printf(rest, "  (n = %.0f%s)", r->v[CIRRUS_STAT_COUNT], n > 1 ? " per replication" : "");
+        l.value = pm(r, CIRRUS_STAT_MEAN, 3, n);
+        l.rest = g_string_free(rest, FALSE);
     }
-    g_free(a);
-    g_free(b);
+    return l;
+}
+
+/* Pad to `width` display columns (UTF-8: "±" is one). */
+static void put_padded(FILE *out, const char *text, int width, gboolean left)
+{
+    int pad = width - (int)g_utf8_strlen(text, -1);
+    if (left) fputs(text, out);
+    for (int i = 0; i < pad; i++) fputc(' ', out);
+    if (!left) fputs(text, out);
 }
 
 void cirrus_summary_print_rows(FILE *out, GPtrArray *rows, guint replications)
 {
+    /* Every line first: the columns are as wide as the widest metric name
+     * and number of the whole table (at least 26 and 14, as before). */
+    Line *lines = g_new0(Line, MAX(rows->len, 1u));
+    int wm = 26, wv = 14;
+    for (guint i = 0; i < rows->len; i++) {
+        lines[i] = make_line(rows->pdata[i], replications);
+        wm = MAX(wm, (int)g_utf8_strlen(lines[i].metric, -1));
+        wv = MAX(wv, (int)g_utf8_strlen(lines[i].value, -1));
+    }
     for (guint i = 0; i < rows->len; i++) {
         const CirrusSummaryRow *r = rows->pdata[i];
         gboolean total = strcmp(r->group, "total") == 0;
@@ -264,8 +285,17 @@ void cirrus_summary_print_rows(FILE *out, GPtrArray *rows, guint replications)
         else if (i == 0 || !same_entity(rows->pdata[i - 1], r))
             fprintf(out, "\n%s %s (%s)\n", strcmp(r->group, "workloads") == 0 ? "workload" : "component",
                     r->entity, r->type);
-        print_row(out, r, replications);
+        fputs("  ", out);
+        put_padded(out, lines[i].metric, wm, TRUE);
+        fputc(' ', out);
+        put_padded(out, lines[i].value, wv, FALSE);
+        if (lines[i].rest) fprintf(out, "  %s", lines[i].rest);
+        fputc('\n', out);
+        g_free(lines[i].metric);
+        g_free(lines[i].value);
+        g_free(lines[i].rest);
     }
+    g_free(lines);
 }
 
 void cirrus_summary_print_header(FILE *out, CirrusScenario *sc, const CirrusRunInfo *info)

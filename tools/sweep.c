@@ -19,6 +19,7 @@
 #include "sim/kernel/error.h"
 #include <glib/gstdio.h>
 #include <stdio.h>
+#include <math.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -214,7 +215,7 @@ static void print_summary(Sweep *sw, const char *path, double wall)
     CirrusRunSummary **ptrs = g_new(CirrusRunSummary *, sw->n_points);
     char **labels = g_new0(char *, sw->n_points + 1);
     for (guint p = 0; p < sw->n_points; p++) {
-        runs[p] = (CirrusRunSummary){sw->summary[p], sw->n_reps};
+        runs[p] = (CirrusRunSummary){sw->summary[p], sw->n_reps, NAN, NAN};
         ptrs[p] = &runs[p];
         labels[p] = g_strdup_printf("P%u", p);
         char **sets = point_sets(sw, p);

@@ -8,6 +8,7 @@
  * "EOD" cannot end a datablock early. */
 #include "tools/plot.h"
 #include "tools/runtables.h"
+#include "tools/slo.h"
 #include "sim/kernel/error.h"
 #include <math.h>
 #include <string.h>
@@ -71,6 +72,8 @@ static gboolean read_data(CirrusH5Run *run, SweepData *d, GError **error)
 typedef struct {
     char *entity, *metric;
     CirrusStat stat;
+    double bound;         /* a plan's SLO on this number (NaN: none) */
+    char *bound_label;
 } Panel;
 
 static CirrusStat default_stat(const char *kind)
@@ -94,7 +97,7 @@ static gboolean want(SweepData *d, const char *spec, GArray *panels, GError **er
                                      strcmp(slash + 1, m) == 0
                                : strcmp(name, m) == 0;
         if (!match) continue;
-        Panel p = {g_strdup(e), g_strdup(m), stat >= 0 ? (CirrusStat)stat : default_stat(d->kind->pdata[i])};
+        Panel p = {g_strdup(e), g_strdup(m), stat >= 0 ? (CirrusStat)stat : default_stat(d->kind->pdata[i]), NAN, NULL};
         g_array_append_val(panels, p);
         found = TRUE;
     }
@@ -118,7 +121,7 @@ static void default_panels(SweepData *d, GArray *panels)
                      strcmp(d->metric->pdata[j], d->metric->pdata[i]) == 0 && isfinite(v) && v != 0;
         }
         if (!varies) continue;
-        Panel p = {g_strdup(d->entity->pdata[i]), g_strdup(d->metric->pdata[i]), CIRRUS_STAT_MEAN};
+        Panel p = {g_strdup(d->entity->pdata[i]), g_strdup(d->metric->pdata[i]), CIRRUS_STAT_MEAN, NAN, NULL};
         g_array_append_val(panels, p);
     }
 }
@@ -128,6 +131,55 @@ static void panel_clear(gpointer p)
     Panel *panel = p;
     g_free(panel->entity);
     g_free(panel->metric);
+    g_free(panel->bound_label);
+}
+
+/* A plan's file (cirrus plan: root attribute plan_slos): each SLO on a
+ * panel's number sets its bound; with no METRIC named, one panel per SLO
+ * (a percentage SLO's panel shows its count, without a bound). */
+static void plan_slo_panels(CirrusH5Run *run, SweepData *d, GArray *panels, gboolean add)
+{
+    char *text = cirrus_h5run_attr_string(run, "plan_slos");
+    if (!text) return;
+    GPtrArray *rows = g_ptr_array_new_with_free_func(g_free);
+    for (guint i = 0; i < d->point->len; i++) {
+        if (g_array_index(d->point, double, i) != 0) continue;
+        CirrusSummaryRow *r = g_new0(CirrusSummaryRow, 1);
+        r->group = r->type = r->unit = (char *)"";
+        r->entity = d->entity->pdata[i];
+        r->metric = d->metric->pdata[i];
+        r->kind = d->kind->pdata[i];
+        g_ptr_array_add(rows, r);
+    }
+    char **lines = g_strsplit(text, "\n", -1);
+    for (guint l = 0; lines[l]; l++) {
+        CirrusSlo slo;
+        if (!*lines[l] || !cirrus_slo_parse(lines[l], "--slo", &slo, NULL) ||
+            !cirrus_slo_resolve(&slo, rows, "--slo", NULL)) {
+            cirrus_slo_clear(&slo);
+            continue;
+        }
+        const CirrusSummaryRow *r = rows->pdata[slo.row];
+        gboolean found = FALSE;
+        for (guint p = 0; p < panels->len; p++) {
+            Panel *pan = &g_array_index(panels, Panel, p);
+            if (strcmp(pan->entity, r->entity) != 0 || strcmp(pan->metric, r->metric) != 0 || pan->stat != slo.stat) continue;
+            found = TRUE;
+            if (!slo.percent && !pan->bound_label) {
+                pan->bound = slo.bound;
+                pan->bound_label = g_strdup_printf("SLO %s", slo.text);
+            }
+        }
+        if (!found && add) {
+            Panel pan = {g_strdup(r->entity), g_strdup(r->metric), slo.stat, slo.percent ? NAN : slo.bound,
+                         slo.percent ? NULL : g_strdup_printf("SLO %s", slo.text)};
+            g_array_append_val(panels, pan);
+        }
+        cirrus_slo_clear(&slo);
+    }
+    g_strfreev(lines);
+    g_ptr_array_unref(rows);
+    g_free(text);
 }
 
 /* The x of each point: the first key's value if every value is a plain
@@ -169,6 +221,12 @@ static void append_number(GString *s, double v)
 
 char *cirrus_plot_sweep_script(CirrusH5Run *run, char **specs, guint n_specs, const char *out, GError **error)
 {
+    return cirrus_plot_sweep_marked_script(run, specs, n_specs, NULL, out, error);
+}
+
+char *cirrus_plot_sweep_marked_script(CirrusH5Run *run, char **specs, guint n_specs, const CirrusSweepMarks *marks,
+                                      const char *out, GError **error)
+{
     SweepData d = {0};
     if (!read_data(run, &d, error)) {
         data_free(&d);
@@ -178,7 +236,17 @@ char *cirrus_plot_sweep_script(CirrusH5Run *run, char **specs, guint n_specs, co
     g_array_set_clear_func(panels, panel_clear);
     gboolean ok = TRUE;
     for (guint i = 0; i < n_specs && ok; i++) ok = want(&d, specs[i], panels, error);
-    if (ok && n_specs == 0) default_panels(&d, panels);
+    /* A plan's SLOs and choice, drawn on cirrus plot's panels too. */
+    if (ok && !marks) plan_slo_panels(run, &d, panels, n_specs == 0);
+    if (ok && panels->len == 0) default_panels(&d, panels);
+    char *plan_choice = marks ? NULL : cirrus_h5run_attr_string(run, "plan_choice");
+    if (plan_choice && strchr(plan_choice, '\n')) *strchr(plan_choice, '\n') = '\0';
+    if (marks && isfinite(marks->bound) && panels->len) {
+        Panel *pan = &g_array_index(panels, Panel, 0);
+        pan->bound = marks->bound;
+        pan->bound_label = g_strdup(marks->bound_label ? marks->bound_label : "SLO");
+    }
+    const char *chosen = marks ? marks->chosen : plan_choice && *plan_choice ? plan_choice : NULL;
     GPtrArray *labels = g_ptr_array_new(), *lines = g_ptr_array_new_with_free_func(g_free);
     double *x = x_positions(&d, labels);
     guint *line = g_new(guint, d.n_points);
@@ -193,12 +261,17 @@ char *cirrus_plot_sweep_script(CirrusH5Run *run, char **specs, guint n_specs, co
     GString *s = g_string_new("# written by cirrus plot (a sweep)\n");
     char *q_out = cirrus_gnuplot_quote(out);
     guint rows = MAX(panels->len, 1u);
-    g_string_append_printf(s, "set terminal %s size %u,%u\nset output %s\n",
-                           g_str_has_suffix(out, ".svg") ? "svg dynamic" : "pngcairo", 1000, 60 + 300 * rows, q_out);
+    if (marks)   /* one panel for a report: its own small, legible SVG */
+        g_string_append_printf(s, "set terminal %s size 560,340 font ',13'\nset output %s\n",
+                               g_str_has_suffix(out, ".svg") ? "svg dynamic" : "pngcairo", q_out);
+    else
+        g_string_append_printf(s, "set terminal %s size %u,%u\nset output %s\n",
+                               g_str_has_suffix(out, ".svg") ? "svg dynamic" : "pngcairo", 1000, 60 + 300 * rows, q_out);
     g_free(q_out);
-    g_string_append(s, "set termoption noenhanced\nset encoding utf8\nset datafile missing 'NaN'\nset grid\n"
-                       "set key outside right top\nset lmargin at screen 0.1\nset rmargin at screen 0.7\n"
-                       "set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05\n");
+    g_string_append(s, "set termoption noenhanced\nset encoding utf8\nset datafile missing 'NaN'\nset grid\n");
+    g_string_append(s, marks ? "set key below horizontal\n"
+                             : "set key outside right top\nset lmargin at screen 0.1\nset rmargin at screen 0.7\n");
+    g_string_append(s, "set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05\n");
     /* Data: per panel and line, "x mean half-width" (a half-width of 0
      * where there is none, one replication). */
     for (guint pi = 0; ok && pi < panels->len; pi++) {
@@ -225,10 +298,42 @@ char *cirrus_plot_sweep_script(CirrusH5Run *run, char **specs, guint n_specs, co
     char *scenario = cirrus_h5run_attr_string(run, "scenario");
     char *title = g_strdup_printf("%s: sweep (mean, 95%% CI)", scenario ? scenario : "cirrus");
     char *q = cirrus_gnuplot_quote(title);
-    g_string_append_printf(s, "set multiplot layout %u,1 title %s\n", rows, q);
+    if (!marks) g_string_append_printf(s, "set multiplot layout %u,1 title %s\n", rows, q);
     g_free(q);
     g_free(title);
     g_free(scenario);
+    /* Each panel's service level: a dashed red line at its bound across
+     * the points, drawn as data so that the y range takes it in. */
+    double lo = d.n_points ? x[0] : 0, hi = lo;
+    for (guint p = 1; p < d.n_points; p++) lo = MIN(lo, x[p]), hi = MAX(hi, x[p]);
+    for (guint pi = 0; pi < panels->len && d.n_points; pi++) {
+        Panel *pan = &g_array_index(panels, Panel, pi);
+        if (!isfinite(pan->bound)) continue;
+        g_string_append_printf(s, "$SLO%u << EOD\n", pi);
+        append_number(s, lo);
+        g_string_append_c(s, ' ');
+        append_number(s, pan->bound);
+        g_string_append_c(s, '\n');
+        append_number(s, hi);
+        g_string_append_c(s, ' ');
+        append_number(s, pan->bound);
+        g_string_append(s, "\nEOD\n");
+    }
+    for (guint p = 0; chosen && p < d.n_points; p++) {
+        if (strcmp(d.values[0]->pdata[p], chosen) != 0) continue;
+        /* The setting chosen: a green line at its first knob's value. */
+        char b[G_ASCII_DTOSTR_BUF_SIZE];
+        g_ascii_dtostr(b, sizeof b, x[p]);
+        g_string_append_printf(s, "set arrow from first %s, graph 0 to first %s, graph 1 nohead lw 2 "
+                                  "lc rgb '#1e8449' front\n", b, b);
+        char *label = g_strdup_printf("chosen: %s", chosen);
+        q = cirrus_gnuplot_quote(label);
+        g_string_append_printf(s, "set label %s at first %s, graph 0.95 left offset 0.5,0 front textcolor rgb '#1e8449'\n",
+                               q, b);
+        g_free(q);
+        g_free(label);
+        break;
+    }
     q = cirrus_gnuplot_quote(d.keys->pdata[0]);
     g_string_append_printf(s, "set xlabel %s\n", q);
     g_free(q);
@@ -256,9 +361,15 @@ char *cirrus_plot_sweep_script(CirrusH5Run *run, char **specs, guint n_specs, co
                                    l ? ", " : "", pi, l, l + 1, q, pi, l, l + 1);
             g_free(q);
         }
+        if (isfinite(pan->bound) && d.n_points) {
+            q = cirrus_gnuplot_quote(pan->bound_label);
+            g_string_append_printf(s, ", $SLO%u using 1:2 with lines lw 2 dt 2 lc rgb '#c0392b' title %s", pi, q);
+            g_free(q);
+        }
         g_string_append_c(s, '\n');
     }
-    g_string_append(s, "unset multiplot\n");
+    if (!marks) g_string_append(s, "unset multiplot\n");
+    g_free(plan_choice);
     g_free(x);
     g_free(line);
     g_ptr_array_unref(labels);

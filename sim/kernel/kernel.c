@@ -556,6 +556,16 @@ gboolean cirrus_sim_run(CirrusSim *sim, const CirrusRunSpec *spec, GError **erro
     }
     recorder_finish(sim, stop);
 done:
+    /* Stopped early (a signal or a limit): finish the models and the
+     * recorder at the instant reached, as a run whose duration was that
+     * instant would, so that the summary describes what was simulated. */
+    if (!ok && cirrus_sim_stopped(sim)) {
+        for (guint i = 0; i < order->len; i++) {
+            CirrusComponent *c = order->pdata[i];
+            cirrus_model_finish(c->type, c, c->state);
+        }
+        recorder_finish(sim, sim->now);
+    }
     g_ptr_array_free(order, TRUE);
     return ok;
 }

@@ -66,7 +66,10 @@ void  cirrus_sim_series(CirrusSim *sim, guint i, const char **group, const char 
 
 /* Start every component (in name order, so that the order of the scenario
  * file does not matter) and run until `duration`.  FALSE if the sink failed
- * or the run was stopped (cirrus_sim_request_stop) or hit a limit. */
+ * or the run was stopped (cirrus_sim_request_stop) or hit a limit; when
+ * stopped (cirrus_sim_stopped), the models and metrics are finished at the
+ * instant reached (cirrus_sim_now), so that summaries cover
+ * [warmup, that instant]: a truncated run's partial summary. */
 gboolean cirrus_sim_run(CirrusSim *sim, const CirrusRunSpec *spec, GError **error);
 /* Add a fault (copied).  `target` is the component it names, or NULL for a
  * zone fault, which goes to every component whose model lists that kind,

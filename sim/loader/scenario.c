@@ -39,6 +39,7 @@ CirrusTime cirrus_scenario_warmup(const CirrusScenario *sc) { return sc->warmup;
 CirrusTime cirrus_scenario_sample_interval(const CirrusScenario *sc) { return sc->sample_interval; }
 gpointer cirrus_scenario_globals(const CirrusScenario *sc) { return sc->globals; }
 const CirrusRegistry *cirrus_scenario_registry(const CirrusScenario *sc) { return sc->registry; }
+const CirrusNode *cirrus_scenario_root(const CirrusScenario *sc) { return sc->root; }
 
 void cirrus_scenario_set_globals(CirrusScenario *sc, gpointer data, GDestroyNotify destroy)
 {
@@ -299,7 +300,7 @@ static gboolean read_top_level(CirrusScenario *sc, GError **error)
     CirrusNode *root = sc->root;
     const char *name, *description;
     gint64 seed;
-    CirrusNode *faults;
+    CirrusNode *faults, *slo;
     if (cirrus_node_kind(root) != CIRRUS_NODE_MAP) {
         cirrus_node_error(root, error, "a scenario must be a map with at least 'name' and 'duration', not %s",
                           cirrus_node_kind_name(cirrus_node_kind(root)));
@@ -314,7 +315,10 @@ static gboolean read_top_level(CirrusScenario *sc, GError **error)
         !cirrus_cfg_int(root, "seed", 1, 0, G_MAXINT64, &seed, error) ||
         !cirrus_cfg_duration(root, "sample_interval", 10 * CIRRUS_SEC, CIRRUS_MS, sc->duration,
                              &sc->sample_interval, error) ||
-        !cirrus_cfg_list(root, "faults", &faults, error))
+        !cirrus_cfg_list(root, "faults", &faults, error) ||
+        /* The scenario's service levels: read by the tools (tools/slo.h),
+         * which check each item's syntax; the kernel only keeps the list. */
+        !cirrus_cfg_list(root, "slo", &slo, error))
         return FALSE;
     if (!*name || strpbrk(name, "/\\")) {
         /* It names the default output file, NAME.h5. */

@@ -54,6 +54,11 @@ CirrusTime  cirrus_scenario_sample_interval(const CirrusScenario *sc);
  * that list which types can do something). */
 const CirrusRegistry *cirrus_scenario_registry(const CirrusScenario *sc);
 
+/* The scenario's YAML tree as loaded, --set overrides applied (for tools
+ * that read it again: warnings, the top-level `slo:` list).  Owned by the
+ * scenario; read it with cirrus_node_peek, which marks nothing. */
+const CirrusNode *cirrus_scenario_root(const CirrusScenario *sc);
+
 /* For models' link(): the component called `name`, or a located error
  * "unknown component 'x' (did you mean 'y'?)" at `at`. */
 CirrusComponent *cirrus_scenario_lookup(CirrusScenario *sc, const CirrusNode *at,
