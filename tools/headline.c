@@ -27,6 +27,8 @@ static const Headline headlines[] = {
                   "SuccessfulRequestLatency", NULL}},
     {"route53", {"DNSQueries", "HealthCheckStatus", NULL}},
     {"elasticache", {"CacheHits", "CacheMisses", "EngineCPUUtilization", "SuccessfulReadRequestLatency", NULL}},
+    {"apigateway", {"Count", "4XXError", "5XXError", "Latency", "IntegrationLatency", NULL}},
+    {"rds", {"DatabaseConnections", "CPUUtilization", "ReadLatency", "WriteLatency", "TooManyConnections", NULL}},
 };
 
 const char *const *cirrus_headline_metrics(const char *type)
