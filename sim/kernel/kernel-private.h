@@ -29,6 +29,12 @@ typedef struct Metric {
      * events (count), level x seconds (gauge), seconds summed (latency) */
     double run_total;
     guint64 run_samples;    /* latency: values recorded since time 0 */
+    /* latency: values go into total_hist as they are recorded (the
+     * interval in which statistics began, when the interval histogram
+     * also holds values from before), rather than only into the interval
+     * histogram, whose counts are merged into total_hist when its row is
+     * taken (recorder.c, "the total histogram") */
+    gboolean total_direct;
     /* the per-interval series after warm-up (count and gauge) */
     double series_sum, series_min, series_max, series_last;
     guint64 series_n;
@@ -102,6 +108,7 @@ void recorder_freeze_series(CirrusSim *sim);
 void recorder_begin_stats(CirrusSim *sim, CirrusTime at);
 void recorder_fill_row(CirrusSim *sim, CirrusTime at, CirrusTime interval);
 void recorder_finish(CirrusSim *sim, CirrusTime at);
+void recorder_flush(CirrusSim *sim);
 void recorder_metric_clear(Metric *m);
 
 #endif

@@ -12,6 +12,7 @@
  *            = a histogram of every value (< 0.78% relative error). */
 #include "sim/kernel/kernel-private.h"
 #include <math.h>
+#include <string.h>
 
 static const char *const latency_suffixes[] = {".p50", ".p90", ".p99", ".mean"};
 static const double latency_quantiles[] = {0.50, 0.90, 0.99};
@@ -77,10 +78,24 @@ static inline void gauge_advance(Metric *m, CirrusTime now, gboolean in_stats)
     m->last_change = now;
 }
 
+/* The bit pattern of a double: 0 for +0 alone (one test for "both +0"). */
+static inline guint64 double_bits(double x)
+{
+    guint64 bits;
+    memcpy(&bits, &x, sizeof bits);
+    return bits;
+}
+
 void cirrus_metric_gauge(CirrusComponent *c, guint metric, double value)
 {
     Metric *m = metric_at(c, metric);
     g_assert(m->def.kind == CIRRUS_METRIC_GAUGE);
+    /* A level of +0 set again (an empty queue staying empty, the common
+     * case) changes nothing: the areas would each gain +0 * dt, which
+     * leaves a sum that is never -0 as it is; the extremes already cover
+     * 0, the level since it was set or since they were reset; and
+     * last_change weighs nothing while the level is 0. */
+    if ((double_bits(value) | double_bits(m->value)) == 0) return;
     gauge_advance(m, c->sim->now, c->sim->in_stats);
     m->value = value;
     if (value > m->interval_max) m->interval_max = value;
@@ -90,14 +105,55 @@ void cirrus_metric_gauge(CirrusComponent *c, guint metric, double value)
     }
 }
 
+/* The total histogram.  A latency is added to the interval histogram
+ * only; the total's bucket counts, count, min and max follow at each row
+ * by merging the interval's (exact integer sums and comparisons, so the
+ * result is the same as adding every value twice, at a quarter of the
+ * cost: one bucket walk per row instead of a bucket add per value).  Its
+ * sum of values is a double, whose rounding depends on the order of the
+ * additions, so it is still kept value by value.  In the interval in
+ * which statistics begin, the interval histogram also holds values from
+ * before, so there values are added to the total directly
+ * (total_direct) and that row merges nothing. */
 void cirrus_metric_latency(CirrusComponent *c, guint metric, CirrusTime value)
 {
     Metric *m = metric_at(c, metric);
     g_assert(m->def.kind == CIRRUS_METRIC_LATENCY);
-    cirrus_hist_add(m->interval_hist, value);
+    /* cirrus_hist_add by hand, to convert the value to double once for
+     * both sums. */
+    CirrusHist *h = m->interval_hist;
+    gint64 v = value < 0 ? 0 : value;
+    double dv = (double)v;
+    int b = cirrus_hist_bucket_of_nonneg(v);
+    h->buckets[b]++;
+    if (b < h->lo) h->lo = b;
+    if (b > h->hi) h->hi = b;
+    if (v < h->min) h->min = v;
+    if (v > h->max) h->max = v;
+    h->count++;
+    h->sum += dv;
     m->run_total += (double)value / CIRRUS_SEC;
     m->run_samples++;
-    if (c->sim->in_stats) cirrus_hist_add(m->total_hist, value);
+    if (c->sim->in_stats) {
+        if (G_UNLIKELY(m->total_direct)) cirrus_hist_add(m->total_hist, value);
+        else m->total_hist->sum += dv;
+    }
+}
+
+/* Merge `from`'s counts, extremes and bucket range into `into`, but not
+ * its sum (see "the total histogram"). */
+static void hist_merge_counts(CirrusHist *into, const CirrusHist *from)
+{
+    double sum = into->sum;
+    cirrus_hist_merge(into, from);
+    into->sum = sum;
+}
+
+/* A latency metric's interval values that are not yet in its total go
+ * there, once statistics have begun. */
+static void latency_flush(CirrusSim *sim, Metric *m)
+{
+    if (sim->in_stats && !m->total_direct) hist_merge_counts(m->total_hist, m->interval_hist);
 }
 
 double cirrus_metric_run_total(CirrusComponent *c, guint metric)
@@ -173,6 +229,7 @@ void recorder_begin_stats(CirrusSim *sim, CirrusTime at)
                 m->total_amount += m->interval_amount;
             }
             if (at == 0 && m->def.kind == CIRRUS_METRIC_LATENCY) cirrus_hist_merge(m->total_hist, m->interval_hist);
+            if (m->def.kind == CIRRUS_METRIC_LATENCY) m->total_direct = TRUE;   /* until this interval's row */
             if (m->def.kind != CIRRUS_METRIC_GAUGE) continue;
             gauge_advance(m, at, FALSE);
             m->stat_area = 0;
@@ -221,6 +278,8 @@ void recorder_fill_row(CirrusSim *sim, CirrusTime at, CirrusTime interval)
                 cirrus_hist_quantiles(h, latency_quantiles, G_N_ELEMENTS(latency_quantiles), out);
                 for (guint k = 0; k < G_N_ELEMENTS(latency_quantiles); k++) out[k] /= 1e9;
                 out[3] = cirrus_hist_mean(h) / 1e9;
+                latency_flush(sim, m);
+                m->total_direct = FALSE;
                 cirrus_hist_reset(m->interval_hist);
                 break;
             }
@@ -236,6 +295,22 @@ void recorder_finish(CirrusSim *sim, CirrusTime at)
         for (guint i = 0; i < c->metrics->len; i++) {
             Metric *m = metric_at(c, i);
             if (m->def.kind == CIRRUS_METRIC_GAUGE) gauge_advance(m, at, sim->in_stats);
+        }
+    }
+}
+
+/* When the run ends, finished or not: latencies recorded since the last
+ * row (by the models' finish(), or before an interruption) go into the
+ * totals the summary reads.  Once only: later values go there directly. */
+void recorder_flush(CirrusSim *sim)
+{
+    for (guint ci = 0; ci < sim->components->len; ci++) {
+        CirrusComponent *c = sim->components->pdata[ci];
+        for (guint i = 0; i < c->metrics->len; i++) {
+            Metric *m = metric_at(c, i);
+            if (m->def.kind != CIRRUS_METRIC_LATENCY) continue;
+            latency_flush(sim, m);
+            m->total_direct = TRUE;
         }
     }
 }
