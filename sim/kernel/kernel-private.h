@@ -5,7 +5,7 @@
 
 #include "sim/kernel/sim.h"
 #include "sim/kernel/fifo.h"
-#include "sim/kernel/pes.h"
+#include "sim/kernel/pes-inline.h"
 #include "sim/kernel/pool.h"
 
 typedef struct Metric {

@@ -192,12 +192,12 @@ static inline gsize pending_events(const CirrusSim *sim)
  * the pes's next.  FALSE when there is none. */
 static inline gboolean next_event(CirrusSim *sim, CirrusTime *t, guint32 *slot)
 {
-    if (cirrus_fifo_len(&sim->due_now) > 0 && cirrus_pes_peek_time(sim->pes) != sim->now) {
+    if (cirrus_fifo_len(&sim->due_now) > 0 && cirrus_pes_peek_time_inline(sim->pes) != sim->now) {
         *slot = GPOINTER_TO_UINT(cirrus_fifo_pop(&sim->due_now));
         *t = sim->now;
         return TRUE;
     }
-    return cirrus_pes_pop(sim->pes, t, slot);
+    return cirrus_pes_pop_inline(sim->pes, t, slot);
 }
 
 /* cirrus_post's body, inline in it and in cirrus_schedule: a model's
@@ -215,7 +215,7 @@ static inline __attribute__((always_inline)) void post_event(CirrusComponent *fr
     sim->events[slot] = (CirrusEvent){ when, target, from, kind, request, data };
     if (delay == 0 && sim->dispatching)
         cirrus_fifo_push(&sim->due_now, GUINT_TO_POINTER(slot));
-    else if (!cirrus_pes_push(sim->pes, when, slot))
+    else if (!cirrus_pes_push_inline(sim->pes, when, slot))
         g_error("cirrus: event sequence numbers exhausted");
     gsize pending = pending_events(sim);
     if (pending > sim->peak_pending) sim->peak_pending = pending;
