@@ -19,6 +19,10 @@ const char *cirrus_outcome_name(CirrusOutcome outcome)
 
 /* ---- building ---------------------------------------------------------- */
 
+/* The inline metric updates (metric-inline.h) see a component as its
+ * first member. */
+G_STATIC_ASSERT(offsetof(struct CirrusComponent, hot) == 0);
+
 static const CirrusModelType courier_type;   /* below, with the faults */
 
 CirrusSim *cirrus_sim_new(guint64 seed, guint64 replication)
@@ -91,6 +95,7 @@ CirrusComponent *cirrus_sim_add(CirrusSim *sim, const CirrusModelType *type, con
         }
     }
     c->metrics = g_array_new(FALSE, TRUE, sizeof(Metric));
+    c->hot = (CirrusComponentMetrics){ .now = &sim->now, .in_stats = &sim->in_stats };
     c->faults.slowdown = 1.0;
     cirrus_rng_seed_named(&c->rng, sim->seed, name, sim->replication);
     for (const CirrusMetricDef *d = type->metrics; d && d->name; d++)

@@ -33,6 +33,8 @@ guint cirrus_metric_add(CirrusComponent *c, const char *name, CirrusMetricKind k
     m.series_min = INFINITY;
     m.series_max = -INFINITY;
     g_array_append_val(c->metrics, m);
+    c->hot.data = (Metric *)(void *)c->metrics->data;   /* it may have moved */
+    c->hot.n = c->metrics->len;
     return c->metrics->len - 1;
 }
 
@@ -50,15 +52,6 @@ static inline Metric *metric_at(CirrusComponent *c, guint i)
     return &g_array_index(c->metrics, Metric, i);
 }
 
-void cirrus_metric_count(CirrusComponent *c, guint metric, gint64 n)
-{
-    Metric *m = metric_at(c, metric);
-    g_assert(m->def.kind == CIRRUS_METRIC_COUNT);
-    m->interval_count += n;
-    m->run_total += (double)n;
-    if (c->sim->in_stats) m->total += n;
-}
-
 void cirrus_metric_count_amount(CirrusComponent *c, guint metric, double amount)
 {
     Metric *m = metric_at(c, metric);
@@ -71,74 +64,11 @@ void cirrus_metric_count_amount(CirrusComponent *c, guint metric, double amount)
 /* Bring a gauge's areas up to `now` at its current level. */
 static inline void gauge_advance(Metric *m, CirrusTime now, gboolean in_stats)
 {
-    double dt = (double)(now - m->last_change);
-    m->interval_area += m->value * dt;
-    m->run_total += m->value * dt / CIRRUS_SEC;
-    if (in_stats) m->stat_area += m->value * dt;
-    m->last_change = now;
+    cirrus_metric_gauge_advance_(m, now, in_stats);
 }
 
-/* The bit pattern of a double: 0 for +0 alone (one test for "both +0"). */
-static inline guint64 double_bits(double x)
-{
-    guint64 bits;
-    memcpy(&bits, &x, sizeof bits);
-    return bits;
-}
-
-void cirrus_metric_gauge(CirrusComponent *c, guint metric, double value)
-{
-    Metric *m = metric_at(c, metric);
-    g_assert(m->def.kind == CIRRUS_METRIC_GAUGE);
-    /* A level of +0 set again (an empty queue staying empty, the common
-     * case) changes nothing: the areas would each gain +0 * dt, which
-     * leaves a sum that is never -0 as it is; the extremes already cover
-     * 0, the level since it was set or since they were reset; and
-     * last_change weighs nothing while the level is 0. */
-    if ((double_bits(value) | double_bits(m->value)) == 0) return;
-    gauge_advance(m, c->sim->now, c->sim->in_stats);
-    m->value = value;
-    if (value > m->interval_max) m->interval_max = value;
-    if (c->sim->in_stats) {
-        if (value > m->stat_max) m->stat_max = value;
-        if (value < m->stat_min) m->stat_min = value;
-    }
-}
-
-/* The total histogram.  A latency is added to the interval histogram
- * only; the total's bucket counts, count, min and max follow at each row
- * by merging the interval's (exact integer sums and comparisons, so the
- * result is the same as adding every value twice, at a quarter of the
- * cost: one bucket walk per row instead of a bucket add per value).  Its
- * sum of values is a double, whose rounding depends on the order of the
- * additions, so it is still kept value by value.  In the interval in
- * which statistics begin, the interval histogram also holds values from
- * before, so there values are added to the total directly
- * (total_direct) and that row merges nothing. */
-void cirrus_metric_latency(CirrusComponent *c, guint metric, CirrusTime value)
-{
-    Metric *m = metric_at(c, metric);
-    g_assert(m->def.kind == CIRRUS_METRIC_LATENCY);
-    /* cirrus_hist_add by hand, to convert the value to double once for
-     * both sums. */
-    CirrusHist *h = m->interval_hist;
-    gint64 v = value < 0 ? 0 : value;
-    double dv = (double)v;
-    int b = cirrus_hist_bucket_of_nonneg(v);
-    h->buckets[b]++;
-    if (b < h->lo) h->lo = b;
-    if (b > h->hi) h->hi = b;
-    if (v < h->min) h->min = v;
-    if (v > h->max) h->max = v;
-    h->count++;
-    h->sum += dv;
-    m->run_total += (double)value / CIRRUS_SEC;
-    m->run_samples++;
-    if (c->sim->in_stats) {
-        if (G_UNLIKELY(m->total_direct)) cirrus_hist_add(m->total_hist, value);
-        else m->total_hist->sum += dv;
-    }
-}
+/* cirrus_metric_count, _gauge and _latency are inline in metric-inline.h;
+ * "the total histogram" there says how a latency reaches total_hist. */
 
 /* Merge `from`'s counts, extremes and bucket range into `into`, but not
  * its sum (see "the total histogram"). */
