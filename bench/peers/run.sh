@@ -17,6 +17,9 @@
 #           fastest, profile-guided (-Dbenchopt=generate, a training run of
 #           this model, -Dbenchopt=use) with -march=native
 # Each model is in this folder, written from the peer's own documentation.
+# Every peer is built first; then they run in --repeat rounds, each once
+# per round, and each peer's best round counts.  The mean response time
+# (Erlang C: 10.22 ms) shows that all simulate the same thing.
 # cirrus's figure is its loop alone (the summary JSON's wall_s), as the
 # peers time theirs, with every metric recorded and HDF5 output on.
 set -u
@@ -46,23 +49,21 @@ done
 mkdir -p "$WORK"
 echo "work directory: $WORK"
 
-# name -> best requests/s, in the order measured
+# The peers are built first, then run in rounds (each peer once per
+# round, --repeat rounds), keeping each one's best: on a shared machine
+# the load changes over minutes, and rounds spread it over all of them
+# rather than on whoever ran during a busy minute.
 declare -a NAMES=()
-declare -A RATE=()
+declare -A CMD=() RATE=() MEAN=()
 note() { echo "  $*"; }
-
-# best_of NAME CMD...: run CMD --repeat times; it prints "requests N wall S".
-best_of() {
-    local name=$1 best=0 out r
+# add NAME CMD...: a peer to run; CMD prints "requests N wall S mean_ms M".
+add() {
+    local name=$1
     shift
-    for _ in $(seq "$REPEAT"); do
-        out=$("$@" 2>/dev/null) || { note "$name: run failed, skipped"; return 1; }
-        r=$(echo "$out" | awk '/^requests/ { if ($4 > 0) printf "%.0f", $2 / $4 }')
-        [ -n "$r" ] && [ "$r" -gt "$best" ] && best=$r
-    done
     NAMES+=("$name")
-    RATE[$name]=$best
-    note "$name: $(echo "$out" | awk '{print $2}') requests (last run), best $best requests/s"
+    CMD[$name]=$(printf '%q ' "$@")
+    RATE[$name]=0
+    MEAN[$name]=-
 }
 
 # ---- cirrus ----
@@ -86,12 +87,12 @@ print("requests %d wall %.6f mean_ms %.4f" % (m["Completed"]["sum"], j["wall_s"]
 PY
 }
 echo "cirrus ($CIRRUS, ${DURATION} s simulated):"
-if [ -x "$CIRRUS" ]; then best_of cirrus cirrus_once; else note "cirrus: $CIRRUS not found, skipped"; fi
+if [ -x "$CIRRUS" ]; then add cirrus cirrus_once; else note "cirrus: $CIRRUS not found, skipped"; fi
 
 # ---- SimPy ----
 echo "SimPy (${SIMPY_DURATION} s simulated):"
 if /usr/bin/python3 -c 'import SimPy.Simulation' 2>/dev/null || /usr/bin/python3 -c 'import simpy' 2>/dev/null; then
-    best_of simpy /usr/bin/python3 "$HERE/mm100_simpy.py" "$SIMPY_DURATION"
+    add simpy /usr/bin/python3 "$HERE/mm100_simpy.py" "$SIMPY_DURATION"
 else
     note "SimPy: not installed (apt-get install python3-simpy), skipped"
 fi
@@ -99,7 +100,7 @@ fi
 # ---- ns-3 ----
 echo "ns-3 core (${DURATION} s simulated):"
 if g++ -O2 -std=c++17 -o "$WORK/mm100_ns3" "$HERE/mm100_ns3.cc" -lns3-core 2>"$WORK/ns3-build.log"; then
-    for s in heap map calendar; do best_of "ns-3 $s" "$WORK/mm100_ns3" "$DURATION" "$s"; done
+    for s in heap map calendar; do add "ns-3 $s" "$WORK/mm100_ns3" "$DURATION" "$s"; done
 else
     note "ns-3: could not build (apt-get install libns3-dev; see $WORK/ns3-build.log), skipped"
 fi
@@ -130,7 +131,7 @@ else
     tar -xf "$CIMBA_SRC" -C "$WORK/cimba" --strip-components=1
     if cimba_build "$WORK/cimba-release" -Dc_args="$CIMBA_CARGS" &&
         cimba_link "$WORK/cimba-release" "$WORK/mm100_cimba" -O2 -DNDEBUG; then
-        best_of "Cimba release" "$WORK/mm100_cimba" "$DURATION"
+        add "Cimba release" "$WORK/mm100_cimba" "$DURATION"
     else
         note "Cimba: release build failed (see $WORK/cimba-release.log), skipped"
     fi
@@ -147,19 +148,36 @@ else
             meson configure "$WORK/cimba-pgo" -Dbenchopt=use >>"$WORK/cimba-pgo.log" 2>&1 &&
             ninja -C "$WORK/cimba-pgo" src/libcimba.so.3.0.0 >>"$WORK/cimba-pgo.log" 2>&1 &&
             cimba_link "$WORK/cimba-pgo" "$WORK/mm100_cimba_pgo" -O3 $native -DNDEBUG -DNASSERT; then
-            best_of "Cimba PGO native" "$WORK/mm100_cimba_pgo" "$DURATION"
+            add "Cimba PGO native" "$WORK/mm100_cimba_pgo" "$DURATION"
         else
             note "Cimba: profile-guided build failed (see $WORK/cimba-pgo.log), skipped"
         fi
     fi
 fi
 
+# ---- the rounds ----
+for round in $(seq "$REPEAT"); do
+    echo "round $round of $REPEAT"
+    for n in "${NAMES[@]}"; do
+        if ! out=$(eval "${CMD[$n]}" 2>/dev/null); then
+            note "$n: run failed"
+            continue
+        fi
+        r=$(echo "$out" | awk '/^requests/ { if ($4 > 0) printf "%.0f", $2 / $4 }')
+        note "$n: $(echo "$out" | awk '/^requests/ { printf "%d requests, %.3f s, mean %s ms", $2, $4, $6 }')"
+        if [ -n "$r" ] && [ "$r" -gt "${RATE[$n]}" ]; then
+            RATE[$n]=$r
+            MEAN[$n]=$(echo "$out" | awk '/^requests/ { print $6 }')
+        fi
+    done
+done
+
 # ---- summary ----
 echo
-printf "%-18s %14s %12s\n" "simulator" "requests/s" "cirrus/peer"
+printf "%-18s %14s %10s %12s\n" "simulator" "requests/s" "mean ms" "cirrus/peer"
 c=${RATE[cirrus]:-0}
 for n in "${NAMES[@]}"; do
     r=${RATE[$n]}
     ratio=$(awk -v c="$c" -v r="$r" 'BEGIN { if (c > 0 && r > 0) printf "%.2f", c / r; else print "-" }')
-    printf "%-18s %14s %12s\n" "$n" "$r" "$ratio"
+    printf "%-18s %14s %10s %12s\n" "$n" "$r" "${MEAN[$n]}" "$ratio"
 done
