@@ -56,6 +56,7 @@ typedef struct CirrusComponentMetrics {
     const gboolean   *in_stats; /* and whether statistics have begun */
 } CirrusComponentMetrics;
 
+/* The component as its first member (see CirrusComponentMetrics). */
 static inline const CirrusComponentMetrics *cirrus_component_metrics_(const CirrusComponent *c)
 {
     return (const CirrusComponentMetrics *)(const void *)c;
@@ -90,6 +91,8 @@ static inline guint64 cirrus_double_bits_(double x)
     return bits;
 }
 
+/* n more events of count `metric` of c (in this interval, in the run's
+ * total, and, once statistics have begun, in the summary's). */
 static inline void cirrus_metric_count(CirrusComponent *c, guint metric, gint64 n)
 {
     CirrusMetricData *m = cirrus_metric_at_(c, metric, CIRRUS_METRIC_COUNT);
@@ -98,6 +101,8 @@ static inline void cirrus_metric_count(CirrusComponent *c, guint metric, gint64 
     if (*cirrus_component_metrics_(c)->in_stats) m->total += n;
 }
 
+/* Gauge `metric` of c is at `value` from now on: the time at its previous
+ * level is added to its areas, and its extremes follow. */
 static inline void cirrus_metric_gauge(CirrusComponent *c, guint metric, double value)
 {
     CirrusMetricData *m = cirrus_metric_at_(c, metric, CIRRUS_METRIC_GAUGE);
@@ -127,6 +132,8 @@ static inline void cirrus_metric_gauge(CirrusComponent *c, guint metric, double 
  * the interval in which statistics begin, the interval histogram also
  * holds values from before, so there values go to the total directly
  * (total_direct) and that row merges nothing (recorder.c). */
+/* One duration (ns; a negative one counts as 0) for latency `metric` of
+ * c. */
 static inline void cirrus_metric_latency(CirrusComponent *c, guint metric, CirrusTime value)
 {
     CirrusMetricData *m = cirrus_metric_at_(c, metric, CIRRUS_METRIC_LATENCY);

@@ -188,10 +188,13 @@ static inline void radix_push_big(Radix *r, RadixEntry e)
     radix_add(r, e);
 }
 
-/* Make the current bucket non-empty (if anything is pending). */
-static void radix_settle(Radix *r)
+/* Make the current bucket non-empty (if anything is pending); or, when
+ * the lowest bucket holds a single entry (the common case with a few
+ * hundred pending), take that entry into *one at once (TRUE) rather than
+ * pass it through the current bucket. */
+static gboolean radix_settle(Radix *r, RadixEntry *one)
 {
-    if (r->cur_head < r->cur_len || r->size == 0) return;
+    if (r->cur_head < r->cur_len || r->size == 0) return FALSE;
     r->cur_head = r->cur_len = 0;
     guint p, d;
     radix_lowest(r, &p, &d);
@@ -203,9 +206,9 @@ static void radix_settle(Radix *r)
     guint32 n = b->len;
     b->len = 0;
     if (n == 1) {
-        /* Common when few events are pending: no bucket to sort out. */
-        radix_cur_append(r, b->items[0]);
-        return;
+        /* No bucket to sort out. */
+        *one = b->items[0];
+        return TRUE;
     }
     if (p == 0) {
         /* One time only: the bucket becomes the current one. */
@@ -216,17 +219,22 @@ static void radix_settle(Radix *r)
         r->cur = items;
         r->cur_capacity = capacity;
         r->cur_len = n;
-        return;
+        return FALSE;
     }
     /* Entries go to lower levels only, so b is not appended to while it
      * is read. */
     for (guint32 i = 0; i < n; i++) radix_add(r, b->items[i]);
+    return FALSE;
 }
 
 /* The earliest entry of the radix heap (size > 0). */
 static inline RadixEntry radix_take(Radix *r)
 {
-    radix_settle(r);
+    RadixEntry one;
+    if (r->cur_head == r->cur_len && radix_settle(r, &one)) {
+        r->size--;
+        return one;
+    }
     r->size--;
     return r->cur[r->cur_head++];
 }
