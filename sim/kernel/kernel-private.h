@@ -5,36 +5,15 @@
 
 #include "sim/kernel/sim.h"
 #include "sim/kernel/fifo.h"
-#include "sim/kernel/pes.h"
+#include "sim/kernel/pes-inline.h"
 #include "sim/kernel/pool.h"
 
-typedef struct Metric {
-    CirrusMetricDef def;
-    char  *owned_name;      /* for metrics added at run time */
-    guint  first_series;    /* column of its first series */
-    /* count */
-    gint64 interval_count, total;
-    /* gauge */
-    double value, interval_area, interval_max, stat_area, stat_min, stat_max;
-    CirrusTime last_change;
-    union {
-        /* latency */
-        struct { CirrusHist *interval_hist, *total_hist; };
-        /* count: cirrus_metric_count_amount's, beside the whole events (in
-         * the latency's place, so that the struct, and the index arithmetic
-         * of every update, stays as small) */
-        struct { double interval_amount, total_amount; };
-    };
-    /* since time 0, warm-up included (cirrus_metric_run_total, for costs):
-     * events (count), level x seconds (gauge), seconds summed (latency) */
-    double run_total;
-    guint64 run_samples;    /* latency: values recorded since time 0 */
-    /* the per-interval series after warm-up (count and gauge) */
-    double series_sum, series_min, series_max, series_last;
-    guint64 series_n;
-} Metric;
+/* A metric's state: CirrusMetricData, in metric-inline.h (the updates
+ * are inline in the models). */
+typedef CirrusMetricData Metric;
 
 struct CirrusComponent {
+    CirrusComponentMetrics hot;   /* first: the inline metric updates' view */
     CirrusSim *sim;
     const CirrusModelType *type;
     char *name;
@@ -45,7 +24,7 @@ struct CirrusComponent {
     void *type_state;        /* shared by its type's components; not owned */
     CirrusFaultState faults; /* outages and slowdowns in force */
     CirrusRng rng;
-    GArray *metrics;         /* Metric */
+    GArray *metrics;         /* Metric; hot.data and hot.n follow it */
 };
 
 struct CirrusSim {
@@ -102,6 +81,7 @@ void recorder_freeze_series(CirrusSim *sim);
 void recorder_begin_stats(CirrusSim *sim, CirrusTime at);
 void recorder_fill_row(CirrusSim *sim, CirrusTime at, CirrusTime interval);
 void recorder_finish(CirrusSim *sim, CirrusTime at);
+void recorder_flush(CirrusSim *sim);
 void recorder_metric_clear(Metric *m);
 
 #endif

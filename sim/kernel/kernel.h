@@ -162,13 +162,13 @@ typedef struct CirrusMetricDef {
 } CirrusMetricDef;
 
 guint cirrus_metric_add(CirrusComponent *c, const char *name, CirrusMetricKind kind, const char *unit);
-void  cirrus_metric_count(CirrusComponent *c, guint metric, gint64 n);
+/* cirrus_metric_count (n events), cirrus_metric_gauge (the level is now
+ * `value`) and cirrus_metric_latency (one duration) are inline, in
+ * metric-inline.h (included at the end of this header). */
 /* A count that is not a number of events: an amount per interval, such as
  * DynamoDB's ConsumedReadCapacityUnits (an eventually consistent read of
  * 4 KB is 0.5).  Summed like a count. */
 void  cirrus_metric_count_amount(CirrusComponent *c, guint metric, double amount);
-void  cirrus_metric_gauge(CirrusComponent *c, guint metric, double value);
-void  cirrus_metric_latency(CirrusComponent *c, guint metric, CirrusTime value);
 /* What a metric amounted to since time 0, warm-up included, for the bill
  * (the model type's cost slot): a count's events, a gauge's level x
  * seconds (its integral over time up to now), a latency's values summed in
@@ -232,5 +232,7 @@ const CirrusFaultState *cirrus_component_faults(const CirrusComponent *c);
 static inline gboolean cirrus_fault_down(const CirrusFaultState *s) { return s->outages > 0; }
 /* The fault behind a FAULT_BEGIN / FAULT_END event. */
 const CirrusFault *cirrus_event_fault(const CirrusComponent *self, const CirrusEvent *ev);
+
+#include "sim/kernel/metric-inline.h"
 
 #endif

@@ -15,26 +15,14 @@
  *  - an entry is one 128-bit integer, so a comparison is one instruction
  *    pair, and the smallest of four children is a tournament of three;
  *  - pops use Floyd's bottom-up deletion, with a prefetch one level ahead. */
-#include "sim/kernel/pes.h"
+#include "sim/kernel/pes-inline.h"
 #include <stdlib.h>
 #include <string.h>
-
-/* One 128-bit unsigned key: time in the high half (times are never
- * negative), seq << INDEX_BITS | payload index in the low half.  Comparing
- * two entries is then one native 128-bit comparison. */
-typedef unsigned __int128 PesEntry;
 
 static inline PesEntry make_entry(CirrusTime time, guint64 low)
 {
     return ((PesEntry)(guint64)time << 64) | low;
 }
-
-typedef struct {
-    PesEntry *heap;   /* heap[0] is the root; &heap[1] is 64-byte aligned */
-    void     *block;  /* the allocation behind heap */
-    gsize     size, capacity;
-    guint64   next_seq;
-} Heap4;
 
 #define CACHE_LINE 64
 
@@ -145,46 +133,6 @@ G_GNUC_NO_INLINE static gboolean heap4_pop(Heap4 *pes, CirrusTime *time, guint32
  * order, so they come out first-in first-out — the same order as the
  * heap's (time, seq). */
 
-typedef struct {
-    CirrusTime time;
-    guint32    index;
-} RadixEntry;
-
-typedef struct {
-    RadixEntry *items;
-    guint32 len, capacity;
-    CirrusTime min;     /* smallest time in the bucket, kept as it fills */
-} RadixBucket;
-
-#define RADIX_LEVELS 8            /* bytes of a time */
-#define RADIX_DIGITS 256
-#define RADIX_WORDS (RADIX_DIGITS / 64)
-
-/* While few events are pending (fewer than SMALL_HIGH, until the count
- * falls back to SMALL_LOW), they are kept in a sorted array instead: with
- * a handful of entries a radix heap still moves each one two or three
- * times, where inserting into a short sorted array shifts the few entries
- * due later (new events are mostly due after those already pending).
- * Only one of the two holds entries at a time, so the order is the
- * same. */
-#define SMALL_HIGH 64
-#define SMALL_LOW 16
-
-typedef struct {
-    gboolean big;       /* entries are in the radix heap, not in small[] */
-    guint small_head, small_len;   /* small[small_head .. small_len) */
-    RadixEntry small[SMALL_HIGH];
-    RadixEntry *cur;    /* the current bucket: times == last */
-    gsize cur_head, cur_len, cur_capacity;
-    CirrusTime last;
-    gsize size;
-    guint32 levels;     /* bit p * RADIX_WORDS + w: word w of level p is non-zero */
-    guint64 nonempty[RADIX_LEVELS][RADIX_WORDS];   /* bit d of level p: bucket (p, d) has entries */
-    RadixBucket bucket[RADIX_LEVELS][RADIX_DIGITS];
-} Radix;
-
-G_STATIC_ASSERT(RADIX_LEVELS * RADIX_WORDS <= 32);
-
 /* The hot paths below are forced inline: left to itself, gcc calls
  * radix_add from both push and settle, at a cost of a quarter of a hold. */
 #define RADIX_INLINE static inline __attribute__((always_inline))
@@ -228,20 +176,6 @@ RADIX_INLINE void radix_add(Radix *r, RadixEntry e)
     else radix_place(r, e, diff);
 }
 
-/* Insert into the sorted array (room for one more is guaranteed), after
- * the entries of equal time. */
-static inline void small_insert(Radix *r, RadixEntry e)
-{
-    if (r->small_len == SMALL_HIGH) {
-        memmove(r->small, r->small + r->small_head, (r->small_len - r->small_head) * sizeof(RadixEntry));
-        r->small_len -= r->small_head;
-        r->small_head = 0;
-    }
-    guint i = r->small_len++;
-    for (; i > r->small_head && r->small[i - 1].time > e.time; i--) r->small[i] = r->small[i - 1];
-    r->small[i] = e;
-}
-
 /* Push while the entries are in the radix heap (or must move there). */
 static inline void radix_push_big(Radix *r, RadixEntry e)
 {
@@ -254,25 +188,13 @@ static inline void radix_push_big(Radix *r, RadixEntry e)
     radix_add(r, e);
 }
 
-/* Push into the array (not full, radix heap not in use). */
-static inline void radix_push_small(Radix *r, RadixEntry e)
+/* Make the current bucket non-empty (if anything is pending); or, when
+ * the lowest bucket holds a single entry (the common case with a few
+ * hundred pending), take that entry into *one at once (TRUE) rather than
+ * pass it through the current bucket. */
+static gboolean radix_settle(Radix *r, RadixEntry *one)
 {
-    small_insert(r, e);
-    r->size++;
-}
-
-/* The lowest non-empty bucket, (p, d) (there must be one). */
-static inline void radix_lowest(const Radix *r, guint *p, guint *d)
-{
-    guint w = (guint)__builtin_ctz(r->levels);
-    *p = w / RADIX_WORDS;
-    *d = (w % RADIX_WORDS) * 64 + (guint)__builtin_ctzll(r->nonempty[*p][w % RADIX_WORDS]);
-}
-
-/* Make the current bucket non-empty (if anything is pending). */
-static void radix_settle(Radix *r)
-{
-    if (r->cur_head < r->cur_len || r->size == 0) return;
+    if (r->cur_head < r->cur_len || r->size == 0) return FALSE;
     r->cur_head = r->cur_len = 0;
     guint p, d;
     radix_lowest(r, &p, &d);
@@ -284,9 +206,9 @@ static void radix_settle(Radix *r)
     guint32 n = b->len;
     b->len = 0;
     if (n == 1) {
-        /* Common when few events are pending: no bucket to sort out. */
-        radix_cur_append(r, b->items[0]);
-        return;
+        /* No bucket to sort out. */
+        *one = b->items[0];
+        return TRUE;
     }
     if (p == 0) {
         /* One time only: the bucket becomes the current one. */
@@ -297,17 +219,22 @@ static void radix_settle(Radix *r)
         r->cur = items;
         r->cur_capacity = capacity;
         r->cur_len = n;
-        return;
+        return FALSE;
     }
     /* Entries go to lower levels only, so b is not appended to while it
      * is read. */
     for (guint32 i = 0; i < n; i++) radix_add(r, b->items[i]);
+    return FALSE;
 }
 
 /* The earliest entry of the radix heap (size > 0). */
 static inline RadixEntry radix_take(Radix *r)
 {
-    radix_settle(r);
+    RadixEntry one;
+    if (r->cur_head == r->cur_len && radix_settle(r, &one)) {
+        r->size--;
+        return one;
+    }
     r->size--;
     return r->cur[r->cur_head++];
 }
@@ -328,28 +255,6 @@ static inline RadixEntry radix_pop_big(Radix *r)
     return e;
 }
 
-/* Pop from the array (radix heap not in use, size > 0). */
-static inline RadixEntry radix_pop_small(Radix *r)
-{
-    RadixEntry e = r->small[r->small_head++];
-    r->last = e.time;
-    r->size--;
-    if (r->small_head == r->small_len) r->small_head = r->small_len = 0;
-    return e;
-}
-
-/* The minimum without settling: settling would move `last` up to it, and
- * the caller may still push times between now and it. */
-static CirrusTime radix_peek_time(const Radix *r)
-{
-    if (r->size == 0) return CIRRUS_TIME_NEVER;
-    if (!r->big) return r->small[r->small_head].time;
-    if (r->cur_head < r->cur_len) return r->cur[r->cur_head].time;
-    guint p, d;
-    radix_lowest(r, &p, &d);
-    return r->bucket[p][d].min;
-}
-
 static void radix_clear(Radix *r)
 {
     for (guint p = 0; p < RADIX_LEVELS; p++)
@@ -358,14 +263,6 @@ static void radix_clear(Radix *r)
 }
 
 /* ---- dispatch ---- */
-
-struct CirrusPes {
-    CirrusPesKind kind;
-    union {
-        Heap4 heap4;
-        Radix radix;
-    } u;
-};
 
 gboolean cirrus_pes_kind_from_name(const char *name, CirrusPesKind *kind)
 {
@@ -396,10 +293,10 @@ void cirrus_pes_free(CirrusPes *pes)
     g_free(pes);
 }
 
-/* The radix heap's array (few pending) is handled inline in
- * cirrus_pes_push and cirrus_pes_pop; everything else goes to these, out
- * of line, so that the common path with few pending saves few registers. */
-G_GNUC_NO_INLINE static gboolean pes_push_slow(CirrusPes *pes, CirrusTime time, guint32 index)
+/* The radix heap's array (few pending) is handled inline (pes-inline.h);
+ * everything else goes to these, out of line, so that the common path
+ * with few pending saves few registers. */
+G_GNUC_NO_INLINE gboolean cirrus_pes_push_slow(CirrusPes *pes, CirrusTime time, guint32 index)
 {
     g_assert(index < CIRRUS_PES_MAX_INDEX && time >= 0);
     if (pes->kind == CIRRUS_PES_HEAP4) return heap4_push(&pes->u.heap4, time, index);
@@ -409,7 +306,7 @@ G_GNUC_NO_INLINE static gboolean pes_push_slow(CirrusPes *pes, CirrusTime time, 
     return TRUE;
 }
 
-G_GNUC_NO_INLINE static gboolean pes_pop_slow(CirrusPes *pes, CirrusTime *time, guint32 *index)
+G_GNUC_NO_INLINE gboolean cirrus_pes_pop_slow(CirrusPes *pes, CirrusTime *time, guint32 *index)
 {
     if (pes->kind == CIRRUS_PES_HEAP4) return heap4_pop(&pes->u.heap4, time, index);
     if (pes->u.radix.size == 0) return FALSE;
@@ -421,35 +318,17 @@ G_GNUC_NO_INLINE static gboolean pes_pop_slow(CirrusPes *pes, CirrusTime *time, 
 
 gboolean cirrus_pes_push(CirrusPes *pes, CirrusTime time, guint32 index)
 {
-    Radix *r = &pes->u.radix;
-    if (pes->kind == CIRRUS_PES_RADIX && !r->big && r->size < SMALL_HIGH) {
-        /* last >= 0, so this also checks time >= 0. */
-        g_assert(index < CIRRUS_PES_MAX_INDEX && time >= r->last);
-        radix_push_small(r, (RadixEntry){ time, index });
-        return TRUE;
-    }
-    return pes_push_slow(pes, time, index);
+    return cirrus_pes_push_inline(pes, time, index);
 }
 
 gboolean cirrus_pes_pop(CirrusPes *pes, CirrusTime *time, guint32 *index)
 {
-    Radix *r = &pes->u.radix;
-    if (pes->kind == CIRRUS_PES_RADIX && !r->big && r->size > 0) {
-        RadixEntry e = radix_pop_small(r);
-        *time = e.time;
-        *index = e.index;
-        return TRUE;
-    }
-    return pes_pop_slow(pes, time, index);
+    return cirrus_pes_pop_inline(pes, time, index);
 }
 
 CirrusTime cirrus_pes_peek_time(const CirrusPes *pes)
 {
-    if (pes->kind == CIRRUS_PES_RADIX) {
-        return radix_peek_time(&pes->u.radix);
-    }
-    const Heap4 *h = &pes->u.heap4;
-    return h->size ? (CirrusTime)(guint64)(h->heap[0] >> 64) : CIRRUS_TIME_NEVER;
+    return cirrus_pes_peek_time_inline(pes);
 }
 
 gsize cirrus_pes_size(const CirrusPes *pes)

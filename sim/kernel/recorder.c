@@ -12,6 +12,7 @@
  *            = a histogram of every value (< 0.78% relative error). */
 #include "sim/kernel/kernel-private.h"
 #include <math.h>
+#include <string.h>
 
 static const char *const latency_suffixes[] = {".p50", ".p90", ".p99", ".mean"};
 static const double latency_quantiles[] = {0.50, 0.90, 0.99};
@@ -32,6 +33,8 @@ guint cirrus_metric_add(CirrusComponent *c, const char *name, CirrusMetricKind k
     m.series_min = INFINITY;
     m.series_max = -INFINITY;
     g_array_append_val(c->metrics, m);
+    c->hot.data = (Metric *)(void *)c->metrics->data;   /* it may have moved */
+    c->hot.n = c->metrics->len;
     return c->metrics->len - 1;
 }
 
@@ -49,15 +52,6 @@ static inline Metric *metric_at(CirrusComponent *c, guint i)
     return &g_array_index(c->metrics, Metric, i);
 }
 
-void cirrus_metric_count(CirrusComponent *c, guint metric, gint64 n)
-{
-    Metric *m = metric_at(c, metric);
-    g_assert(m->def.kind == CIRRUS_METRIC_COUNT);
-    m->interval_count += n;
-    m->run_total += (double)n;
-    if (c->sim->in_stats) m->total += n;
-}
-
 void cirrus_metric_count_amount(CirrusComponent *c, guint metric, double amount)
 {
     Metric *m = metric_at(c, metric);
@@ -70,34 +64,26 @@ void cirrus_metric_count_amount(CirrusComponent *c, guint metric, double amount)
 /* Bring a gauge's areas up to `now` at its current level. */
 static inline void gauge_advance(Metric *m, CirrusTime now, gboolean in_stats)
 {
-    double dt = (double)(now - m->last_change);
-    m->interval_area += m->value * dt;
-    m->run_total += m->value * dt / CIRRUS_SEC;
-    if (in_stats) m->stat_area += m->value * dt;
-    m->last_change = now;
+    cirrus_metric_gauge_advance_(m, now, in_stats);
 }
 
-void cirrus_metric_gauge(CirrusComponent *c, guint metric, double value)
+/* cirrus_metric_count, _gauge and _latency are inline in metric-inline.h;
+ * "the total histogram" there says how a latency reaches total_hist. */
+
+/* Merge `from`'s counts, extremes and bucket range into `into`, but not
+ * its sum (see "the total histogram"). */
+static void hist_merge_counts(CirrusHist *into, const CirrusHist *from)
 {
-    Metric *m = metric_at(c, metric);
-    g_assert(m->def.kind == CIRRUS_METRIC_GAUGE);
-    gauge_advance(m, c->sim->now, c->sim->in_stats);
-    m->value = value;
-    if (value > m->interval_max) m->interval_max = value;
-    if (c->sim->in_stats) {
-        if (value > m->stat_max) m->stat_max = value;
-        if (value < m->stat_min) m->stat_min = value;
-    }
+    double sum = into->sum;
+    cirrus_hist_merge(into, from);
+    into->sum = sum;
 }
 
-void cirrus_metric_latency(CirrusComponent *c, guint metric, CirrusTime value)
+/* A latency metric's interval values that are not yet in its total go
+ * there, once statistics have begun. */
+static void latency_flush(CirrusSim *sim, Metric *m)
 {
-    Metric *m = metric_at(c, metric);
-    g_assert(m->def.kind == CIRRUS_METRIC_LATENCY);
-    cirrus_hist_add(m->interval_hist, value);
-    m->run_total += (double)value / CIRRUS_SEC;
-    m->run_samples++;
-    if (c->sim->in_stats) cirrus_hist_add(m->total_hist, value);
+    if (sim->in_stats && !m->total_direct) hist_merge_counts(m->total_hist, m->interval_hist);
 }
 
 double cirrus_metric_run_total(CirrusComponent *c, guint metric)
@@ -173,6 +159,7 @@ void recorder_begin_stats(CirrusSim *sim, CirrusTime at)
                 m->total_amount += m->interval_amount;
             }
             if (at == 0 && m->def.kind == CIRRUS_METRIC_LATENCY) cirrus_hist_merge(m->total_hist, m->interval_hist);
+            if (m->def.kind == CIRRUS_METRIC_LATENCY) m->total_direct = TRUE;   /* until this interval's row */
             if (m->def.kind != CIRRUS_METRIC_GAUGE) continue;
             gauge_advance(m, at, FALSE);
             m->stat_area = 0;
@@ -221,6 +208,8 @@ void recorder_fill_row(CirrusSim *sim, CirrusTime at, CirrusTime interval)
                 cirrus_hist_quantiles(h, latency_quantiles, G_N_ELEMENTS(latency_quantiles), out);
                 for (guint k = 0; k < G_N_ELEMENTS(latency_quantiles); k++) out[k] /= 1e9;
                 out[3] = cirrus_hist_mean(h) / 1e9;
+                latency_flush(sim, m);
+                m->total_direct = FALSE;
                 cirrus_hist_reset(m->interval_hist);
                 break;
             }
@@ -236,6 +225,22 @@ void recorder_finish(CirrusSim *sim, CirrusTime at)
         for (guint i = 0; i < c->metrics->len; i++) {
             Metric *m = metric_at(c, i);
             if (m->def.kind == CIRRUS_METRIC_GAUGE) gauge_advance(m, at, sim->in_stats);
+        }
+    }
+}
+
+/* When the run ends, finished or not: latencies recorded since the last
+ * row (by the models' finish(), or before an interruption) go into the
+ * totals the summary reads.  Once only: later values go there directly. */
+void recorder_flush(CirrusSim *sim)
+{
+    for (guint ci = 0; ci < sim->components->len; ci++) {
+        CirrusComponent *c = sim->components->pdata[ci];
+        for (guint i = 0; i < c->metrics->len; i++) {
+            Metric *m = metric_at(c, i);
+            if (m->def.kind != CIRRUS_METRIC_LATENCY) continue;
+            latency_flush(sim, m);
+            m->total_direct = TRUE;
         }
     }
 }

@@ -1,0 +1,161 @@
+/* cirrus — the metric updates, inline (included by kernel.h).
+ *
+ * cirrus_metric_count, _gauge and _latency run for nearly every event (an
+ * M/M/c request makes about 13 of them).  As calls into recorder.c the
+ * call, the array lookup and the checks cost about a third as much again
+ * as the updates themselves (issue 22, docs/performance.md), so their
+ * state is laid out here, where the models' compiler sees it, and the
+ * updates are inline.  The fields are the recorder's (recorder.c), which
+ * turns them into rows and summaries: models use the functions, never the
+ * fields. */
+#ifndef CIRRUS_METRIC_INLINE_H
+#define CIRRUS_METRIC_INLINE_H
+
+#include <string.h>
+#include "sim/kernel/hist.h"
+
+typedef struct CirrusMetricData {
+    CirrusMetricDef def;
+    char  *owned_name;      /* for metrics added at run time */
+    guint  first_series;    /* column of its first series */
+    /* count */
+    gint64 interval_count, total;
+    /* gauge */
+    double value, interval_area, interval_max, stat_area, stat_min, stat_max;
+    CirrusTime last_change;
+    union {
+        /* latency */
+        struct { CirrusHist *interval_hist, *total_hist; };
+        /* count: cirrus_metric_count_amount's, beside the whole events (in
+         * the latency's place, so that the struct, and the index arithmetic
+         * of every update, stays as small) */
+        struct { double interval_amount, total_amount; };
+    };
+    /* since time 0, warm-up included (cirrus_metric_run_total, for costs):
+     * events (count), level x seconds (gauge), seconds summed (latency) */
+    double run_total;
+    guint64 run_samples;    /* latency: values recorded since time 0 */
+    /* latency: values go into total_hist as they are recorded (the
+     * interval in which statistics began, when the interval histogram
+     * also holds values from before), rather than only into the interval
+     * histogram, whose counts are merged into total_hist when its row is
+     * taken (recorder.c, "the total histogram") */
+    gboolean total_direct;
+    /* the per-interval series after warm-up (count and gauge) */
+    double series_sum, series_min, series_max, series_last;
+    guint64 series_n;
+} CirrusMetricData;
+
+/* The first member of every CirrusComponent (kernel-private.h), so that
+ * the updates below reach its metrics through the opaque pointer. */
+typedef struct CirrusComponentMetrics {
+    CirrusMetricData *data;     /* the component's metrics, by index (the
+                                 * recorder's array; kept when it grows) */
+    guint             n;
+    const CirrusTime *now;      /* its simulation's clock */
+    const gboolean   *in_stats; /* and whether statistics have begun */
+} CirrusComponentMetrics;
+
+/* The component as its first member (see CirrusComponentMetrics). */
+static inline const CirrusComponentMetrics *cirrus_component_metrics_(const CirrusComponent *c)
+{
+    return (const CirrusComponentMetrics *)(const void *)c;
+}
+
+/* Metric `metric` of c, which must be of `kind` (a contract checked as the
+ * out-of-line versions did). */
+static inline CirrusMetricData *cirrus_metric_at_(CirrusComponent *c, guint metric, CirrusMetricKind kind)
+{
+    const CirrusComponentMetrics *h = cirrus_component_metrics_(c);
+    g_assert(metric < h->n);
+    CirrusMetricData *m = &h->data[metric];
+    g_assert(m->def.kind == kind);
+    return m;
+}
+
+/* Bring a gauge's areas up to `now` at its current level. */
+static inline void cirrus_metric_gauge_advance_(CirrusMetricData *m, CirrusTime now, gboolean in_stats)
+{
+    double dt = (double)(now - m->last_change);
+    m->interval_area += m->value * dt;
+    m->run_total += m->value * dt / CIRRUS_SEC;
+    if (in_stats) m->stat_area += m->value * dt;
+    m->last_change = now;
+}
+
+/* The bit pattern of a double: 0 for +0 alone (one test for "both +0"). */
+static inline guint64 cirrus_double_bits_(double x)
+{
+    guint64 bits;
+    memcpy(&bits, &x, sizeof bits);
+    return bits;
+}
+
+/* n more events of count `metric` of c (in this interval, in the run's
+ * total, and, once statistics have begun, in the summary's). */
+static inline void cirrus_metric_count(CirrusComponent *c, guint metric, gint64 n)
+{
+    CirrusMetricData *m = cirrus_metric_at_(c, metric, CIRRUS_METRIC_COUNT);
+    m->interval_count += n;
+    m->run_total += (double)n;
+    if (*cirrus_component_metrics_(c)->in_stats) m->total += n;
+}
+
+/* Gauge `metric` of c is at `value` from now on: the time at its previous
+ * level is added to its areas, and its extremes follow. */
+static inline void cirrus_metric_gauge(CirrusComponent *c, guint metric, double value)
+{
+    CirrusMetricData *m = cirrus_metric_at_(c, metric, CIRRUS_METRIC_GAUGE);
+    /* A level of +0 set again (an empty queue staying empty, the common
+     * case) changes nothing: the areas would each gain +0 * dt, which
+     * leaves a sum that is never -0 as it is; the extremes already cover
+     * 0, the level since it was set or since they were reset; and
+     * last_change weighs nothing while the level is 0. */
+    if ((cirrus_double_bits_(value) | cirrus_double_bits_(m->value)) == 0) return;
+    const CirrusComponentMetrics *h = cirrus_component_metrics_(c);
+    gboolean in_stats = *h->in_stats;
+    cirrus_metric_gauge_advance_(m, *h->now, in_stats);
+    m->value = value;
+    if (value > m->interval_max) m->interval_max = value;
+    if (in_stats) {
+        if (value > m->stat_max) m->stat_max = value;
+        if (value < m->stat_min) m->stat_min = value;
+    }
+}
+
+/* A latency goes into the interval histogram only; the total's counts,
+ * extremes and bucket range follow at each row by merging the interval's
+ * (exact integer sums and comparisons, so the result is the same as adding
+ * every value twice, for a bucket walk per row instead of a bucket add per
+ * value).  The total's sum of values is a double, whose rounding depends
+ * on the order of the additions, so it is still kept value by value.  In
+ * the interval in which statistics begin, the interval histogram also
+ * holds values from before, so there values go to the total directly
+ * (total_direct) and that row merges nothing (recorder.c). */
+/* One duration (ns; a negative one counts as 0) for latency `metric` of
+ * c. */
+static inline void cirrus_metric_latency(CirrusComponent *c, guint metric, CirrusTime value)
+{
+    CirrusMetricData *m = cirrus_metric_at_(c, metric, CIRRUS_METRIC_LATENCY);
+    /* cirrus_hist_add by hand, to convert the value to double once for
+     * both sums. */
+    CirrusHist *h = m->interval_hist;
+    gint64 v = value < 0 ? 0 : value;
+    double dv = (double)v;
+    int b = cirrus_hist_bucket_of_nonneg(v);
+    h->buckets[b]++;
+    if (b < h->lo) h->lo = b;
+    if (b > h->hi) h->hi = b;
+    if (v < h->min) h->min = v;
+    if (v > h->max) h->max = v;
+    h->count++;
+    h->sum += dv;
+    m->run_total += (double)value / CIRRUS_SEC;
+    m->run_samples++;
+    if (*cirrus_component_metrics_(c)->in_stats) {
+        if (G_UNLIKELY(m->total_direct)) cirrus_hist_add(m->total_hist, value);
+        else m->total_hist->sum += dv;
+    }
+}
+
+#endif
