@@ -28,18 +28,6 @@ static void test_student_t(void)
     g_assert_true(isnan(h));
 }
 
-static void test_row_free(gpointer p)
-{
-    CirrusSummaryRow *r = p;
-    g_free(r->group);
-    g_free(r->entity);
-    g_free(r->type);
-    g_free(r->metric);
-    g_free(r->kind);
-    g_free(r->unit);
-    g_free(r);
-}
-
 /* Honest intervals (issue 21): equal replications have no spread, not
  * 1e-14; a percentile's interval is never narrower than half the
  * histogram bucket that holds it; numbers print to the digits the
@@ -74,7 +62,7 @@ static void test_honest_intervals(void)
         for (guint s = 0; s < CIRRUS_STAT_N; s++) r->v[s] = r->ci95[s] = NAN;
         r->v[CIRRUS_STAT_P99] = 346.03;
         r->v[CIRRUS_STAT_MEAN] = 130 + k;
-        reps[k] = g_ptr_array_new_with_free_func(test_row_free);
+        reps[k] = g_ptr_array_new_with_free_func(cirrus_summary_row_free);
         g_ptr_array_add(reps[k], r);
     }
     rows = cirrus_summary_rows_copy(reps[0]);

@@ -10,6 +10,19 @@
 /* Whatever a name holds, the quoted form is one gnuplot string literal:
  * it starts and ends with a quote, every inner quote is doubled, and no
  * newline (which would end the command) survives. */
+/* Draw `script` with gnuplot when it is installed (the script's checks
+ * above stand without it). */
+static void render_if_gnuplot(const char *script)
+{
+    GError *error = NULL;
+    char *gnuplot = g_find_program_in_path("gnuplot");
+    if (gnuplot) {
+        g_assert_true(cirrus_plot_render(script, &error));
+        g_assert_no_error(error);
+    }
+    g_free(gnuplot);
+}
+
 static void test_quote(void)
 {
     static const char *const nasty[] = {
@@ -251,12 +264,7 @@ static void test_truncated(void)
                                     "fillcolor rgb '#d5d8dc' fillstyle pattern 4"));
     g_assert_nonnull(strstr(script, "set label 'truncated at 103 s of 300 s' at first 1.7166666666666666, graph 0.5"));
     g_assert_nonnull(strstr(script, "title 'not simulated'"));
-    char *gnuplot = g_find_program_in_path("gnuplot");
-    if (gnuplot) {
-        g_assert_true(cirrus_plot_render(script, &error));
-        g_assert_no_error(error);
-    }
-    g_free(gnuplot);
+    render_if_gnuplot(script);
     g_free(script);
     g_ptr_array_unref(none);
     cirrus_h5run_close(run);
@@ -410,12 +418,7 @@ static void test_headline_metrics(void)
     }
     /* 14 busy other series: 10 kept, 4 counted in the title. */
     g_assert_nonnull(strstr(script, "(4 more series not drawn: cirrus plot --list)"));
-    char *gnuplot = g_find_program_in_path("gnuplot");
-    if (gnuplot) {
-        g_assert_true(cirrus_plot_render(script, &error));
-        g_assert_no_error(error);
-    }
-    g_free(gnuplot);
+    render_if_gnuplot(script);
     g_strfreev(panels);
     g_free(script);
     g_ptr_array_unref(none);

@@ -44,7 +44,6 @@ static void metric_stats(const CirrusMetricSummary *m, double *v)
     v[CIRRUS_STAT_MAX] = (double)h->max / 1e6;
 }
 
-static void row_free(gpointer p);
 
 /* A component's cost rows (docs/cost.md): cost_usd for the whole run and
  * cost_usd_per_month, the same rate over AWS's 730-hour month. */
@@ -67,7 +66,7 @@ static void add_cost_rows(GPtrArray *rows, const char *group, const char *entity
 
 GPtrArray *cirrus_summary_rows(CirrusSim *sim)
 {
-    GPtrArray *rows = g_ptr_array_new_with_free_func(row_free);
+    GPtrArray *rows = g_ptr_array_new_with_free_func(cirrus_summary_row_free);
     /* Costs cover the whole run, warm-up included (AWS bills the time a
      * resource exists), and the total sums the components in file order. */
     double run_s = cirrus_time_to_s(cirrus_sim_now(sim)), total = 0;
@@ -113,7 +112,7 @@ GPtrArray *cirrus_summary_rows(CirrusSim *sim)
 
 GPtrArray *cirrus_summary_rows_copy(GPtrArray *rows)
 {
-    GPtrArray *out = g_ptr_array_new_with_free_func(row_free);
+    GPtrArray *out = g_ptr_array_new_with_free_func(cirrus_summary_row_free);
     for (guint i = 0; i < rows->len; i++) {
         const CirrusSummaryRow *r = rows->pdata[i];
         CirrusSummaryRow *c = g_new(CirrusSummaryRow, 1);
@@ -206,7 +205,7 @@ gboolean cirrus_tables_write_faults(CirrusH5 *h, CirrusSim *sim, GError **error)
 
 /* ---- reading -------------------------------------------------------------- */
 
-static void row_free(gpointer p)
+void cirrus_summary_row_free(gpointer p)
 {
     CirrusSummaryRow *r = p;
     g_free(r->group);
@@ -235,7 +234,7 @@ static GPtrArray *read_rows(CirrusH5Run *run, const char *table)
         ok = (num[k] = cirrus_h5run_table_numbers(run, table, cirrus_stat_names[k])) && ok;
     GPtrArray *rows = NULL;
     if (ok) {
-        rows = g_ptr_array_new_with_free_func(row_free);
+        rows = g_ptr_array_new_with_free_func(cirrus_summary_row_free);
         for (guint i = 0; i < str[0]->len; i++) {
             CirrusSummaryRow *r = g_new0(CirrusSummaryRow, 1);
             char **s[] = {&r->group, &r->entity, &r->type, &r->metric, &r->kind, &r->unit};

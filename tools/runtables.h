@@ -75,6 +75,8 @@ CirrusRunSummary *cirrus_run_summary_read(CirrusH5Run *run, GError **error);
 void              cirrus_run_summary_free(CirrusRunSummary *s);
 /* "components/web/Latency": the row's key. */
 char             *cirrus_summary_row_key(const CirrusSummaryRow *row);
+/* Free a row (a GPtrArray's free function for rows). */
+void              cirrus_summary_row_free(gpointer row);
 /* The faults, in scenario order, with the run's end clipping open spans;
  * an empty array for a file with no /faults. */
 GArray           *cirrus_fault_spans_read(CirrusH5Run *run);
