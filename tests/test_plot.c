@@ -426,16 +426,7 @@ static void test_headline_metrics(void)
     g_ptr_array_unref(names);
     g_array_free(kinds, TRUE);
     g_free(row);
-    for (guint i = 0; i < rows->len; i++) {
-        CirrusSummaryRow *r = rows->pdata[i];
-        g_free(r->group);
-        g_free(r->entity);
-        g_free(r->type);
-        g_free(r->metric);
-        g_free(r->kind);
-        g_free(r->unit);
-        g_free(r);
-    }
+    for (guint i = 0; i < rows->len; i++) cirrus_summary_row_free(rows->pdata[i]);
     g_ptr_array_free(rows, TRUE);
     g_unlink(png);
     g_unlink(path);

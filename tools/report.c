@@ -880,16 +880,7 @@ static GPtrArray **sweep_rows(CirrusH5Run *run, guint n_points)
 static void sweep_rows_free(GPtrArray **rows, guint n)
 {
     for (guint p = 0; p < n; p++) {
-        for (guint i = 0; i < rows[p]->len; i++) {
-            CirrusSummaryRow *r = rows[p]->pdata[i];
-            g_free(r->group);
-            g_free(r->entity);
-            g_free(r->type);
-            g_free(r->metric);
-            g_free(r->kind);
-            g_free(r->unit);
-            g_free(r);
-        }
+        for (guint i = 0; i < rows[p]->len; i++) cirrus_summary_row_free(rows[p]->pdata[i]);
         g_ptr_array_unref(rows[p]);
     }
     g_free(rows);
