@@ -100,6 +100,26 @@ static void test_quota(void)
     test_run_free(r);
 }
 
+/* A method's own throttle: POSTs at 100/s (constant) for 10 s against
+ * {rate: 10/s, burst: 10} are admitted as the burst plus 10 a second,
+ * 110; GETs beside them are not touched. */
+static void test_method_throttle(void)
+{
+    TestRun *r = test_run_text(
+        "name: t\nduration: 10s\nwarmup: 0s\nseed: 6\n"
+        "workloads:\n  - {name: posts, target: api, request: {operation: POST}, arrival: {process: constant, rate: 100/s}}\n"
+        "  - {name: gets, target: api, arrival: {process: constant, rate: 100/s}}\n"
+        "components:\n  - {name: api, type: apigateway, integration: {type: mock}, "
+        "method_throttles: [{method: POST, rate: 10/s, burst: 10}]}\n", NULL);
+    double posts_ok = test_sum(r, "posts", "Succeeded"), gets_ok = test_sum(r, "gets", "Succeeded");
+    g_test_message("method throttle: %.0f POSTs admitted (expected 110), %.0f GETs of %.0f", posts_ok, gets_ok,
+                   test_sum(r, "gets", "Requests"));
+    g_assert_cmpfloat(fabs(posts_ok - 110), <=, 1);
+    g_assert_cmpfloat(test_sum(r, "gets", "Throttled"), ==, 0);
+    g_assert_cmpfloat(test_sum(r, "api", "ThrottleCount"), ==, test_sum(r, "posts", "Throttled"));
+    test_run_free(r);
+}
+
 /* The 29-s integration timeout: a 40-s Lambda answers 504 at 29 s, and
  * the function runs — and is billed — to its end. */
 static void test_timeout_bills_lambda(void)
@@ -272,6 +292,7 @@ int main(int argc, char **argv)
     g_test_add_func("/models/apigateway/account-throttle", test_account_throttle);
     g_test_add_func("/models/apigateway/spike-after-idleness", test_spike_after_idleness);
     g_test_add_func("/models/apigateway/quota", test_quota);
+    g_test_add_func("/models/apigateway/method-throttle", test_method_throttle);
     g_test_add_func("/models/apigateway/timeout-bills-lambda", test_timeout_bills_lambda);
     g_test_add_func("/models/apigateway/cache", test_cache);
     g_test_add_func("/models/apigateway/authorizer", test_authorizer);
