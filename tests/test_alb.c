@@ -246,7 +246,7 @@ static const CirrusRegistry test_registry = {
 
 static TestRun *run(const char *text)
 {
-    return test_run_with(text, &test_registry, NULL, CIRRUS_PES_RADIX);
+    return test_run_with(text, &test_registry, NULL, CIRRUS_PES_DEFAULT);
 }
 
 static Fake *fake_of(TestRun *r) { return cirrus_component_state(cirrus_sim_find(r->sim, "web")); }

@@ -185,7 +185,7 @@ static TestRun *run(const char *text)
 {
     if (seen) g_array_set_size(seen, 0);
     else seen = g_array_new(FALSE, FALSE, sizeof(Seen));
-    return test_run_with(text, &test_registry, NULL, CIRRUS_PES_RADIX);
+    return test_run_with(text, &test_registry, NULL, CIRRUS_PES_DEFAULT);
 }
 
 /* ---- helpers ------------------------------------------------------------- */

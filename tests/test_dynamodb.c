@@ -715,7 +715,7 @@ static void test_stream_billed_reads(void)
                        "components:\n  - name: orders\n    type: dynamodb\n    read_capacity: 100\n"
                        "    write_capacity: 1000\n    stream: true\n"
                        "  - {name: app, type: poller, source: orders}\n";
-    TestRun *r = test_run_with(text, &registry, NULL, CIRRUS_PES_RADIX);
+    TestRun *r = test_run_with(text, &registry, NULL, CIRRUS_PES_DEFAULT);
     const Poller *app = cirrus_component_state(cirrus_sim_find(r->sim, "app"));
     double billed = test_sum(r, "orders", "Stream.BilledReadRequests");
     g_test_message("%" G_GINT64_FORMAT " GetRecords answered, %.0f billed, %" G_GINT64_FORMAT " records", app->answered,

@@ -78,11 +78,11 @@ static void test_pes_empty(gconstpointer data)
     cirrus_pes_free(pes);
 }
 
-/* Both structures agree over a wide range of times, including huge gaps
- * (bit 62) and many equal times. */
-static void test_pes_large_times(void)
+/* Each structure agrees with the 4-ary heap over a wide range of times,
+ * including huge gaps (bit 62) and many equal times. */
+static void test_pes_large_times(gconstpointer data)
 {
-    CirrusPes *a = cirrus_pes_new(CIRRUS_PES_RADIX), *b = cirrus_pes_new(CIRRUS_PES_HEAP4);
+    CirrusPes *a = cirrus_pes_new((CirrusPesKind)GPOINTER_TO_INT(data)), *b = cirrus_pes_new(CIRRUS_PES_HEAP4);
     CirrusRng rng;
     cirrus_rng_seed(&rng, 5);
     CirrusTime now = 0;
@@ -109,11 +109,12 @@ static void test_pes_large_times(void)
 }
 
 /* The number pending rises and falls through the radix heap's switch
- * between its sorted array (few pending) and its buckets (many): the
- * order stays that of the 4-ary heap throughout. */
-static void test_pes_small_and_big(void)
+ * between its sorted array (few pending) and its buckets (many), and
+ * through the wheel's windows and overflow: the order stays that of the
+ * 4-ary heap throughout. */
+static void test_pes_small_and_big(gconstpointer data)
 {
-    CirrusPes *a = cirrus_pes_new(CIRRUS_PES_RADIX), *b = cirrus_pes_new(CIRRUS_PES_HEAP4);
+    CirrusPes *a = cirrus_pes_new((CirrusPesKind)GPOINTER_TO_INT(data)), *b = cirrus_pes_new(CIRRUS_PES_HEAP4);
     CirrusRng rng;
     cirrus_rng_seed(&rng, 11);
     CirrusTime now = 0;
@@ -238,7 +239,7 @@ static const CirrusRegistry probe_registry = { .types = probe_types, .workload_t
 
 static TestRun *run_probe(const char *text)
 {
-    return test_run_with(text, &probe_registry, NULL, CIRRUS_PES_RADIX);
+    return test_run_with(text, &probe_registry, NULL, CIRRUS_PES_DEFAULT);
 }
 
 static void test_event_order(void)
@@ -394,27 +395,79 @@ static void test_determinism_file_order(gconstpointer data)
     test_run_free(b);
 }
 
-/* The heap and the radix heap give bit-identical runs. */
+/* The wheel's width follows the load (docs/performance.md, "the calendar
+ * wheel"): phases of very different density — bursts of thousands of
+ * entries within nanoseconds, pushed in reverse order (long walks that
+ * empty the wheel into its overflow at once), hours-long gaps, times near
+ * the end of time, and thousands of ties — each in the 4-ary heap's
+ * order. */
+static void test_pes_wheel_phases(void)
+{
+    CirrusPes *a = cirrus_pes_new(CIRRUS_PES_WHEEL), *b = cirrus_pes_new(CIRRUS_PES_HEAP4);
+    CirrusRng rng;
+    cirrus_rng_seed(&rng, 2026);
+    CirrusTime now = 0;
+    guint32 next = 0;
+    /* Spread of the times pushed in each phase, in ns. */
+    static const CirrusTime spreads[] = {1000, 3, 1000000000, 50, 3600 * CIRRUS_SEC, 0, 100000, 7};
+    for (int phase = 0; phase < 24; phase++) {
+        CirrusTime spread = spreads[phase % G_N_ELEMENTS(spreads)];
+        gboolean reverse = phase % 3 == 1;
+        guint n = 200 + (guint)cirrus_rng_below(&rng, 3000);
+        for (guint k = 0; k < n; k++) {
+            CirrusTime d = spread ? (CirrusTime)cirrus_rng_below(&rng, (guint64)spread) : 0;
+            if (reverse) d = spread ? spread - 1 - (CirrusTime)(k % (guint64)spread) : 0;
+            g_assert_true(cirrus_pes_push(a, now + d, next));
+            g_assert_true(cirrus_pes_push(b, now + d, next++));
+            if (cirrus_rng_below(&rng, 4) == 0) now = pop_both(a, b);
+        }
+        /* Drain most of it, peeking as the kernel does. */
+        while (cirrus_pes_size(b) > (gsize)(phase % 4) * 50) {
+            g_assert_cmpint(cirrus_pes_peek_time(a), ==, cirrus_pes_peek_time(b));
+            now = pop_both(a, b);
+        }
+        g_assert_cmpuint(cirrus_pes_size(a), ==, cirrus_pes_size(b));
+    }
+    /* Near the end of time: the window's span must not overflow. */
+    CirrusTime end = CIRRUS_TIME_NEVER - 5;
+    for (guint k = 0; k < 100; k++) {
+        CirrusTime t = k % 2 ? CIRRUS_TIME_NEVER : end + (CirrusTime)(k % 5);
+        g_assert_true(cirrus_pes_push(a, t, next));
+        g_assert_true(cirrus_pes_push(b, t, next++));
+    }
+    while (cirrus_pes_size(b) > 0) pop_both(a, b);
+    CirrusTime t;
+    guint32 idx;
+    g_assert_false(cirrus_pes_pop(a, &t, &idx));
+    cirrus_pes_free(a);
+    cirrus_pes_free(b);
+}
+
+/* The wheel, the radix heap and the 4-ary heap give bit-identical runs. */
 static void test_determinism_pes_kinds(void)
 {
-    TestRun *runs[2];
-    for (int k = 0; k < 2; k++)
-        runs[k] = test_run_with(det_scenario, cirrus_models_registry(), NULL,
-                                k == 0 ? CIRRUS_PES_RADIX : CIRRUS_PES_HEAP4);
-    assert_runs_identical(runs[0], runs[1]);
-    test_run_free(runs[0]);
-    test_run_free(runs[1]);
+    static const CirrusPesKind kinds[] = {CIRRUS_PES_WHEEL, CIRRUS_PES_RADIX, CIRRUS_PES_HEAP4};
+    TestRun *runs[G_N_ELEMENTS(kinds)];
+    for (guint k = 0; k < G_N_ELEMENTS(kinds); k++)
+        runs[k] = test_run_with(det_scenario, cirrus_models_registry(), NULL, kinds[k]);
+    for (guint k = 1; k < G_N_ELEMENTS(kinds); k++) assert_runs_identical(runs[0], runs[k]);
+    for (guint k = 0; k < G_N_ELEMENTS(kinds); k++) test_run_free(runs[k]);
 }
 
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
+    g_test_add_data_func("/sim/pes/wheel/order-and-ties", GINT_TO_POINTER(CIRRUS_PES_WHEEL), test_pes_order);
     g_test_add_data_func("/sim/pes/radix/order-and-ties", GINT_TO_POINTER(CIRRUS_PES_RADIX), test_pes_order);
     g_test_add_data_func("/sim/pes/heap4/order-and-ties", GINT_TO_POINTER(CIRRUS_PES_HEAP4), test_pes_order);
+    g_test_add_data_func("/sim/pes/wheel/empty", GINT_TO_POINTER(CIRRUS_PES_WHEEL), test_pes_empty);
     g_test_add_data_func("/sim/pes/radix/empty", GINT_TO_POINTER(CIRRUS_PES_RADIX), test_pes_empty);
-    g_test_add_func("/sim/pes/radix/small-and-big", test_pes_small_and_big);
     g_test_add_data_func("/sim/pes/heap4/empty", GINT_TO_POINTER(CIRRUS_PES_HEAP4), test_pes_empty);
-    g_test_add_func("/sim/pes/large-times", test_pes_large_times);
+    g_test_add_data_func("/sim/pes/wheel/small-and-big", GINT_TO_POINTER(CIRRUS_PES_WHEEL), test_pes_small_and_big);
+    g_test_add_data_func("/sim/pes/radix/small-and-big", GINT_TO_POINTER(CIRRUS_PES_RADIX), test_pes_small_and_big);
+    g_test_add_data_func("/sim/pes/wheel/large-times", GINT_TO_POINTER(CIRRUS_PES_WHEEL), test_pes_large_times);
+    g_test_add_data_func("/sim/pes/radix/large-times", GINT_TO_POINTER(CIRRUS_PES_RADIX), test_pes_large_times);
+    g_test_add_func("/sim/pes/wheel/phases", test_pes_wheel_phases);
     g_test_add_func("/sim/determinism/pes-kinds", test_determinism_pes_kinds);
     g_test_add_func("/sim/pool/reuse", test_pool_reuse);
     g_test_add_func("/sim/kernel/event-order", test_event_order);

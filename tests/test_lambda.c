@@ -135,7 +135,7 @@ static const CirrusRegistry test_registry = {
 
 static TestRun *run(const char *text)
 {
-    return test_run_with(text, &test_registry, NULL, CIRRUS_PES_RADIX);
+    return test_run_with(text, &test_registry, NULL, CIRRUS_PES_DEFAULT);
 }
 
 /* ---- helpers ------------------------------------------------------------- */

@@ -104,7 +104,7 @@ static void test_fault_state(void)
                                "  - {at: 4s, kind: outage, component: w, duration: 4s}\n"
                                "  - {at: 10s, kind: slowdown, component: w, factor: 1.9, duration: 4s}\n"
                                "  - {at: 12s, kind: slowdown, component: w, factor: 1.7, duration: 4s}\n",
-                               &watch_registry, NULL, CIRRUS_PES_RADIX);
+                               &watch_registry, NULL, CIRRUS_PES_DEFAULT);
     Watch *w = cirrus_component_state(cirrus_sim_find(r->sim, "w"));
     g_assert_cmpuint(w->seen->len, ==, 19);
     static const gint outages[] = {0, 0, 1, 1, 2, 2, 1, 1, 0, 0};

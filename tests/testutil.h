@@ -64,7 +64,7 @@ static inline TestRun *test_run_with(const char *text, const CirrusRegistry *reg
 /* The usual case: the models' registry, the default event set. */
 static inline TestRun *test_run_text(const char *text, const char *const *sets)
 {
-    return test_run_with(text, cirrus_models_registry(), sets, CIRRUS_PES_RADIX);
+    return test_run_with(text, cirrus_models_registry(), sets, CIRRUS_PES_DEFAULT);
 }
 
 static inline void test_run_free(TestRun *r)

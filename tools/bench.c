@@ -217,7 +217,7 @@ static int bench_one_hold(const char *spec, guint64 holds)
                   && g_ascii_string_to_unsigned(parts[1], 10, 1, CIRRUS_PES_MAX_INDEX / 2, &pending, NULL);
     g_strfreev(parts);
     if (!ok) {
-        fprintf(stderr, "cirrus bench: --hold wants KIND:N (radix or heap4, N pending), got '%s'\n", spec);
+        fprintf(stderr, "cirrus bench: --hold wants KIND:N (wheel, radix or heap4, N pending), got '%s'\n", spec);
         return 2;
     }
     printf("%s, %" G_GUINT64_FORMAT " pending: %.1f ns/hold\n", cirrus_pes_kind_name(kind), pending,
@@ -256,17 +256,17 @@ int cirrus_cmd_bench(int argc, char **argv)
      * seconds: not in a quick run. */
     static const gsize sizes[] = {1000, 100000, 1000000, 10000000};
     gsize n_sizes = quick ? 3 : 4;
-    static const CirrusPesKind kinds[] = {CIRRUS_PES_RADIX, CIRRUS_PES_HEAP4};
+    static const CirrusPesKind kinds[] = {CIRRUS_PES_WHEEL, CIRRUS_PES_RADIX, CIRRUS_PES_HEAP4};
     printf("pending-event set, hold model (pop the minimum, push it back at +Exp), %" G_GUINT64_FORMAT " holds:\n",
            holds);
-    printf("  %10s %14s %14s %10s", "pending", "radix ns/hold", "heap4 ns/hold", "heap4/radix");
-    if (callgrind) printf(" %14s %14s", "radix Ir/hold", "heap4 Ir/hold");
+    printf("  %10s %14s %14s %14s %12s", "pending", "wheel ns/hold", "radix ns/hold", "heap4 ns/hold", "radix/wheel");
+    if (callgrind) printf(" %14s %14s %14s", "wheel Ir/hold", "radix Ir/hold", "heap4 Ir/hold");
     printf("\n");
     for (gsize i = 0; i < n_sizes; i++) {
-        double ns[2];
-        for (gsize k = 0; k < 2; k++) ns[k] = bench_hold(kinds[k], sizes[i], holds);
-        printf("  %10zu %14.1f %14.1f %10.2f", sizes[i], ns[0], ns[1], ns[1] / ns[0]);
-        for (gsize k = 0; callgrind && k < 2; k++) {
+        double ns[G_N_ELEMENTS(kinds)];
+        for (gsize k = 0; k < G_N_ELEMENTS(kinds); k++) ns[k] = bench_hold(kinds[k], sizes[i], holds);
+        printf("  %10zu %14.1f %14.1f %14.1f %12.2f", sizes[i], ns[0], ns[1], ns[2], ns[1] / ns[0]);
+        for (gsize k = 0; callgrind && k < G_N_ELEMENTS(kinds); k++) {
             fflush(stdout);
             printf(" %14.1f", bench_hold_instructions(kinds[k], sizes[i]));
         }
@@ -278,7 +278,7 @@ int cirrus_cmd_bench(int argc, char **argv)
                HOLD_CALLGRIND_HOLDS);
     printf("end to end, M/M/100 at 90%% load (9000 requests/s, mean service 10 ms, %s simulated):\n",
            quick ? "2 min" : "20 min");
-    for (gsize k = 0; k < 2; k++)
+    for (gsize k = 0; k < G_N_ELEMENTS(kinds); k++)
         for (int out = 0; out < 2; out++) {
             double eps = 0, rps = 0;
             if (!bench_mmc(quick ? "2m" : "20m", kinds[k], out, &eps, &rps, &error)) return cirrus_cli_fail(error);
@@ -286,7 +286,7 @@ int cirrus_cmd_bench(int argc, char **argv)
                    cirrus_pes_kind_name(kinds[k]), out ? "on" : "off", eps / 1e6, rps / 1e6);
             fflush(stdout);
         }
-    if (scenarios) printf("scenarios (HDF5 output on, radix):\n");
+    if (scenarios) printf("scenarios (HDF5 output on, %s):\n", cirrus_pes_kind_name(CIRRUS_PES_DEFAULT));
     for (guint i = 0; scenarios && scenarios[i]; i++)
         if (!bench_scenario(scenarios[i], &error)) {
             g_strfreev(scenarios);

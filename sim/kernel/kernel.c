@@ -32,7 +32,7 @@ CirrusSim *cirrus_sim_new(guint64 seed, guint64 replication)
     sim->replication = replication;
     sim->components = g_ptr_array_new();
     sim->by_name = g_hash_table_new(g_str_hash, g_str_equal);
-    sim->pes = cirrus_pes_new(CIRRUS_PES_RADIX);
+    sim->pes = cirrus_pes_new(CIRRUS_PES_DEFAULT);
     sim->requests = cirrus_pool_new(sizeof(CirrusRequest) + CIRRUS_REQUEST_DATA_BYTES);
     sim->series_names = g_ptr_array_new_with_free_func(g_free);
     sim->series_groups = g_ptr_array_new();

@@ -117,13 +117,135 @@ static CirrusTime radix_peek_time(const Radix *r)
     return r->bucket[p][d].min;
 }
 
+/* ---- the calendar wheel (the default; see pes.c) ---- */
+
+#define WHEEL_BITS 12
+#define WHEEL_BUCKETS (1u << WHEEL_BITS)
+#define WHEEL_WORDS (WHEEL_BUCKETS / 64)
+#define WHEEL_NIL G_MAXUINT32
+
+G_STATIC_ASSERT(WHEEL_WORDS <= 64);   /* one summary word */
+
+typedef struct {
+    CirrusTime time;
+    guint32 index;
+    guint32 next;       /* the next node of its bucket (or of the free list) */
+} WheelNode;
+
+typedef struct {
+    guint32 head, tail; /* WHEEL_NIL when the bucket is empty */
+} WheelBucket;
+
+typedef struct {
+    CirrusTime start;       /* the window: bucket b holds start + [b, b+1) << shift */
+    guint64 span;           /* WHEEL_BUCKETS << shift; 0 after a flush (pushes spill) */
+    CirrusTime last;        /* the last time popped */
+    guint shift;
+    guint cursor;           /* the first bucket holding entries; WHEEL_BUCKETS when none */
+    gsize size;             /* entries in the wheel, not counting the overflow */
+    guint64 summary;        /* bit w: words[w] != 0 */
+    guint64 words[WHEEL_WORDS];   /* bit b % 64 of word b / 64: bucket b holds entries */
+    WheelBucket bucket[WHEEL_BUCKETS];
+    WheelNode *nodes;
+    guint32 n_nodes, nodes_capacity, free_node;
+    /* this window's counts, from which the next window's width follows */
+    guint64 placed, spilled, walked;
+    Radix overflow;         /* entries at or after start + span, in (time, push) order */
+} Wheel;
+
 struct CirrusPes {
     CirrusPesKind kind;
     union {
         Heap4 heap4;
         Radix radix;
+        Wheel wheel;
     } u;
 };
+
+/* Out of line, in pes.c: a push at or after the window's end, or one
+ * that lands before its bucket's last entry; a pop with the window empty
+ * (the next window is filled from the overflow, or with very many
+ * pending the overflow gives the entry itself; FALSE when nothing is
+ * pending); a node array full. */
+void     cirrus_pes_wheel_spill_(Wheel *w, CirrusTime time, guint32 index);
+void     cirrus_pes_wheel_insert_(Wheel *w, WheelBucket *b, guint32 node);
+gboolean cirrus_pes_wheel_pop_empty_(Wheel *w, CirrusTime *time, guint32 *index);
+void     cirrus_pes_wheel_grow_(Wheel *w);
+
+/* The first bucket at or after `from` that holds entries (there is one). */
+static inline guint wheel_first_from(const Wheel *w, guint from)
+{
+    guint word = from >> 6;
+    guint64 bits = w->words[word] & (~(guint64)0 << (from & 63));
+    if (G_LIKELY(bits)) return word * 64 + (guint)__builtin_ctzll(bits);
+    word = (guint)__builtin_ctzll(w->summary & ((~(guint64)0 << word) << 1));
+    return word * 64 + (guint)__builtin_ctzll(w->words[word]);
+}
+
+static inline void wheel_push(Wheel *w, CirrusTime time, guint32 index)
+{
+    g_assert(index < CIRRUS_PES_MAX_INDEX && time >= w->last);
+    guint64 offset = (guint64)(time - w->start);   /* time >= last >= start */
+    if (G_UNLIKELY(offset >= w->span)) {
+        cirrus_pes_wheel_spill_(w, time, index);
+        return;
+    }
+    if (G_UNLIKELY(w->free_node == WHEEL_NIL)) cirrus_pes_wheel_grow_(w);
+    guint32 n = w->free_node;
+    WheelNode *node = &w->nodes[n];
+    w->free_node = node->next;
+    *node = (WheelNode){ time, index, WHEEL_NIL };
+    w->size++;
+    w->placed++;
+    guint b = (guint)(offset >> w->shift);
+    WheelBucket *bk = &w->bucket[b];
+    if (bk->head == WHEEL_NIL) {
+        bk->head = bk->tail = n;
+        w->words[b >> 6] |= (guint64)1 << (b & 63);
+        w->summary |= (guint64)1 << (b >> 6);
+        if (b < w->cursor) w->cursor = b;
+    } else if (time >= w->nodes[bk->tail].time) {
+        w->nodes[bk->tail].next = n;
+        bk->tail = n;
+    } else {
+        cirrus_pes_wheel_insert_(w, bk, n);
+    }
+}
+
+/* Take the earliest entry of the window (size > 0: it is the head of
+ * the cursor's bucket). */
+static inline void wheel_take(Wheel *w, CirrusTime *time, guint32 *index)
+{
+    guint b = w->cursor;
+    WheelBucket *bk = &w->bucket[b];
+    guint32 n = bk->head;
+    WheelNode *node = &w->nodes[n];
+    *time = w->last = node->time;
+    *index = node->index;
+    bk->head = node->next;
+    node->next = w->free_node;
+    w->free_node = n;
+    if (bk->head == WHEEL_NIL) {
+        guint64 *word = &w->words[b >> 6];
+        *word &= ~((guint64)1 << (b & 63));
+        if (*word == 0) w->summary &= ~((guint64)1 << (b >> 6));
+        w->cursor = w->size > 1 ? wheel_first_from(w, b) : WHEEL_BUCKETS;
+    }
+    w->size--;
+}
+
+static inline gboolean wheel_pop(Wheel *w, CirrusTime *time, guint32 *index)
+{
+    if (G_UNLIKELY(w->size == 0)) return cirrus_pes_wheel_pop_empty_(w, time, index);
+    wheel_take(w, time, index);
+    return TRUE;
+}
+
+static inline CirrusTime wheel_peek_time(const Wheel *w)
+{
+    if (w->size) return w->nodes[w->bucket[w->cursor].head].time;
+    return radix_peek_time(&w->overflow);
+}
 
 /* The rest of push and pop, out of line in pes.c: the radix heap proper
  * (and the switches to and from the array), and the 4-ary heap.  Same
@@ -134,6 +256,10 @@ gboolean cirrus_pes_pop_slow(CirrusPes *pes, CirrusTime *time, guint32 *index);
 /* cirrus_pes_push, cirrus_pes_pop and cirrus_pes_peek_time, inline. */
 static inline gboolean cirrus_pes_push_inline(CirrusPes *pes, CirrusTime time, guint32 index)
 {
+    if (G_LIKELY(pes->kind == CIRRUS_PES_WHEEL)) {
+        wheel_push(&pes->u.wheel, time, index);
+        return TRUE;
+    }
     Radix *r = &pes->u.radix;
     if (pes->kind == CIRRUS_PES_RADIX && !r->big && r->size < SMALL_HIGH) {
         /* last >= 0, so this also checks time >= 0. */
@@ -146,6 +272,7 @@ static inline gboolean cirrus_pes_push_inline(CirrusPes *pes, CirrusTime time, g
 
 static inline gboolean cirrus_pes_pop_inline(CirrusPes *pes, CirrusTime *time, guint32 *index)
 {
+    if (G_LIKELY(pes->kind == CIRRUS_PES_WHEEL)) return wheel_pop(&pes->u.wheel, time, index);
     Radix *r = &pes->u.radix;
     if (pes->kind == CIRRUS_PES_RADIX && !r->big && r->size > 0) {
         RadixEntry e = radix_pop_small(r);
@@ -158,6 +285,7 @@ static inline gboolean cirrus_pes_pop_inline(CirrusPes *pes, CirrusTime *time, g
 
 static inline CirrusTime cirrus_pes_peek_time_inline(const CirrusPes *pes)
 {
+    if (G_LIKELY(pes->kind == CIRRUS_PES_WHEEL)) return wheel_peek_time(&pes->u.wheel);
     if (pes->kind == CIRRUS_PES_RADIX) {
         return radix_peek_time(&pes->u.radix);
     }

@@ -262,11 +262,189 @@ static void radix_clear(Radix *r)
     g_free(r->cur);
 }
 
+/* The radix heap as the wheel's overflow: push and pop whichever form
+ * (array or buckets) it is in. */
+static void radix_push_any(Radix *r, CirrusTime time, guint32 index)
+{
+    g_assert(time >= r->last);
+    RadixEntry e = { time, index };
+    if (!r->big && r->size < SMALL_HIGH) {
+        radix_push_small(r, e);
+        return;
+    }
+    radix_push_big(r, e);
+    r->size++;
+}
+
+static RadixEntry radix_pop_any(Radix *r)
+{
+    return r->big ? radix_pop_big(r) : radix_pop_small(r);
+}
+
+/* ---- the calendar wheel ----
+ *
+ * A window of simulated time, [start, start + span), is cut into
+ * WHEEL_BUCKETS buckets of 2^shift ns; each bucket is a linked list of
+ * its entries sorted by time, ties in the order pushed, and a two-level
+ * bitmap (a word per 64 buckets, a summary bit per word) finds the first
+ * non-empty bucket at or after the cursor with two bit scans.  A push
+ * into the window is an append to its bucket (an entry is nearly always
+ * due after those already in its bucket: the list is walked only when it
+ * is not); a pop takes the head of the first non-empty bucket.  Entries
+ * due at or after the window's end wait in a radix heap (the overflow).
+ *
+ * The window never slides: it is left as it is until every entry in it
+ * has been popped, and then the next one starts at the overflow's
+ * earliest time and takes, in order, every overflow entry that falls in
+ * it.  So everything in the overflow is due after everything in the
+ * wheel, entries of equal time move together and keep their order, and
+ * the output is exactly (time, push order), as the other two structures
+ * give it.
+ *
+ * With a bucket per gap between consecutive events, a push and a pop
+ * each touch one bucket and one node (docs/performance.md, "the calendar
+ * wheel").  The width follows the load: when a window ends, one whose
+ * pushes walked their lists more than once on average gives a next
+ * window of half the width; one whose pushes mostly spilled past its end
+ * (and walked little), twice the width.  Between windows the wheel is
+ * empty, so a new width costs nothing.  A push that walks a long list
+ * (a much denser load than the width was chosen for) empties the wheel
+ * into the overflow, in order, at once, and narrows the next window. */
+
+#define WHEEL_SHIFT_START 16                    /* 65.5 us buckets, a 268 ms window */
+#define WHEEL_SHIFT_MAX (62 - WHEEL_BITS)
+#define WHEEL_WALK_LIMIT 32                     /* a longer walk narrows at once */
+#define WHEEL_BYPASS_ABOVE (4 * WHEEL_BUCKETS)  /* more pending: the radix heap alone */
+
+void cirrus_pes_wheel_grow_(Wheel *w)
+{
+    guint32 old = w->nodes_capacity, cap = old ? old * 2 : 1024;
+    g_assert(cap <= CIRRUS_PES_MAX_INDEX);
+    w->nodes = g_renew(WheelNode, w->nodes, cap);
+    for (guint32 i = cap; i > old; i--) {
+        w->nodes[i - 1].next = w->free_node;
+        w->free_node = i - 1;
+    }
+    w->nodes_capacity = cap;
+}
+
+/* Every entry in the wheel, in order, into the overflow, ahead of those
+ * already there (which are all due later); until the next refill, pushes
+ * go to the overflow too.  The overflow is a radix heap, which takes no
+ * time before the last it gave out — and the refill took times up to the
+ * window's end — so it is emptied and filled again in order: O(pending),
+ * and rare (each flush narrows the width several times over). */
+static void wheel_flush(Wheel *w)
+{
+    Radix *o = &w->overflow;
+    gsize n_later = o->size;
+    RadixEntry *later = g_new(RadixEntry, MAX(n_later, 1));
+    for (gsize i = 0; i < n_later; i++) later[i] = radix_pop_any(o);
+    g_assert(!o->big && o->size == 0);
+    o->last = w->last;   /* empty: nothing is placed relative to it */
+    while (w->size > 0) {
+        guint b = w->cursor;
+        WheelBucket *bk = &w->bucket[b];
+        for (guint32 n = bk->head; n != WHEEL_NIL;) {
+            WheelNode *node = &w->nodes[n];
+            guint32 next = node->next;
+            radix_push_any(o, node->time, node->index);
+            node->next = w->free_node;
+            w->free_node = n;
+            w->size--;
+            n = next;
+        }
+        *bk = (WheelBucket){ WHEEL_NIL, WHEEL_NIL };
+        w->words[b >> 6] &= ~((guint64)1 << (b & 63));
+        if (w->words[b >> 6] == 0) w->summary &= ~((guint64)1 << (b >> 6));
+        w->cursor = w->size > 0 ? wheel_first_from(w, b) : WHEEL_BUCKETS;
+    }
+    for (gsize i = 0; i < n_later; i++) radix_push_any(o, later[i].time, later[i].index);
+    g_free(later);
+    w->span = 0;
+}
+
+void cirrus_pes_wheel_insert_(Wheel *w, WheelBucket *bk, guint32 n)
+{
+    /* Earlier than the bucket's last entry: before the first entry due
+     * later than it (there is one, the tail). */
+    CirrusTime time = w->nodes[n].time;
+    guint32 prev = WHEEL_NIL, cur = bk->head;
+    guint steps = 0;
+    while (w->nodes[cur].time <= time) {
+        prev = cur;
+        cur = w->nodes[cur].next;
+        steps++;
+    }
+    w->nodes[n].next = cur;
+    if (prev == WHEEL_NIL) bk->head = n;
+    else w->nodes[prev].next = n;
+    w->walked += steps + 1;
+    if (steps > WHEEL_WALK_LIMIT && w->shift > 0) {
+        wheel_flush(w);
+        /* Narrow so that such a list would hold about one entry per bucket. */
+        guint by = (guint)g_bit_storage(steps);
+        w->shift = w->shift > by ? w->shift - by : 0;
+        w->placed = w->walked = w->spilled = 0;
+    }
+}
+
+void cirrus_pes_wheel_spill_(Wheel *w, CirrusTime time, guint32 index)
+{
+    w->spilled++;
+    radix_push_any(&w->overflow, time, index);
+}
+
+/* The next window's width, from how the last one went. */
+static void wheel_choose_width(Wheel *w)
+{
+    if (w->walked > w->placed && w->shift > 0) w->shift--;
+    else if (w->spilled * 8 > w->placed + w->spilled && w->walked * 4 < w->placed && w->shift < WHEEL_SHIFT_MAX)
+        w->shift++;
+    w->placed = w->walked = w->spilled = 0;
+}
+
+gboolean cirrus_pes_wheel_pop_empty_(Wheel *w, CirrusTime *time, guint32 *index)
+{
+    Radix *o = &w->overflow;
+    if (o->size == 0) return FALSE;
+    if (o->size > WHEEL_BYPASS_ABOVE) {
+        /* More than a window could hold a bucket each: the radix heap is
+         * the better structure (docs/performance.md), so it serves alone
+         * — pushes spill into it — until fewer are pending. */
+        RadixEntry e = radix_pop_any(o);
+        w->span = 0;
+        *time = w->last = e.time;
+        *index = e.index;
+        return TRUE;
+    }
+    wheel_choose_width(w);
+    w->start = radix_peek_time(o);
+    w->span = (guint64)WHEEL_BUCKETS << w->shift;
+    /* In order, so each is appended to its bucket. */
+    while (o->size > 0 && (guint64)(radix_peek_time(o) - w->start) < w->span) {
+        RadixEntry e = radix_pop_any(o);
+        wheel_push(w, e.time, e.index);
+    }
+    wheel_take(w, time, index);
+    return TRUE;
+}
+
+static void wheel_init(Wheel *w)
+{
+    w->shift = WHEEL_SHIFT_START;
+    w->span = (guint64)WHEEL_BUCKETS << w->shift;
+    w->free_node = WHEEL_NIL;
+    w->cursor = WHEEL_BUCKETS;
+    memset(w->bucket, 0xff, sizeof w->bucket);   /* every head and tail WHEEL_NIL */
+}
+
 /* ---- dispatch ---- */
 
 gboolean cirrus_pes_kind_from_name(const char *name, CirrusPesKind *kind)
 {
-    if (g_strcmp0(name, "radix") == 0) *kind = CIRRUS_PES_RADIX;
+    if (g_strcmp0(name, "wheel") == 0) *kind = CIRRUS_PES_WHEEL;
+    else if (g_strcmp0(name, "radix") == 0) *kind = CIRRUS_PES_RADIX;
     else if (g_strcmp0(name, "heap4") == 0) *kind = CIRRUS_PES_HEAP4;
     else return FALSE;
     return TRUE;
@@ -274,7 +452,12 @@ gboolean cirrus_pes_kind_from_name(const char *name, CirrusPesKind *kind)
 
 const char *cirrus_pes_kind_name(CirrusPesKind kind)
 {
-    return kind == CIRRUS_PES_RADIX ? "radix" : "heap4";
+    switch (kind) {
+    case CIRRUS_PES_WHEEL: return "wheel";
+    case CIRRUS_PES_RADIX: return "radix";
+    case CIRRUS_PES_HEAP4: return "heap4";
+    }
+    return "?";
 }
 
 CirrusPes *cirrus_pes_new(CirrusPesKind kind)
@@ -282,6 +465,7 @@ CirrusPes *cirrus_pes_new(CirrusPesKind kind)
     CirrusPes *pes = g_new0(CirrusPes, 1);
     pes->kind = kind;
     if (kind == CIRRUS_PES_HEAP4) pes_grow(&pes->u.heap4, 1024);
+    if (kind == CIRRUS_PES_WHEEL) wheel_init(&pes->u.wheel);
     return pes;
 }
 
@@ -289,7 +473,10 @@ void cirrus_pes_free(CirrusPes *pes)
 {
     if (!pes) return;
     if (pes->kind == CIRRUS_PES_HEAP4) free(pes->u.heap4.block);
-    else radix_clear(&pes->u.radix);
+    else if (pes->kind == CIRRUS_PES_WHEEL) {
+        g_free(pes->u.wheel.nodes);
+        radix_clear(&pes->u.wheel.overflow);
+    } else radix_clear(&pes->u.radix);
     g_free(pes);
 }
 
@@ -333,5 +520,10 @@ CirrusTime cirrus_pes_peek_time(const CirrusPes *pes)
 
 gsize cirrus_pes_size(const CirrusPes *pes)
 {
-    return pes->kind == CIRRUS_PES_RADIX ? pes->u.radix.size : pes->u.heap4.size;
+    switch (pes->kind) {
+    case CIRRUS_PES_WHEEL: return pes->u.wheel.size + pes->u.wheel.overflow.size;
+    case CIRRUS_PES_RADIX: return pes->u.radix.size;
+    case CIRRUS_PES_HEAP4: return pes->u.heap4.size;
+    }
+    return 0;
 }

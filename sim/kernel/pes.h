@@ -26,7 +26,10 @@
 
 typedef struct CirrusPes CirrusPes;
 
-typedef enum { CIRRUS_PES_RADIX, CIRRUS_PES_HEAP4 } CirrusPesKind;
+typedef enum { CIRRUS_PES_RADIX, CIRRUS_PES_HEAP4, CIRRUS_PES_WHEEL } CirrusPesKind;
+
+/* What a simulation uses unless told otherwise. */
+#define CIRRUS_PES_DEFAULT CIRRUS_PES_WHEEL
 
 /* "radix" / "heap4" -> kind; FALSE if unknown. */
 gboolean    cirrus_pes_kind_from_name(const char *name, CirrusPesKind *kind);
