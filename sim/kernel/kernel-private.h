@@ -12,6 +12,12 @@
  * are inline in the models). */
 typedef CirrusMetricData Metric;
 
+/* A growable ring of events (first in, first out). */
+typedef struct {
+    CirrusEvent *items;
+    guint32 head, len, capacity;   /* capacity: 0 or a power of two */
+} EventRing;
+
 struct CirrusComponent {
     CirrusComponentMetrics hot;   /* first: the inline metric updates' view */
     CirrusSim *sim;
@@ -38,8 +44,9 @@ struct CirrusSim {
      * pushed earlier, so their sequence numbers are lower), and in the
      * order posted — exactly the pes's (time, sequence) order, without
      * its cost.  Most events are of this kind: requests, replies and
-     * notices between components.  Slot indices, as pointers. */
-    CirrusFifo due_now;
+     * notices between components.  The events themselves, in a ring: no
+     * slot to take and give back. */
+    EventRing due_now;
     gboolean dispatching;    /* inside a model's handle() */
     CirrusEvent *events;     /* event slots, indexed by the pes payload */
     guint32 n_events_cap;

@@ -61,7 +61,7 @@ void cirrus_sim_free(CirrusSim *sim)
     g_ptr_array_free(sim->components, TRUE);
     g_hash_table_destroy(sim->by_name);
     cirrus_pes_free(sim->pes);
-    cirrus_fifo_clear(&sim->due_now);
+    g_free(sim->due_now.items);
     cirrus_pool_free(sim->requests);
     g_free(sim->events);
     g_free(sim->free_slots);
@@ -149,6 +149,7 @@ void cirrus_component_substream(const CirrusComponent *c, const char *purpose, C
     g_free(name);
 }
 
+#undef cirrus_now
 CirrusTime cirrus_now(const CirrusComponent *c) { return c->sim->now; }
 guint64 cirrus_sim_events(const CirrusSim *sim) { return sim->events_done; }
 gsize cirrus_sim_peak_pending(const CirrusSim *sim) { return sim->peak_pending; }
@@ -184,25 +185,44 @@ static inline guint32 event_slot(CirrusSim *sim)
     return sim->free_slots[--sim->n_free];
 }
 
-/* Every pending event holds a slot (a slot is freed as its event is
- * dispatched), so this is the pes's size plus the due-now FIFO's length,
- * without asking either. */
-static inline gsize pending_events(const CirrusSim *sim)
+/* Out of line: the ring's push is on the hottest path. */
+G_GNUC_NO_INLINE static void event_ring_grow(EventRing *q)
 {
-    return sim->n_events_cap - sim->n_free;
+    guint32 cap = q->capacity ? q->capacity * 2 : 64;
+    g_assert(cap <= CIRRUS_PES_MAX_INDEX);
+    CirrusEvent *items = g_new(CirrusEvent, cap);
+    for (guint32 i = 0; i < q->len; i++) items[i] = q->items[(q->head + i) & (q->capacity - 1)];
+    g_free(q->items);
+    q->items = items;
+    q->head = 0;
+    q->capacity = cap;
 }
 
-/* The next event: one due now that was posted without delay, unless the
- * pes still holds one due now (posted earlier, so it goes first); else
- * the pes's next.  FALSE when there is none. */
-static inline gboolean next_event(CirrusSim *sim, CirrusTime *t, guint32 *slot)
+/* Every event in the pes holds a slot (freed as the event is
+ * dispatched); the ring holds the rest. */
+static inline gsize pending_events(const CirrusSim *sim)
 {
-    if (cirrus_fifo_len(&sim->due_now) > 0 && cirrus_pes_peek_time_inline(sim->pes) != sim->now) {
-        *slot = GPOINTER_TO_UINT(cirrus_fifo_pop(&sim->due_now));
-        *t = sim->now;
+    return sim->n_events_cap - sim->n_free + sim->due_now.len;
+}
+
+/* The next event, into *ev: one due now that was posted without delay,
+ * unless the pes still holds one due now (posted earlier, so it goes
+ * first); else the pes's next.  FALSE when there is none. */
+static inline gboolean next_event(CirrusSim *sim, CirrusEvent *ev)
+{
+    EventRing *q = &sim->due_now;
+    if (q->len > 0 && cirrus_pes_peek_time_inline(sim->pes) != sim->now) {
+        *ev = q->items[q->head];
+        q->head = (q->head + 1) & (q->capacity - 1);
+        q->len--;
         return TRUE;
     }
-    return cirrus_pes_pop_inline(sim->pes, t, slot);
+    CirrusTime t;
+    guint32 slot;
+    if (!cirrus_pes_pop_inline(sim->pes, &t, &slot)) return FALSE;
+    *ev = sim->events[slot];
+    sim->free_slots[sim->n_free++] = slot;
+    return TRUE;
 }
 
 /* cirrus_post's body, inline in it and in cirrus_schedule: a model's
@@ -216,12 +236,16 @@ static inline __attribute__((always_inline)) void post_event(CirrusComponent *fr
     g_assert(delay >= 0);
     CirrusTime when;
     if (__builtin_add_overflow(sim->now, delay, &when)) when = CIRRUS_TIME_NEVER;   /* saturate */
-    guint32 slot = event_slot(sim);
-    sim->events[slot] = (CirrusEvent){ when, target, from, kind, request, data };
-    if (delay == 0 && sim->dispatching)
-        cirrus_fifo_push(&sim->due_now, GUINT_TO_POINTER(slot));
-    else if (!cirrus_pes_push_inline(sim->pes, when, slot))
-        g_error("cirrus: event sequence numbers exhausted");
+    CirrusEvent ev = { when, target, from, kind, request, data };
+    if (delay == 0 && sim->dispatching) {
+        EventRing *q = &sim->due_now;
+        if (G_UNLIKELY(q->len == q->capacity)) event_ring_grow(q);
+        q->items[(q->head + q->len++) & (q->capacity - 1)] = ev;
+    } else {
+        guint32 slot = event_slot(sim);
+        sim->events[slot] = ev;
+        if (!cirrus_pes_push_inline(sim->pes, when, slot)) g_error("cirrus: event sequence numbers exhausted");
+    }
     gsize pending = pending_events(sim);
     if (pending > sim->peak_pending) sim->peak_pending = pending;
 }
@@ -406,7 +430,7 @@ void cirrus_send(CirrusComponent *from, CirrusComponent *to, CirrusRequest *requ
     request->holder = 0;
     request->outcome = CIRRUS_OUTCOME_PENDING;
     if (from->sim->send_watch) from->sim->send_watch(from, to, request, from->sim->send_watch_data);
-    cirrus_post(from, to, delay, CIRRUS_EVENT_REQUEST, request, 0);
+    post_event(from, to, delay, CIRRUS_EVENT_REQUEST, request, 0);
 }
 
 void cirrus_reply(CirrusComponent *self, CirrusRequest *request, CirrusOutcome outcome)
@@ -414,7 +438,7 @@ void cirrus_reply(CirrusComponent *self, CirrusRequest *request, CirrusOutcome o
     g_assert(request->reply_to != NULL);
     request->outcome = (guint8)outcome;
     request->holder = 0;
-    cirrus_post(self, request->reply_to, 0, CIRRUS_EVENT_REPLY, request, 0);
+    post_event(self, request->reply_to, 0, CIRRUS_EVENT_REPLY, request, 0);
 }
 
 /* ---- running ----------------------------------------------------------- */
@@ -530,11 +554,11 @@ gboolean cirrus_sim_run(CirrusSim *sim, const CirrusRunSpec *spec, GError **erro
      * sample, or the end of the warm-up if that comes first. */
     CirrusTime next_mark = sim->in_stats ? next_sample : MIN(next_sample, sim->warmup);
     gboolean ok = TRUE;
-    CirrusTime t;
-    guint32 slot;
+    CirrusEvent ev;
     for (;;) {
         /* An event at or after the stop time ends the run unexecuted. */
-        if (!next_event(sim, &t, &slot) || t >= stop) break;
+        if (!next_event(sim, &ev) || ev.time >= stop) break;
+        CirrusTime t = ev.time;
         if (t >= next_mark) {
             if (!rows_until(sim, spec, t, &next_sample, error)) {
                 ok = FALSE;
@@ -542,8 +566,6 @@ gboolean cirrus_sim_run(CirrusSim *sim, const CirrusRunSpec *spec, GError **erro
             }
             next_mark = sim->in_stats ? next_sample : MIN(next_sample, sim->warmup);
         }
-        CirrusEvent ev = sim->events[slot];
-        sim->free_slots[sim->n_free++] = slot;
         sim->now = t;
         if (ev.kind == CIRRUS_EVENT_REQUEST) ev.request->arrived = t;
         sim->dispatching = TRUE;

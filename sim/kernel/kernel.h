@@ -95,6 +95,7 @@ typedef struct CirrusEvent {
 
 /* ---- time, identity, randomness ---- */
 CirrusTime  cirrus_now(const CirrusComponent *c);
+#define cirrus_now(c) cirrus_now_inline_(c)   /* inline: metric-inline.h */
 const char *cirrus_component_name(const CirrusComponent *c);
 const char *cirrus_component_type(const CirrusComponent *c);
 /* The component's `region:` (interned: compare pointers), NULL when it has
