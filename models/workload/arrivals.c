@@ -24,11 +24,8 @@ static double solve_linear_rate(double r, double s, double amount)
     return den > 0 ? 2.0 * amount / den : INFINITY;
 }
 
-double cirrus_rate_profile_advance(const CirrusRateProfile *p, double from, double amount)
+double cirrus_rate_profile_advance_any(const CirrusRateProfile *p, double from, double amount)
 {
-    /* A constant rate (the usual case, once per arrival): what the loop
-     * below computes for the flat tail, without the search. */
-    if (p->n == 1 && p->t[0] <= from) return p->rate[0] > 0 ? from + amount / p->rate[0] : INFINITY;
     double t = from;
     /* Find the piece holding t: piece i spans [t_i, t_{i+1}); piece n-1 is
      * the flat tail; the flat head before t_0 is handled as piece -1. */

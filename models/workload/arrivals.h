@@ -12,6 +12,7 @@
 #define CIRRUS_MODEL_ARRIVALS_H
 
 #include <glib.h>
+#include <math.h>
 
 typedef struct CirrusRateProfile {
     double *t;        /* seconds, non-decreasing; at most two equal (a step) */
@@ -21,7 +22,17 @@ typedef struct CirrusRateProfile {
 
 /* The time (s) after `from` (s) at which the integrated rate has grown by
  * `amount`; +inf if it never does (the rate falls to 0 for good). */
-double cirrus_rate_profile_advance(const CirrusRateProfile *p, double from, double amount);
+double cirrus_rate_profile_advance_any(const CirrusRateProfile *p, double from, double amount);
+
+/* cirrus_rate_profile_advance_any, with a constant rate (the usual case,
+ * once per arrival) inline: what its loop computes for the flat tail,
+ * without the call and the search. */
+static inline double cirrus_rate_profile_advance(const CirrusRateProfile *p, double from, double amount)
+{
+    if (p->n == 1 && p->t[0] <= from) return p->rate[0] > 0 ? from + amount / p->rate[0] : INFINITY;
+    return cirrus_rate_profile_advance_any(p, from, amount);
+}
+
 /* The rate at time t. */
 double cirrus_rate_profile_at(const CirrusRateProfile *p, double t);
 

@@ -482,10 +482,18 @@ static void on_arrival(CirrusComponent *self, Workload *w)
 
 /* The attempt `req` is over (answered or given up): what its retry state
  * was — for a first attempt, the base wait and no tokens taken. */
-static RetryAttempt conclude_attempt(Workload *w, const CirrusRequest *req)
+static RetryAttempt conclude_retry(Workload *w, const CirrusRequest *req);
+
+static inline RetryAttempt conclude_attempt(Workload *w, const CirrusRequest *req)
+{
+    if (req->attempt == 0 || !w->retrying) return (RetryAttempt){ (gint64)req->id, w->retry.backoff.base, 0 };
+    return conclude_retry(w, req);
+}
+
+/* conclude_attempt for a retry (attempt > 0, retries on). */
+G_GNUC_NO_INLINE static RetryAttempt conclude_retry(Workload *w, const CirrusRequest *req)
 {
     RetryAttempt a = { (gint64)req->id, w->retry.backoff.base, 0 };
-    if (req->attempt == 0 || !w->retrying) return a;
     RetryAttempt *kept = g_hash_table_lookup(w->retrying, &a.id);
     g_assert(kept);
     a = *kept;

@@ -395,12 +395,21 @@ void cirrus_pes_wheel_spill_(Wheel *w, CirrusTime time, guint32 index)
     radix_push_any(&w->overflow, time, index);
 }
 
-/* The next window's width, from how the last one went. */
+/* The next window's width, from how the last one went.  Doubling the
+ * width about doubles the walks (twice the entries share a bucket) and
+ * halves the spills (the window is twice as long); halving it, the
+ * reverse.  A walk step costs about WALK_COST instructions, a spill
+ * (into the radix heap and out again) about SPILL_COST
+ * (docs/performance.md), so with K steps walked and S spills the width
+ * doubles when K * WALK_COST < S * SPILL_COST / 2 and halves when
+ * S * SPILL_COST < K * WALK_COST / 2. */
+#define WALK_COST 15
+#define SPILL_COST 250
 static void wheel_choose_width(Wheel *w)
 {
-    if (w->walked > w->placed && w->shift > 0) w->shift--;
-    else if (w->spilled * 8 > w->placed + w->spilled && w->walked * 4 < w->placed && w->shift < WHEEL_SHIFT_MAX)
-        w->shift++;
+    guint64 walks = w->walked * WALK_COST, spills = w->spilled * SPILL_COST;
+    if (2 * walks < spills && w->shift < WHEEL_SHIFT_MAX) w->shift++;
+    else if (2 * spills < walks && w->shift > 0) w->shift--;
     w->placed = w->walked = w->spilled = 0;
 }
 
