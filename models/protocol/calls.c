@@ -508,7 +508,6 @@ static gboolean cache_begin(CirrusCalls *calls, CirrusComponent *self, CirrusCal
  * FALSE when the run is over (and freed). */
 static gboolean advance(CirrusCalls *calls, CirrusComponent *self, CirrusCallRun *run)
 {
-    CirrusTime now = cirrus_now(self);
     for (;;) {
         if (run->step >= run->end) {
             if (run->n_frames == 0) break;
@@ -525,6 +524,7 @@ static gboolean advance(CirrusCalls *calls, CirrusComponent *self, CirrusCallRun
             if (cache_begin(calls, self, run, &calls->calls[s->first])) return TRUE;
             continue;
         }
+        CirrusTime now = cirrus_now(self);   /* here: the last advance of a run starts no step */
         for (guint k = 0; k < s->n; k++) {
             const Call *c = &calls->calls[s->first + k];
             if (c->probability < 1.0 && cirrus_rng_uniform(&calls->draw_rng) >= c->probability) continue;
@@ -558,7 +558,10 @@ CirrusCallRun *cirrus_calls_begin(CirrusCalls *calls, CirrusComponent *self, voi
     run->n_frames = 0;
     run->session = calls->session ? calls->session(self, state, req) : 0;
     run->pending = 0;
-    for (guint k = 0; k < calls->widest; k++) run->outs[k] = NULL;
+    /* The first slot by hand: most lists are of single calls (widest 1),
+     * and gcc makes the loop a call to memset. */
+    run->outs[0] = NULL;
+    for (guint k = 1; k < calls->widest; k++) run->outs[k] = NULL;
     return advance(calls, self, run) ? run : NULL;
 }
 
