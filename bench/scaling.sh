@@ -106,24 +106,27 @@ row() {
 }
 header() { printf "  %-44s %8s %8s %10s  %s\n" "$1" "wall s" "speed-up" "efficiency" "same file"; }
 
+# by_jobs NAME POINTS COMMAND...: COMMAND -j J -o NAME-jJ.h5 for each J;
+# the first J's time and file (BASE, REF) are the reference.
+by_jobs() {
+    local name=$1 points=$2 j
+    shift 2
+    BASE=
+    for j in $JOBS; do
+        timed "$name-j$j.h5" "$@" -j "$j" -o "$name-j$j.h5"
+        [ -z "$BASE" ] && { BASE=$BEST; REF=$name-j$j.h5; }
+        row "-j $j" "$j" "$BASE" "$REF" "$name-j$j.h5" "$points"
+    done
+}
+
 header "cirrus run --replications $REPS"
-BASE=
-for j in $JOBS; do
-    timed run-j$j.h5 "$CIRRUS" run "$SCENARIO" --set duration="$DURATION" --replications "$REPS" -j "$j" -q -o run-j$j.h5
-    [ -z "$BASE" ] && { BASE=$BEST; REF=run-j$j.h5; }
-    row "-j $j" "$j" "$BASE" "$REF" run-j$j.h5
-done
+by_jobs run 0 "$CIRRUS" run "$SCENARIO" --set duration="$DURATION" --replications "$REPS" -q
 
 [ -z "$SWEEP_SET" ] && { echo "load average $(load)"; exit 0; }
 POINTS=$(($(echo "${SWEEP_SET#*=}" | tr -cd , | wc -c) + 1))
 SWEEP=(sweep "$SCENARIO" --set duration="$DURATION" --set "$SWEEP_SET" --replications "$REPS" -q)
 header "cirrus sweep ($POINTS points x $REPS)"
-BASE=
-for j in $JOBS; do
-    timed sweep-j$j.h5 "$CIRRUS" "${SWEEP[@]}" -j "$j" -o sweep-j$j.h5
-    [ -z "$BASE" ] && { BASE=$BEST; REF=sweep-j$j.h5; }
-    row "-j $j" "$j" "$BASE" "$REF" sweep-j$j.h5 "$POINTS"
-done
+by_jobs sweep "$POINTS" "$CIRRUS" "${SWEEP[@]}"
 
 MPIRUN=$(command -v mpirun)
 if [ "$MPI" = 0 ]; then
@@ -142,8 +145,8 @@ else
         for n in $RANKS; do
             extra=()
             [ "$n" -gt "$CORES" ] && extra=(--oversubscribe)
-            timed mpi-$n.h5 "$MPIRUN" "${MPI_ARGS[@]}" "${extra[@]}" -np "$n" "$CIRRUS" "${SWEEP[@]}" -j 1 -o mpi-$n.h5
-            row "-np $n${extra:+ --oversubscribe}" "$n" "$BASE" "$REF" mpi-$n.h5 "$POINTS"
+            timed "mpi-$n.h5" "$MPIRUN" "${MPI_ARGS[@]}" "${extra[@]}" -np "$n" "$CIRRUS" "${SWEEP[@]}" -j 1 -o "mpi-$n.h5"
+            row "-np $n${extra:+ --oversubscribe}" "$n" "$BASE" "$REF" "mpi-$n.h5" "$POINTS"
         done
         echo "  (speed-up over the one-process sweep -j 1 above; mpirun's start is included)"
     else
