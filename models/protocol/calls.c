@@ -476,7 +476,7 @@ static void cache_leave(CirrusCalls *calls, CirrusComponent *self, CirrusCallRun
     CirrusCacheOp op = !f->writing || cc->write == WRITE_THROUGH ? CIRRUS_CACHE_SET
                      : cc->write == WRITE_INVALIDATE             ? CIRRUS_CACHE_DELETE
                                                                  : CIRRUS_CACHE_WRITTEN;
-    CallOut *out = cirrus_pool_alloc(calls->outs);
+    CallOut *out = cirrus_pool_take(calls->outs);   /* the literal below sets it all */
     *out = (CallOut){ .call = f->call, .first_sent = cirrus_now(self) };
     out->attempt = cache_attempt(self, f->call, run->req, op, f->key, CIRRUS_INVOKE_ASYNC);
     send_attempt(self, out);
@@ -495,7 +495,7 @@ static gboolean cache_begin(CirrusCalls *calls, CirrusComponent *self, CirrusCal
         return FALSE;
     }
     cirrus_metric_count(self, c->m_made, 1);
-    CallOut *out = cirrus_pool_alloc(calls->outs);
+    CallOut *out = cirrus_pool_take(calls->outs);   /* the literal below sets it all */
     *out = (CallOut){ .run = run, .call = c, .first_sent = cirrus_now(self), .key = key };
     out->attempt = cache_attempt(self, c, run->req, CIRRUS_CACHE_GET, key, CIRRUS_INVOKE_SYNC);
     run->outs[0] = out;
@@ -508,7 +508,6 @@ static gboolean cache_begin(CirrusCalls *calls, CirrusComponent *self, CirrusCal
  * FALSE when the run is over (and freed). */
 static gboolean advance(CirrusCalls *calls, CirrusComponent *self, CirrusCallRun *run)
 {
-    CirrusTime now = cirrus_now(self);
     for (;;) {
         if (run->step >= run->end) {
             if (run->n_frames == 0) break;
@@ -525,11 +524,12 @@ static gboolean advance(CirrusCalls *calls, CirrusComponent *self, CirrusCallRun
             if (cache_begin(calls, self, run, &calls->calls[s->first])) return TRUE;
             continue;
         }
+        CirrusTime now = cirrus_now(self);   /* here: the last advance of a run starts no step */
         for (guint k = 0; k < s->n; k++) {
             const Call *c = &calls->calls[s->first + k];
             if (c->probability < 1.0 && cirrus_rng_uniform(&calls->draw_rng) >= c->probability) continue;
             cirrus_metric_count(self, c->m_made, 1);
-            CallOut *out = cirrus_pool_alloc(calls->outs);
+            CallOut *out = cirrus_pool_take(calls->outs);   /* the literal below sets it all */
             *out = (CallOut){ .call = c, .first_sent = now, .wait = c->retry.backoff.base };
             out->attempt = new_attempt(self, c, run->req, 0, run->session);
             if (c->mode == CIRRUS_INVOKE_SYNC) {
@@ -548,7 +548,9 @@ static gboolean advance(CirrusCalls *calls, CirrusComponent *self, CirrusCallRun
 
 CirrusCallRun *cirrus_calls_begin(CirrusCalls *calls, CirrusComponent *self, void *state, CirrusRequest *req)
 {
-    CirrusCallRun *run = cirrus_pool_alloc(calls->runs);
+    /* Not zeroed: every field is set here, and frames[] is read only
+     * below n_frames (cache_enter writes before it counts). */
+    CirrusCallRun *run = cirrus_pool_take(calls->runs);
     run->req = req;
     run->state = state;
     run->step = 0;
@@ -556,7 +558,10 @@ CirrusCallRun *cirrus_calls_begin(CirrusCalls *calls, CirrusComponent *self, voi
     run->n_frames = 0;
     run->session = calls->session ? calls->session(self, state, req) : 0;
     run->pending = 0;
-    for (guint k = 0; k < calls->widest; k++) run->outs[k] = NULL;
+    /* The first slot by hand: most lists are of single calls (widest 1),
+     * and gcc makes the loop a call to memset. */
+    run->outs[0] = NULL;
+    for (guint k = 1; k < calls->widest; k++) run->outs[k] = NULL;
     return advance(calls, self, run) ? run : NULL;
 }
 

@@ -90,11 +90,15 @@ void     cirrus_calls_free(CirrusCalls *calls);
  * The run, or NULL when it ended at once (done has been called). */
 CirrusCallRun *cirrus_calls_begin(CirrusCalls *calls, CirrusComponent *self, void *state, CirrusRequest *req);
 /* A reply to a call or a calls' timer: handled (TRUE), or not the calls'.
- * Inline, so that a model without calls (NULL) pays one test per event. */
+ * Inline, so that a model without calls (NULL) pays one test per event,
+ * and one with calls a test of the kind for its other events (requests,
+ * its own timers) rather than a call that would return FALSE. */
 gboolean cirrus_calls_handle_event(CirrusCalls *calls, CirrusComponent *self, const CirrusEvent *ev);
 static inline gboolean cirrus_calls_handle(CirrusCalls *calls, CirrusComponent *self, const CirrusEvent *ev)
 {
-    return calls && cirrus_calls_handle_event(calls, self, ev);
+    return calls &&
+           (ev->kind == CIRRUS_EVENT_REPLY || ev->kind == CIRRUS_CALL_TIMEOUT || ev->kind == CIRRUS_CALL_RETRY) &&
+           cirrus_calls_handle_event(calls, self, ev);
 }
 /* Give up a run (a Lambda timeout cut the handler): its outstanding calls'
  * replies will be dropped; done is not called. */
