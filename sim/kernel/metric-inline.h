@@ -13,6 +13,7 @@
 
 #include <string.h>
 #include "sim/kernel/hist.h"
+#include "sim/kernel/hot-assert.h"
 
 typedef struct CirrusMetricData {
     CirrusMetricDef def;
@@ -61,18 +62,6 @@ static inline const CirrusComponentMetrics *cirrus_component_metrics_(const Cirr
 {
     return (const CirrusComponentMetrics *)(const void *)c;
 }
-
-/* Contract checks on the hottest paths: on in builds without NDEBUG (the
- * Debug build, in which CI runs every test under ASan and UBSan), out of
- * optimised ones, where they were 63 of an M/M/100 request's ~1,800
- * instructions (docs/performance.md).  Only for contracts a model either
- * keeps on every call or breaks on the first (a metric's index and kind
- * are constants in its code). */
-#ifdef NDEBUG
-#define cirrus_hot_assert(expr) ((void)0)
-#else
-#define cirrus_hot_assert(expr) g_assert(expr)
-#endif
 
 /* Metric `metric` of c, which must be of `kind`. */
 static inline CirrusMetricData *cirrus_metric_at_(CirrusComponent *c, guint metric, CirrusMetricKind kind)

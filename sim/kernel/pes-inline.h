@@ -12,6 +12,7 @@
 #define CIRRUS_PES_INLINE_H
 
 #include "sim/kernel/pes.h"
+#include "sim/kernel/hot-assert.h"
 #include <string.h>
 
 /* One 128-bit unsigned key: time in the high half (times are never
@@ -149,7 +150,7 @@ typedef struct {
     WheelNode *nodes;
     guint32 n_nodes, nodes_capacity, free_node;
     /* this window's counts, from which the next window's width follows */
-    guint64 placed, spilled, walked;
+    guint64 spilled, walked;
     Radix overflow;         /* entries at or after start + span, in (time, push) order */
 } Wheel;
 
@@ -184,7 +185,7 @@ static inline guint wheel_first_from(const Wheel *w, guint from)
 
 static inline void wheel_push(Wheel *w, CirrusTime time, guint32 index)
 {
-    g_assert(index < CIRRUS_PES_MAX_INDEX && time >= w->last);
+    cirrus_hot_assert(index < CIRRUS_PES_MAX_INDEX && time >= w->last);
     guint64 offset = (guint64)(time - w->start);   /* time >= last >= start */
     if (G_UNLIKELY(offset >= w->span)) {
         cirrus_pes_wheel_spill_(w, time, index);
@@ -196,7 +197,6 @@ static inline void wheel_push(Wheel *w, CirrusTime time, guint32 index)
     w->free_node = node->next;
     *node = (WheelNode){ time, index, WHEEL_NIL };
     w->size++;
-    w->placed++;
     guint b = (guint)(offset >> w->shift);
     WheelBucket *bk = &w->bucket[b];
     if (bk->head == WHEEL_NIL) {

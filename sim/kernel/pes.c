@@ -385,14 +385,22 @@ void cirrus_pes_wheel_insert_(Wheel *w, WheelBucket *bk, guint32 n)
         /* Narrow so that such a list would hold about one entry per bucket. */
         guint by = (guint)g_bit_storage(steps);
         w->shift = w->shift > by ? w->shift - by : 0;
-        w->placed = w->walked = w->spilled = 0;
+        w->walked = w->spilled = 0;
     }
 }
 
 void cirrus_pes_wheel_spill_(Wheel *w, CirrusTime time, guint32 index)
 {
+    Radix *o = &w->overflow;
     w->spilled++;
-    radix_push_any(&w->overflow, time, index);
+    if (o->big) {
+        /* radix_push_any's common case when many are pending, inline */
+        g_assert(time >= o->last);
+        radix_push_big(o, (RadixEntry){ time, index });
+        o->size++;
+        return;
+    }
+    radix_push_any(o, time, index);
 }
 
 /* The next window's width, from how the last one went.  Doubling the
@@ -410,23 +418,14 @@ static void wheel_choose_width(Wheel *w)
     guint64 walks = w->walked * WALK_COST, spills = w->spilled * SPILL_COST;
     if (2 * walks < spills && w->shift < WHEEL_SHIFT_MAX) w->shift++;
     else if (2 * spills < walks && w->shift > 0) w->shift--;
-    w->placed = w->walked = w->spilled = 0;
+    w->walked = w->spilled = 0;
 }
 
-gboolean cirrus_pes_wheel_pop_empty_(Wheel *w, CirrusTime *time, guint32 *index)
+/* A new window from the overflow (not empty, not too full), and its
+ * first entry. */
+G_GNUC_NO_INLINE static void wheel_refill(Wheel *w, CirrusTime *time, guint32 *index)
 {
     Radix *o = &w->overflow;
-    if (o->size == 0) return FALSE;
-    if (o->size > WHEEL_BYPASS_ABOVE) {
-        /* More than a window could hold a bucket each: the radix heap is
-         * the better structure (docs/performance.md), so it serves alone
-         * — pushes spill into it — until fewer are pending. */
-        RadixEntry e = radix_pop_any(o);
-        w->span = 0;
-        *time = w->last = e.time;
-        *index = e.index;
-        return TRUE;
-    }
     wheel_choose_width(w);
     w->start = radix_peek_time(o);
     w->span = (guint64)WHEEL_BUCKETS << w->shift;
@@ -436,6 +435,24 @@ gboolean cirrus_pes_wheel_pop_empty_(Wheel *w, CirrusTime *time, guint32 *index)
         wheel_push(w, e.time, e.index);
     }
     wheel_take(w, time, index);
+}
+
+gboolean cirrus_pes_wheel_pop_empty_(Wheel *w, CirrusTime *time, guint32 *index)
+{
+    Radix *o = &w->overflow;
+    if (o->size > WHEEL_BYPASS_ABOVE) {
+        /* More than a window could hold a bucket each: the radix heap is
+         * the better structure (docs/performance.md), so it serves alone
+         * — pushes spill into it — until fewer are pending.  (With that
+         * many it is in its buckets, not its array.) */
+        RadixEntry e = radix_pop_big(o);
+        w->span = 0;
+        *time = w->last = e.time;
+        *index = e.index;
+        return TRUE;
+    }
+    if (o->size == 0) return FALSE;
+    wheel_refill(w, time, index);
     return TRUE;
 }
 
