@@ -1,5 +1,6 @@
 /* cirrus — pending-event set (see pes.h): the 4-ary heap, the radix heap,
- * and the dispatch between them.
+ * the calendar wheel (the default; its radix heap is its overflow), and
+ * the dispatch between them.
  *
  * ---- the 4-ary heap ----
  *
