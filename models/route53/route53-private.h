@@ -104,6 +104,8 @@ typedef struct {
     gint64      threshold, n_checkers;
     CirrusRng   pick_rng;          /* which record an answer holds */
     GHashTable *caches;            /* origin component -> GArray of R53Cached, by client id */
+    const CirrusComponent *last_origin;   /* the origin of the last request, and its array */
+    GArray     *last_cache;
     GArray     *rtts;              /* CirrusTime: the distinct round trips cache entries name */
     GHashTable *pending;           /* health checks' probes awaiting an answer: request id -> R53Pending */
     guint       n_named;           /* checks from `health_checks:` (the first ones) */

@@ -259,10 +259,17 @@ static guint32 rtt_index(R53 *r, CirrusTime rtt)
  * seen, new entries zeroed (never asked). */
 static R53Cached *cache_entry(R53 *r, const CirrusRequest *req)
 {
-    GArray *cache = g_hash_table_lookup(r->caches, req->origin);
-    if (!cache) {
-        cache = g_array_new(FALSE, TRUE, sizeof(R53Cached));
-        g_hash_table_insert(r->caches, req->origin, cache);
+    /* Most sets have one origin: the last one's array saves a hash lookup
+     * per request (the GArray itself stays put when its data grows). */
+    GArray *cache = r->last_cache;
+    if (!cache || req->origin != r->last_origin) {
+        cache = g_hash_table_lookup(r->caches, req->origin);
+        if (!cache) {
+            cache = g_array_new(FALSE, TRUE, sizeof(R53Cached));
+            g_hash_table_insert(r->caches, req->origin, cache);
+        }
+        r->last_origin = req->origin;
+        r->last_cache = cache;
     }
     g_assert(req->client < G_MAXUINT);
     if (req->client >= cache->len) g_array_set_size(cache, (guint)req->client + 1);
