@@ -103,9 +103,9 @@ typedef struct {
     CirrusTime  interval, check_timeout;
     gint64      threshold, n_checkers;
     CirrusRng   pick_rng;          /* which record an answer holds */
-    GHashTable *caches;            /* origin component -> GArray of R53Cached, by client id */
-    const CirrusComponent *last_origin;   /* the origin of the last request, and its array */
-    GArray     *last_cache;
+    GHashTable *caches;            /* origin component -> its callers' answers (R53Callers, route53.c) */
+    const CirrusComponent *last_origin;   /* the origin of the last request, and its callers' answers */
+    struct R53Callers *last_callers;
     GArray     *rtts;              /* CirrusTime: the distinct round trips cache entries name */
     GHashTable *pending;           /* health checks' probes awaiting an answer: request id -> R53Pending */
     guint       n_named;           /* checks from `health_checks:` (the first ones) */

@@ -11,6 +11,7 @@
  * answers "as if all were healthy". */
 #include "models/route53/route53-private.h"
 #include "models/aws/globals.h"
+#include "models/protocol/client.h"
 #include "models/protocol/targets.h"
 #include "sim/loader/scenario.h"
 
@@ -22,16 +23,43 @@ static const CirrusMetricDef r53_metrics[] = {
     {NULL, 0, NULL},
 };
 
-/* A caller's cached answer: an element of its origin's flat array,
- * indexed by client id.  Zeroed means never asked: expires = 0 is never
- * after now, so the first request is a query.  16 bytes, where a hash
- * table entry and a malloc'd value per client cost ~70 and a cache miss
- * more per lookup (docs/performance.md, "Region scale"). */
+/* A caller's cached answer.  Zeroed means never asked: expires = 0 is
+ * never after now, so the first request is a query. */
 typedef struct {
     CirrusTime expires;
     guint32    record;
     guint32    rtt;      /* network_latency: index into r->rtts, the caller-record round trip */
 } R53Cached;
+
+/* A workload of up to this many clients has its callers' answers in a
+ * flat array by client id: 16 B each, where a hash table entry and a
+ * malloc'd value cost ~70 and a cache miss more per request
+ * (docs/performance.md, "Region scale").  The array is allocated zeroed,
+ * so a large one's pages are touched only as its clients ask. */
+#define R53_FLAT_CLIENTS (G_GUINT64_CONSTANT(1) << 24)
+
+/* An answer outside the flat array. */
+typedef struct {
+    guint64   client;    /* the key */
+    R53Cached answer;
+} R53Sparse;
+
+/* The answers of one origin's callers: flat below its workload's client
+ * count, in a hash table for other ids (a stream's partition keys, the
+ * callers of a component that is no workload, more clients than
+ * R53_FLAT_CLIENTS). */
+typedef struct R53Callers {
+    R53Cached  *flat;
+    guint64     n_flat;
+    GHashTable *sparse;  /* client id -> R53Sparse */
+} R53Callers;
+
+static void callers_free(R53Callers *c)
+{
+    g_free(c->flat);
+    g_hash_table_destroy(c->sparse);
+    g_free(c);
+}
 
 /* ---- configuration ------------------------------------------------------- */
 
@@ -159,7 +187,7 @@ static void r53_start(CirrusComponent *self, void *state)
 {
     R53 *r = state;
     cirrus_component_substream(self, "answers", &r->pick_rng);
-    r->caches = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, (GDestroyNotify)g_array_unref);
+    r->caches = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, (GDestroyNotify)callers_free);
     r->rtts = g_array_new(FALSE, FALSE, sizeof(CirrusTime));
     r->pending = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, g_free);
     r53_health_start(self, r);
@@ -253,27 +281,39 @@ static guint32 rtt_index(R53 *r, CirrusTime rtt)
     return r->rtts->len - 1;
 }
 
-/* The cache entry of the caller (req->origin, req->client).  Client ids
- * are dense indices (a workload's 0 .. clients - 1, a stream's partition
- * key, a health checker), so an origin's array grows to the largest id
- * seen, new entries zeroed (never asked). */
+static R53Callers *callers_new(R53 *r, CirrusComponent *origin)
+{
+    const CirrusClientRegions *cr = origin ? cirrus_client_regions(origin) : NULL;
+    R53Callers *c = g_new0(R53Callers, 1);
+    if (cr && (guint64)cr->clients <= R53_FLAT_CLIENTS) {
+        c->n_flat = (guint64)cr->clients;
+        c->flat = g_new0(R53Cached, c->n_flat);
+    }
+    c->sparse = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, g_free);
+    g_hash_table_insert(r->caches, origin, c);
+    return c;
+}
+
+/* The cache entry of the caller (req->origin, req->client). */
 static R53Cached *cache_entry(R53 *r, const CirrusRequest *req)
 {
-    /* Most sets have one origin: the last one's array saves a hash lookup
-     * per request (the GArray itself stays put when its data grows). */
-    GArray *cache = r->last_cache;
-    if (!cache || req->origin != r->last_origin) {
-        cache = g_hash_table_lookup(r->caches, req->origin);
-        if (!cache) {
-            cache = g_array_new(FALSE, TRUE, sizeof(R53Cached));
-            g_hash_table_insert(r->caches, req->origin, cache);
-        }
+    /* Most sets have one origin: the last one's answers save a hash
+     * lookup per request. */
+    R53Callers *c = r->last_callers;
+    if (!c || req->origin != r->last_origin) {
+        c = g_hash_table_lookup(r->caches, req->origin);
+        if (!c) c = callers_new(r, req->origin);
         r->last_origin = req->origin;
-        r->last_cache = cache;
+        r->last_callers = c;
     }
-    g_assert(req->client < G_MAXUINT);
-    if (req->client >= cache->len) g_array_set_size(cache, (guint)req->client + 1);
-    return &g_array_index(cache, R53Cached, req->client);
+    if (req->client < c->n_flat) return &c->flat[req->client];
+    R53Sparse *s = g_hash_table_lookup(c->sparse, &req->client);
+    if (!s) {
+        s = g_new0(R53Sparse, 1);
+        s->client = req->client;
+        g_hash_table_insert(c->sparse, &s->client, s);
+    }
+    return &s->answer;
 }
 
 /* The record this caller uses now: its cached answer while the TTL runs,
