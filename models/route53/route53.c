@@ -34,8 +34,9 @@ typedef struct {
 /* A workload of up to this many clients has its callers' answers in a
  * flat array by client id: 16 B each, where a hash table entry and a
  * malloc'd value cost ~70 and a cache miss more per request
- * (docs/performance.md, "Region scale").  The array is allocated zeroed,
- * so a large one's pages are touched only as its clients ask. */
+ * (docs/performance.md, "Region scale").  The array is calloc'd, so a
+ * large one's pages are mapped only as its clients ask; the bound keeps
+ * its address space at 256 MiB (`clients` goes to 2^63). */
 #define R53_FLAT_CLIENTS (G_GUINT64_CONSTANT(1) << 24)
 
 /* An answer outside the flat array. */
@@ -283,6 +284,8 @@ static guint32 rtt_index(R53 *r, CirrusTime rtt)
 
 static R53Callers *callers_new(R53 *r, CirrusComponent *origin)
 {
+    /* A workload's client count comes with its regions' table (set even
+     * when it names no region); NULL for a component that is no workload. */
     const CirrusClientRegions *cr = origin ? cirrus_client_regions(origin) : NULL;
     R53Callers *c = g_new0(R53Callers, 1);
     if (cr && (guint64)cr->clients <= R53_FLAT_CLIENTS) {
