@@ -133,6 +133,28 @@ static void test_ttl_exact(void)
     test_run_free(r);
 }
 
+/* Each origin's callers have answers of their own, kept flat by client
+ * id for a workload of up to 2^24 clients and in a hash table beyond:
+ * `one` (1 client, flat) renews at 61, 121, ... as in ttl-exact, while
+ * every request of `many` (10^12 clients: a repeat in 599 draws has
+ * probability ~2e-7) is a caller's first, so a query; the two alternate,
+ * so the last-origin shortcut is left and taken again each time. */
+static void test_caches_by_origin(void)
+{
+    TestRun *r = run(
+        "name: t\nduration: 10m\n"
+        "workloads:\n"
+        "  - {name: one, target: dns, arrival: {process: constant, rate: 1/s}}\n"
+        "  - {name: many, target: dns, clients: 1000000000000, arrival: {process: constant, rate: 1/s}}\n"
+        "components:\n"
+        "  - {name: dns, type: route53, ttl: 60s, policy: simple, records: [{target: a}, {target: b}]}\n"
+        "  - {name: a, type: service, service_time: 1ms}\n"
+        "  - {name: b, type: service, service_time: 1ms}\n");
+    g_assert_cmpfloat(test_sum(r, "dns", "Requests"), ==, 2 * 599);
+    g_assert_cmpfloat(test_sum(r, "dns", "DNSQueries"), ==, 10 + 599);
+    test_run_free(r);
+}
+
 /* ---- failover: detection, then the TTL ----------------------------------- */
 
 /* Primary `east` fails for 200 s every 603 s (10 times, from 1000 s, once
@@ -999,6 +1021,7 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/models/route53/weighted-shares", test_weighted_shares);
     g_test_add_func("/models/route53/ttl-exact", test_ttl_exact);
+    g_test_add_func("/models/route53/caches-by-origin", test_caches_by_origin);
     g_test_add_func("/models/route53/failover-ttl", test_failover_ttl);
     g_test_add_func("/models/route53/eighteen-percent", test_eighteen_percent);
     g_test_add_func("/models/route53/unhealthy", test_unhealthy);

@@ -94,14 +94,6 @@ typedef struct {
     guint            m_answers;
 } R53Record;
 
-/* A request we sent and await: a forwarded client request (caller set) or
- * a health check (caller NULL). */
-typedef struct {
-    gint64         id;             /* the key */
-    CirrusRequest *caller;
-    guint          check, checker;
-} R53Pending;
-
 typedef struct {
     R53Policy   policy;
     CirrusTime  ttl;
@@ -111,8 +103,11 @@ typedef struct {
     CirrusTime  interval, check_timeout;
     gint64      threshold, n_checkers;
     CirrusRng   pick_rng;          /* which record an answer holds */
-    GHashTable *caches;            /* origin component -> (client id -> R53Cached) */
-    GHashTable *pending;           /* request id -> R53Pending */
+    GHashTable *caches;            /* origin component -> its callers' answers (R53Callers, route53.c) */
+    const CirrusComponent *last_origin;   /* the origin of the last request, and its callers' answers */
+    struct R53Callers *last_callers;
+    GArray     *rtts;              /* CirrusTime: the distinct round trips cache entries name */
+    GHashTable *pending;           /* health checks' probes awaiting an answer: request id -> R53Pending */
     guint       n_named;           /* checks from `health_checks:` (the first ones) */
     gboolean    all_healthy;       /* every checked record is healthy */
     CirrusRegions *regions;        /* the scenario's (a reference) */
@@ -137,8 +132,8 @@ void     r53_health_refresh(CirrusComponent *self, R53 *r, gboolean force);
 void     r53_health_start(CirrusComponent *self, R53 *r);
 void     r53_on_check(CirrusComponent *self, R53 *r, guint64 data);
 void     r53_on_check_timeout(CirrusComponent *self, R53 *r, guint64 id);
-/* A health check's reply (the pending entry is already removed). */
-void     r53_on_check_reply(CirrusComponent *self, R53 *r, const R53Pending *p, CirrusOutcome outcome);
+/* The answer to the probe `id`: ignored after its timeout. */
+void     r53_on_check_reply(CirrusComponent *self, R53 *r, guint64 id, CirrusOutcome outcome);
 
 /* route53_alarm.c: health checks that follow a CloudWatch alarm */
 gboolean r53_read_alarm(R53Check *c, CirrusNode *item, GError **error);

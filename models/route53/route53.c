@@ -11,6 +11,7 @@
  * answers "as if all were healthy". */
 #include "models/route53/route53-private.h"
 #include "models/aws/globals.h"
+#include "models/protocol/client.h"
 #include "models/protocol/targets.h"
 #include "sim/loader/scenario.h"
 
@@ -22,13 +23,44 @@ static const CirrusMetricDef r53_metrics[] = {
     {NULL, 0, NULL},
 };
 
-/* A caller's cached answer. */
+/* A caller's cached answer.  Zeroed means never asked: expires = 0 is
+ * never after now, so the first request is a query. */
 typedef struct {
-    gint64     client;   /* the key */
-    guint      record;
     CirrusTime expires;
-    CirrusTime rtt;      /* network_latency: caller to record, round trip */
+    guint32    record;
+    guint32    rtt;      /* network_latency: index into r->rtts, the caller-record round trip */
 } R53Cached;
+
+/* A workload of up to this many clients has its callers' answers in a
+ * flat array by client id: 16 B each, where a hash table entry and a
+ * malloc'd value cost ~70 and a cache miss more per request
+ * (docs/performance.md, "Region scale").  The array is calloc'd, so a
+ * large one's pages are mapped only as its clients ask; the bound keeps
+ * its address space at 256 MiB (`clients` goes to 2^63). */
+#define R53_FLAT_CLIENTS (G_GUINT64_CONSTANT(1) << 24)
+
+/* An answer outside the flat array. */
+typedef struct {
+    guint64   client;    /* the key */
+    R53Cached answer;
+} R53Sparse;
+
+/* The answers of one origin's callers: flat below its workload's client
+ * count, in a hash table for other ids (a stream's partition keys, the
+ * callers of a component that is no workload, more clients than
+ * R53_FLAT_CLIENTS). */
+typedef struct R53Callers {
+    R53Cached  *flat;
+    guint64     n_flat;
+    GHashTable *sparse;  /* client id -> R53Sparse */
+} R53Callers;
+
+static void callers_free(R53Callers *c)
+{
+    g_free(c->flat);
+    g_hash_table_destroy(c->sparse);
+    g_free(c);
+}
 
 /* ---- configuration ------------------------------------------------------- */
 
@@ -156,7 +188,8 @@ static void r53_start(CirrusComponent *self, void *state)
 {
     R53 *r = state;
     cirrus_component_substream(self, "answers", &r->pick_rng);
-    r->caches = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, (GDestroyNotify)g_hash_table_destroy);
+    r->caches = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, (GDestroyNotify)callers_free);
+    r->rtts = g_array_new(FALSE, FALSE, sizeof(CirrusTime));
     r->pending = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, g_free);
     r53_health_start(self, r);
     r53_alias_start(self, r);
@@ -238,28 +271,65 @@ static guint resolve(R53 *r, const CirrusRequest *req, const CirrusRegion *calle
     return 0;
 }
 
+/* The index in r->rtts of `rtt`, added when new: the round trips between
+ * callers' regions and records' are few, so each cache entry holds an
+ * index of 32 bits rather than a time of 64. */
+static guint32 rtt_index(R53 *r, CirrusTime rtt)
+{
+    for (guint k = 0; k < r->rtts->len; k++)
+        if (g_array_index(r->rtts, CirrusTime, k) == rtt) return k;
+    g_array_append_val(r->rtts, rtt);
+    return r->rtts->len - 1;
+}
+
+static R53Callers *callers_new(R53 *r, CirrusComponent *origin)
+{
+    /* A workload's client count comes with its regions' table (set even
+     * when it names no region); NULL for a component that is no workload. */
+    const CirrusClientRegions *cr = origin ? cirrus_client_regions(origin) : NULL;
+    R53Callers *c = g_new0(R53Callers, 1);
+    if (cr && (guint64)cr->clients <= R53_FLAT_CLIENTS) {
+        c->n_flat = (guint64)cr->clients;
+        c->flat = g_new0(R53Cached, c->n_flat);
+    }
+    c->sparse = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, g_free);
+    g_hash_table_insert(r->caches, origin, c);
+    return c;
+}
+
+/* The cache entry of the caller (req->origin, req->client). */
+static R53Cached *cache_entry(R53 *r, const CirrusRequest *req)
+{
+    /* Most sets have one origin: the last one's answers save a hash
+     * lookup per request. */
+    R53Callers *c = r->last_callers;
+    if (!c || req->origin != r->last_origin) {
+        c = g_hash_table_lookup(r->caches, req->origin);
+        if (!c) c = callers_new(r, req->origin);
+        r->last_origin = req->origin;
+        r->last_callers = c;
+    }
+    if (req->client < c->n_flat) return &c->flat[req->client];
+    R53Sparse *s = g_hash_table_lookup(c->sparse, &req->client);
+    if (!s) {
+        s = g_new0(R53Sparse, 1);
+        s->client = req->client;
+        g_hash_table_insert(c->sparse, &s->client, s);
+    }
+    return &s->answer;
+}
+
 /* The record this caller uses now: its cached answer while the TTL runs,
  * else a fresh one (a DNS query). */
 static const R53Cached *lookup(CirrusComponent *self, R53 *r, const CirrusRequest *req)
 {
-    GHashTable *cache = g_hash_table_lookup(r->caches, req->origin);
-    if (!cache) {
-        cache = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, g_free);
-        g_hash_table_insert(r->caches, req->origin, cache);
-    }
-    gint64 client = (gint64)req->client;
-    R53Cached *e = g_hash_table_lookup(cache, &client);
+    R53Cached *e = cache_entry(r, req);
     CirrusTime now = cirrus_now(self);
-    if (e && now < e->expires) return e;
-    if (!e) {
-        e = g_new(R53Cached, 1);
-        e->client = client;
-        g_hash_table_insert(cache, &e->client, e);
-    }
+    if (now < e->expires) return e;
     const CirrusRegion *caller = r53_caller_region(r, req);
     e->record = resolve(r, req, caller);
     const CirrusRegion *there = r53_record(r, e->record)->region;
-    e->rtt = r->network_latency && caller && there ? cirrus_region_rtt(r->regions, caller, there) : 0;
+    e->rtt = rtt_index(r, r->network_latency && caller && there ? cirrus_region_rtt(r->regions, caller, there) : 0);
     CirrusTime ttl = r53_record_ttl(r, r53_record(r, e->record));
     e->expires = ttl > CIRRUS_TIME_NEVER - now ? CIRRUS_TIME_NEVER : now + ttl;
     cirrus_metric_count(self, R53_M_QUERIES, 1);
@@ -271,28 +341,24 @@ static void on_request(CirrusComponent *self, R53 *r, CirrusRequest *req)
 {
     cirrus_metric_count(self, R53_M_REQUESTS, 1);
     const R53Cached *e = lookup(self, r, req);
-    guint i = e->record;
-    /* The caller's request waits here; the target gets a copy. */
+    /* The caller's request waits here; the target gets a copy, which
+     * finds the caller's again in its `caller` word (a health check's
+     * probe has none: route53_health.c). */
     CirrusRequest *fwd = cirrus_request_copy(self, req);
     fwd->abandoned = 0;
-    R53Pending *p = g_new(R53Pending, 1);
-    *p = (R53Pending){ (gint64)fwd->id, req, 0, 0 };
-    g_hash_table_insert(r->pending, &p->id, p);
+    fwd->caller.ptr = req;
     /* With network_latency, the round trip is paid on the way there. */
-    cirrus_send(self, r53_record(r, i)->target, fwd, e->rtt);
+    cirrus_send(self, r53_record(r, e->record)->target, fwd, g_array_index(r->rtts, CirrusTime, e->rtt));
 }
 
 static void on_reply(CirrusComponent *self, R53 *r, CirrusRequest *sent)
 {
-    gint64 id = (gint64)sent->id;
+    CirrusRequest *caller = sent->caller.ptr;
+    guint64 id = sent->id;
     CirrusOutcome outcome = (CirrusOutcome)sent->outcome;
-    R53Pending *found = g_hash_table_lookup(r->pending, &id);
     cirrus_request_free(self, sent);
-    if (!found) return;   /* a health check answered after its timeout */
-    R53Pending p = *found;
-    g_hash_table_remove(r->pending, &id);
-    if (p.caller) cirrus_reply(self, p.caller, outcome);
-    else r53_on_check_reply(self, r, &p, outcome);
+    if (caller) cirrus_reply(self, caller, outcome);
+    else r53_on_check_reply(self, r, id, outcome);
 }
 
 static void r53_handle(CirrusComponent *self, void *state, const CirrusEvent *ev)
@@ -324,6 +390,7 @@ static void r53_destroy(CirrusComponent *self, void *state)
     r53_health_destroy(r);
     if (r->changes) g_array_free(r->changes, TRUE);
     if (r->caches) g_hash_table_destroy(r->caches);
+    if (r->rtts) g_array_free(r->rtts, TRUE);
     if (r->pending) g_hash_table_destroy(r->pending);
     cirrus_regions_unref(r->regions);
 }

@@ -14,6 +14,13 @@
 
 #define PACK(check, checker) (((guint64)(check) << 32) | (guint32)(checker))
 
+/* A probe sent and awaited (r->pending); removed by its answer or its
+ * timeout, whichever comes first. */
+typedef struct {
+    gint64 id;             /* the key */
+    guint  check, checker;
+} R53Pending;
+
 static void percent_gauge(CirrusComponent *self, const R53 *r, const R53Check *c)
 {
     cirrus_metric_gauge(self, c->m_detail, 100.0 * c->n_healthy / (double)r->n_checkers);
@@ -47,7 +54,7 @@ void r53_on_check(CirrusComponent *self, R53 *r, guint64 data)
     probe->client = k;   /* the checker: a target may tell checkers apart by it */
     probe->size = 0;
     R53Pending *p = g_new(R53Pending, 1);
-    *p = (R53Pending){ (gint64)probe->id, NULL, i, k };
+    *p = (R53Pending){ (gint64)probe->id, i, k };
     g_hash_table_insert(r->pending, &p->id, p);
     cirrus_send(self, r53_check(r, i)->target, probe, 0);
     cirrus_schedule(self, r->check_timeout, R53_CHECK_TIMEOUT, NULL, probe->id);
@@ -70,17 +77,24 @@ static void check_result(CirrusComponent *self, R53 *r, guint i, guint k, gboole
     r53_health_refresh(self, r, FALSE);
 }
 
-void r53_on_check_timeout(CirrusComponent *self, R53 *r, guint64 id)
+/* The probe `id`'s result, once: whichever of its answer and its timeout
+ * comes first removes it, and the other finds nothing. */
+static void probe_result(CirrusComponent *self, R53 *r, guint64 id, gboolean passed)
 {
     gint64 key = (gint64)id;
     R53Pending *p = g_hash_table_lookup(r->pending, &key);
-    if (!p) return;   /* answered in time */
+    if (!p) return;
     guint i = p->check, k = p->checker;
-    g_hash_table_remove(r->pending, &key);   /* its late answer will find nothing */
-    check_result(self, r, i, k, FALSE);
+    g_hash_table_remove(r->pending, &key);
+    check_result(self, r, i, k, passed);
 }
 
-void r53_on_check_reply(CirrusComponent *self, R53 *r, const R53Pending *p, CirrusOutcome outcome)
+void r53_on_check_timeout(CirrusComponent *self, R53 *r, guint64 id)
 {
-    check_result(self, r, p->check, p->checker, outcome == CIRRUS_OUTCOME_OK);
+    probe_result(self, r, id, FALSE);
+}
+
+void r53_on_check_reply(CirrusComponent *self, R53 *r, guint64 id, CirrusOutcome outcome)
+{
+    probe_result(self, r, id, outcome == CIRRUS_OUTCOME_OK);
 }
