@@ -138,6 +138,9 @@ G_GNUC_NO_INLINE static gboolean heap4_pop(Heap4 *pes, CirrusTime *time, guint32
  * radix_add from both push and settle, at a cost of a quarter of a hold. */
 #define RADIX_INLINE static inline __attribute__((always_inline))
 
+/* Levels from which an emptied bucket gives its array back. */
+#define RADIX_FREE_LEVEL 4
+
 static void radix_cur_grow(Radix *r)
 {
     r->cur_capacity = r->cur_capacity ? r->cur_capacity * 2 : 64;
@@ -225,6 +228,16 @@ static gboolean radix_settle(Radix *r, RadixEntry *one)
     /* Entries go to lower levels only, so b is not appended to while it
      * is read. */
     for (guint32 i = 0; i < n; i++) radix_add(r, b->items[i]);
+    if (p >= RADIX_FREE_LEVEL) {
+        /* A bucket this high spans 2^32 ns (4.3 s) or more and is filled
+         * again only after 256 times that: its array, at the high-water
+         * size of a burst of far timers, would otherwise stay allocated
+         * — one more every 4.3 simulated seconds, up to 256 of them
+         * (docs/performance.md, "Region scale"). */
+        g_free(b->items);
+        b->items = NULL;
+        b->capacity = 0;
+    }
     return FALSE;
 }
 
