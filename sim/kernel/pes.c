@@ -316,14 +316,15 @@ static RadixEntry radix_pop_any(Radix *r)
  * give it.
  *
  * With a bucket per gap between consecutive events, a push and a pop
- * each touch one bucket and one node (docs/performance.md, "the calendar
- * wheel").  The width follows the load: when a window ends, one whose
- * pushes walked their lists more than once on average gives a next
- * window of half the width; one whose pushes mostly spilled past its end
- * (and walked little), twice the width.  Between windows the wheel is
- * empty, so a new width costs nothing.  A push that walks a long list
- * (a much denser load than the width was chosen for) empties the wheel
- * into the overflow, in order, at once, and narrows the next window. */
+ * each touch one bucket and one node (docs/performance.md, "Second
+ * round").  The width follows the load: when a window ends, the next one
+ * is twice as wide if its spills past the end cost more than its list
+ * walks, half as wide in the opposite case (wheel_choose_width).  Between
+ * windows the wheel is empty, so a new width costs nothing.  A push that
+ * walks a long list (a much denser load than the width was chosen for)
+ * empties the wheel into the overflow, in order, at once, and narrows
+ * the next window.  With more pending than four per bucket the radix
+ * heap serves alone (cirrus_pes_wheel_pop_empty_). */
 
 #define WHEEL_SHIFT_START 16                    /* 65.5 us buckets, a 268 ms window */
 #define WHEEL_SHIFT_MAX (62 - WHEEL_BITS)
