@@ -480,7 +480,8 @@ static gboolean may_proceed(const CirrusCalls *calls, CirrusComponent *self, con
 /* A sync call's answer, ok or not, for its metrics (its latency from the
  * first attempt).  Always inline: gcc would keep it out of line (three
  * callers), a call and its register saves on every answer. */
-static inline __attribute__((always_inline)) void record_answer(CirrusComponent *self, const Call *c, const CallOut *out, CirrusOutcome outcome)
+static inline __attribute__((always_inline)) void record_answer(CirrusComponent *self, const Call *c,
+                                                                const CallOut *out, CirrusOutcome outcome)
 {
     cirrus_metric_latency(self, c->m_latency, cirrus_now(self) - out->first_sent);
     if (outcome != CIRRUS_OUTCOME_OK) cirrus_metric_count(self, c->m_failed, 1);
