@@ -245,6 +245,44 @@ static void test_failures(void)
     test_run_free(r);
 }
 
+/* The commonest list, one plain sync call, takes a path of its own in
+ * calls.c; a timeout that never fires (1 h, past the run's end) sends the
+ * same call down the general path.  Both must give the same numbers, with
+ * the callee refusing (a short queue), down for a while, and the caller
+ * down while requests wait on their calls. */
+static void test_single_path_equals_general(void)
+{
+    static const char template[] =
+        "name: sg\nduration: 60s\nseed: 17\nsample_interval: 5s\n"
+        "workloads:\n  - {name: users, target: a, arrival: {process: poisson, rate: 300/s}}\n"
+        "components:\n"
+        "  - {name: a, type: service, workers: 8, service_time: {dist: exponential, mean: 4ms}, calls: %s}\n"
+        "  - {name: b, type: service, workers: 2, queue_limit: 3, "
+        "service_time: {dist: exponential, mean: 6ms}}\n"
+        "faults:\n  - {at: 20s, kind: outage, component: b, duration: 5s}\n"
+        "  - {at: 40s, kind: outage, component: a, duration: 2s}\n";
+    static const char *const counts[][2] = {{"a", "CallsMade.b"}, {"a", "CallFailures.b"}, {"a", "Failed"},
+                                            {"a", "Completed"},   {"users", "Succeeded"}, {"users", "Failed"}};
+    static const char *const latencies[] = {"Latency", "CallLatency.b"};
+    char *single = g_strdup_printf(template, "[{target: b}]");
+    char *general = g_strdup_printf(template, "[{target: b, timeout: 1h}]");
+    TestRun *r1 = test_run_text(single, NULL), *r2 = test_run_text(general, NULL);
+    for (guint i = 0; i < G_N_ELEMENTS(counts); i++)
+        g_assert_cmpfloat(test_sum(r1, counts[i][0], counts[i][1]), ==, test_sum(r2, counts[i][0], counts[i][1]));
+    for (guint i = 0; i < G_N_ELEMENTS(latencies); i++) {
+        CirrusMetricSummary m1 = test_summary(r1, "a", latencies[i]), m2 = test_summary(r2, "a", latencies[i]);
+        g_assert_cmpuint(m1.latency->count, ==, m2.latency->count);
+        g_assert_cmpfloat(m1.latency->sum, ==, m2.latency->sum);
+        g_assert_cmpint(m1.latency->max, ==, m2.latency->max);
+    }
+    g_assert_cmpfloat(test_sum(r1, "a", "CallFailures.b"), >, 100);   /* refusals and the outage */
+    g_assert_cmpfloat(test_sum(r1, "a", "Failed"), >, test_sum(r1, "a", "CallFailures.b"));   /* and a's own */
+    test_run_free(r1);
+    test_run_free(r2);
+    g_free(single);
+    g_free(general);
+}
+
 /* An Auto Scaling group's instance that dies while its requests wait on
  * their calls fails them, even when the call was their last step: three
  * requests (at 1, 2 and 3 s) are in their 5-s call when the instance fails
@@ -355,6 +393,7 @@ int main(int argc, char **argv)
     g_test_add_func("/models/calls/timeout-retries", test_timeout_retries);
     g_test_add_func("/models/calls/lambda-timeout", test_lambda_timeout_cuts_calls);
     g_test_add_func("/models/calls/failures", test_failures);
+    g_test_add_func("/models/calls/single-path-equals-general", test_single_path_equals_general);
     g_test_add_func("/models/calls/asg-instance-dies", test_asg_instance_dies_in_calls);
     g_test_add_func("/models/calls/consumer", test_consumer_calls);
     g_test_add_func("/models/calls/bad-input", test_bad_input);

@@ -9,7 +9,15 @@
  * CallOut there.  An attempt given up (timed out, or its run over) is
  * marked `abandoned`: its late reply, or its retry timer, only frees it.
  * Runs and CallOuts come from pools of the component's own, so memory
- * follows the calls in flight. */
+ * follows the calls in flight.
+ *
+ * The commonest list — one sync call on every request, with no timeout,
+ * retries, quota, cache or partial batches (CirrusCalls.single) — takes a
+ * path of its own: its run holds the CallOut, cirrus_calls_begin sends the
+ * attempt and the reply ends the run, without the step machinery (advance,
+ * the slots of run_end).  It makes the same calls, metrics, draws (none)
+ * and events in the same order as the general path would; every other list
+ * takes the general path. */
 #include "models/protocol/calls.h"
 #include "models/aws/retry.h"
 #include "models/protocol/cache.h"
@@ -67,6 +75,7 @@ struct CirrusCalls {
     guint n_steps;
     guint n_main;                /* steps[0 .. n_main): the list itself; then the caches' lists */
     guint widest;                /* the most calls in one step */
+    gboolean single;             /* after link: one plain sync call (the single path, above) */
     const char *who;
     CirrusCallsDone done;
     CirrusCallsProceed proceed;
@@ -104,13 +113,18 @@ typedef struct {
 struct CirrusCallRun {
     CirrusRequest *req;
     void *state;
-    guint step;                  /* the next step to start */
-    guint end;                   /* the end of the steps it is in (n_main, or a cache's list's) */
-    guint n_frames;
-    CacheFrame frames[MAX_CACHE_DEPTH];
-    guint64 session;             /* the caller's session for this request; 0: none */
-    guint pending;               /* sync calls of the current step not yet answered */
-    CallOut *outs[];             /* `widest` slots */
+    union {
+        CallOut one;             /* the single path: its call (no pool object of its own) */
+        struct {                 /* the general path */
+            guint step;          /* the next step to start */
+            guint end;           /* the end of the steps it is in (n_main, or a cache's list's) */
+            guint n_frames;
+            CacheFrame frames[MAX_CACHE_DEPTH];
+            guint64 session;     /* the caller's session for this request; 0: none */
+            guint pending;       /* sync calls of the current step not yet answered */
+        };
+    };
+    CallOut *outs[];             /* the general path: `widest` slots */
 };
 
 /* ---- configuration --------------------------------------------------------- */
@@ -360,6 +374,13 @@ gboolean cirrus_calls_link(CirrusCalls *calls, CirrusComponent *self, CirrusScen
         c->m_retries = call_metric(self, "CallRetries", c->target_name, CIRRUS_METRIC_COUNT, "Count");
         c->m_latency = call_metric(self, "CallLatency", c->target_name, CIRRUS_METRIC_LATENCY, "Seconds");
     }
+    /* Here, once the target's retry defaults and batches are known: a call
+     * that may be retried, timed out, skipped or answered in part needs
+     * the general path. */
+    const Call *c = &calls->calls[0];
+    calls->single = calls->n_main == 1 && calls->steps[0].n == 1 && !c->cache && c->mode == CIRRUS_INVOKE_SYNC &&
+                    c->probability >= 1.0 && c->timeout == 0 && c->retry.max_retries == 0 && !c->retry.has_quota &&
+                    !c->partial;
     return TRUE;
 }
 
@@ -411,7 +432,9 @@ static CirrusRequest *new_attempt(CirrusComponent *self, const Call *c, const Ci
     return d;
 }
 
-static void send_attempt(CirrusComponent *self, CallOut *out)
+/* inline: gcc leaves it out of line (four callers), and the single path
+ * would pay a call for a few stores. */
+static inline void send_attempt(CirrusComponent *self, CallOut *out)
 {
     CirrusRequest *d = out->attempt;
     d->caller.ptr = out;
@@ -426,6 +449,16 @@ static void drop_out(CirrusCalls *calls, CallOut *out)
     cirrus_pool_release(calls->outs, out);
 }
 
+/* The run is freed, and the model hears unless it gave the run up. */
+static void run_free(CirrusCalls *calls, CirrusComponent *self, CirrusCallRun *run, CirrusOutcome outcome,
+                     gboolean tell)
+{
+    CirrusRequest *req = run->req;
+    void *state = run->state;
+    cirrus_pool_release(calls->runs, run);
+    if (tell) calls->done(self, state, req, outcome);
+}
+
 /* The run is over: what is still out is abandoned, and the model hears. */
 static void run_end(CirrusCalls *calls, CirrusComponent *self, CirrusCallRun *run, CirrusOutcome outcome, gboolean tell)
 {
@@ -435,10 +468,23 @@ static void run_end(CirrusCalls *calls, CirrusComponent *self, CirrusCallRun *ru
         if (out->attempt) out->attempt->abandoned = 1;   /* its reply, or its retry timer, frees it */
         drop_out(calls, out);
     }
-    CirrusRequest *req = run->req;
-    void *state = run->state;
-    cirrus_pool_release(calls->runs, run);
-    if (tell) calls->done(self, state, req, outcome);
+    run_free(calls, self, run, outcome, tell);
+}
+
+/* May the run's request go on making calls (CirrusCallsProceed)? */
+static gboolean may_proceed(const CirrusCalls *calls, CirrusComponent *self, const CirrusCallRun *run)
+{
+    return !calls->proceed || calls->proceed(self, run->state, run->req);
+}
+
+/* A sync call's answer, ok or not, for its metrics (its latency from the
+ * first attempt).  Always inline: gcc would keep it out of line (three
+ * callers), a call and its register saves on every answer. */
+static inline __attribute__((always_inline)) void record_answer(CirrusComponent *self, const Call *c,
+                                                                const CallOut *out, CirrusOutcome outcome)
+{
+    cirrus_metric_latency(self, c->m_latency, cirrus_now(self) - out->first_sent);
+    if (outcome != CIRRUS_OUTCOME_OK) cirrus_metric_count(self, c->m_failed, 1);
 }
 
 /* A cache request for `key` with operation `op`, on behalf of `req`. */
@@ -514,7 +560,7 @@ static gboolean advance(CirrusCalls *calls, CirrusComponent *self, CirrusCallRun
             cache_leave(calls, self, run);
             continue;
         }
-        if (calls->proceed && !calls->proceed(self, run->state, run->req)) {
+        if (!may_proceed(calls, self, run)) {
             run_end(calls, self, run, CIRRUS_OUTCOME_FAILED, TRUE);
             return FALSE;
         }
@@ -546,6 +592,36 @@ static gboolean advance(CirrusCalls *calls, CirrusComponent *self, CirrusCallRun
     return FALSE;
 }
 
+/* The single path's start: its one call, sent (the general path's advance
+ * would make the same call, its probability 1 drawing nothing). */
+static CirrusCallRun *begin_single(CirrusCalls *calls, CirrusComponent *self, CirrusCallRun *run, guint64 session)
+{
+    if (!may_proceed(calls, self, run)) {
+        run_free(calls, self, run, CIRRUS_OUTCOME_FAILED, TRUE);
+        return NULL;
+    }
+    const Call *c = &calls->calls[0];
+    cirrus_metric_count(self, c->m_made, 1);
+    CallOut *out = &run->one;   /* only run, call, attempt and first_sent are read on this path */
+    out->run = run;
+    out->call = c;
+    out->first_sent = cirrus_now(self);
+    out->attempt = new_attempt(self, c, run->req, 0, session);
+    send_attempt(self, out);
+    return run;
+}
+
+/* The single path's reply: no retry, no step after it — the run is over. */
+static void single_answered(CirrusCalls *calls, CirrusComponent *self, CallOut *out, CirrusRequest *d)
+{
+    CirrusOutcome outcome = (CirrusOutcome)d->outcome;
+    gboolean abandoned = d->abandoned;
+    cirrus_request_free(self, d);
+    if (abandoned) return;   /* its run was given up, and `out` with it */
+    record_answer(self, out->call, out, outcome);
+    run_free(calls, self, out->run, outcome == CIRRUS_OUTCOME_OK ? CIRRUS_OUTCOME_OK : CIRRUS_OUTCOME_FAILED, TRUE);
+}
+
 CirrusCallRun *cirrus_calls_begin(CirrusCalls *calls, CirrusComponent *self, void *state, CirrusRequest *req)
 {
     /* Not zeroed: every field is set here, and frames[] is read only
@@ -553,10 +629,12 @@ CirrusCallRun *cirrus_calls_begin(CirrusCalls *calls, CirrusComponent *self, voi
     CirrusCallRun *run = cirrus_pool_take(calls->runs);
     run->req = req;
     run->state = state;
+    guint64 session = calls->session ? calls->session(self, state, req) : 0;
+    if (calls->single) return begin_single(calls, self, run, session);
     run->step = 0;
     run->end = calls->n_main;
     run->n_frames = 0;
-    run->session = calls->session ? calls->session(self, state, req) : 0;
+    run->session = session;
     run->pending = 0;
     /* The first slot by hand: most lists are of single calls (widest 1),
      * and gcc makes the loop a call to memset. */
@@ -567,6 +645,11 @@ CirrusCallRun *cirrus_calls_begin(CirrusCalls *calls, CirrusComponent *self, voi
 
 void cirrus_calls_abandon(CirrusCalls *calls, CirrusComponent *self, CirrusCallRun *run)
 {
+    if (calls->single) {
+        run->one.attempt->abandoned = 1;   /* a single run lives while its attempt is out: its reply frees it */
+        run_free(calls, self, run, CIRRUS_OUTCOME_FAILED, FALSE);
+        return;
+    }
     run_end(calls, self, run, CIRRUS_OUTCOME_FAILED, FALSE);
 }
 
@@ -606,8 +689,7 @@ static void cache_answered(CirrusCalls *calls, CirrusComponent *self, CallOut *o
     CirrusCallRun *run = out->run;
     gboolean hit = outcome == CIRRUS_OUTCOME_OK && out->hit;
     guint32 key = out->key;
-    cirrus_metric_latency(self, c->m_latency, cirrus_now(self) - out->first_sent);
-    if (outcome != CIRRUS_OUTCOME_OK) cirrus_metric_count(self, c->m_failed, 1);
+    record_answer(self, c, out, outcome);
     drop_out(calls, out);
     run->pending = 0;
     if (!hit) cache_enter(run, c, key, FALSE);
@@ -625,46 +707,55 @@ static void call_answered(CirrusCalls *calls, CirrusComponent *self, CallOut *ou
     if (outcome != CIRRUS_OUTCOME_OK && retry(calls, self, out, outcome)) return;
     const Call *c = out->call;
     CirrusCallRun *run = out->run;
-    cirrus_metric_latency(self, c->m_latency, cirrus_now(self) - out->first_sent);
+    record_answer(self, c, out, outcome);
     if (outcome == CIRRUS_OUTCOME_OK) {
         CirrusRetryPolicy *p = &calls->calls[c - calls->calls].retry;
         if (p->has_quota) cirrus_retry_quota_success(&p->quota, out->quota_taken);
         drop_out(calls, out);
         if (--run->pending == 0) advance(calls, self, run);
     } else {
-        cirrus_metric_count(self, c->m_failed, 1);
         drop_out(calls, out);
         run_end(calls, self, run, CIRRUS_OUTCOME_FAILED, TRUE);
     }
 }
 
+/* A reply to one of the calls' attempts (TRUE), or to the model's own
+ * request (FALSE). */
+static gboolean replied(CirrusCalls *calls, CirrusComponent *self, CirrusRequest *d)
+{
+    CallOut *out = d->caller.ptr;
+    if (!out) return FALSE;   /* not a call's: the model's own */
+    if (calls->single) {
+        single_answered(calls, self, out, d);
+        return TRUE;
+    }
+    CirrusOutcome outcome = (CirrusOutcome)d->outcome;
+    gboolean abandoned = d->abandoned;
+    if (out && out->call->memo) out->memo = cirrus_request_data(d)->ref.answer.memo;
+    if (out->call->cache) out->hit = cirrus_request_data(d)->ref.cache.hit != 0;
+    if (out && out->call->partial && outcome == CIRRUS_OUTCOME_OK) {
+        /* A batch with items left unprocessed is not done yet: it is
+         * retried with those items, as a throttle would be. */
+        out->unprocessed = cirrus_request_data(d)->ref.answer.unprocessed;
+        if (out->unprocessed) outcome = CIRRUS_OUTCOME_THROTTLED;
+    }
+    cirrus_request_free(self, d);
+    if (abandoned) return TRUE;   /* timed out or its run is over */
+    if (!out->run) {              /* async: accepted or refused, nobody waits */
+        if (outcome != CIRRUS_OUTCOME_OK) cirrus_metric_count(self, out->call->m_failed, 1);
+        drop_out(calls, out);
+        return TRUE;
+    }
+    call_answered(calls, self, out, outcome);
+    return TRUE;
+}
+
 gboolean cirrus_calls_handle_event(CirrusCalls *calls, CirrusComponent *self, const CirrusEvent *ev)
 {
     CirrusRequest *d = ev->request;
+    /* Replies first: most of the events the calls get. */
+    if (ev->kind == CIRRUS_EVENT_REPLY) return replied(calls, self, d);
     switch (ev->kind) {
-    case CIRRUS_EVENT_REPLY: {
-        CallOut *out = d->caller.ptr;
-        if (!out) return FALSE;   /* not a call's: the model's own */
-        CirrusOutcome outcome = (CirrusOutcome)d->outcome;
-        gboolean abandoned = d->abandoned;
-        if (out && out->call->memo) out->memo = cirrus_request_data(d)->ref.answer.memo;
-        if (out->call->cache) out->hit = cirrus_request_data(d)->ref.cache.hit != 0;
-        if (out && out->call->partial && outcome == CIRRUS_OUTCOME_OK) {
-            /* A batch with items left unprocessed is not done yet: it is
-             * retried with those items, as a throttle would be. */
-            out->unprocessed = cirrus_request_data(d)->ref.answer.unprocessed;
-            if (out->unprocessed) outcome = CIRRUS_OUTCOME_THROTTLED;
-        }
-        cirrus_request_free(self, d);
-        if (abandoned) return TRUE;   /* timed out or its run is over */
-        if (!out->run) {              /* async: accepted or refused, nobody waits */
-            if (outcome != CIRRUS_OUTCOME_OK) cirrus_metric_count(self, out->call->m_failed, 1);
-            drop_out(calls, out);
-            return TRUE;
-        }
-        call_answered(calls, self, out, outcome);
-        return TRUE;
-    }
     case CIRRUS_CALL_TIMEOUT:
         /* Only the same attempt still waiting counts: it may have been
          * answered (its reply on the way) or freed and its memory reused. */
