@@ -730,17 +730,23 @@ static gboolean replied(CirrusCalls *calls, CirrusComponent *self, CirrusRequest
         return TRUE;
     }
     CirrusOutcome outcome = (CirrusOutcome)d->outcome;
-    gboolean abandoned = d->abandoned;
-    if (out && out->call->memo) out->memo = cirrus_request_data(d)->ref.answer.memo;
+    if (d->abandoned) {
+        /* Timed out or its run is over: its CallOut is gone (back in the
+         * pool, perhaps another call's by now) or waits on a retry, whose
+         * own answer is the one that counts — so nothing of this late
+         * answer is kept. */
+        cirrus_request_free(self, d);
+        return TRUE;
+    }
+    if (out->call->memo) out->memo = cirrus_request_data(d)->ref.answer.memo;
     if (out->call->cache) out->hit = cirrus_request_data(d)->ref.cache.hit != 0;
-    if (out && out->call->partial && outcome == CIRRUS_OUTCOME_OK) {
+    if (out->call->partial && outcome == CIRRUS_OUTCOME_OK) {
         /* A batch with items left unprocessed is not done yet: it is
          * retried with those items, as a throttle would be. */
         out->unprocessed = cirrus_request_data(d)->ref.answer.unprocessed;
         if (out->unprocessed) outcome = CIRRUS_OUTCOME_THROTTLED;
     }
     cirrus_request_free(self, d);
-    if (abandoned) return TRUE;   /* timed out or its run is over */
     if (!out->run) {              /* async: accepted or refused, nobody waits */
         if (outcome != CIRRUS_OUTCOME_OK) cirrus_metric_count(self, out->call->m_failed, 1);
         drop_out(calls, out);
