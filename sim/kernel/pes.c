@@ -228,12 +228,15 @@ static gboolean radix_settle(Radix *r, RadixEntry *one)
     /* Entries go to lower levels only, so b is not appended to while it
      * is read. */
     for (guint32 i = 0; i < n; i++) radix_add(r, b->items[i]);
-    if (p >= RADIX_FREE_LEVEL) {
+    if (p >= RADIX_FREE_LEVEL || b->capacity > 4 * n + 64) {
         /* A bucket this high spans 2^32 ns (4.3 s) or more and is filled
          * again only after 256 times that: its array, at the high-water
          * size of a burst of far timers, would otherwise stay allocated
-         * — one more every 4.3 simulated seconds, up to 256 of them
-         * (docs/performance.md, "Region scale"). */
+         * — one more every 4.3 simulated seconds, up to 256 of them.
+         * Lower down, an array kept at the size of the largest burst the
+         * bucket ever held creeps up over a long run as rarer bursts come
+         * (docs/performance.md, "Region scale"): one that held far fewer
+         * this time is given back too, and regrows with the next fill. */
         g_free(b->items);
         b->items = NULL;
         b->capacity = 0;
