@@ -183,7 +183,7 @@ static inline guint wheel_first_from(const Wheel *w, guint from)
     return word * 64 + (guint)__builtin_ctzll(w->words[word]);
 }
 
-static inline void wheel_push(Wheel *w, CirrusTime time, guint32 index)
+static inline __attribute__((always_inline)) void wheel_push(Wheel *w, CirrusTime time, guint32 index)
 {
     cirrus_hot_assert(index < CIRRUS_PES_MAX_INDEX && time >= w->last);
     guint64 offset = (guint64)(time - w->start);   /* time >= last >= start */
@@ -254,7 +254,7 @@ gboolean cirrus_pes_push_slow(CirrusPes *pes, CirrusTime time, guint32 index);
 gboolean cirrus_pes_pop_slow(CirrusPes *pes, CirrusTime *time, guint32 *index);
 
 /* cirrus_pes_push, cirrus_pes_pop and cirrus_pes_peek_time, inline. */
-static inline gboolean cirrus_pes_push_inline(CirrusPes *pes, CirrusTime time, guint32 index)
+static inline __attribute__((always_inline)) gboolean cirrus_pes_push_inline(CirrusPes *pes, CirrusTime time, guint32 index)
 {
     if (G_LIKELY(pes->kind == CIRRUS_PES_WHEEL)) {
         wheel_push(&pes->u.wheel, time, index);
