@@ -4,7 +4,6 @@
 #define CIRRUS_KERNEL_PRIVATE_H
 
 #include "sim/kernel/sim.h"
-#include "sim/kernel/fifo.h"
 #include "sim/kernel/pes-inline.h"
 #include "sim/kernel/pool.h"
 

@@ -212,6 +212,17 @@ static inline __attribute__((always_inline)) void wheel_push(Wheel *w, CirrusTim
     }
 }
 
+/* Bucket b (the cursor's) has just been emptied: its bits go, and the
+ * cursor moves to the next bucket holding entries, if any of the
+ * `remaining` entries are left. */
+static inline void wheel_bucket_emptied(Wheel *w, guint b, gsize remaining)
+{
+    guint64 *word = &w->words[b >> 6];
+    *word &= ~((guint64)1 << (b & 63));
+    if (*word == 0) w->summary &= ~((guint64)1 << (b >> 6));
+    w->cursor = remaining > 0 ? wheel_first_from(w, b) : WHEEL_BUCKETS;
+}
+
 /* Take the earliest entry of the window (size > 0: it is the head of
  * the cursor's bucket). */
 static inline void wheel_take(Wheel *w, CirrusTime *time, guint32 *index)
@@ -225,12 +236,7 @@ static inline void wheel_take(Wheel *w, CirrusTime *time, guint32 *index)
     bk->head = node->next;
     node->next = w->free_node;
     w->free_node = n;
-    if (bk->head == WHEEL_NIL) {
-        guint64 *word = &w->words[b >> 6];
-        *word &= ~((guint64)1 << (b & 63));
-        if (*word == 0) w->summary &= ~((guint64)1 << (b >> 6));
-        w->cursor = w->size > 1 ? wheel_first_from(w, b) : WHEEL_BUCKETS;
-    }
+    if (bk->head == WHEEL_NIL) wheel_bucket_emptied(w, b, w->size - 1);
     w->size--;
 }
 

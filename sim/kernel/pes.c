@@ -373,9 +373,7 @@ static void wheel_flush(Wheel *w)
             n = next;
         }
         *bk = (WheelBucket){ WHEEL_NIL, WHEEL_NIL };
-        w->words[b >> 6] &= ~((guint64)1 << (b & 63));
-        if (w->words[b >> 6] == 0) w->summary &= ~((guint64)1 << (b >> 6));
-        w->cursor = w->size > 0 ? wheel_first_from(w, b) : WHEEL_BUCKETS;
+        wheel_bucket_emptied(w, b, w->size);
     }
     for (gsize i = 0; i < n_later; i++) radix_push_any(o, later[i].time, later[i].index);
     g_free(later);
@@ -412,7 +410,9 @@ void cirrus_pes_wheel_spill_(Wheel *w, CirrusTime time, guint32 index)
     Radix *o = &w->overflow;
     w->spilled++;
     if (o->big) {
-        /* radix_push_any's common case when many are pending, inline */
+        /* With many pending (the radix heap alone) this is every push:
+         * radix_push_any's big case with `big` known, which measured
+         * 14 Ir a hold less at 10^6 pending than calling it. */
         g_assert(time >= o->last);
         radix_push_big(o, (RadixEntry){ time, index });
         o->size++;
