@@ -3,6 +3,9 @@
 #include "testutil.h"
 #include "sim/kernel/pes.h"
 #include "sim/kernel/pool.h"
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#endif
 #include "tools/summary.h"
 
 /* ---- pending-event set ---- */
@@ -165,6 +168,32 @@ static void test_pool_reuse(void)
     }
     g_assert_cmpuint(cirrus_pool_capacity(pool), ==, carved);
     cirrus_pool_free(pool);
+}
+
+/* Under AddressSanitizer, a released object is poisoned past its first two
+ * words (the free list's link and an owner's id word), and so are a
+ * chunk's objects not yet handed out; taking it again makes all of it
+ * usable.  Without ASan there is nothing to see. */
+static void test_pool_poisons_released(void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+    CirrusPool *pool = cirrus_pool_new(64);
+    char *a = cirrus_pool_alloc(pool), *b = cirrus_pool_alloc(pool);
+    g_assert_false(__asan_address_is_poisoned(a + 63));
+    g_assert_true(__asan_address_is_poisoned(b + 64));   /* the chunk's next, never handed out */
+    cirrus_pool_release(pool, a);
+    g_assert_false(__asan_address_is_poisoned(a));
+    g_assert_false(__asan_address_is_poisoned(a + 2 * sizeof(void *) - 1));
+    g_assert_true(__asan_address_is_poisoned(a + 2 * sizeof(void *)));
+    g_assert_true(__asan_address_is_poisoned(a + 63));
+    g_assert_true(cirrus_pool_take(pool) == a);
+    g_assert_false(__asan_address_is_poisoned(a + 63));
+    cirrus_pool_release(pool, a);
+    cirrus_pool_release(pool, b);
+    cirrus_pool_free(pool);
+#else
+    g_test_skip("needs AddressSanitizer (scripts/test.sh --sanitize)");
+#endif
 }
 
 /* ---- a probe model: records what it is delivered ---- */
@@ -470,6 +499,7 @@ int main(int argc, char **argv)
     g_test_add_func("/sim/pes/wheel/phases", test_pes_wheel_phases);
     g_test_add_func("/sim/determinism/pes-kinds", test_determinism_pes_kinds);
     g_test_add_func("/sim/pool/reuse", test_pool_reuse);
+    g_test_add_func("/sim/pool/poisons-released", test_pool_poisons_released);
     g_test_add_func("/sim/kernel/event-order", test_event_order);
     g_test_add_func("/sim/recorder/rows-and-summary", test_recorder_rows);
     g_test_add_func("/sim/determinism/same-seed", test_determinism_same_seed);

@@ -3,6 +3,25 @@
 #include <stddef.h>
 #include <string.h>
 
+/* Under AddressSanitizer (CI's sanitised build), a released object is
+ * poisoned but for its first two words, and a chunk's objects until they
+ * are carved: a read or write through a pointer kept past release is
+ * reported where it happens, instead of silently reading whatever the
+ * object's next owner wrote.  The first two words stay readable on
+ * purpose: the free list's link, and the id word owners zero before
+ * release (CirrusRequest.id) so that a stale timer carrying the pointer
+ * sees a mismatch and stops there. */
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#define POOL_READABLE_WORDS (2 * sizeof(void *))
+#define pool_poison(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
+#define pool_unpoison(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define POOL_READABLE_WORDS 0
+#define pool_poison(p, n) ((void)(p), (void)(n))
+#define pool_unpoison(p, n) ((void)(p), (void)(n))
+#endif
+
 #define POOL_FIRST_CHUNK 256
 
 typedef struct FreeObject { struct FreeObject *next; } FreeObject;
@@ -44,7 +63,9 @@ void *cirrus_pool_take(CirrusPool *pool)
         if (pool->chunk_next == pool->chunk_len) {
             /* Chunks double in size, so the number of chunks stays small. */
             gsize len = pool->chunk_len ? pool->chunk_len * 2 : POOL_FIRST_CHUNK;
-            g_ptr_array_add(pool->chunks, g_malloc(len * pool->object_size));
+            char *chunk = g_malloc(len * pool->object_size);
+            pool_poison(chunk, len * pool->object_size);
+            g_ptr_array_add(pool->chunks, chunk);
             pool->chunk_len = len;
             pool->chunk_next = 0;
         }
@@ -52,6 +73,7 @@ void *cirrus_pool_take(CirrusPool *pool)
         object = chunk + pool->chunk_next++ * pool->object_size;
         pool->capacity++;
     }
+    pool_unpoison(object, pool->object_size);
     pool->in_use++;
     return object;
 }
@@ -68,6 +90,7 @@ void cirrus_pool_release(CirrusPool *pool, void *object)
     f->next = pool->free_list;
     pool->free_list = f;
     pool->in_use--;
+    pool_poison((char *)object + POOL_READABLE_WORDS, pool->object_size - POOL_READABLE_WORDS);
 }
 
 gsize cirrus_pool_in_use(const CirrusPool *pool) { return pool->in_use; }
