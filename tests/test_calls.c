@@ -198,6 +198,86 @@ static void test_timeout_retries(void)
     g_free(text);
 }
 
+/* Late answers to timed-out attempts are dropped (calls.c, replied):
+ * nothing of one reaches its CallOut, which waits on a retry or is back in
+ * the pool and perhaps another call's.  Batches of 25 one-KB items
+ * (BatchWriteItem) to a 10-WCU table (no burst, no adaptive capacity) that
+ * answers after a constant latency longer than the 100-ms timeout, so every
+ * attempt times out and its answer comes late.  The caller never hears how
+ * much of a batch was done, so every attempt carries the whole batch; a
+ * late answer read into a CallOut would leave its unprocessed items there
+ * for the next retry to carry instead. */
+static const char late_template[] =
+    "name: late\nduration: 10s\nsample_interval: 1s\n"
+    "workloads:\n  - {name: users, target: a, arrival: {process: constant, schedule: %s}}\n"
+    "components:\n"
+    "  - {name: a, type: service, service_time: 1ms, calls: [{target: orders, operation: BatchWriteItem, "
+    "items: 25, size: 1KB, timeout: 100ms, retries: %s}]}\n"
+    "  - name: orders\n    type: dynamodb\n    read_capacity: 10\n    write_capacity: 10\n"
+    "    burst_capacity: false\n    adaptive_capacity: false\n    latency: {dist: constant, value: %s}\n";
+
+static TestRun *late_run(const char *schedule, const char *retries, const char *latency)
+{
+    char *text = g_strdup_printf(late_template, schedule, retries, latency);
+    TestRun *r = test_run_text(text, NULL);
+    g_free(text);
+    return r;
+}
+
+/* The CallOut waits on a retry.  One call (at 1 s), answered after 300 ms:
+ * each attempt is cut at 100 ms and retried after 1 s, then 2 s, and its
+ * answer — 10 items served, 15 unprocessed — comes 200 ms after its
+ * timeout, before the retry is sent.  The table sees 3 attempts of 25
+ * items, serves 10 of each (its bucket full again each time) and leaves
+ * 15 of each, 45 in all.  Were the first late answer read, its 15 would
+ * stand in the CallOut when the second retry is made (the first was made
+ * at the first timeout, before it came): that retry would carry 15 items,
+ * 10 served and 5 left, 35 in all. */
+static void test_late_answer_retry(void)
+{
+    TestRun *r = late_run("[[0s, 1/s], [1s, 1/s], [1.0001s, 0/s]]", "{max: 2, base: 1s, cap: 10s, jitter: none}",
+                          "300ms");
+    g_assert_cmpfloat(test_sum(r, "users", "Requests"), ==, 1);
+    g_assert_cmpfloat(test_sum(r, "a", "CallsMade.orders"), ==, 1);
+    g_assert_cmpfloat(test_sum(r, "a", "CallRetries.orders"), ==, 2);
+    g_assert_cmpfloat(test_sum(r, "a", "CallFailures.orders"), ==, 1);   /* the last attempt timed out too */
+    g_assert_cmpfloat(test_sum(r, "users", "Failed"), ==, 1);
+    g_assert_cmpfloat(test_sum(r, "orders", "Requests"), ==, 3);
+    g_assert_cmpfloat(test_sum(r, "orders", "ConsumedWriteCapacityUnits"), ==, 3 * 10);
+    g_assert_cmpfloat(test_sum(r, "orders", "UnprocessedItems"), ==, 3 * 15);
+    test_run_free(r);
+}
+
+/* The CallOut is another call's.  Two calls, at 0.8 and 1.6 s, answered
+ * after 250 ms, one retry each after 500 ms.  The first call's retry
+ * (sent at 1.401 s) times out at 1.501 s and the call fails, its CallOut
+ * back in the pool; the second call takes it at 1.601 s, and the retry's
+ * late answer (at 1.651 s, items unprocessed) comes before the second
+ * call's first attempt times out (1.701 s) and is retried.  Every one of
+ * the 4 attempts carries 25 items, each served or refused (one
+ * WriteThrottleEvent a refused item): 100 in all (24 served: 10, 6, 2, 6
+ * as the bucket refills).  Were the late answer read into the second
+ * call's CallOut, its retry would carry the first call's retry's 19
+ * unprocessed items instead: 94 in all. */
+static void test_late_answer_other_call(void)
+{
+    TestRun *r = late_run("[[0s, 1.25/s], [1.6s, 1.25/s], [1.6001s, 0/s]]", "{max: 1, base: 500ms, jitter: none}",
+                          "250ms");
+    g_assert_cmpfloat(test_sum(r, "users", "Requests"), ==, 2);
+    g_assert_cmpfloat(test_sum(r, "a", "CallsMade.orders"), ==, 2);
+    g_assert_cmpfloat(test_sum(r, "a", "CallRetries.orders"), ==, 2);
+    g_assert_cmpfloat(test_sum(r, "a", "CallFailures.orders"), ==, 2);
+    g_assert_cmpfloat(test_sum(r, "orders", "Requests"), ==, 4);
+    double served = test_sum(r, "orders", "ConsumedWriteCapacityUnits");
+    double refused = test_sum(r, "orders", "WriteThrottleEvents");
+    g_test_message("items served %.0f, refused %.0f, unprocessed %.0f", served, refused,
+                   test_sum(r, "orders", "UnprocessedItems"));
+    g_assert_cmpfloat(served + refused, ==, 4 * 25);
+    /* No batch refused whole: each answered OK, its refused items unprocessed. */
+    g_assert_cmpfloat(test_sum(r, "orders", "UnprocessedItems"), ==, refused);
+    test_run_free(r);
+}
+
 /* A Lambda timeout cuts the whole handler, calls included: 100 ms of its
  * own, then a call that takes 2 s; the 1-s timeout ends it at exactly 1 s,
  * a function error, billed 1,000 ms; the callee still does the work. */
@@ -391,6 +471,8 @@ int main(int argc, char **argv)
     g_test_add_func("/models/calls/parallel-exact", test_parallel_exact);
     g_test_add_func("/models/calls/probability", test_probability);
     g_test_add_func("/models/calls/timeout-retries", test_timeout_retries);
+    g_test_add_func("/models/calls/late-answer/retry", test_late_answer_retry);
+    g_test_add_func("/models/calls/late-answer/other-call", test_late_answer_other_call);
     g_test_add_func("/models/calls/lambda-timeout", test_lambda_timeout_cuts_calls);
     g_test_add_func("/models/calls/failures", test_failures);
     g_test_add_func("/models/calls/single-path-equals-general", test_single_path_equals_general);
