@@ -246,8 +246,6 @@ static inline __attribute__((always_inline)) void post_event(CirrusComponent *fr
         sim->events[slot] = ev;
         if (!cirrus_pes_push_inline(sim->pes, when, slot)) g_error("cirrus: event sequence numbers exhausted");
     }
-    gsize pending = pending_events(sim);
-    if (pending > sim->peak_pending) sim->peak_pending = pending;
 }
 
 void cirrus_post(CirrusComponent *from, CirrusComponent *target, CirrusTime delay, int kind,
@@ -429,6 +427,11 @@ void cirrus_send(CirrusComponent *from, CirrusComponent *to, CirrusRequest *requ
     request->reply_to = from;
     request->holder = 0;
     request->outcome = CIRRUS_OUTCOME_PENDING;
+    /* Its arrival at `to`, set now rather than by the run loop at
+     * delivery (a test of every event's kind saved): nothing reads a
+     * request's `arrived` while it travels — its sender has handed it
+     * over, and only sends deliver requests. */
+    request->arrived = from->sim->now + delay;
     if (from->sim->send_watch) from->sim->send_watch(from, to, request, from->sim->send_watch_data);
     post_event(from, to, delay, CIRRUS_EVENT_REQUEST, request, 0);
 }
@@ -504,6 +507,7 @@ static gboolean within_limits(CirrusSim *sim, const CirrusRunSpec *spec, const L
         return FALSE;
     }
     gsize pending = pending_events(sim), in_flight = cirrus_pool_in_use(sim->requests);
+    if (pending > sim->peak_pending) sim->peak_pending = pending;
     if (pending > limits->max_pending)
         g_set_error(error, CIRRUS_ERROR, CIRRUS_ERROR_RUN,
                     "stopped at %.3fs: %zu pending events, over the limit of %zu (--max-pending)",
@@ -555,30 +559,43 @@ gboolean cirrus_sim_run(CirrusSim *sim, const CirrusRunSpec *spec, GError **erro
     CirrusTime next_mark = sim->in_stats ? next_sample : MIN(next_sample, sim->warmup);
     gboolean ok = TRUE;
     CirrusEvent ev;
+    /* Events handled since events_done was last brought up to date. */
+    guint until_check = 4096;
+    /* Every post from here to the end of the loop is a handler's (sample
+     * hooks aside, above): posts without delay go to the due-now ring. */
+    sim->dispatching = TRUE;
     for (;;) {
         /* An event at or after the stop time ends the run unexecuted. */
         if (!next_event(sim, &ev) || ev.time >= stop) break;
         CirrusTime t = ev.time;
         if (t >= next_mark) {
-            if (!rows_until(sim, spec, t, &next_sample, error)) {
+            /* Sample hooks are not handlers: what they post goes to the pes. */
+            sim->dispatching = FALSE;
+            gboolean rows_ok = rows_until(sim, spec, t, &next_sample, error);
+            sim->dispatching = TRUE;
+            if (!rows_ok) {
                 ok = FALSE;
-                goto done;
+                break;
             }
             next_mark = sim->in_stats ? next_sample : MIN(next_sample, sim->warmup);
         }
         sim->now = t;
-        if (ev.kind == CIRRUS_EVENT_REQUEST) ev.request->arrived = t;
-        sim->dispatching = TRUE;
         cirrus_model_handle(ev.target->type, ev.target, ev.target->state, &ev);
-        sim->dispatching = FALSE;
-        if ((++sim->events_done & 0xFFF) == 0) {
+        if (G_UNLIKELY(--until_check == 0)) {
             /* Every 4,096 events (well under a millisecond): a stop request
-             * is honoured promptly, progress reported now and then. */
+             * is honoured promptly, progress reported now and then.  The
+             * count is kept in the loop (a register) and stored here. */
+            until_check = 4096;
+            sim->events_done += 4096;
             if (spec->progress && (sim->events_done & 0xFFFFF) == 0)
                 spec->progress(spec->user_data, t, stop, sim->events_done);
-            if (!within_limits(sim, spec, &limits, t, error)) { ok = FALSE; goto done; }
+            if (!within_limits(sim, spec, &limits, t, error)) { ok = FALSE; break; }
         }
     }
+    sim->dispatching = FALSE;
+    sim->events_done += 4096 - until_check;
+    if (pending_events(sim) > sim->peak_pending) sim->peak_pending = pending_events(sim);
+    if (!ok) goto done;
     /* The rest of the rows up to the stop time; a last partial interval gets
      * a row at the stop time itself. */
     if (!rows_until(sim, spec, stop, &next_sample, error)) { ok = FALSE; goto done; }

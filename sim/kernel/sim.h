@@ -101,6 +101,11 @@ void     cirrus_sim_request_stop(CirrusSim *sim);
 gboolean cirrus_sim_stopped(const CirrusSim *sim);
 
 guint64  cirrus_sim_events(const CirrusSim *sim);
+/* The most events found pending (in the pes and the due-now ring) when
+ * the run loop checked its limits — every 4,096 events and at the end:
+ * a sample, not a watch on every post (that cost ~24 instructions a
+ * request, 1.5% of an M/M/100 run), which is enough to show whether
+ * pending events follow what is alive or pile up. */
 gsize    cirrus_sim_peak_pending(const CirrusSim *sim);
 CirrusTime cirrus_sim_now(const CirrusSim *sim);
 
