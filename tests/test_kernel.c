@@ -472,6 +472,49 @@ static void test_pes_wheel_phases(void)
     cirrus_pes_free(b);
 }
 
+/* The wheel's size limits (pes-inline.h, pes.c): from a few entries a
+ * window apart — the next bucket holding one lies several summary words
+ * (4,096 buckets each) away — to a crowd of 150,000, past the 65,536 at
+ * which the radix heap serves alone, with ties, and back; each in the
+ * 4-ary heap's order. */
+static void test_pes_wheel_sparse_and_crowded(void)
+{
+    CirrusPes *a = cirrus_pes_new(CIRRUS_PES_WHEEL), *b = cirrus_pes_new(CIRRUS_PES_HEAP4);
+    CirrusRng rng;
+    cirrus_rng_seed(&rng, 65536);
+    CirrusTime now = 0;
+    guint32 next = 0;
+    /* Sparse: ~10 pending over ~4 s, about one bucket in 6,500 holding
+     * one at the starting width (2^16 ns). */
+    for (guint k = 0; k < 5000; k++) {
+        CirrusTime t = now + (CirrusTime)cirrus_rng_below(&rng, 4 * CIRRUS_SEC);
+        g_assert_true(cirrus_pes_push(a, t, next));
+        g_assert_true(cirrus_pes_push(b, t, next++));
+        if (cirrus_pes_size(b) > 10) now = pop_both(a, b);
+    }
+    /* Crowded, in waves up to 150,000 and down to 30,000: every tenth a
+     * tie with the one before. */
+    CirrusTime previous = now;
+    for (int wave = 0; wave < 3; wave++) {
+        while (cirrus_pes_size(b) < 150000) {
+            CirrusTime t = next % 10 == 0 ? previous : now + (CirrusTime)cirrus_rng_below(&rng, CIRRUS_SEC);
+            g_assert_true(cirrus_pes_push(a, t, next));
+            g_assert_true(cirrus_pes_push(b, t, next++));
+            previous = t;
+            if (next % 5 == 0) now = previous = pop_both(a, b);
+        }
+        while (cirrus_pes_size(b) > 30000) {
+            g_assert_cmpint(cirrus_pes_peek_time(a), ==, cirrus_pes_peek_time(b));
+            now = previous = pop_both(a, b);
+        }
+        g_assert_cmpuint(cirrus_pes_size(a), ==, cirrus_pes_size(b));
+    }
+    while (cirrus_pes_size(b) > 0) pop_both(a, b);
+    g_assert_cmpuint(cirrus_pes_size(a), ==, 0);
+    cirrus_pes_free(a);
+    cirrus_pes_free(b);
+}
+
 /* The wheel, the radix heap and the 4-ary heap give bit-identical runs. */
 static void test_determinism_pes_kinds(void)
 {
@@ -497,6 +540,7 @@ int main(int argc, char **argv)
     g_test_add_data_func("/sim/pes/wheel/large-times", GINT_TO_POINTER(CIRRUS_PES_WHEEL), test_pes_large_times);
     g_test_add_data_func("/sim/pes/radix/large-times", GINT_TO_POINTER(CIRRUS_PES_RADIX), test_pes_large_times);
     g_test_add_func("/sim/pes/wheel/phases", test_pes_wheel_phases);
+    g_test_add_func("/sim/pes/wheel/sparse-and-crowded", test_pes_wheel_sparse_and_crowded);
     g_test_add_func("/sim/determinism/pes-kinds", test_determinism_pes_kinds);
     g_test_add_func("/sim/pool/reuse", test_pool_reuse);
     g_test_add_func("/sim/pool/poisons-released", test_pool_poisons_released);
