@@ -22,6 +22,13 @@ static gint ref_cmp(gconstpointer a, gconstpointer b)
 /* Random times with many ties, interleaved pushes and pops: the output
  * must be the stable sort of the input by time. */
 /* Pop the earliest of both sets: the same entry (time and index); its time. */
+/* The same entry into both structures. */
+static void push_both(CirrusPes *a, CirrusPes *b, CirrusTime t, guint32 idx)
+{
+    g_assert_true(cirrus_pes_push(a, t, idx));
+    g_assert_true(cirrus_pes_push(b, t, idx));
+}
+
 static CirrusTime pop_both(CirrusPes *a, CirrusPes *b)
 {
     CirrusTime ta, tb;
@@ -93,8 +100,7 @@ static void test_pes_large_times(gconstpointer data)
         CirrusTime d = (CirrusTime)(cirrus_rng_next(&rng) >> (1 + cirrus_rng_below(&rng, 63)));
         if (cirrus_rng_below(&rng, 4) == 0) d = 0;
         if (d > (INT64_MAX >> 1)) d >>= 1;
-        g_assert_true(cirrus_pes_push(a, now + d, i));
-        g_assert_true(cirrus_pes_push(b, now + d, i));
+        push_both(a, b, now + d, i);
         if (i % 3 == 2) {
             now = pop_both(a, b);
         }
@@ -127,8 +133,7 @@ static void test_pes_small_and_big(gconstpointer data)
         gsize high = cirrus_rng_below(&rng, 201), low = cirrus_rng_below(&rng, 21);
         while (cirrus_pes_size(a) < high) {
             CirrusTime t = now + (CirrusTime)cirrus_rng_below(&rng, wave % 2 ? 8 : 100000);
-            g_assert_true(cirrus_pes_push(a, t, next));
-            g_assert_true(cirrus_pes_push(b, t, next++));
+            push_both(a, b, t, next++);
             if (cirrus_rng_below(&rng, 3) == 0) {
                 now = pop_both(a, b);
             }
@@ -446,8 +451,7 @@ static void test_pes_wheel_phases(void)
         for (guint k = 0; k < n; k++) {
             CirrusTime d = spread ? (CirrusTime)cirrus_rng_below(&rng, (guint64)spread) : 0;
             if (reverse) d = spread ? spread - 1 - (CirrusTime)(k % (guint64)spread) : 0;
-            g_assert_true(cirrus_pes_push(a, now + d, next));
-            g_assert_true(cirrus_pes_push(b, now + d, next++));
+            push_both(a, b, now + d, next++);
             if (cirrus_rng_below(&rng, 4) == 0) now = pop_both(a, b);
         }
         /* Drain most of it, peeking as the kernel does. */
@@ -461,8 +465,7 @@ static void test_pes_wheel_phases(void)
     CirrusTime end = CIRRUS_TIME_NEVER - 5;
     for (guint k = 0; k < 100; k++) {
         CirrusTime t = k % 2 ? CIRRUS_TIME_NEVER : end + (CirrusTime)(k % 5);
-        g_assert_true(cirrus_pes_push(a, t, next));
-        g_assert_true(cirrus_pes_push(b, t, next++));
+        push_both(a, b, t, next++);
     }
     while (cirrus_pes_size(b) > 0) pop_both(a, b);
     CirrusTime t;
@@ -488,8 +491,7 @@ static void test_pes_wheel_sparse_and_crowded(void)
      * one at the starting width (2^16 ns). */
     for (guint k = 0; k < 5000; k++) {
         CirrusTime t = now + (CirrusTime)cirrus_rng_below(&rng, 4 * CIRRUS_SEC);
-        g_assert_true(cirrus_pes_push(a, t, next));
-        g_assert_true(cirrus_pes_push(b, t, next++));
+        push_both(a, b, t, next++);
         if (cirrus_pes_size(b) > 10) now = pop_both(a, b);
     }
     /* Crowded, in waves up to 150,000 and down to 30,000: every tenth a
@@ -498,8 +500,7 @@ static void test_pes_wheel_sparse_and_crowded(void)
     for (int wave = 0; wave < 3; wave++) {
         while (cirrus_pes_size(b) < 150000) {
             CirrusTime t = next % 10 == 0 ? previous : now + (CirrusTime)cirrus_rng_below(&rng, CIRRUS_SEC);
-            g_assert_true(cirrus_pes_push(a, t, next));
-            g_assert_true(cirrus_pes_push(b, t, next++));
+            push_both(a, b, t, next++);
             previous = t;
             if (next % 5 == 0) now = previous = pop_both(a, b);
         }
