@@ -56,6 +56,7 @@ struct CirrusH5 {
     gboolean started;    /* datasets created: no more series may be added */
     gboolean failed;     /* the file is incomplete: never commit it */
     gboolean no_series;  /* tables only: cirrus_h5_without_series */
+    gboolean no_sync;    /* a scratch file: cirrus_h5_no_sync */
 };
 
 static Column *column(CirrusH5 *h, guint i)
@@ -571,6 +572,12 @@ void cirrus_h5_without_series(CirrusH5 *h)
     h->no_series = TRUE;
 }
 
+void cirrus_h5_no_sync(CirrusH5 *h)
+{
+    g_return_if_fail(h != NULL);
+    h->no_sync = TRUE;
+}
+
 gboolean cirrus_h5_copy_file(CirrusH5 *h, const char *src_path, const char *dst_group, GError **error)
 {
     g_return_val_if_fail(h != NULL && src_path != NULL && dst_group != NULL && dst_group[0] == '/', FALSE);
@@ -643,7 +650,7 @@ gboolean cirrus_h5_close(CirrusH5 *h, gboolean commit, GError **error)
     if (commit && ok) {
         int err = 0;
         char *reason = NULL;
-        if (!sync_file(h->tmp_path, &err))
+        if (!h->no_sync && !sync_file(h->tmp_path, &err))
             reason = g_strdup_printf("cannot sync '%s': %s", h->tmp_path, g_strerror(err));
         else if (g_rename(h->tmp_path, h->path) != 0) {
             err = errno;
