@@ -3,11 +3,9 @@
 #include "tools/runtables.h"
 #include "sim/kernel/error.h"
 #include <errno.h>
-#include <glib/gstdio.h>
 #include <math.h>
 #include <signal.h>
 #include <string.h>
-#include <unistd.h>
 
 /* Building a simulation reads the scenario's YAML tree and marks the keys
  * it used (for "unknown key" errors), so builds from one scenario must not
@@ -135,10 +133,9 @@ gboolean cirrus_replicas_run_ordered(CirrusReplica *reps, guint n, guint jobs, c
     } else {
         /* The calling thread waits for the runs as they finish and hands
          * each longer finished prefix to `ready` while the pool runs the
-         * rest: `cirrus run` and `cirrus sweep` write the finished runs'
-         * parts there, overlapping the HDF5 writing (11 – 13% of the time
-         * with -j 1, mm4, 8 runs of 4 h: the serial part that kept -j 2
-         * at 1.6 – 1.75x) with the runs (docs/performance.md). */
+         * rest: `cirrus sweep` writes each finished point's file there,
+         * overlapping most of its HDF5 writing (13% of its time with -j 1)
+         * with the runs (docs/performance.md). */
         sh.finished = g_async_queue_new();
         gboolean *finished = g_new0(gboolean, n);
         GThreadPool *pool = g_thread_pool_new(run_one, &sh, (gint)MIN(jobs, n), TRUE, NULL);
@@ -175,9 +172,7 @@ void cirrus_replica_clear(CirrusReplica *r)
 {
     if (r->rows) g_ptr_array_unref(r->rows);
     if (r->series) fclose(r->series);
-    if (r->file) g_unlink(r->file);
     g_clear_error(&r->error);
-    g_clear_pointer(&r->file, g_free);
     r->rows = NULL;
     r->series = NULL;
 }
@@ -221,7 +216,8 @@ static CirrusSim *build_for_names(CirrusScenario *sc, GError **error)
     return sim;
 }
 
-static void declare_top_series(CirrusH5 *h5, CirrusSim *sim)
+/* The series: the means on top, then each replication's own. */
+static void declare_series(CirrusH5 *h5, CirrusSim *sim, guint n)
 {
     guint s = cirrus_sim_n_series(sim);
     for (guint i = 0; i < s; i++) {
@@ -229,71 +225,7 @@ static void declare_top_series(CirrusH5 *h5, CirrusSim *sim)
         cirrus_sim_series(sim, i, &group, &name);
         cirrus_h5_add_series(h5, group, name);
     }
-}
-
-static gboolean replica_write(const char *path, CirrusReplica *r, GError **error)
-{
-    CirrusSim *sim = build_for_names(r->sc, error);
-    CirrusH5 *h5 = sim ? cirrus_h5_open(path, error) : NULL;
-    if (!h5) {
-        if (sim) cirrus_sim_free(sim);
-        return FALSE;
-    }
-    /* A temporary file, read back and removed by this process. */
-    cirrus_h5_no_sync(h5);
-    declare_top_series(h5, sim);
-    guint width = 1 + r->n_series;
-    double *row = g_new(double, width);
-    gboolean ok = TRUE;
-    for (guint i = 0; ok && i < r->n_rows; i++) {
-        if (fread(row, sizeof(double), width, r->series) != width) {
-            g_set_error(error, CIRRUS_ERROR, CIRRUS_ERROR_IO, "cannot read back replication %" G_GUINT64_FORMAT
-                        "'s series", r->replication);
-            ok = FALSE;
-        }
-        ok = ok && cirrus_h5_append(h5, row[0], row + 1, r->n_series, error);
-    }
-    g_free(row);
-    ok = ok && cirrus_tables_write_rows(h5, "/summary", r->rows, NULL, 0, CIRRUS_ROWS_VALUES, error);
-    cirrus_sim_free(sim);
-    if (!ok) {
-        cirrus_h5_close(h5, FALSE, NULL);
-        return FALSE;
-    }
-    return cirrus_h5_close(h5, TRUE, error);
-}
-
-void cirrus_replica_write_early(CirrusReplica *r, const char *prefix)
-{
-    if (r->error || r->file || !r->series) return;
-    char *path = g_strdup_printf("%s.rep%" G_GUINT64_FORMAT "-XXXXXX", prefix, r->replication);
-    int fd = g_mkstemp(path);
-    if (fd >= 0) close(fd);
-    gboolean ok = fd >= 0 && replica_write(path, r, NULL);
-    /* Back to the start, for the means (or the writing after all). */
-    if (fseek(r->series, 0, SEEK_SET) != 0) ok = FALSE;
-    if (ok) {
-        r->file = path;
-        return;
-    }
-    if (fd >= 0) g_unlink(path);
-    g_free(path);
-}
-
-void cirrus_replicas_write_early(CirrusReplica *reps, guint n_done, gpointer writer)
-{
-    CirrusEarlyWriter *w = writer;
-    for (; w->next < n_done; w->next++) cirrus_replica_write_early(&reps[w->next], w->prefix);
-}
-
-/* The series: the means on top, then each replication's own (unless
- * already in its r->file, copied in later). */
-static void declare_series(CirrusH5 *h5, CirrusSim *sim, const CirrusReplica *reps, guint n)
-{
-    guint s = cirrus_sim_n_series(sim);
-    declare_top_series(h5, sim);
     for (guint k = 0; k < n; k++) {
-        if (reps[k].file) continue;
         char *top = g_strdup_printf("/replications/%u", k);
         cirrus_h5_add_series(h5, top, "time");
         for (guint i = 0; i < s; i++) {
@@ -313,33 +245,26 @@ static void declare_series(CirrusH5 *h5, CirrusSim *sim, const CirrusReplica *re
  * an interval without values), NaN when none is. */
 static gboolean write_rows(CirrusH5 *h5, CirrusReplica *reps, guint n, guint s, GError **error)
 {
-    /* all: every replication's row; values: what is appended, the means
-     * and the rows of the replications not in a file of their own. */
-    guint width = 1 + s, n_own = 0;
-    for (guint k = 0; k < n; k++) n_own += reps[k].file == NULL;
-    double *all = g_new(double, n * width), *values = g_new(double, s + n_own * width);
+    guint width = 1 + s, total = s + n * width;
+    double *values = g_new(double, total);
     gboolean ok = TRUE;
     for (guint row = 0; ok && row < reps[0].n_rows; row++) {
-        for (guint k = 0, own = 0; ok && k < n; k++) {
-            if (fread(all + k * width, sizeof(double), width, reps[k].series) != width) {
+        for (guint k = 0; ok && k < n; k++)
+            if (fread(values + s + k * width, sizeof(double), width, reps[k].series) != width) {
                 g_set_error(error, CIRRUS_ERROR, CIRRUS_ERROR_IO, "cannot read back replication %u's series", k);
                 ok = FALSE;
-            } else if (!reps[k].file) {
-                memcpy(values + s + own++ * width, all + k * width, width * sizeof(double));
             }
-        }
         for (guint i = 0; ok && i < s; i++) {
             double sum = 0;
             guint m = 0;
             for (guint k = 0; k < n; k++) {
-                double v = all[k * width + 1 + i];
+                double v = values[s + k * width + 1 + i];
                 if (isfinite(v)) { sum += v; m++; }
             }
             values[i] = m ? sum / m : NAN;
         }
-        ok = ok && cirrus_h5_append(h5, all[0], values, s + n_own * width, error);
+        ok = ok && cirrus_h5_append(h5, values[s], values, total, error);
     }
-    g_free(all);
     g_free(values);
     return ok;
 }
@@ -356,7 +281,7 @@ gboolean cirrus_replicas_write(const char *path, CirrusScenario *sc, const char 
         cirrus_sim_free(sim);
         return FALSE;
     }
-    declare_series(h5, sim, reps, n);
+    declare_series(h5, sim, n);
     guint64 events = 0;
     double wall = 0;
     for (guint k = 0; k < n; k++) {
@@ -373,11 +298,9 @@ gboolean cirrus_replicas_write(const char *path, CirrusScenario *sc, const char 
                   cirrus_tables_write_rows(h5, "/summary", mean, NULL, 0, CIRRUS_ROWS_VALUES, error) &&
                   cirrus_tables_write_rows(h5, "/summary_ci95", mean, NULL, 0, CIRRUS_ROWS_CI95, error);
     for (guint k = 0; ok && k < n; k++) {
-        char *group = g_strdup_printf("/replications/%u", k), *table = g_strconcat(group, "/summary", NULL);
-        ok = reps[k].file ? cirrus_h5_copy_file(h5, reps[k].file, group, error)
-                          : cirrus_tables_write_rows(h5, table, reps[k].rows, NULL, 0, CIRRUS_ROWS_VALUES, error);
+        char *table = g_strdup_printf("/replications/%u/summary", k);
+        ok = cirrus_tables_write_rows(h5, table, reps[k].rows, NULL, 0, CIRRUS_ROWS_VALUES, error);
         g_free(table);
-        g_free(group);
     }
     g_ptr_array_unref(mean);
     cirrus_sim_free(sim);

@@ -28,10 +28,6 @@ typedef struct CirrusReplica {
     guint n_rows, n_series;
     gboolean interrupted;     /* stopped by SIGINT/SIGTERM or a limit */
     GError *error;
-    /* NULL, or its own part (/time, its series, /summary) already written
-     * to this HDF5 file by cirrus_replica_write_early, which
-     * cirrus_replicas_write copies in as /replications/<k>. */
-    char *file;
 } CirrusReplica;
 
 typedef struct CirrusReplicaLimits {
@@ -59,24 +55,7 @@ typedef void (*CirrusReplicasReady)(CirrusReplica *reps, guint n_done, gpointer 
 gboolean cirrus_replicas_run_ordered(CirrusReplica *reps, guint n, guint jobs, const CirrusReplicaLimits *limits,
                                      gboolean progress, CirrusReplicasReady ready, gpointer user_data,
                                      GError **error);
-void     cirrus_replica_clear(CirrusReplica *r);   /* also removes r->file */
-
-/* Write a finished replica's own part to a new file "PREFIX.repK-XXXXXX"
- * (r->file), for cirrus_replicas_write to copy in: called from a
- * CirrusReplicasReady, so that most of the HDF5 writing overlaps the runs
- * still going.  Opportunistic: on any failure r->file stays NULL and
- * cirrus_replicas_write writes that replica itself (and reports the
- * error, if it persists). */
-void     cirrus_replica_write_early(CirrusReplica *r, const char *prefix);
-
-/* A CirrusReplicasReady for `cirrus run --replications`: each finished
- * replica's part written early, next to the output.  user_data is a
- * CirrusEarlyWriter, {output path, 0}. */
-typedef struct CirrusEarlyWriter {
-    const char *prefix;
-    guint next;               /* the first replica not yet written */
-} CirrusEarlyWriter;
-void     cirrus_replicas_write_early(CirrusReplica *reps, guint n_done, gpointer writer);
+void     cirrus_replica_clear(CirrusReplica *r);
 /* FALSE with *error the first failure in array order, "replication k: ...". */
 gboolean cirrus_replicas_check(const CirrusReplica *reps, guint n, GError **error);
 

@@ -205,13 +205,7 @@ static int run_replicated(CirrusScenario *sc, const RunOptions *o, const char *o
     char *output = o->output ? g_strdup(o->output) : g_strdup_printf("%s.h5", cirrus_scenario_name(sc));
     gint64 t0 = g_get_monotonic_time();
     int status = 0;
-    /* Each replication's series and summary are written to a file of its
-     * own as soon as it is done, while the others run; only the means
-     * and the copying in are left for the end (docs/performance.md). */
-    CirrusEarlyWriter early = {output, 0};
-    gboolean ok = cirrus_replicas_run_ordered(reps, n, cirrus_jobs(o->jobs), &limits,
-                                              !o->quiet && isatty(STDERR_FILENO), cirrus_replicas_write_early, &early,
-                                              &error);
+    gboolean ok = cirrus_replicas_run(reps, n, cirrus_jobs(o->jobs), &limits, !o->quiet && isatty(STDERR_FILENO), &error);
     double wall = (double)(g_get_monotonic_time() - t0) / 1e6;
     if (!ok && error->domain == CIRRUS_ERROR && error->code != CIRRUS_ERROR_SCENARIO) {
         /* Interrupted, over a limit, or an IO failure: nothing is kept

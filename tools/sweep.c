@@ -148,19 +148,18 @@ static gboolean write_point(CirrusH5 *h5, Sweep *sw, guint p, GError **error)
     return ok;
 }
 
-/* Writing the runs' and the points' files while the other runs go on
- * (called by cirrus_replicas_run_ordered on this thread, so HDF5 stays on
- * one thread).  Writing the points' files (means, series, summaries) was
- * nearly all of a sweep's serial part: 0.87 s of 6.47 with -j 1 for mm4,
- * 4 points x 8 runs of 4 h (0.2 s a point), which left -j 2 at 1.6x.
- * Now only the last point's means and the copying in are left for the
- * end.  Opportunistic: if a file cannot be made here, the point is
- * written at the end as before, and fails there with the usual error. */
+/* Writing the points' files while the other points run (called by
+ * cirrus_replicas_run_ordered on this thread, so HDF5 stays on one
+ * thread).  Writing them (means, series, summaries) was nearly all of a
+ * sweep's serial part: 0.87 s of 6.47 with -j 1 for mm4, 4 points x 8
+ * runs of 4 h (0.2 s a point).  Now only the last point's file and the
+ * copying in are left for the end.  Opportunistic: if a file cannot be
+ * made here, the point is written at the end as before, and fails there
+ * with the usual error. */
 typedef struct {
     Sweep *sw;
     const char *out;
     guint next;         /* the first point not yet considered */
-    guint next_rep;     /* the first run not yet considered */
     gboolean give_up;
 } EarlyPoints;
 
@@ -168,13 +167,6 @@ static void write_ready_points(CirrusReplica *reps, guint n_done, gpointer data)
 {
     EarlyPoints *e = data;
     Sweep *sw = e->sw;
-    /* Each run's own part first, then the points whose runs are all done
-     * (their files then only copy the parts in). */
-    for (; e->next_rep < n_done; e->next_rep++) {
-        char *prefix = g_strdup_printf("%s.point%u", e->out, e->next_rep / sw->n_reps);
-        cirrus_replica_write_early(&reps[e->next_rep], prefix);
-        g_free(prefix);
-    }
     for (; !e->give_up && e->next < sw->n_points && (e->next + 1) * sw->n_reps <= n_done; e->next++) {
         guint p = e->next;
         /* A failed run fails the sweep: nothing to write. */
@@ -322,9 +314,10 @@ static int sweep(const char *path, GPtrArray *axes, guint n_reps, guint jobs, co
     gboolean progress = !quiet && isatty(STDERR_FILENO);
     if (!error) {
         gboolean ran;
-        if (cirrus_mpi_size() == 1 && cirrus_mpi_rank() == 0) {
-            /* One process: each point's file is written as soon as its
-             * runs are done (under mpirun, rank 0 has them only at the end). */
+        if (jobs > 1 && cirrus_mpi_size() == 1 && cirrus_mpi_rank() == 0) {
+            /* One process with threads: each point's file is written as
+             * soon as its runs are done (with -j 1 there is nothing to
+             * overlap; under mpirun, rank 0 has the runs only at the end). */
             sw.point_files = g_new0(char *, sw.n_points);
             EarlyPoints early = {.sw = &sw, .out = out};
             ran = cirrus_replicas_run_ordered(sw.reps, sw.n_points * n_reps, jobs, &limits, progress,

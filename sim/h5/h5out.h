@@ -56,10 +56,6 @@ gboolean cirrus_h5_table(CirrusH5 *h, const char *path, const CirrusH5Field *fie
  * series; call before anything else.  Appending rows is then an error. */
 void cirrus_h5_without_series(CirrusH5 *h);
 
-/* A scratch file that this process reads back and deletes (a replication's
- * part, copied into the run file): close() does not fsync it. */
-void cirrus_h5_no_sync(CirrusH5 *h);
-
 /* Copy everything in the HDF5 file `src_path` — its root's links and
  * attributes — into the group `dst_group` (created with its parents),
  * dataset by dataset as stored (chunks are not recompressed). */
