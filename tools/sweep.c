@@ -7,8 +7,9 @@
  * workload's arrivals are the same at every point, which makes the
  * differences between points sharper than independent runs would).  All
  * points' replications go to one thread pool (under mpirun, one per rank:
- * tools/mpi.h); the file is written afterwards, point by point, by one
- * thread (see replicate.h), so it depends neither on -j nor on the ranks. */
+ * tools/mpi.h); the file is written point by point by one thread (see
+ * replicate.h; with -j > 1 each point's as soon as its runs are done, the
+ * rest at the end), so it depends neither on -j nor on the ranks. */
 #include "tools/cli.h"
 #include "tools/compare.h"
 #include "tools/mpi.h"
