@@ -362,7 +362,7 @@ static gboolean write_points(Plan *pl, const Point *best, const char *path, GErr
         if (best) g_string_append_printf(choice, "%s%" G_GINT64_FORMAT, k ? "\n" : "", best->values[k]);
     }
     CirrusSweep sw = {axes, np, nr, g_new(CirrusScenario *, np), g_new(CirrusReplica, np * nr),
-                      g_new(GPtrArray *, np), NULL};
+                      g_new(GPtrArray *, np), NULL, NULL};
     for (guint p = 0; p < np; p++) {
         const Point *pt = sorted->pdata[p];
         for (guint k = 0; k < nk; k++) g_ptr_array_add(strings, g_strdup_printf("%" G_GINT64_FORMAT, pt->values[k]));

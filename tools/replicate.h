@@ -43,6 +43,18 @@ guint cirrus_jobs(gint requested);
  * order.  `progress` shows "k of n done" on stderr. */
 gboolean cirrus_replicas_run(CirrusReplica *reps, guint n, guint jobs, const CirrusReplicaLimits *limits,
                              gboolean progress, GError **error);
+
+/* Called on the thread that called cirrus_replicas_run_ordered, each time
+ * the finished prefix grows: reps[0 .. n_done) are finished (each with its
+ * results or its error), the others may still be running.  What it does
+ * (HDF5 writing, say) overlaps the runs still going. */
+typedef void (*CirrusReplicasReady)(CirrusReplica *reps, guint n_done, gpointer user_data);
+
+/* cirrus_replicas_run, calling `ready` (may be NULL) as the finished
+ * prefix grows, the last time with n_done == n. */
+gboolean cirrus_replicas_run_ordered(CirrusReplica *reps, guint n, guint jobs, const CirrusReplicaLimits *limits,
+                                     gboolean progress, CirrusReplicasReady ready, gpointer user_data,
+                                     GError **error);
 void     cirrus_replica_clear(CirrusReplica *r);
 /* FALSE with *error the first failure in array order, "replication k: ...". */
 gboolean cirrus_replicas_check(const CirrusReplica *reps, guint n, GError **error);

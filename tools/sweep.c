@@ -7,8 +7,9 @@
  * workload's arrivals are the same at every point, which makes the
  * differences between points sharper than independent runs would).  All
  * points' replications go to one thread pool (under mpirun, one per rank:
- * tools/mpi.h); the file is written afterwards, point by point, by one
- * thread (see replicate.h), so it depends neither on -j nor on the ranks. */
+ * tools/mpi.h); the file is written point by point by one thread (see
+ * replicate.h; with -j > 1 each point's as soon as its runs are done, the
+ * rest at the end), so it depends neither on -j nor on the ranks. */
 #include "tools/cli.h"
 #include "tools/compare.h"
 #include "tools/mpi.h"
@@ -118,22 +119,70 @@ static char **point_sets(const Sweep *sw, guint p)
     return sets;
 }
 
-static gboolean write_point(CirrusH5 *h5, Sweep *sw, guint p, GError **error)
+/* The point's own run file, written as `cirrus run --replications`
+ * writes it. */
+static gboolean write_point_file(const char *path, Sweep *sw, guint p, GError **error)
 {
-    /* The point's own run file, written as `cirrus run --replications`
-     * writes it, next to the output, then copied in as /points/<p>. */
-    char *tmp = g_strdup_printf("%s.point%u", cirrus_h5_temp_path(h5), p);
     char **sets = point_sets(sw, p);
     char *overrides = g_strjoinv("\n", sets);
-    char *group = g_strdup_printf("/points/%u", p);
-    gboolean ok = cirrus_replicas_write(tmp, sw->sc[p], overrides, sw->reps + p * sw->n_reps, sw->n_reps, error) &&
-                  cirrus_h5_copy_file(h5, tmp, group, error);
-    g_unlink(tmp);
-    g_free(group);
+    gboolean ok = cirrus_replicas_write(path, sw->sc[p], overrides, sw->reps + p * sw->n_reps, sw->n_reps, error);
     g_free(overrides);
     g_strfreev(sets);
-    g_free(tmp);
     return ok;
+}
+
+/* The point's run file (written now, next to the output, unless it was
+ * already: sw->point_files), copied in as /points/<p>. */
+static gboolean write_point(CirrusH5 *h5, Sweep *sw, guint p, GError **error)
+{
+    char *group = g_strdup_printf("/points/%u", p);
+    gboolean ok;
+    if (sw->point_files && sw->point_files[p]) {
+        ok = cirrus_h5_copy_file(h5, sw->point_files[p], group, error);
+    } else {
+        char *tmp = g_strdup_printf("%s.point%u", cirrus_h5_temp_path(h5), p);
+        ok = write_point_file(tmp, sw, p, error) && cirrus_h5_copy_file(h5, tmp, group, error);
+        g_unlink(tmp);
+        g_free(tmp);
+    }
+    g_free(group);
+    return ok;
+}
+
+/* Writing the points' files while the other points run (called by
+ * cirrus_replicas_run_ordered on this thread, so HDF5 stays on one
+ * thread).  Writing them (means, series, summaries) was nearly all of a
+ * sweep's serial part: 0.87 s of 6.47 with -j 1 for mm4, 4 points x 8
+ * runs of 4 h (0.2 s a point).  Now only the last point's file and the
+ * copying in are left for the end.  Opportunistic: if a file cannot be
+ * made here, the point is written at the end as before, and fails there
+ * with the usual error. */
+typedef struct {
+    Sweep *sw;
+    const char *out;
+    guint next;         /* the first point not yet considered */
+    gboolean give_up;
+} EarlyPoints;
+
+static void write_ready_points(CirrusReplica *reps, guint n_done, gpointer data)
+{
+    EarlyPoints *e = data;
+    Sweep *sw = e->sw;
+    for (; !e->give_up && e->next < sw->n_points && (e->next + 1) * sw->n_reps <= n_done; e->next++) {
+        guint p = e->next;
+        /* A failed run fails the sweep: nothing to write. */
+        if (!cirrus_replicas_check(reps + p * sw->n_reps, sw->n_reps, NULL)) continue;
+        char *path = g_strdup_printf("%s.point%u-XXXXXX", e->out, p);
+        int fd = g_mkstemp(path);
+        if (fd >= 0) close(fd);
+        if (fd >= 0 && write_point_file(path, sw, p, NULL)) {
+            sw->point_files[p] = path;
+        } else {
+            if (fd >= 0) g_unlink(path);
+            g_free(path);
+            e->give_up = TRUE;
+        }
+    }
 }
 
 /* /sweep_points: one row per point, its index and the value of each key (as
@@ -263,9 +312,22 @@ static int sweep(const char *path, GPtrArray *axes, guint n_reps, guint jobs, co
     char *out = output ? g_strdup(output) : sw.sc[0] ? g_strdup_printf("%s-sweep.h5", cirrus_scenario_name(sw.sc[0])) : NULL;
     CirrusReplicaLimits limits = {0};
     gint64 t0 = g_get_monotonic_time();
-    if (!error && !cirrus_mpi_replicas_run(sw.reps, sw.n_points * n_reps, jobs, &limits,
-                                           !quiet && isatty(STDERR_FILENO), &error))
-        g_prefix_error(&error, "no output written: ");
+    gboolean progress = !quiet && isatty(STDERR_FILENO);
+    if (!error) {
+        gboolean ran;
+        if (jobs > 1 && cirrus_mpi_size() == 1 && cirrus_mpi_rank() == 0) {
+            /* One process with threads: each point's file is written as
+             * soon as its runs are done (with -j 1 there is nothing to
+             * overlap; under mpirun, rank 0 has the runs only at the end). */
+            sw.point_files = g_new0(char *, sw.n_points);
+            EarlyPoints early = {.sw = &sw, .out = out};
+            ran = cirrus_replicas_run_ordered(sw.reps, sw.n_points * n_reps, jobs, &limits, progress,
+                                              write_ready_points, &early, &error);
+        } else {
+            ran = cirrus_mpi_replicas_run(sw.reps, sw.n_points * n_reps, jobs, &limits, progress, &error);
+        }
+        if (!ran) g_prefix_error(&error, "no output written: ");
+    }
     double wall = (double)(g_get_monotonic_time() - t0) / 1e6;
     if (!error && cirrus_mpi_rank() == 0) {
         for (guint p = 0; p < sw.n_points; p++) sw.summary[p] = cirrus_replicas_summary(sw.reps + p * n_reps, n_reps);
@@ -277,7 +339,10 @@ static int sweep(const char *path, GPtrArray *axes, guint n_reps, guint jobs, co
     for (guint p = 0; p < sw.n_points; p++) {
         cirrus_scenario_free(sw.sc[p]);
         if (sw.summary[p]) g_ptr_array_unref(sw.summary[p]);
+        if (sw.point_files && sw.point_files[p]) g_unlink(sw.point_files[p]);
+        if (sw.point_files) g_free(sw.point_files[p]);
     }
+    g_free(sw.point_files);
     g_free(sw.sc);
     g_free(sw.summary);
     g_free(sw.reps);

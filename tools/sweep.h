@@ -22,6 +22,10 @@ typedef struct CirrusSweep {
      * of axis a is point_values[p * axes->len + a] (and the axes' values
      * are not used): the settings `cirrus plan` explored. */
     const char *const *point_values;
+    /* NULL, or per point NULL or the path of its run file, already
+     * written (`cirrus sweep` writes each point's as soon as its runs are
+     * done, while the others run): copied in as it is. */
+    char **point_files;
 } CirrusSweep;
 
 /* One axis (freed with the axes array's free function, cirrus_sweep_axis_free). */
