@@ -10,14 +10,6 @@
 #include <glib.h>
 #include <math.h>
 
-/* 2^-53: turns the top 53 bits of a 64-bit word into a double in [0, 1). */
-#define CIRRUS_RNG_2POW_M53 (1.0 / 9007199254740992.0)
-
-static inline uint64_t rotl(uint64_t x, int k)
-{
-    return (x << k) | (x >> (64 - k));
-}
-
 /* One SplitMix64 step: advances *state by the golden-ratio increment and
  * returns a well-mixed 64-bit value.  Consecutive outputs come from distinct
  * counter values through a bijection, so at most one of them is zero and the
@@ -63,30 +55,8 @@ void cirrus_rng_seed_named(CirrusRng *rng, uint64_t seed, const char *name,
     cirrus_rng_seed(rng, x);
 }
 
-uint64_t cirrus_rng_next(CirrusRng *rng)
-{
-    uint64_t *s = rng->s;
-    const uint64_t result = rotl(s[1] * 5, 7) * 9;
-    const uint64_t t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return result;
-}
 
-double cirrus_rng_uniform(CirrusRng *rng)
-{
-    /* The top bits of xoshiro256** are its best ones. */
-    return (double)(cirrus_rng_next(rng) >> 11) * CIRRUS_RNG_2POW_M53;
-}
 
-double cirrus_rng_uniform_pos(CirrusRng *rng)
-{
-    return (double)((cirrus_rng_next(rng) >> 11) + 1) * CIRRUS_RNG_2POW_M53;
-}
 
 /* Full 64x64 -> 128-bit product, returned as (high, low) words. */
 static inline uint64_t mul_hi_lo(uint64_t a, uint64_t b, uint64_t *lo)
@@ -137,9 +107,3 @@ double cirrus_rng_normal(CirrusRng *rng)
     return u * sqrt(-2.0 * log(s) / s);
 }
 
-double cirrus_rng_exp1(CirrusRng *rng)
-{
-    /* uniform_pos is never 0, so the log is finite (at most ~36.7).  Adding
-     * +0.0 turns the -0.0 that -log(1.0) gives into +0.0. */
-    return -log(cirrus_rng_uniform_pos(rng)) + 0.0;
-}

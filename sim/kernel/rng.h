@@ -7,7 +7,16 @@
 #ifndef CIRRUS_RNG_H
 #define CIRRUS_RNG_H
 
+#include <math.h>
 #include <stdint.h>
+
+/* 2^-53: turns the top 53 bits of a 64-bit word into a double in [0, 1). */
+#define CIRRUS_RNG_2POW_M53 (1.0 / 9007199254740992.0)
+
+static inline uint64_t cirrus_rng_rotl_(uint64_t x, int k)
+{
+    return (x << k) | (x >> (64 - k));
+}
 
 typedef struct CirrusRng {
     uint64_t s[4];
@@ -21,14 +30,35 @@ void cirrus_rng_seed(CirrusRng *rng, uint64_t seed);
 void cirrus_rng_seed_named(CirrusRng *rng, uint64_t seed, const char *name,
                            uint64_t replication);
 
-/* Next raw 64-bit value. */
-uint64_t cirrus_rng_next(CirrusRng *rng);
+/* Next raw 64-bit value.  This and the uniform and exponential draws
+ * below are inline: two exponential draws are most of an M/M/c request's
+ * randomness, and the calls cost more than xoshiro's few operations. */
+static inline uint64_t cirrus_rng_next(CirrusRng *rng)
+{
+    uint64_t *s = rng->s;
+    const uint64_t result = cirrus_rng_rotl_(s[1] * 5, 7) * 9;
+    const uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = cirrus_rng_rotl_(s[3], 45);
+    return result;
+}
 
 /* Uniform double in [0, 1) with 53 random bits. */
-double cirrus_rng_uniform(CirrusRng *rng);
+static inline double cirrus_rng_uniform(CirrusRng *rng)
+{
+    /* The top bits of xoshiro256** are its best ones. */
+    return (double)(cirrus_rng_next(rng) >> 11) * CIRRUS_RNG_2POW_M53;
+}
 
 /* Uniform double in (0, 1]: never 0, safe to take the log of. */
-double cirrus_rng_uniform_pos(CirrusRng *rng);
+static inline double cirrus_rng_uniform_pos(CirrusRng *rng)
+{
+    return (double)((cirrus_rng_next(rng) >> 11) + 1) * CIRRUS_RNG_2POW_M53;
+}
 
 /* Uniform integer in [0, n), n > 0, without modulo bias (Lemire). */
 uint64_t cirrus_rng_below(CirrusRng *rng, uint64_t n);
@@ -38,6 +68,11 @@ uint64_t cirrus_rng_below(CirrusRng *rng, uint64_t n);
 double cirrus_rng_normal(CirrusRng *rng);
 
 /* Exponential with mean 1. */
-double cirrus_rng_exp1(CirrusRng *rng);
+static inline double cirrus_rng_exp1(CirrusRng *rng)
+{
+    /* uniform_pos is never 0, so the log is finite (at most ~36.7).  Adding
+     * +0.0 turns the -0.0 that -log(1.0) gives into +0.0. */
+    return -log(cirrus_rng_uniform_pos(rng)) + 0.0;
+}
 
 #endif
