@@ -250,7 +250,7 @@ static double gamma_std(double shape, CirrusRng *rng)
     }
 }
 
-double cirrus_dist_sample(const CirrusDist *d, CirrusRng *rng)
+double cirrus_dist_sample_any(const CirrusDist *d, CirrusRng *rng)
 {
     switch (d->kind) {
     case CIRRUS_DIST_CONSTANT:

@@ -59,8 +59,14 @@ gboolean cirrus_dist_set_empirical(CirrusDist *d, const double *samples,
 /* A constant distribution, for defaults (cannot fail for value >= 0). */
 void   cirrus_dist_constant(CirrusDist *d, double value);
 
-/* Draw a value; never negative, never NaN. */
-double cirrus_dist_sample(const CirrusDist *d, CirrusRng *rng);
+/* Draw a value; never negative, never NaN.  Exponential draws (every
+ * M/M/c service time) inline; the other kinds in dist.c. */
+double cirrus_dist_sample_any(const CirrusDist *d, CirrusRng *rng);
+static inline double cirrus_dist_sample(const CirrusDist *d, CirrusRng *rng)
+{
+    if (d->kind == CIRRUS_DIST_EXPONENTIAL) return d->p1 * cirrus_rng_exp1(rng);
+    return cirrus_dist_sample_any(d, rng);
+}
 
 /* Theoretical mean and variance of what cirrus_dist_sample draws (for the
  * truncated normal, those of the truncated distribution). */

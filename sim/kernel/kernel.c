@@ -95,7 +95,7 @@ CirrusComponent *cirrus_sim_add(CirrusSim *sim, const CirrusModelType *type, con
         }
     }
     c->metrics = g_array_new(FALSE, TRUE, sizeof(Metric));
-    c->hot = (CirrusComponentMetrics){ .now = &sim->now, .in_stats = &sim->in_stats };
+    c->hot = (CirrusComponentMetrics){ .now = &sim->now, .in_stats = &sim->in_stats, .rng = &c->rng };
     c->faults.slowdown = 1.0;
     cirrus_rng_seed_named(&c->rng, sim->seed, name, sim->replication);
     for (const CirrusMetricDef *d = type->metrics; d && d->name; d++)
@@ -119,7 +119,7 @@ const char *cirrus_component_name(const CirrusComponent *c) { return c->name; }
 const char *cirrus_component_type(const CirrusComponent *c) { return c->type->name; }
 const char *cirrus_component_region(const CirrusComponent *c) { return c->region; }
 void cirrus_component_set_region(CirrusComponent *c, const char *region) { c->region = g_intern_string(region); }
-CirrusRng *cirrus_component_rng(CirrusComponent *c) { return &c->rng; }
+CirrusRng *(cirrus_component_rng)(CirrusComponent *c) { return &c->rng; }
 typedef struct { gsize size; max_align_t data[]; } SharedBlock;
 
 gpointer cirrus_sim_shared_new(CirrusSim *sim, const char *key, gsize size)

@@ -102,6 +102,7 @@ const char *cirrus_component_type(const CirrusComponent *c);
  * none.  A region_outage fault reaches the components of its region. */
 const char *cirrus_component_region(const CirrusComponent *c);
 CirrusRng  *cirrus_component_rng(CirrusComponent *c);
+#define cirrus_component_rng(c) cirrus_component_rng_inline_(c)   /* inline: metric-inline.h */
 /* Seed `out` as a further stream of this component's, for one `purpose`,
  * independent of its main stream: drawing for one thing (which client
  * calls) then never shifts the numbers of another (when it calls). */

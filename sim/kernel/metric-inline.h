@@ -55,6 +55,7 @@ typedef struct CirrusComponentMetrics {
     guint             n;
     const CirrusTime *now;      /* its simulation's clock */
     const gboolean   *in_stats; /* and whether statistics have begun */
+    CirrusRng        *rng;      /* the component's main stream (cirrus_component_rng, inline) */
 } CirrusComponentMetrics;
 
 /* The component as its first member (see CirrusComponentMetrics). */
@@ -79,6 +80,13 @@ static inline CirrusMetricData *cirrus_metric_at_(CirrusComponent *c, guint metr
 static inline CirrusTime cirrus_now_inline_(const CirrusComponent *c)
 {
     return *cirrus_component_metrics_(c)->now;
+}
+
+/* The component's main random stream (cirrus_component_rng, inline:
+ * most draws are on the hot path). */
+static inline CirrusRng *cirrus_component_rng_inline_(CirrusComponent *c)
+{
+    return cirrus_component_metrics_(c)->rng;
 }
 
 /* Bring a gauge's areas up to `now` at its current level. */
