@@ -150,7 +150,9 @@ static inline void cirrus_metric_gauge(CirrusComponent *c, guint metric, double 
  * (total_direct) and that row merges nothing (recorder.c). */
 /* One duration (ns; a negative one counts as 0) for latency `metric` of
  * c. */
-static inline void cirrus_metric_latency(CirrusComponent *c, guint metric, CirrusTime value)
+/* Forced inline: gcc kept one out-of-line copy for the whole program,
+ * and the call cost 10 Ir of an M/M/100 request (three latencies). */
+static inline __attribute__((always_inline)) void cirrus_metric_latency(CirrusComponent *c, guint metric, CirrusTime value)
 {
     CirrusMetricData *m = cirrus_metric_at_(c, metric, CIRRUS_METRIC_LATENCY);
     /* cirrus_hist_add by hand, to convert the value to double once for
