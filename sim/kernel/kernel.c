@@ -227,8 +227,8 @@ static inline gboolean next_event(CirrusSim *sim, CirrusEvent *ev)
 
 /* cirrus_post's body, inline in it and in cirrus_schedule: a model's
  * timer (two per request on the M/M/c path) then costs one call, not
- * two. */
-static inline __attribute__((always_inline)) void post_event(CirrusComponent *from, CirrusComponent *target,
+ * two.  Returns the event's time (now + delay, saturated). */
+static inline __attribute__((always_inline)) CirrusTime post_event(CirrusComponent *from, CirrusComponent *target,
                                                              CirrusTime delay, int kind, CirrusRequest *request,
                                                              guint64 data)
 {
@@ -246,6 +246,7 @@ static inline __attribute__((always_inline)) void post_event(CirrusComponent *fr
         sim->events[slot] = ev;
         if (!cirrus_pes_push_inline(sim->pes, when, slot)) g_error("cirrus: event sequence numbers exhausted");
     }
+    return when;
 }
 
 void cirrus_post(CirrusComponent *from, CirrusComponent *target, CirrusTime delay, int kind,
@@ -427,13 +428,12 @@ void cirrus_send(CirrusComponent *from, CirrusComponent *to, CirrusRequest *requ
     request->reply_to = from;
     request->holder = 0;
     request->outcome = CIRRUS_OUTCOME_PENDING;
-    /* Its arrival at `to`, set now rather than by the run loop at
-     * delivery (a test of every event's kind saved): nothing reads a
-     * request's `arrived` while it travels — its sender has handed it
-     * over, and only sends deliver requests. */
-    request->arrived = from->sim->now + delay;
     if (from->sim->send_watch) from->sim->send_watch(from, to, request, from->sim->send_watch_data);
-    post_event(from, to, delay, CIRRUS_EVENT_REQUEST, request, 0);
+    /* Its arrival at `to` — the delivery's time — set here rather than by
+     * the run loop at delivery (a test of every event's kind saved):
+     * nothing reads a request's `arrived` while it travels (its sender
+     * has handed it over, and only sends deliver requests). */
+    request->arrived = post_event(from, to, delay, CIRRUS_EVENT_REQUEST, request, 0);
 }
 
 void cirrus_reply(CirrusComponent *self, CirrusRequest *request, CirrusOutcome outcome)
@@ -594,7 +594,7 @@ gboolean cirrus_sim_run(CirrusSim *sim, const CirrusRunSpec *spec, GError **erro
     }
     sim->dispatching = FALSE;
     sim->events_done += 4096 - until_check;
-    if (pending_events(sim) > sim->peak_pending) sim->peak_pending = pending_events(sim);
+    sim->peak_pending = MAX(sim->peak_pending, pending_events(sim));
     if (!ok) goto done;
     /* The rest of the rows up to the stop time; a last partial interval gets
      * a row at the stop time itself. */
