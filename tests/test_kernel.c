@@ -19,9 +19,6 @@ static gint ref_cmp(gconstpointer a, gconstpointer b)
     return x->idx < y->idx ? -1 : x->idx > y->idx;  /* idx = insertion order here */
 }
 
-/* Random times with many ties, interleaved pushes and pops: the output
- * must be the stable sort of the input by time. */
-/* Pop the earliest of both sets: the same entry (time and index); its time. */
 /* The same entry into both structures. */
 static void push_both(CirrusPes *a, CirrusPes *b, CirrusTime t, guint32 idx)
 {
@@ -29,6 +26,7 @@ static void push_both(CirrusPes *a, CirrusPes *b, CirrusTime t, guint32 idx)
     g_assert_true(cirrus_pes_push(b, t, idx));
 }
 
+/* Pop the earliest of both sets: the same entry (time and index); its time. */
 static CirrusTime pop_both(CirrusPes *a, CirrusPes *b)
 {
     CirrusTime ta, tb;
@@ -40,6 +38,8 @@ static CirrusTime pop_both(CirrusPes *a, CirrusPes *b)
     return ta;
 }
 
+/* Random times with many ties, interleaved pushes and pops: the output
+ * must be the stable sort of the input by time. */
 static void test_pes_order(gconstpointer data)
 {
     CirrusPes *pes = cirrus_pes_new((CirrusPesKind)GPOINTER_TO_INT(data));
@@ -516,6 +516,49 @@ static void test_pes_wheel_sparse_and_crowded(void)
     cirrus_pes_free(b);
 }
 
+/* The radix heap's sorted runs (pes.c): with several entries a
+ * nanosecond, a 256-ns bucket is sorted into a run; pushes land in the
+ * run's block near its end (put in place), near its start or at the time
+ * just popped (the run is given up), after it, and as ties with the entry
+ * before; the crowd shrinks to the radix heap's array and grows again.
+ * Each pop and peek as the 4-ary heap gives them.  For the wheel too,
+ * whose overflow serves alone at this size. */
+static void test_pes_dense_runs(gconstpointer data)
+{
+    CirrusPes *a = cirrus_pes_new((CirrusPesKind)GPOINTER_TO_INT(data)), *b = cirrus_pes_new(CIRRUS_PES_HEAP4);
+    CirrusRng rng;
+    cirrus_rng_seed(&rng, 256);
+    CirrusTime now = 0, previous = 0;
+    guint32 next = 0;
+    for (int wave = 0; wave < 3; wave++) {
+        while (cirrus_pes_size(b) < 100000) {
+            push_both(a, b, now + (CirrusTime)cirrus_rng_below(&rng, 25000), next++);
+        }
+        /* 300,000 holds at 100,000 pending, then every other pop pushes
+         * one, down to 20 pending. */
+        for (guint k = 0; cirrus_pes_size(b) > 20; k++) {
+            g_assert_cmpint(cirrus_pes_peek_time(a), ==, cirrus_pes_peek_time(b));
+            now = pop_both(a, b);
+            if (k >= 300000 && k % 2 == 0) continue;
+            CirrusTime t;
+            switch (cirrus_rng_below(&rng, 6)) {
+            case 0: t = now; break;                                                  /* at once */
+            case 1: t = now + (CirrusTime)cirrus_rng_below(&rng, 16); break;         /* near the run's start */
+            case 2: t = now + 200 + (CirrusTime)cirrus_rng_below(&rng, 56); break;   /* near its block's end */
+            case 3: t = MAX(previous, now); break;                                   /* a tie */
+            default: t = now + (CirrusTime)cirrus_rng_below(&rng, 25000); break;
+            }
+            push_both(a, b, t, next++);
+            previous = t;
+        }
+        g_assert_cmpuint(cirrus_pes_size(a), ==, cirrus_pes_size(b));
+    }
+    while (cirrus_pes_size(b) > 0) pop_both(a, b);
+    g_assert_cmpuint(cirrus_pes_size(a), ==, 0);
+    cirrus_pes_free(a);
+    cirrus_pes_free(b);
+}
+
 /* The wheel, the radix heap and the 4-ary heap give bit-identical runs. */
 static void test_determinism_pes_kinds(void)
 {
@@ -540,6 +583,8 @@ int main(int argc, char **argv)
     g_test_add_data_func("/sim/pes/radix/small-and-big", GINT_TO_POINTER(CIRRUS_PES_RADIX), test_pes_small_and_big);
     g_test_add_data_func("/sim/pes/wheel/large-times", GINT_TO_POINTER(CIRRUS_PES_WHEEL), test_pes_large_times);
     g_test_add_data_func("/sim/pes/radix/large-times", GINT_TO_POINTER(CIRRUS_PES_RADIX), test_pes_large_times);
+    g_test_add_data_func("/sim/pes/radix/dense-runs", GINT_TO_POINTER(CIRRUS_PES_RADIX), test_pes_dense_runs);
+    g_test_add_data_func("/sim/pes/wheel/dense-runs", GINT_TO_POINTER(CIRRUS_PES_WHEEL), test_pes_dense_runs);
     g_test_add_func("/sim/pes/wheel/phases", test_pes_wheel_phases);
     g_test_add_func("/sim/pes/wheel/sparse-and-crowded", test_pes_wheel_sparse_and_crowded);
     g_test_add_func("/sim/determinism/pes-kinds", test_determinism_pes_kinds);

@@ -56,8 +56,14 @@ typedef struct {
     gboolean big;       /* entries are in the radix heap, not in small[] */
     guint small_head, small_len;   /* small[small_head .. small_len) */
     RadixEntry small[SMALL_HIGH];
-    RadixEntry *cur;    /* the current bucket: times == last */
+    RadixEntry *cur;    /* the current bucket: times == last, or a sorted run (run_shift) */
     gsize cur_head, cur_len, cur_capacity;
+    /* 0: cur[cur_head .. cur_len) holds the entries due at `last`, in the
+     * order pushed.  8 * p (p >= 1): it holds, sorted by (time, push
+     * order), every pending entry of last's block at level p (the times
+     * t with t >> run_shift == last >> run_shift), and no bucket below
+     * level p holds any (pes.c, "sorted runs"). */
+    guint run_shift;
     CirrusTime last;
     gsize size;
     guint32 levels;     /* bit p * RADIX_WORDS + w: word w of level p is non-zero */

@@ -173,11 +173,101 @@ RADIX_INLINE void radix_place(Radix *r, RadixEntry e, guint64 diff)
     b->items[b->len++] = e;
 }
 
+/* ---- sorted runs ----
+ *
+ * At 10^6 pending a bucket of level 1 (256 ns) holds a few hundred
+ * entries of nearly all different times: settling it would place each
+ * in a bucket of its own at level 0 and settle each of those in turn,
+ * two thirds of a hold's instructions.  Instead such a bucket (and any
+ * bucket of a handful of entries) is sorted, stably, straight into the
+ * current bucket, which then serves as a sorted run of its whole block
+ * (run_shift, pes-inline.h); the levels above are untouched, since every
+ * time of the block shares their bytes.  A push into the block while the
+ * run lasts goes into its place when that is near the run's end (new
+ * times mostly are); otherwise the rest of the run is put back into
+ * buckets the ordinary way (radix_unrun) — each entry is sorted once
+ * and put back at most once, so this stays O(1) a push.  Order is kept
+ * throughout: sorts are stable, and ties go after their equals. */
+#define RUN_SORT_SMALL 16      /* this many or fewer: insertion sort, any level */
+#define RUN_INSERT_WALK 8      /* an insert moves at most this many entries */
+
+static void radix_cur_reserve(Radix *r, gsize n)
+{
+    if (r->cur_capacity >= n) return;
+    r->cur_capacity = MAX(n, 2 * r->cur_capacity);
+    g_free(r->cur);
+    r->cur = g_new(RadixEntry, r->cur_capacity);
+}
+
+/* items[0..n) into cur, sorted by time, equal times in their order. */
+static void run_insertion_sort(Radix *r, const RadixEntry *items, guint32 n)
+{
+    RadixEntry *out = r->cur;
+    for (guint32 i = 0; i < n; i++) {
+        guint32 j = i;
+        for (; j > 0 && out[j - 1].time > items[i].time; j--) out[j] = out[j - 1];
+        out[j] = items[i];
+    }
+}
+
+/* items[0..n), all of one 256-ns block, into cur by their low byte: a
+ * counting sort, stable. */
+static void run_counting_sort(Radix *r, const RadixEntry *items, guint32 n)
+{
+    guint32 at[RADIX_DIGITS] = { 0 };
+    for (guint32 i = 0; i < n; i++) at[(guint64)items[i].time & (RADIX_DIGITS - 1)]++;
+    guint32 sum = 0;
+    for (guint d = 0; d < RADIX_DIGITS; d++) {
+        guint32 c = at[d];
+        at[d] = sum;
+        sum += c;
+    }
+    for (guint32 i = 0; i < n; i++) r->cur[at[(guint64)items[i].time & (RADIX_DIGITS - 1)]++] = items[i];
+}
+
+static void radix_place_from(Radix *r, RadixEntry e);
+
+/* The run is given up: the entries due at `last` stay in cur, the rest
+ * go to their buckets, in order. */
+static void radix_unrun(Radix *r)
+{
+    gsize keep = r->cur_head;
+    while (keep < r->cur_len && r->cur[keep].time == r->last) keep++;
+    for (gsize i = keep; i < r->cur_len; i++) radix_place_from(r, r->cur[i]);
+    r->cur_len = keep;
+    r->run_shift = 0;
+}
+
+/* e falls in the run's block (run_shift > 0). */
+G_GNUC_NO_INLINE static void radix_run_add(Radix *r, RadixEntry e)
+{
+    gsize at = r->cur_len;
+    while (at > r->cur_head && r->cur[at - 1].time > e.time) {
+        if (r->cur_len - at == RUN_INSERT_WALK) {
+            radix_unrun(r);
+            if (e.time == r->last) radix_cur_append(r, e);
+            else radix_place_from(r, e);
+            return;
+        }
+        at--;
+    }
+    if (r->cur_len == r->cur_capacity) radix_cur_grow(r);
+    memmove(r->cur + at + 1, r->cur + at, (r->cur_len - at) * sizeof(RadixEntry));
+    r->cur[at] = e;
+    r->cur_len++;
+}
+
 RADIX_INLINE void radix_add(Radix *r, RadixEntry e)
 {
     guint64 diff = (guint64)(e.time ^ r->last);
-    if (diff == 0) radix_cur_append(r, e);
-    else radix_place(r, e, diff);
+    if ((diff >> r->run_shift) != 0) radix_place(r, e, diff);
+    else if (r->run_shift == 0) radix_cur_append(r, e);
+    else radix_run_add(r, e);
+}
+
+static void radix_place_from(Radix *r, RadixEntry e)
+{
+    radix_place(r, e, (guint64)(e.time ^ r->last));
 }
 
 /* Push while the entries are in the radix heap (or must move there). */
@@ -200,6 +290,7 @@ static gboolean radix_settle(Radix *r, RadixEntry *one)
 {
     if (r->cur_head < r->cur_len || r->size == 0) return FALSE;
     r->cur_head = r->cur_len = 0;
+    r->run_shift = 0;
     guint p, d;
     radix_lowest(r, &p, &d);
     RadixBucket *b = &r->bucket[p][d];
@@ -225,9 +316,18 @@ static gboolean radix_settle(Radix *r, RadixEntry *one)
         r->cur_len = n;
         return FALSE;
     }
-    /* Entries go to lower levels only, so b is not appended to while it
-     * is read. */
-    for (guint32 i = 0; i < n; i++) radix_add(r, b->items[i]);
+    if (n <= RUN_SORT_SMALL || p == 1) {
+        /* A sorted run of the block (see "sorted runs"). */
+        radix_cur_reserve(r, n);
+        if (n <= RUN_SORT_SMALL) run_insertion_sort(r, b->items, n);
+        else run_counting_sort(r, b->items, n);
+        r->cur_len = n;
+        r->run_shift = 8 * p;
+    } else {
+        /* Entries go to lower levels only, so b is not appended to while
+         * it is read. */
+        for (guint32 i = 0; i < n; i++) radix_add(r, b->items[i]);
+    }
     if (p >= RADIX_FREE_LEVEL || b->capacity > 4 * n + 64) {
         /* A bucket this high spans 2^32 ns (4.3 s) or more and is filled
          * again only after 256 times that: its array, at the high-water
@@ -266,6 +366,7 @@ static inline RadixEntry radix_pop_big(Radix *r)
         r->size = r->small_len = n;
         r->small_head = 0;
         r->cur_head = r->cur_len = 0;
+        r->run_shift = 0;
         r->last = e.time;   /* draining moved it to the latest */
         r->big = FALSE;
     }
@@ -365,6 +466,7 @@ static void wheel_flush(Wheel *w)
     for (gsize i = 0; i < n_later; i++) later[i] = radix_pop_any(o);
     g_assert(!o->big && o->size == 0);
     o->last = w->last;   /* empty: nothing is placed relative to it */
+    o->run_shift = 0;
     while (w->size > 0) {
         guint b = w->cursor;
         WheelBucket *bk = &w->bucket[b];
