@@ -32,11 +32,22 @@ typedef struct {
     guint32    index;
 } RadixEntry;
 
+/* A bucket of the radix heap is a list of chunks of RADIX_CHUNK entries,
+ * all drawn from one free list (pes.c, "chunks"). */
+#define RADIX_CHUNK 64
+
+typedef struct RadixChunk {
+    RadixEntry e[RADIX_CHUNK];
+    struct RadixChunk *next;   /* the bucket's next chunk, or the free list's */
+} RadixChunk;
+
 typedef struct {
-    RadixEntry *items;
-    guint32 len, capacity;
+    RadixChunk *head, *tail;   /* entries [0, len) in order, RADIX_CHUNK a chunk */
+    guint32 len;
     CirrusTime min;     /* smallest time in the bucket, kept as it fills */
 } RadixBucket;
+
+typedef struct RadixSlab RadixSlab;
 
 #define RADIX_LEVELS 8            /* bytes of a time */
 #define RADIX_DIGITS 256
@@ -64,6 +75,10 @@ typedef struct {
      * t with t >> run_shift == last >> run_shift), and no bucket below
      * level p holds any (pes.c, "sorted runs"). */
     guint run_shift;
+    RadixEntry *scratch;        /* a bucket's entries, gathered to be sorted */
+    gsize scratch_capacity;
+    RadixChunk *free_chunks;    /* chunks no bucket holds */
+    RadixSlab *slabs;           /* every chunk's allocation, freed with the set */
     CirrusTime last;
     gsize size;
     guint32 levels;     /* bit p * RADIX_WORDS + w: word w of level p is non-zero */

@@ -138,8 +138,63 @@ G_GNUC_NO_INLINE static gboolean heap4_pop(Heap4 *pes, CirrusTime *time, guint32
  * radix_add from both push and settle, at a cost of a quarter of a hold. */
 #define RADIX_INLINE static inline __attribute__((always_inline))
 
-/* Levels from which an emptied bucket gives its array back. */
-#define RADIX_FREE_LEVEL 4
+/* ---- chunks ----
+ *
+ * A bucket's entries are kept in chunks of RADIX_CHUNK (64) entries, in
+ * a list; every chunk comes from one free list, to which a bucket gives
+ * its chunks back as it is emptied.  Bucket arrays grown by doubling had
+ * each kept its largest size (at 10^6 pending, 256 arrays of 1 MB at
+ * level 2 alone: 286 MB resident in a hold test of 16 MB of entries, and
+ * a page fault every 256 entries as they grew); chunks bound the memory
+ * to the most entries ever pending (plus a part-filled chunk a bucket),
+ * nothing is copied as a bucket grows, and a chunk just given back — still
+ * in the cache — is the next one taken. */
+#define RADIX_SLAB_CHUNKS 64    /* chunks an allocation (66 KB) */
+
+struct RadixSlab {
+    RadixSlab *next;
+    RadixChunk chunk[RADIX_SLAB_CHUNKS];
+};
+
+G_GNUC_NO_INLINE static void radix_chunks_more(Radix *r)
+{
+    RadixSlab *slab = g_new(RadixSlab, 1);
+    slab->next = r->slabs;
+    r->slabs = slab;
+    for (guint i = RADIX_SLAB_CHUNKS; i > 0; i--) {
+        slab->chunk[i - 1].next = r->free_chunks;
+        r->free_chunks = &slab->chunk[i - 1];
+    }
+}
+
+static inline RadixChunk *radix_chunk_take(Radix *r)
+{
+    if (G_UNLIKELY(!r->free_chunks)) radix_chunks_more(r);
+    RadixChunk *c = r->free_chunks;
+    r->free_chunks = c->next;
+    return c;
+}
+
+static inline void radix_chunk_give(Radix *r, RadixChunk *c)
+{
+    c->next = r->free_chunks;
+    r->free_chunks = c;
+}
+
+/* Every entry of b (n of them, n > 0), in order, into out; its chunks go
+ * back to the free list. */
+static void radix_bucket_gather(Radix *r, const RadixBucket *b, guint32 n, RadixEntry *out)
+{
+    RadixChunk *c = b->head;
+    for (guint32 done = 0; done < n;) {
+        guint32 m = MIN(n - done, RADIX_CHUNK);
+        memcpy(out + done, c->e, m * sizeof(RadixEntry));
+        done += m;
+        RadixChunk *next = c->next;
+        radix_chunk_give(r, c);
+        c = next;
+    }
+}
 
 static void radix_cur_grow(Radix *r)
 {
@@ -159,18 +214,22 @@ RADIX_INLINE void radix_place(Radix *r, RadixEntry e, guint64 diff)
     guint p = (63u - (guint)__builtin_clzll(diff)) >> 3;
     guint d = (guint)((guint64)e.time >> (8 * p)) & (RADIX_DIGITS - 1);
     RadixBucket *b = &r->bucket[p][d];
-    if (b->len == b->capacity) {
-        b->capacity = b->capacity ? b->capacity * 2 : 16;
-        b->items = g_renew(RadixEntry, b->items, b->capacity);
+    guint32 k = b->len % RADIX_CHUNK;
+    if (k == 0) {
+        RadixChunk *c = radix_chunk_take(r);
+        if (b->len == 0) {
+            b->head = c;
+            b->min = e.time;
+            r->nonempty[p][d / 64] |= (guint64)1 << (d % 64);
+            r->levels |= 1u << (p * RADIX_WORDS + d / 64);
+        } else {
+            b->tail->next = c;
+        }
+        b->tail = c;
     }
-    if (b->len == 0) {
-        b->min = e.time;
-        r->nonempty[p][d / 64] |= (guint64)1 << (d % 64);
-        r->levels |= 1u << (p * RADIX_WORDS + d / 64);
-    } else if (e.time < b->min) {
-        b->min = e.time;
-    }
-    b->items[b->len++] = e;
+    if (e.time < b->min) b->min = e.time;
+    b->tail->e[k] = e;
+    b->len++;
 }
 
 /* ---- sorted runs ----
@@ -191,12 +250,13 @@ RADIX_INLINE void radix_place(Radix *r, RadixEntry e, guint64 diff)
 #define RUN_SORT_SMALL 16      /* this many or fewer: insertion sort, any level */
 #define RUN_INSERT_WALK 8      /* an insert moves at most this many entries */
 
-static void radix_cur_reserve(Radix *r, gsize n)
+/* Room for n in an array whose contents may go. */
+static void radix_reserve(RadixEntry **array, gsize *capacity, gsize n)
 {
-    if (r->cur_capacity >= n) return;
-    r->cur_capacity = MAX(n, 2 * r->cur_capacity);
-    g_free(r->cur);
-    r->cur = g_new(RadixEntry, r->cur_capacity);
+    if (*capacity >= n) return;
+    *capacity = MAX(n, 2 * *capacity);
+    g_free(*array);
+    *array = g_new(RadixEntry, *capacity);
 }
 
 /* items[0..n) into cur, sorted by time, equal times in their order. */
@@ -302,44 +362,39 @@ static gboolean radix_settle(Radix *r, RadixEntry *one)
     b->len = 0;
     if (n == 1) {
         /* No bucket to sort out. */
-        *one = b->items[0];
+        *one = b->head->e[0];
+        radix_chunk_give(r, b->head);
         return TRUE;
     }
     if (p == 0) {
-        /* One time only: the bucket becomes the current one. */
-        RadixEntry *items = b->items;
-        guint32 capacity = b->capacity;
-        b->items = r->cur;
-        b->capacity = (guint32)r->cur_capacity;
-        r->cur = items;
-        r->cur_capacity = capacity;
+        /* One time only: in order, the current bucket. */
+        radix_reserve(&r->cur, &r->cur_capacity, n);
+        radix_bucket_gather(r, b, n, r->cur);
         r->cur_len = n;
         return FALSE;
     }
     if (n <= RUN_SORT_SMALL || p == 1) {
         /* A sorted run of the block (see "sorted runs"). */
-        radix_cur_reserve(r, n);
-        if (n <= RUN_SORT_SMALL) run_insertion_sort(r, b->items, n);
-        else run_counting_sort(r, b->items, n);
+        radix_reserve(&r->cur, &r->cur_capacity, n);
+        radix_reserve(&r->scratch, &r->scratch_capacity, n);
+        radix_bucket_gather(r, b, n, r->scratch);
+        if (n <= RUN_SORT_SMALL) run_insertion_sort(r, r->scratch, n);
+        else run_counting_sort(r, r->scratch, n);
         r->cur_len = n;
         r->run_shift = 8 * p;
-    } else {
-        /* Entries go to lower levels only, so b is not appended to while
-         * it is read. */
-        for (guint32 i = 0; i < n; i++) radix_add(r, b->items[i]);
+        return FALSE;
     }
-    if (p >= RADIX_FREE_LEVEL || b->capacity > 4 * n + 64) {
-        /* A bucket this high spans 2^32 ns (4.3 s) or more and is filled
-         * again only after 256 times that: its array, at the high-water
-         * size of a burst of far timers, would otherwise stay allocated
-         * — one more every 4.3 simulated seconds, up to 256 of them.
-         * Lower down, an array kept at the size of the largest burst the
-         * bucket ever held creeps up over a long run as rarer bursts come
-         * (docs/performance.md, "Region scale"): one that held far fewer
-         * this time is given back too, and regrows with the next fill. */
-        g_free(b->items);
-        b->items = NULL;
-        b->capacity = 0;
+    /* Entries go to lower levels only, so b is not appended to while it
+     * is read; each chunk is given back once read, to be taken again at
+     * once by the buckets below. */
+    RadixChunk *c = b->head;
+    for (guint32 done = 0; done < n;) {
+        guint32 m = MIN(n - done, RADIX_CHUNK);
+        for (guint32 i = 0; i < m; i++) radix_add(r, c->e[i]);
+        done += m;
+        RadixChunk *next = c->next;
+        radix_chunk_give(r, c);
+        c = next;
     }
     return FALSE;
 }
@@ -375,9 +430,13 @@ static inline RadixEntry radix_pop_big(Radix *r)
 
 static void radix_clear(Radix *r)
 {
-    for (guint p = 0; p < RADIX_LEVELS; p++)
-        for (guint d = 0; d < RADIX_DIGITS; d++) g_free(r->bucket[p][d].items);
+    while (r->slabs) {
+        RadixSlab *next = r->slabs->next;
+        g_free(r->slabs);
+        r->slabs = next;
+    }
     g_free(r->cur);
+    g_free(r->scratch);
 }
 
 /* The radix heap as the wheel's overflow: push and pop whichever form
