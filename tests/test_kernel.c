@@ -477,7 +477,7 @@ static void test_pes_wheel_phases(void)
 
 /* The wheel's size limits (pes-inline.h, pes.c): from a few entries a
  * window apart — the next bucket holding one lies several summary words
- * (4,096 buckets each) away — to a crowd of 150,000, past the 65,536 at
+ * (4,096 buckets each) away — to a crowd of 150,000, past the 16,384 above
  * which the radix heap serves alone, with ties, and back; each in the
  * 4-ary heap's order. */
 static void test_pes_wheel_sparse_and_crowded(void)

@@ -142,11 +142,10 @@ static CirrusTime radix_peek_time(const Radix *r)
 /* ---- the calendar wheel (the default; see pes.c) ---- */
 
 /* 65,536 buckets (512 KB of list heads and tails): with 4,096, a
- * thousand pending already filled windows short enough to spill often,
- * and from 16,384 pending the radix heap had to serve alone; 2^16
- * buckets keep the wheel ahead up to 65,536 pending (hold model:
- * 142 → 126 instructions at 10^3, 356 → 172 at 2 × 10^4; an M/M/100
- * unchanged) — docs/performance.md, "A wider wheel". */
+ * thousand pending already filled windows short enough to spill often
+ * (hold model: 142 → 126 instructions at 10^3, 356 → 172 at 2 × 10^4;
+ * an M/M/100 unchanged) — docs/performance.md, "A wider wheel".  Above
+ * 16,384 pending the radix heap serves alone (pes.c). */
 #define WHEEL_BITS 16
 #define WHEEL_BUCKETS (1u << WHEEL_BITS)
 #define WHEEL_WORDS (WHEEL_BUCKETS / 64)       /* bit b % 64 of word b / 64: bucket b */

@@ -488,16 +488,20 @@ static RadixEntry radix_pop_any(Radix *r)
  * windows the wheel is empty, so a new width costs nothing.  A push that
  * walks a long list (a much denser load than the width was chosen for)
  * empties the wheel into the overflow, in order, at once, and narrows
- * the next window.  With more pending than buckets the radix heap
- * serves alone (cirrus_pes_wheel_pop_empty_): at 10^5 pending the wheel
- * took a third fewer instructions but more time (twice the L1 misses
- * over its 512 KB of buckets), 60.1 ns a hold against the radix heap's
- * 51.9 (docs/performance.md, "A wider wheel"). */
+ * the next window.  With more than WHEEL_BYPASS_ABOVE pending the radix
+ * heap serves alone (cirrus_pes_wheel_pop_empty_): there the wheel takes
+ * about half the instructions but more time, its lists and buckets
+ * scattered over a megabyte or more where the radix heap reads and writes
+ * chunks in sequence — hold model, best of 2: 3 x 10^4 pending 36.1 ns
+ * against the radix heap's 29.0, 5 x 10^4 41.7 against 25.9, 10^5 (at
+ * the former threshold of 65,536) 40.5 against 20.2; at 2 x 10^4 they
+ * are level (30.0 and 29.2), at 10^4 the wheel is ahead (28.4 against
+ * 32.9) — docs/performance.md, "Fourth round". */
 
 #define WHEEL_SHIFT_START 16                    /* 65.5 us buckets, a 268 ms window */
 #define WHEEL_SHIFT_MAX (62 - WHEEL_BITS)
 #define WHEEL_WALK_LIMIT 32                     /* a longer walk narrows at once */
-#define WHEEL_BYPASS_ABOVE WHEEL_BUCKETS        /* more pending: the radix heap alone */
+#define WHEEL_BYPASS_ABOVE 16384                /* more pending: the radix heap alone */
 
 void cirrus_pes_wheel_grow_(Wheel *w)
 {

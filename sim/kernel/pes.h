@@ -9,15 +9,17 @@
  * benchmarked alone (`cirrus bench`) and replaced.  Three structures are
  * offered; all deliver exactly the same order, so results do not depend
  * on the choice:
- *   CIRRUS_PES_WHEEL  a calendar wheel (the default): a window of 4,096
+ *   CIRRUS_PES_WHEEL  a calendar wheel (the default): a window of 65,536
  *                     buckets whose width follows the load, a two-level
  *                     bitmap to find the first non-empty one, and a radix
  *                     heap for what is due after the window (and alone
  *                     above 16,384 pending).
  *   CIRRUS_PES_RADIX  a radix heap of radix 256.  Push is an append to
- *                     one of 8 x 256 buckets; pop redistributes one bucket
- *                     at a time, reading and writing memory in sequence;
- *                     below 64 pending, a short sorted array.
+ *                     one of 8 x 256 buckets (lists of 64-entry chunks);
+ *                     pop redistributes one bucket at a time, reading and
+ *                     writing memory in sequence, and sorts a small or a
+ *                     256-ns bucket into a run; below 64 pending, a short
+ *                     sorted array.
  *   CIRRUS_PES_HEAP4  an implicit 4-ary min-heap of 16-byte keys.
  * The wheel and the radix heap rely on what holds in a discrete-event
  * simulation: nothing is pushed earlier than the last time popped.
