@@ -62,13 +62,11 @@ static double bench_hold(CirrusPesKind kind, gsize pending, guint64 holds)
     return elapsed * 1e9 / (double)holds;
 }
 
-/* Instructions per hold, counted by callgrind: this program is run again
- * under `valgrind --tool=callgrind` for one hold test (--hold KIND:N),
- * counting only bench_hold_loop.  Unlike the wall-clock figure it does
- * not depend on the machine's load, so it shows a change's effect
- * exactly.  NAN if valgrind cannot be run. */
-#define HOLD_CALLGRIND_HOLDS 1000000
-static double bench_hold_instructions(CirrusPesKind kind, gsize pending)
+/* Run this program again under `valgrind --tool=callgrind` with `args`
+ * (after "bench"), counting everything or, with `toggle`, only that
+ * function; the instructions counted, and the child's standard output
+ * into *child_out if asked.  NAN if valgrind cannot be run. */
+static double callgrind_count(const char *const *args, const char *toggle, char **child_out)
 {
     char *self = g_file_read_link("/proc/self/exe", NULL);
     char *dir = self ? g_dir_make_tmp("cirrus-bench-XXXXXX", NULL) : NULL;
@@ -77,31 +75,52 @@ static double bench_hold_instructions(CirrusPesKind kind, gsize pending)
         return NAN;
     }
     char *out = g_build_filename(dir, "callgrind.out", NULL);
-    char *out_arg = g_strconcat("--callgrind-out-file=", out, NULL);
-    char *hold = g_strdup_printf("%s:%zu", cirrus_pes_kind_name(kind), pending);
-    char *holds = g_strdup_printf("%d", HOLD_CALLGRIND_HOLDS);
-    char *argv[] = { "valgrind", "--tool=callgrind", "--collect-atstart=no", "--toggle-collect=bench_hold_loop",
-                     out_arg, self, "bench", "--hold", hold, "--holds", holds, NULL };
+    GPtrArray *argv = g_ptr_array_new_with_free_func(g_free);
+    g_ptr_array_add(argv, g_strdup("valgrind"));
+    g_ptr_array_add(argv, g_strdup("--tool=callgrind"));
+    if (toggle) {
+        g_ptr_array_add(argv, g_strdup("--collect-atstart=no"));
+        g_ptr_array_add(argv, g_strconcat("--toggle-collect=", toggle, NULL));
+    }
+    g_ptr_array_add(argv, g_strconcat("--callgrind-out-file=", out, NULL));
+    g_ptr_array_add(argv, g_strdup(self));
+    g_ptr_array_add(argv, g_strdup("bench"));
+    for (gsize i = 0; args[i]; i++) g_ptr_array_add(argv, g_strdup(args[i]));
+    g_ptr_array_add(argv, NULL);
     gint status = 0;
     char *text = NULL;
     double ir = NAN;
-    if (g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
-                     NULL, NULL, NULL, NULL, &status, NULL)
+    GSpawnFlags flags = G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL | (child_out ? 0 : G_SPAWN_STDOUT_TO_DEV_NULL);
+    if (g_spawn_sync(NULL, (char **)argv->pdata, NULL, flags, NULL, NULL, child_out, NULL, &status, NULL)
         && g_spawn_check_wait_status(status, NULL) && g_file_get_contents(out, &text, NULL, NULL)) {
         /* The profile's "totals: N" (or "summary: N") line: Ir collected. */
         const char *line = strstr(text, "\ntotals:");
         if (!line) line = strstr(text, "\nsummary:");
-        if (line) ir = g_ascii_strtod(strchr(line, ':') + 1, NULL) / HOLD_CALLGRIND_HOLDS;
+        if (line) ir = g_ascii_strtod(strchr(line, ':') + 1, NULL);
     }
     g_free(text);
     g_unlink(out);
     g_rmdir(dir);
     g_free(out);
-    g_free(out_arg);
-    g_free(hold);
-    g_free(holds);
+    g_ptr_array_free(argv, TRUE);
     g_free(dir);
     g_free(self);
+    return ir;
+}
+
+/* Instructions per hold, counted by callgrind in a run of one hold test
+ * (--hold KIND:N), counting only bench_hold_loop.  Unlike the wall-clock
+ * figure it does not depend on the machine's load, so it shows a
+ * change's effect exactly.  NAN if valgrind cannot be run. */
+#define HOLD_CALLGRIND_HOLDS 1000000
+static double bench_hold_instructions(CirrusPesKind kind, gsize pending)
+{
+    char *hold = g_strdup_printf("%s:%zu", cirrus_pes_kind_name(kind), pending);
+    char *holds = g_strdup_printf("%d", HOLD_CALLGRIND_HOLDS);
+    const char *args[] = { "--hold", hold, "--holds", holds, NULL };
+    double ir = callgrind_count(args, "bench_hold_loop", NULL) / HOLD_CALLGRIND_HOLDS;
+    g_free(hold);
+    g_free(holds);
     return ir;
 }
 
@@ -123,9 +142,14 @@ static const char mmc_scenario[] =
     "  - {name: station, type: service, workers: 100,\n"
     "     service_time: {dist: exponential, mean: 10ms}}\n";
 
+typedef struct {
+    guint64 events, requests;   /* done in the run */
+    double events_per_s, requests_per_s;   /* of wall time, the run loop alone */
+} BenchMmc;
+
 /* Run the M/M/100 scenario; FALSE on failure. */
-static gboolean bench_mmc(const char *duration, CirrusPesKind kind, gboolean with_output, double *events_per_s,
-                          double *requests_per_s, GError **error)
+static gboolean bench_mmc(const char *duration, CirrusPesKind kind, gboolean with_output, BenchMmc *result,
+                          GError **error)
 {
     char *text = g_strdup_printf(mmc_scenario, duration);
     CirrusScenario *sc = cirrus_scenario_load_text("bench-mmc", text, cirrus_models_registry(), NULL, error);
@@ -158,8 +182,10 @@ static gboolean bench_mmc(const char *duration, CirrusPesKind kind, gboolean wit
         gint req = cirrus_component_metric_index(cirrus_sim_find(sim, "users"), "Requests");
         CirrusMetricSummary m;
         cirrus_component_metric_summary(cirrus_sim_find(sim, "users"), (guint)req, &m);
-        *events_per_s = (double)cirrus_sim_events(sim) / wall;
-        *requests_per_s = m.sum / wall;
+        result->events = cirrus_sim_events(sim);
+        result->requests = (guint64)m.sum;
+        result->events_per_s = (double)result->events / wall;
+        result->requests_per_s = m.sum / wall;
     }
     if (sink.h5) ok = cirrus_h5_close(sink.h5, ok, ok ? error : NULL) && ok;
     if (path) g_unlink(path);
@@ -206,6 +232,46 @@ static gboolean bench_scenario(const char *path, GError **error)
     return ok;
 }
 
+/* Instructions per M/M/100 request with HDF5 output and every metric
+ * (issue 22's measure): the model run for 1 and for 2 simulated minutes
+ * under callgrind (--mmc, whole program), and the difference in
+ * instructions over the difference in requests — the second minute's
+ * cost alone, without start-up or the file's closing, so it does not
+ * depend on the run's length.  Also the events per request. */
+static void bench_mmc_instructions(void)
+{
+    double ir[2];
+    guint64 requests[2] = {0, 0}, events[2] = {0, 0};
+    static const char *const durations[] = {"1m", "2m"};
+    for (int i = 0; i < 2; i++) {
+        const char *args[] = { "--mmc", durations[i], NULL };
+        char *out = NULL;
+        ir[i] = callgrind_count(args, NULL, &out);
+        if (!out || sscanf(out, "requests %" G_GUINT64_FORMAT " events %" G_GUINT64_FORMAT, &requests[i], &events[i]) != 2)
+            ir[i] = NAN;
+        g_free(out);
+    }
+    if (isnan(ir[0]) || isnan(ir[1]) || requests[1] <= requests[0]) {
+        printf("  instructions per request: nan (valgrind not found or the runs failed)\n");
+        return;
+    }
+    double dr = (double)(requests[1] - requests[0]);
+    printf("  instructions per request (wheel, HDF5 on; callgrind, 2 minus 1 simulated minutes, %.0f requests):"
+           " %.1f Ir, %.3f events\n", dr, (ir[1] - ir[0]) / dr, (double)(events[1] - events[0]) / dr);
+}
+
+/* --mmc DURATION: the M/M/100 alone, with HDF5 output, the default
+ * structure; prints its requests and events (what
+ * bench_mmc_instructions runs under callgrind). */
+static int bench_one_mmc(const char *duration)
+{
+    GError *error = NULL;
+    BenchMmc r;
+    if (!bench_mmc(duration, CIRRUS_PES_DEFAULT, TRUE, &r, &error)) return cirrus_cli_fail(error);
+    printf("requests %" G_GUINT64_FORMAT " events %" G_GUINT64_FORMAT "\n", r.requests, r.events);
+    return 0;
+}
+
 /* --hold KIND:N: one hold test alone (what bench_hold_instructions runs
  * under callgrind). */
 static int bench_one_hold(const char *spec, guint64 holds)
@@ -229,14 +295,15 @@ int cirrus_cmd_bench(int argc, char **argv)
 {
     gboolean quick = FALSE, callgrind = FALSE;
     char **scenarios = NULL;
-    char *hold = NULL;
+    char *hold = NULL, *mmc = NULL;
     gint64 hold_count = 0;
     GOptionEntry entries[] = {
         {"quick", 0, 0, G_OPTION_ARG_NONE, &quick, "Shorter runs (a smoke test; noisier figures)", NULL},
         {"scenario", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &scenarios,
          "Also time this scenario end to end (e.g. scenarios/bench/web-tier-40.yaml); repeatable", "FILE"},
         {"callgrind", 0, 0, G_OPTION_ARG_NONE, &callgrind,
-         "Also count instructions per hold with valgrind's callgrind (slow: minutes)", NULL},
+         "Also count instructions per hold and per M/M/100 request with valgrind's callgrind (slow: minutes)", NULL},
+        {"mmc", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &mmc, "Only the M/M/100, this long", "DURATION"},
         {"hold", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &hold, "Only one hold test", "KIND:N"},
         {"holds", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT64, &hold_count, "Holds for --hold", "N"},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
@@ -245,9 +312,10 @@ int cirrus_cmd_bench(int argc, char **argv)
         "Measures the pending-event set (hold model) and an end-to-end M/M/100 run.", 0, 0, "no arguments");
     if (parsed >= 0) return parsed;
     GError *error = NULL;
-    if (hold) {
-        int rc = bench_one_hold(hold, hold_count > 0 ? (guint64)hold_count : 1000000);
+    if (hold || mmc) {
+        int rc = hold ? bench_one_hold(hold, hold_count > 0 ? (guint64)hold_count : 1000000) : bench_one_mmc(mmc);
         g_free(hold);
+        g_free(mmc);
         g_strfreev(scenarios);
         return rc;
     }
@@ -280,12 +348,13 @@ int cirrus_cmd_bench(int argc, char **argv)
            quick ? "2 min" : "20 min");
     for (gsize k = 0; k < G_N_ELEMENTS(kinds); k++)
         for (int out = 0; out < 2; out++) {
-            double eps = 0, rps = 0;
-            if (!bench_mmc(quick ? "2m" : "20m", kinds[k], out, &eps, &rps, &error)) return cirrus_cli_fail(error);
+            BenchMmc r;
+            if (!bench_mmc(quick ? "2m" : "20m", kinds[k], out, &r, &error)) return cirrus_cli_fail(error);
             printf("  %-5s HDF5 output %-3s: %6.2f M events/s, %6.2f M simulated requests/s\n",
-                   cirrus_pes_kind_name(kinds[k]), out ? "on" : "off", eps / 1e6, rps / 1e6);
+                   cirrus_pes_kind_name(kinds[k]), out ? "on" : "off", r.events_per_s / 1e6, r.requests_per_s / 1e6);
             fflush(stdout);
         }
+    if (callgrind) bench_mmc_instructions();
     if (scenarios) printf("scenarios (HDF5 output on, %s):\n", cirrus_pes_kind_name(CIRRUS_PES_DEFAULT));
     for (guint i = 0; scenarios && scenarios[i]; i++)
         if (!bench_scenario(scenarios[i], &error)) {
