@@ -516,24 +516,29 @@ static void test_pes_wheel_sparse_and_crowded(void)
     cirrus_pes_free(b);
 }
 
-/* The radix heap's sorted runs (pes.c): with several entries a
- * nanosecond, a 256-ns bucket is sorted into a run; pushes land in the
- * run's block near its end (put in place), near its start or at the time
- * just popped (the run is given up), after it, and as ties with the entry
- * before; the crowd shrinks to the radix heap's array and grows again.
- * Each pop and peek as the 4-ary heap gives them.  For the wheel too,
- * whose overflow serves alone at this size. */
-static void test_pes_dense_runs(gconstpointer data)
+/* The radix heap's sorted runs (pes.c): 100,000 pending spread over
+ * `span` ns, so that settled buckets are sorted into runs — with 25,000,
+ * several entries a nanosecond (256-ns buckets, one counting pass); with
+ * 3 x 10^6, ~2,000 to a 65.5-us bucket (two passes, and inserts that
+ * would move more than 512 entries give the run up); with 5 x 10^7, ~130
+ * (two passes, inserts by halves).  Pushes land at the time just popped,
+ * near the run's start, a little later, in the near future, as ties with
+ * the one before, and anywhere in the span; the crowd shrinks to the
+ * array and grows again, three times.  Each pop and peek as the 4-ary
+ * heap gives them.  For the wheel too, whose overflow serves alone at
+ * this size. */
+typedef struct { CirrusPesKind kind; CirrusTime span; } RunsCase;
+
+static void test_pes_runs(gconstpointer data)
 {
-    CirrusPes *a = cirrus_pes_new((CirrusPesKind)GPOINTER_TO_INT(data)), *b = cirrus_pes_new(CIRRUS_PES_HEAP4);
+    const RunsCase *rc = data;
+    CirrusPes *a = cirrus_pes_new(rc->kind), *b = cirrus_pes_new(CIRRUS_PES_HEAP4);
     CirrusRng rng;
     cirrus_rng_seed(&rng, 256);
-    CirrusTime now = 0, previous = 0;
+    CirrusTime now = 0, previous = 0, span = rc->span;
     guint32 next = 0;
     for (int wave = 0; wave < 3; wave++) {
-        while (cirrus_pes_size(b) < 100000) {
-            push_both(a, b, now + (CirrusTime)cirrus_rng_below(&rng, 25000), next++);
-        }
+        while (cirrus_pes_size(b) < 100000) push_both(a, b, now + (CirrusTime)cirrus_rng_below(&rng, (guint64)span), next++);
         /* 300,000 holds at 100,000 pending, then every other pop pushes
          * one, down to 20 pending. */
         for (guint k = 0; cirrus_pes_size(b) > 20; k++) {
@@ -541,12 +546,13 @@ static void test_pes_dense_runs(gconstpointer data)
             now = pop_both(a, b);
             if (k >= 300000 && k % 2 == 0) continue;
             CirrusTime t;
-            switch (cirrus_rng_below(&rng, 6)) {
-            case 0: t = now; break;                                                  /* at once */
-            case 1: t = now + (CirrusTime)cirrus_rng_below(&rng, 16); break;         /* near the run's start */
-            case 2: t = now + 200 + (CirrusTime)cirrus_rng_below(&rng, 56); break;   /* near its block's end */
-            case 3: t = MAX(previous, now); break;                                   /* a tie */
-            default: t = now + (CirrusTime)cirrus_rng_below(&rng, 25000); break;
+            switch (cirrus_rng_below(&rng, 7)) {
+            case 0: t = now; break;                                                              /* at once */
+            case 1: t = now + (CirrusTime)cirrus_rng_below(&rng, 16); break;                     /* near the run's start */
+            case 2: t = now + 200 + (CirrusTime)cirrus_rng_below(&rng, 56); break;               /* a little later */
+            case 3: t = now + (CirrusTime)cirrus_rng_below(&rng, (guint64)span / 64 + 1); break; /* the near future */
+            case 4: t = MAX(previous, now); break;                                               /* a tie */
+            default: t = now + (CirrusTime)cirrus_rng_below(&rng, (guint64)span); break;
             }
             push_both(a, b, t, next++);
             previous = t;
@@ -558,6 +564,12 @@ static void test_pes_dense_runs(gconstpointer data)
     cirrus_pes_free(a);
     cirrus_pes_free(b);
 }
+
+static const RunsCase runs_radix_dense = { CIRRUS_PES_RADIX, 25000 };
+static const RunsCase runs_radix_level2 = { CIRRUS_PES_RADIX, 3000000 };
+static const RunsCase runs_radix_sparse = { CIRRUS_PES_RADIX, 50000000 };
+static const RunsCase runs_wheel_dense = { CIRRUS_PES_WHEEL, 25000 };
+static const RunsCase runs_wheel_sparse = { CIRRUS_PES_WHEEL, 50000000 };
 
 /* The wheel, the radix heap and the 4-ary heap give bit-identical runs. */
 static void test_determinism_pes_kinds(void)
@@ -583,8 +595,11 @@ int main(int argc, char **argv)
     g_test_add_data_func("/sim/pes/radix/small-and-big", GINT_TO_POINTER(CIRRUS_PES_RADIX), test_pes_small_and_big);
     g_test_add_data_func("/sim/pes/wheel/large-times", GINT_TO_POINTER(CIRRUS_PES_WHEEL), test_pes_large_times);
     g_test_add_data_func("/sim/pes/radix/large-times", GINT_TO_POINTER(CIRRUS_PES_RADIX), test_pes_large_times);
-    g_test_add_data_func("/sim/pes/radix/dense-runs", GINT_TO_POINTER(CIRRUS_PES_RADIX), test_pes_dense_runs);
-    g_test_add_data_func("/sim/pes/wheel/dense-runs", GINT_TO_POINTER(CIRRUS_PES_WHEEL), test_pes_dense_runs);
+    g_test_add_data_func("/sim/pes/radix/runs/dense", &runs_radix_dense, test_pes_runs);
+    g_test_add_data_func("/sim/pes/radix/runs/level-2", &runs_radix_level2, test_pes_runs);
+    g_test_add_data_func("/sim/pes/radix/runs/sparse", &runs_radix_sparse, test_pes_runs);
+    g_test_add_data_func("/sim/pes/wheel/runs/dense", &runs_wheel_dense, test_pes_runs);
+    g_test_add_data_func("/sim/pes/wheel/runs/sparse", &runs_wheel_sparse, test_pes_runs);
     g_test_add_func("/sim/pes/wheel/phases", test_pes_wheel_phases);
     g_test_add_func("/sim/pes/wheel/sparse-and-crowded", test_pes_wheel_sparse_and_crowded);
     g_test_add_func("/sim/determinism/pes-kinds", test_determinism_pes_kinds);

@@ -248,7 +248,8 @@ RADIX_INLINE void radix_place(Radix *r, RadixEntry e, guint64 diff)
  * and put back at most once, so this stays O(1) a push.  Order is kept
  * throughout: sorts are stable, and ties go after their equals. */
 #define RUN_SORT_SMALL 16      /* this many or fewer: insertion sort, any level */
-#define RUN_INSERT_WALK 8      /* an insert moves at most this many entries */
+#define RUN_SORT_LEVEL2 2048   /* a 65.5-us bucket of this many or fewer: two passes */
+#define RUN_INSERT_MOVE 512    /* an insert moves at most this many entries (8 KB) */
 
 /* Room for n in an array whose contents may go. */
 static void radix_reserve(RadixEntry **array, gsize *capacity, gsize n)
@@ -270,19 +271,36 @@ static void run_insertion_sort(Radix *r, const RadixEntry *items, guint32 n)
     }
 }
 
-/* items[0..n), all of one 256-ns block, into cur by their low byte: a
- * counting sort, stable. */
-static void run_counting_sort(Radix *r, const RadixEntry *items, guint32 n)
+/* from[0..n) into to[0..n) by byte `byte` of their times: a counting
+ * sort, stable. */
+static void run_counting_pass(const RadixEntry *from, RadixEntry *to, guint32 n, guint byte)
 {
     guint32 at[RADIX_DIGITS] = { 0 };
-    for (guint32 i = 0; i < n; i++) at[(guint64)items[i].time & (RADIX_DIGITS - 1)]++;
+    guint shift = 8 * byte;
+    for (guint32 i = 0; i < n; i++) at[((guint64)from[i].time >> shift) & (RADIX_DIGITS - 1)]++;
     guint32 sum = 0;
     for (guint d = 0; d < RADIX_DIGITS; d++) {
         guint32 c = at[d];
         at[d] = sum;
         sum += c;
     }
-    for (guint32 i = 0; i < n; i++) r->cur[at[(guint64)items[i].time & (RADIX_DIGITS - 1)]++] = items[i];
+    for (guint32 i = 0; i < n; i++) to[at[((guint64)from[i].time >> shift) & (RADIX_DIGITS - 1)]++] = from[i];
+}
+
+/* scratch[0..n), all of one block of level `p` (1 or 2), into cur sorted
+ * by time: p counting passes from the lowest byte up (LSD, so stable). */
+static void run_radix_sort(Radix *r, guint32 n, guint p)
+{
+    run_counting_pass(r->scratch, r->cur, n, 0);
+    if (p == 2) {
+        run_counting_pass(r->cur, r->scratch, n, 1);
+        RadixEntry *sorted = r->scratch;
+        gsize capacity = r->scratch_capacity;
+        r->scratch = r->cur;
+        r->scratch_capacity = r->cur_capacity;
+        r->cur = sorted;
+        r->cur_capacity = capacity;
+    }
 }
 
 static void radix_place_from(Radix *r, RadixEntry e);
@@ -298,18 +316,27 @@ static void radix_unrun(Radix *r)
     r->run_shift = 0;
 }
 
-/* e falls in the run's block (run_shift > 0). */
+/* e falls in the run's block (run_shift > 0): after the last entry due
+ * at or before it (searched from the end, where new times mostly land,
+ * then by halves). */
 G_GNUC_NO_INLINE static void radix_run_add(Radix *r, RadixEntry e)
 {
     gsize at = r->cur_len;
-    while (at > r->cur_head && r->cur[at - 1].time > e.time) {
-        if (r->cur_len - at == RUN_INSERT_WALK) {
-            radix_unrun(r);
-            if (e.time == r->last) radix_cur_append(r, e);
-            else radix_place_from(r, e);
-            return;
+    for (guint step = 0; step < 8 && at > r->cur_head && r->cur[at - 1].time > e.time; step++) at--;
+    if (at > r->cur_head && r->cur[at - 1].time > e.time) {
+        gsize lo = r->cur_head, hi = at - 1;   /* the answer is in [lo, hi] */
+        while (lo < hi) {
+            gsize mid = lo + (hi - lo) / 2;
+            if (r->cur[mid].time > e.time) hi = mid;
+            else lo = mid + 1;
         }
-        at--;
+        at = lo;
+    }
+    if (r->cur_len - at > RUN_INSERT_MOVE) {
+        radix_unrun(r);
+        if (e.time == r->last) radix_cur_append(r, e);
+        else radix_place_from(r, e);
+        return;
     }
     if (r->cur_len == r->cur_capacity) radix_cur_grow(r);
     memmove(r->cur + at + 1, r->cur + at, (r->cur_len - at) * sizeof(RadixEntry));
@@ -373,13 +400,13 @@ static gboolean radix_settle(Radix *r, RadixEntry *one)
         r->cur_len = n;
         return FALSE;
     }
-    if (n <= RUN_SORT_SMALL || p == 1) {
+    if (n <= RUN_SORT_SMALL || p == 1 || (p == 2 && n <= RUN_SORT_LEVEL2)) {
         /* A sorted run of the block (see "sorted runs"). */
         radix_reserve(&r->cur, &r->cur_capacity, n);
         radix_reserve(&r->scratch, &r->scratch_capacity, n);
         radix_bucket_gather(r, b, n, r->scratch);
         if (n <= RUN_SORT_SMALL) run_insertion_sort(r, r->scratch, n);
-        else run_counting_sort(r, r->scratch, n);
+        else run_radix_sort(r, n, p);
         r->cur_len = n;
         r->run_shift = 8 * p;
         return FALSE;
