@@ -237,16 +237,19 @@ RADIX_INLINE void radix_place(Radix *r, RadixEntry e, guint64 diff)
  * At 10^6 pending a bucket of level 1 (256 ns) holds a few hundred
  * entries of nearly all different times: settling it would place each
  * in a bucket of its own at level 0 and settle each of those in turn,
- * two thirds of a hold's instructions.  Instead such a bucket (and any
- * bucket of a handful of entries) is sorted, stably, straight into the
- * current bucket, which then serves as a sorted run of its whole block
+ * two thirds of a hold's instructions.  Instead such a bucket — and a
+ * 65.5-us one of at most RUN_SORT_LEVEL2 entries (sparser loads), and
+ * any bucket of a handful — is sorted, stably, straight into the current
+ * bucket, which then serves as a sorted run of its whole block
  * (run_shift, pes-inline.h); the levels above are untouched, since every
  * time of the block shares their bytes.  A push into the block while the
- * run lasts goes into its place when that is near the run's end (new
- * times mostly are); otherwise the rest of the run is put back into
- * buckets the ordinary way (radix_unrun) — each entry is sorted once
- * and put back at most once, so this stays O(1) a push.  Order is kept
- * throughout: sorts are stable, and ties go after their equals. */
+ * run lasts goes into its place (found from the end, where new times
+ * mostly land, then by halves) when that moves at most RUN_INSERT_MOVE
+ * entries; otherwise the rest of the run is put back into buckets the
+ * ordinary way (radix_unrun) — each entry is sorted once and put back at
+ * most once, so this stays O(1) a push.  Order is kept throughout: sorts
+ * are stable, and ties go after their equals (docs/performance.md,
+ * "fourth round"). */
 #define RUN_SORT_SMALL 16      /* this many or fewer: insertion sort, any level */
 #define RUN_SORT_LEVEL2 2048   /* a 65.5-us bucket of this many or fewer: two passes */
 #define RUN_INSERT_MOVE 512    /* an insert moves at most this many entries (8 KB) */
