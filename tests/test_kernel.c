@@ -38,6 +38,19 @@ static CirrusTime pop_both(CirrusPes *a, CirrusPes *b)
     return ta;
 }
 
+/* Pop what is left of both sets, entry by entry the same; then a has
+ * nothing left either; both freed. */
+static void drain_both_and_free(CirrusPes *a, CirrusPes *b)
+{
+    while (cirrus_pes_size(b) > 0) pop_both(a, b);
+    g_assert_cmpuint(cirrus_pes_size(a), ==, 0);
+    CirrusTime t;
+    guint32 idx;
+    g_assert_false(cirrus_pes_pop(a, &t, &idx));
+    cirrus_pes_free(a);
+    cirrus_pes_free(b);
+}
+
 /* Random times with many ties, interleaved pushes and pops: the output
  * must be the stable sort of the input by time. */
 static void test_pes_order(gconstpointer data)
@@ -467,12 +480,7 @@ static void test_pes_wheel_phases(void)
         CirrusTime t = k % 2 ? CIRRUS_TIME_NEVER : end + (CirrusTime)(k % 5);
         push_both(a, b, t, next++);
     }
-    while (cirrus_pes_size(b) > 0) pop_both(a, b);
-    CirrusTime t;
-    guint32 idx;
-    g_assert_false(cirrus_pes_pop(a, &t, &idx));
-    cirrus_pes_free(a);
-    cirrus_pes_free(b);
+    drain_both_and_free(a, b);
 }
 
 /* The wheel's size limits (pes-inline.h, pes.c): from a few entries a
@@ -510,10 +518,7 @@ static void test_pes_wheel_sparse_and_crowded(void)
         }
         g_assert_cmpuint(cirrus_pes_size(a), ==, cirrus_pes_size(b));
     }
-    while (cirrus_pes_size(b) > 0) pop_both(a, b);
-    g_assert_cmpuint(cirrus_pes_size(a), ==, 0);
-    cirrus_pes_free(a);
-    cirrus_pes_free(b);
+    drain_both_and_free(a, b);
 }
 
 /* The radix heap's sorted runs (pes.c): 100,000 pending spread over
@@ -559,10 +564,7 @@ static void test_pes_runs(gconstpointer data)
         }
         g_assert_cmpuint(cirrus_pes_size(a), ==, cirrus_pes_size(b));
     }
-    while (cirrus_pes_size(b) > 0) pop_both(a, b);
-    g_assert_cmpuint(cirrus_pes_size(a), ==, 0);
-    cirrus_pes_free(a);
-    cirrus_pes_free(b);
+    drain_both_and_free(a, b);
 }
 
 static const RunsCase runs_radix_dense = { CIRRUS_PES_RADIX, 25000 };

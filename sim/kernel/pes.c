@@ -181,19 +181,41 @@ static inline void radix_chunk_give(Radix *r, RadixChunk *c)
     r->free_chunks = c;
 }
 
-/* Every entry of b (n of them, n > 0), in order, into out; its chunks go
- * back to the free list. */
+/* A bucket being emptied, chunk by chunk: each chunk goes back to the
+ * free list once the next is asked for (its link read before). */
+typedef struct {
+    RadixChunk *next, *read;
+    guint32 left;
+} RadixDrain;
+
+static inline RadixDrain radix_drain(const RadixBucket *b, guint32 n)
+{
+    return (RadixDrain){ b->head, NULL, n };
+}
+
+/* The next chunk's entries into *entries, and how many (0 when none are
+ * left, the last chunk given back). */
+static inline guint32 radix_drain_next(Radix *r, RadixDrain *dr, const RadixEntry **entries)
+{
+    if (dr->read) radix_chunk_give(r, dr->read);
+    dr->read = NULL;
+    if (dr->left == 0) return 0;
+    RadixChunk *c = dr->next;
+    guint32 m = MIN(dr->left, RADIX_CHUNK);
+    dr->next = c->next;
+    dr->read = c;
+    dr->left -= m;
+    *entries = c->e;
+    return m;
+}
+
+/* Every entry of b (n of them), in order, into out; its chunks go back to
+ * the free list. */
 static void radix_bucket_gather(Radix *r, const RadixBucket *b, guint32 n, RadixEntry *out)
 {
-    RadixChunk *c = b->head;
-    for (guint32 done = 0; done < n;) {
-        guint32 m = MIN(n - done, RADIX_CHUNK);
-        memcpy(out + done, c->e, m * sizeof(RadixEntry));
-        done += m;
-        RadixChunk *next = c->next;
-        radix_chunk_give(r, c);
-        c = next;
-    }
+    RadixDrain dr = radix_drain(b, n);
+    const RadixEntry *e;
+    for (guint32 m; (m = radix_drain_next(r, &dr, &e)) > 0; out += m) memcpy(out, e, m * sizeof(RadixEntry));
 }
 
 static void radix_cur_grow(Radix *r)
@@ -252,6 +274,7 @@ RADIX_INLINE void radix_place(Radix *r, RadixEntry e, guint64 diff)
  * "fourth round"). */
 #define RUN_SORT_SMALL 16      /* this many or fewer: insertion sort, any level */
 #define RUN_SORT_LEVEL2 2048   /* a 65.5-us bucket of this many or fewer: two passes */
+#define RUN_INSERT_WALK 8      /* an insert's place is looked for this far from the end, then by halves */
 #define RUN_INSERT_MOVE 512    /* an insert moves at most this many entries (8 KB) */
 
 /* Room for n in an array whose contents may go. */
@@ -263,9 +286,10 @@ static void radix_reserve(RadixEntry **array, gsize *capacity, gsize n)
     *array = g_new(RadixEntry, *capacity);
 }
 
-/* items[0..n) into cur, sorted by time, equal times in their order. */
-static void run_insertion_sort(Radix *r, const RadixEntry *items, guint32 n)
+/* scratch[0..n) into cur, sorted by time, equal times in their order. */
+static void run_insertion_sort(Radix *r, guint32 n)
 {
+    const RadixEntry *items = r->scratch;
     RadixEntry *out = r->cur;
     for (guint32 i = 0; i < n; i++) {
         guint32 j = i;
@@ -325,7 +349,7 @@ static void radix_unrun(Radix *r)
 G_GNUC_NO_INLINE static void radix_run_add(Radix *r, RadixEntry e)
 {
     gsize at = r->cur_len;
-    for (guint step = 0; step < 8 && at > r->cur_head && r->cur[at - 1].time > e.time; step++) at--;
+    for (guint step = 0; step < RUN_INSERT_WALK && at > r->cur_head && r->cur[at - 1].time > e.time; step++) at--;
     if (at > r->cur_head && r->cur[at - 1].time > e.time) {
         gsize lo = r->cur_head, hi = at - 1;   /* the answer is in [lo, hi] */
         while (lo < hi) {
@@ -408,7 +432,7 @@ static gboolean radix_settle(Radix *r, RadixEntry *one)
         radix_reserve(&r->cur, &r->cur_capacity, n);
         radix_reserve(&r->scratch, &r->scratch_capacity, n);
         radix_bucket_gather(r, b, n, r->scratch);
-        if (n <= RUN_SORT_SMALL) run_insertion_sort(r, r->scratch, n);
+        if (n <= RUN_SORT_SMALL) run_insertion_sort(r, n);
         else run_radix_sort(r, n, p);
         r->cur_len = n;
         r->run_shift = 8 * p;
@@ -417,15 +441,10 @@ static gboolean radix_settle(Radix *r, RadixEntry *one)
     /* Entries go to lower levels only, so b is not appended to while it
      * is read; each chunk is given back once read, to be taken again at
      * once by the buckets below. */
-    RadixChunk *c = b->head;
-    for (guint32 done = 0; done < n;) {
-        guint32 m = MIN(n - done, RADIX_CHUNK);
-        for (guint32 i = 0; i < m; i++) radix_add(r, c->e[i]);
-        done += m;
-        RadixChunk *next = c->next;
-        radix_chunk_give(r, c);
-        c = next;
-    }
+    RadixDrain dr = radix_drain(b, n);
+    const RadixEntry *e;
+    for (guint32 m; (m = radix_drain_next(r, &dr, &e)) > 0;)
+        for (guint32 i = 0; i < m; i++) radix_add(r, e[i]);
     return FALSE;
 }
 

@@ -55,9 +55,6 @@ void cirrus_rng_seed_named(CirrusRng *rng, uint64_t seed, const char *name,
     cirrus_rng_seed(rng, x);
 }
 
-
-
-
 /* Full 64x64 -> 128-bit product, returned as (high, low) words. */
 static inline uint64_t mul_hi_lo(uint64_t a, uint64_t b, uint64_t *lo)
 {
@@ -106,4 +103,3 @@ double cirrus_rng_normal(CirrusRng *rng)
     } while (s >= 1.0 || s == 0.0);
     return u * sqrt(-2.0 * log(s) / s);
 }
-
