@@ -338,6 +338,15 @@ static void test_recorder_rows(void)
     g_assert_cmpuint(lat.latency->count, ==, 20);
     g_assert_cmpint(lat.latency->min, ==, 5 * CIRRUS_MS);
     g_assert_cmpint(lat.latency->max, ==, 24 * CIRRUS_MS);
+    /* Since time 0, warm-up included (costs and CloudWatch read these):
+     * ticks 1..24, latencies 1..24 ms summing to 0.3 s, the level's
+     * 10*5 + 4*18 = 122 level-seconds. */
+    CirrusComponent *a = cirrus_sim_find(r->sim, "a");
+    g_assert_cmpfloat(cirrus_metric_run_total(a, PROBE_COUNT), ==, 24);
+    g_assert_cmpuint(cirrus_metric_run_samples(a, PROBE_COUNT), ==, 24);
+    g_assert_cmpuint(cirrus_metric_run_samples(a, PROBE_LAT), ==, 24);
+    g_assert_cmpfloat(fabs(cirrus_metric_run_total(a, PROBE_LAT) - 0.3), <, 1e-12);
+    g_assert_cmpfloat(fabs(cirrus_metric_run_total(a, PROBE_LEVEL) - 122), <, 1e-9);
     test_run_free(r);
 }
 

@@ -95,7 +95,7 @@ CirrusComponent *cirrus_sim_add(CirrusSim *sim, const CirrusModelType *type, con
         }
     }
     c->metrics = g_array_new(FALSE, TRUE, sizeof(Metric));
-    c->hot = (CirrusComponentMetrics){ .now = &sim->now, .in_stats = &sim->in_stats, .rng = &c->rng };
+    c->hot = (CirrusComponentMetrics){ .now = &sim->now, .rng = &c->rng };
     c->faults.slowdown = 1.0;
     cirrus_rng_seed_named(&c->rng, sim->seed, name, sim->replication);
     for (const CirrusMetricDef *d = type->metrics; d && d->name; d++)

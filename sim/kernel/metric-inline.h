@@ -15,12 +15,27 @@
 #include "sim/kernel/hist.h"
 #include "sim/kernel/hot-assert.h"
 
+/* Where a latency value goes besides its interval histogram: nowhere
+ * before statistics begin; to the total histogram whole in the interval in
+ * which they begin (that interval's histogram also holds values from
+ * before) and after the last row; else its sum alone, the counts following
+ * at each row (recorder.c, "the total histogram"). */
+typedef enum {
+    CIRRUS_LATENCY_TOTAL_NONE,
+    CIRRUS_LATENCY_TOTAL_SUM,
+    CIRRUS_LATENCY_TOTAL_DIRECT,
+} CirrusLatencyTotal;
+
 typedef struct CirrusMetricData {
     CirrusMetricDef def;
     char  *owned_name;      /* for metrics added at run time */
     guint  first_series;    /* column of its first series */
-    /* count */
-    gint64 interval_count, total;
+    /* count: the events of this interval, the only field an update
+     * touches; the recorder adds them to the others at each row */
+    gint64 interval_count;
+    gint64 total;           /* count: events of the closed intervals since statistics began */
+    gint64 run_count;       /* count: events of the closed intervals since time 0 */
+    gint64 stats_skip;      /* count: events of this interval from before statistics began */
     /* gauge */
     double value, interval_area, interval_max, stat_area, stat_min, stat_max;
     CirrusTime last_change;
@@ -33,15 +48,13 @@ typedef struct CirrusMetricData {
         struct { double interval_amount, total_amount; };
     };
     /* since time 0, warm-up included (cirrus_metric_run_total, for costs):
-     * events (count), level x seconds (gauge), seconds summed (latency) */
+     * level x seconds (gauge), seconds summed (latency), amounts (count:
+     * its whole events are run_count + interval_count) */
     double run_total;
-    guint64 run_samples;    /* latency: values recorded since time 0 */
-    /* latency: values go into total_hist as they are recorded (the
-     * interval in which statistics began, when the interval histogram
-     * also holds values from before), rather than only into the interval
-     * histogram, whose counts are merged into total_hist when its row is
-     * taken (recorder.c, "the total histogram") */
-    gboolean total_direct;
+    guint64 run_samples;    /* latency: values of the closed intervals since time 0 */
+    /* latency: where a value goes besides the interval histogram
+     * (CirrusLatencyTotal); set by the recorder */
+    guint8 total_path;
     /* the per-interval series after warm-up (count and gauge) */
     double series_sum, series_min, series_max, series_last;
     guint64 series_n;
@@ -54,7 +67,6 @@ typedef struct CirrusComponentMetrics {
                                  * recorder's array; kept when it grows) */
     guint             n;
     const CirrusTime *now;      /* its simulation's clock */
-    const gboolean   *in_stats; /* and whether statistics have begun */
     CirrusRng        *rng;      /* the component's main stream (cirrus_component_rng, inline) */
 } CirrusComponentMetrics;
 
@@ -89,13 +101,16 @@ static inline CirrusRng *cirrus_component_rng_inline_(CirrusComponent *c)
     return cirrus_component_metrics_(c)->rng;
 }
 
-/* Bring a gauge's areas up to `now` at its current level. */
-static inline void cirrus_metric_gauge_advance_(CirrusMetricData *m, CirrusTime now, gboolean in_stats)
+/* Bring a gauge's areas up to `now` at its current level.  The
+ * statistics' area (and extremes, below) are kept before statistics begin
+ * too, without a test of whether they have: recorder_begin_stats resets
+ * them, and nothing reads them before. */
+static inline void cirrus_metric_gauge_advance_(CirrusMetricData *m, CirrusTime now)
 {
     double dt = (double)(now - m->last_change);
     m->interval_area += m->value * dt;
     m->run_total += m->value * dt / CIRRUS_SEC;
-    if (in_stats) m->stat_area += m->value * dt;
+    m->stat_area += m->value * dt;
     m->last_change = now;
 }
 
@@ -107,14 +122,14 @@ static inline guint64 cirrus_double_bits_(double x)
     return bits;
 }
 
-/* n more events of count `metric` of c (in this interval, in the run's
- * total, and, once statistics have begun, in the summary's). */
+/* n more events of count `metric` of c: in this interval, which the
+ * recorder adds to the run's total and, once statistics have begun, to the
+ * summary's at each row (integers, so the sums are the same as adding
+ * each event to each). */
 static inline void cirrus_metric_count(CirrusComponent *c, guint metric, gint64 n)
 {
     CirrusMetricData *m = cirrus_metric_at_(c, metric, CIRRUS_METRIC_COUNT);
     m->interval_count += n;
-    m->run_total += (double)n;
-    if (*cirrus_component_metrics_(c)->in_stats) m->total += n;
 }
 
 /* Gauge `metric` of c is at `value` from now on: the time at its previous
@@ -128,15 +143,11 @@ static inline void cirrus_metric_gauge(CirrusComponent *c, guint metric, double 
      * 0, the level since it was set or since they were reset; and
      * last_change weighs nothing while the level is 0. */
     if ((cirrus_double_bits_(value) | cirrus_double_bits_(m->value)) == 0) return;
-    const CirrusComponentMetrics *h = cirrus_component_metrics_(c);
-    gboolean in_stats = *h->in_stats;
-    cirrus_metric_gauge_advance_(m, *h->now, in_stats);
+    cirrus_metric_gauge_advance_(m, *cirrus_component_metrics_(c)->now);
     m->value = value;
     if (value > m->interval_max) m->interval_max = value;
-    if (in_stats) {
-        if (value > m->stat_max) m->stat_max = value;
-        if (value < m->stat_min) m->stat_min = value;
-    }
+    if (value > m->stat_max) m->stat_max = value;
+    if (value < m->stat_min) m->stat_min = value;
 }
 
 /* A latency goes into the interval histogram only; the total's counts,
@@ -147,7 +158,9 @@ static inline void cirrus_metric_gauge(CirrusComponent *c, guint metric, double 
  * on the order of the additions, so it is still kept value by value.  In
  * the interval in which statistics begin, the interval histogram also
  * holds values from before, so there values go to the total directly
- * (total_direct) and that row merges nothing (recorder.c). */
+ * (CIRRUS_LATENCY_TOTAL_DIRECT) and that row merges nothing (recorder.c).
+ * The count of values since time 0 (cirrus_metric_run_samples) is the
+ * rows' counts added up, plus this interval's. */
 /* One duration (ns; a negative one counts as 0) for latency `metric` of
  * c. */
 /* Forced inline: gcc kept one out-of-line copy for the whole program,
@@ -169,11 +182,8 @@ static inline __attribute__((always_inline)) void cirrus_metric_latency(CirrusCo
     h->count++;
     h->sum += dv;
     m->run_total += (double)value / CIRRUS_SEC;
-    m->run_samples++;
-    if (*cirrus_component_metrics_(c)->in_stats) {
-        if (G_UNLIKELY(m->total_direct)) cirrus_hist_add(m->total_hist, value);
-        else m->total_hist->sum += dv;
-    }
+    if (m->total_path == CIRRUS_LATENCY_TOTAL_SUM) m->total_hist->sum += dv;
+    else if (G_UNLIKELY(m->total_path == CIRRUS_LATENCY_TOTAL_DIRECT)) cirrus_hist_add(m->total_hist, value);
 }
 
 #endif

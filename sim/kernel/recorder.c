@@ -62,9 +62,16 @@ void cirrus_metric_count_amount(CirrusComponent *c, guint metric, double amount)
 }
 
 /* Bring a gauge's areas up to `now` at its current level. */
-static inline void gauge_advance(Metric *m, CirrusTime now, gboolean in_stats)
+static inline void gauge_advance(Metric *m, CirrusTime now)
 {
-    cirrus_metric_gauge_advance_(m, now, in_stats);
+    cirrus_metric_gauge_advance_(m, now);
+}
+
+/* A count's whole events since statistics began: the closed intervals',
+ * and this one's from then on. */
+static gint64 count_total(const CirrusSim *sim, const Metric *m)
+{
+    return m->total + (sim->in_stats ? m->interval_count - m->stats_skip : 0);
 }
 
 /* cirrus_metric_count, _gauge and _latency are inline in metric-inline.h;
@@ -83,7 +90,8 @@ static void hist_merge_counts(CirrusHist *into, const CirrusHist *from)
  * there, once statistics have begun. */
 static void latency_flush(CirrusSim *sim, Metric *m)
 {
-    if (sim->in_stats && !m->total_direct) hist_merge_counts(m->total_hist, m->interval_hist);
+    if (sim->in_stats && m->total_path != CIRRUS_LATENCY_TOTAL_DIRECT)
+        hist_merge_counts(m->total_hist, m->interval_hist);
 }
 
 double cirrus_metric_run_total(CirrusComponent *c, guint metric)
@@ -93,6 +101,10 @@ double cirrus_metric_run_total(CirrusComponent *c, guint metric)
      * the summary reads. */
     if (m->def.kind == CIRRUS_METRIC_GAUGE)
         return m->run_total + m->value * (double)(c->sim->now - m->last_change) / CIRRUS_SEC;
+    /* A count's whole events are integers: their sum as a double is the
+     * one adding them one by one gave (below 2^53); a count takes events
+     * or amounts, never both (cirrus_metric_count_amount). */
+    if (m->def.kind == CIRRUS_METRIC_COUNT) return (double)(m->run_count + m->interval_count) + m->run_total;
     return m->run_total;
 }
 
@@ -154,14 +166,16 @@ void recorder_begin_stats(CirrusSim *sim, CirrusTime at)
             Metric *m = metric_at(c, i);
             /* Statistics that start at 0 begin after the components' start(),
              * and what they counted then is part of the run. */
-            if (at == 0 && m->def.kind == CIRRUS_METRIC_COUNT) {
-                m->total += m->interval_count;
-                m->total_amount += m->interval_amount;
+            if (m->def.kind == CIRRUS_METRIC_COUNT) {
+                /* This interval's events so far are before statistics
+                 * began, unless they began at 0 */
+                m->stats_skip = at == 0 ? 0 : m->interval_count;
+                if (at == 0) m->total_amount += m->interval_amount;
             }
             if (at == 0 && m->def.kind == CIRRUS_METRIC_LATENCY) cirrus_hist_merge(m->total_hist, m->interval_hist);
-            if (m->def.kind == CIRRUS_METRIC_LATENCY) m->total_direct = TRUE;   /* until this interval's row */
+            if (m->def.kind == CIRRUS_METRIC_LATENCY) m->total_path = CIRRUS_LATENCY_TOTAL_DIRECT;   /* until this interval's row */
             if (m->def.kind != CIRRUS_METRIC_GAUGE) continue;
-            gauge_advance(m, at, FALSE);
+            gauge_advance(m, at);
             m->stat_area = 0;
             m->stat_min = m->stat_max = m->value;
         }
@@ -191,12 +205,15 @@ void recorder_fill_row(CirrusSim *sim, CirrusTime at, CirrusTime interval)
             switch (m->def.kind) {
             case CIRRUS_METRIC_COUNT:
                 out[0] = (double)m->interval_count + m->interval_amount;
+                m->total = count_total(sim, m);
+                m->run_count += m->interval_count;
                 m->interval_count = 0;
+                m->stats_skip = 0;
                 m->interval_amount = 0;
                 if (after_warmup) series_note(m, out[0]);
                 break;
             case CIRRUS_METRIC_GAUGE:
-                gauge_advance(m, at, sim->in_stats);
+                gauge_advance(m, at);
                 out[0] = m->interval_area / (double)interval;
                 out[1] = m->interval_max;
                 m->interval_area = 0;
@@ -209,7 +226,8 @@ void recorder_fill_row(CirrusSim *sim, CirrusTime at, CirrusTime interval)
                 for (guint k = 0; k < G_N_ELEMENTS(latency_quantiles); k++) out[k] /= 1e9;
                 out[3] = cirrus_hist_mean(h) / 1e9;
                 latency_flush(sim, m);
-                m->total_direct = FALSE;
+                m->total_path = sim->in_stats ? CIRRUS_LATENCY_TOTAL_SUM : CIRRUS_LATENCY_TOTAL_NONE;
+                m->run_samples += h->count;
                 cirrus_hist_reset(m->interval_hist);
                 break;
             }
@@ -224,7 +242,7 @@ void recorder_finish(CirrusSim *sim, CirrusTime at)
         CirrusComponent *c = sim->components->pdata[ci];
         for (guint i = 0; i < c->metrics->len; i++) {
             Metric *m = metric_at(c, i);
-            if (m->def.kind == CIRRUS_METRIC_GAUGE) gauge_advance(m, at, sim->in_stats);
+            if (m->def.kind == CIRRUS_METRIC_GAUGE) gauge_advance(m, at);
         }
     }
 }
@@ -240,7 +258,7 @@ void recorder_flush(CirrusSim *sim)
             Metric *m = metric_at(c, i);
             if (m->def.kind != CIRRUS_METRIC_LATENCY) continue;
             latency_flush(sim, m);
-            m->total_direct = TRUE;
+            if (sim->in_stats) m->total_path = CIRRUS_LATENCY_TOTAL_DIRECT;
         }
     }
 }
@@ -251,8 +269,8 @@ guint64 cirrus_metric_run_samples(CirrusComponent *c, guint metric)
 {
     const Metric *m = metric_at(c, metric);
     switch (m->def.kind) {
-    case CIRRUS_METRIC_COUNT: return (guint64)m->run_total;
-    case CIRRUS_METRIC_LATENCY: return m->run_samples;
+    case CIRRUS_METRIC_COUNT: return (guint64)cirrus_metric_run_total(c, metric);
+    case CIRRUS_METRIC_LATENCY: return m->run_samples + m->interval_hist->count;
     case CIRRUS_METRIC_GAUGE: break;
     }
     return 0;
@@ -286,7 +304,7 @@ void cirrus_component_metric_summary(const CirrusComponent *c, guint i, CirrusMe
     out->intervals = m->series_n;
     switch (m->def.kind) {
     case CIRRUS_METRIC_COUNT:
-        out->sum = (double)m->total + m->total_amount;
+        out->sum = (double)count_total(sim, m) + m->total_amount;
         out->mean = any ? m->series_sum / (double)m->series_n : 0;
         out->min = any ? m->series_min : 0;
         out->max = any ? m->series_max : 0;
