@@ -350,6 +350,22 @@ static void test_recorder_rows(void)
     test_run_free(r);
 }
 
+/* A gauge's extremes before the warm-up ends count in its interval's row
+ * but not in the summary: level 10 from 2 s, 4 from 7 s, warm-up 8 s. */
+static void test_recorder_gauge_extremes_after_warmup(void)
+{
+    TestRun *r = run_probe("name: p\nduration: 25s\nwarmup: 8s\nsample_interval: 10s\n"
+                           "components: [{name: a, type: probe, mode: 1}]\n");
+    guint level_max = test_series(r, "/components/a", "Level.max");
+    g_assert_cmpfloat(test_value(r, 0, level_max), ==, 10);
+    g_assert_cmpfloat(test_value(r, 1, level_max), ==, 4);
+    CirrusMetricSummary l = test_summary(r, "a", "Level");
+    g_assert_cmpfloat(l.max, ==, 4);
+    g_assert_cmpfloat(l.min, ==, 4);
+    g_assert_cmpfloat(l.mean, ==, 4);
+    test_run_free(r);
+}
+
 /* ---- determinism ---- */
 
 static const char det_scenario[] =
@@ -618,6 +634,7 @@ int main(int argc, char **argv)
     g_test_add_func("/sim/pool/poisons-released", test_pool_poisons_released);
     g_test_add_func("/sim/kernel/event-order", test_event_order);
     g_test_add_func("/sim/recorder/rows-and-summary", test_recorder_rows);
+    g_test_add_func("/sim/recorder/gauge-extremes-after-warmup", test_recorder_gauge_extremes_after_warmup);
     g_test_add_func("/sim/determinism/same-seed", test_determinism_same_seed);
     static const char *const services[] = {det_scenario, det_scenario_reordered};
     static const char *const tier[] = {tier_scenario, tier_scenario_reordered};

@@ -36,8 +36,11 @@ typedef struct CirrusMetricData {
     gint64 total;           /* count: events of the closed intervals since statistics began */
     gint64 run_count;       /* count: events of the closed intervals since time 0 */
     gint64 stats_skip;      /* count: events of this interval from before statistics began */
-    /* gauge */
-    double value, interval_area, interval_max, stat_area, stat_min, stat_max;
+    /* gauge: its level, areas, and the extremes of this interval (the
+     * only extremes an update touches); the statistics' extremes take the
+     * interval's at each row (recorder.c) */
+    double value, interval_area, interval_max, interval_min, stat_area, stat_min, stat_max;
+    double interval_max_before_stats;   /* in the interval in which statistics begin: the max before */
     CirrusTime last_change;
     union {
         /* latency */
@@ -102,9 +105,9 @@ static inline CirrusRng *cirrus_component_rng_inline_(CirrusComponent *c)
 }
 
 /* Bring a gauge's areas up to `now` at its current level.  The
- * statistics' area (and extremes, below) are kept before statistics begin
- * too, without a test of whether they have: recorder_begin_stats resets
- * them, and nothing reads them before. */
+ * statistics' area is kept before statistics begin too, without a test of
+ * whether they have: recorder_begin_stats resets it, and nothing reads it
+ * before. */
 static inline void cirrus_metric_gauge_advance_(CirrusMetricData *m, CirrusTime now)
 {
     double dt = (double)(now - m->last_change);
@@ -146,8 +149,7 @@ static inline void cirrus_metric_gauge(CirrusComponent *c, guint metric, double 
     cirrus_metric_gauge_advance_(m, *cirrus_component_metrics_(c)->now);
     m->value = value;
     if (value > m->interval_max) m->interval_max = value;
-    if (value > m->stat_max) m->stat_max = value;
-    if (value < m->stat_min) m->stat_min = value;
+    if (value < m->interval_min) m->interval_min = value;
 }
 
 /* A latency goes into the interval histogram only; the total's counts,

@@ -32,6 +32,7 @@ guint cirrus_metric_add(CirrusComponent *c, const char *name, CirrusMetricKind k
     }
     m.series_min = INFINITY;
     m.series_max = -INFINITY;
+    m.interval_max_before_stats = -INFINITY;
     g_array_append_val(c->metrics, m);
     c->hot.data = (Metric *)(void *)c->metrics->data;   /* it may have moved */
     c->hot.n = c->metrics->len;
@@ -65,6 +66,15 @@ void cirrus_metric_count_amount(CirrusComponent *c, guint metric, double amount)
 static inline void gauge_advance(Metric *m, CirrusTime now)
 {
     cirrus_metric_gauge_advance_(m, now);
+}
+
+/* A gauge's extremes since statistics began (none before): the closed
+ * intervals' (stat_min, stat_max) and this one's so far. */
+static void gauge_stat_extremes(const CirrusSim *sim, const Metric *m, double *min, double *max)
+{
+    if (!sim->in_stats) return;
+    *min = MIN(m->stat_min, m->interval_min);
+    *max = MAX(m->stat_max, m->interval_max);
 }
 
 /* A count's whole events since statistics began: the closed intervals',
@@ -178,6 +188,10 @@ void recorder_begin_stats(CirrusSim *sim, CirrusTime at)
             gauge_advance(m, at);
             m->stat_area = 0;
             m->stat_min = m->stat_max = m->value;
+            /* This interval's extremes so far are from before statistics:
+             * its row still shows its max, the statistics do not. */
+            m->interval_max_before_stats = m->interval_max;
+            m->interval_max = m->interval_min = m->value;
         }
     }
 }
@@ -215,9 +229,11 @@ void recorder_fill_row(CirrusSim *sim, CirrusTime at, CirrusTime interval)
             case CIRRUS_METRIC_GAUGE:
                 gauge_advance(m, at);
                 out[0] = m->interval_area / (double)interval;
-                out[1] = m->interval_max;
+                out[1] = MAX(m->interval_max, m->interval_max_before_stats);
+                gauge_stat_extremes(sim, m, &m->stat_min, &m->stat_max);
                 m->interval_area = 0;
-                m->interval_max = m->value;
+                m->interval_max = m->interval_min = m->value;
+                m->interval_max_before_stats = -INFINITY;
                 if (after_warmup) series_note(m, out[0]);
                 break;
             case CIRRUS_METRIC_LATENCY: {
@@ -316,8 +332,8 @@ void cirrus_component_metric_summary(const CirrusComponent *c, guint i, CirrusMe
          * area under the level (e.g. instance-seconds). */
         out->sum = m->series_sum;
         out->mean = sim->in_stats && span > 0 ? m->stat_area / span : m->value;
-        out->min = sim->in_stats ? m->stat_min : m->value;
-        out->max = sim->in_stats ? m->stat_max : m->value;
+        out->min = out->max = m->value;
+        gauge_stat_extremes(sim, m, &out->min, &out->max);
         out->last = m->value;
         break;
     }
