@@ -217,11 +217,15 @@ static void test_pool_poisons_released(void)
 /* ---- a probe model: records what it is delivered ---- */
 
 enum { PROBE_TICK = CIRRUS_EVENT_MODEL };
-enum { PROBE_COUNT, PROBE_LEVEL, PROBE_LAT };
+enum { PROBE_COUNT, PROBE_LEVEL, PROBE_LAT, PROBE_LEVEL_INT, PROBE_THIRDS };
 static const CirrusMetricDef probe_metrics[] = {
     {"Ticks", CIRRUS_METRIC_COUNT, "Count"},
     {"Level", CIRRUS_METRIC_GAUGE, "Count"},
     {"Lat", CIRRUS_METRIC_LATENCY, "Seconds"},
+    /* Level's pattern as an integer level gauge (cirrus_metric_level) */
+    {"LevelInt", CIRRUS_METRIC_GAUGE, "Count"},
+    /* a level gauge of 0, 2, then 1 of 3 workers busy, as a percentage */
+    {"Thirds", CIRRUS_METRIC_GAUGE, "Percent"},
     {NULL, 0, NULL},
 };
 
@@ -230,8 +234,9 @@ typedef struct { GArray *log; gint64 mode; } Probe;
 static gboolean probe_configure(CirrusComponent *self, void *state, CirrusNode *cfg, GError **error)
 {
     Probe *p = state;
-    (void)self;
     p->log = g_array_new(FALSE, FALSE, sizeof(guint64));
+    cirrus_metric_set_level(self, PROBE_LEVEL_INT, 1, 1);
+    cirrus_metric_set_level(self, PROBE_THIRDS, 100, 3);
     return cirrus_cfg_int(cfg, "mode", 0, 0, 10, &p->mode, error);
 }
 
@@ -264,8 +269,16 @@ static void probe_handle(CirrusComponent *self, void *state, const CirrusEvent *
         cirrus_schedule(self, 0, PROBE_TICK, NULL, 5);
     }
     cirrus_metric_count(self, PROBE_COUNT, 1);
-    if (ev->data == 2) cirrus_metric_gauge(self, PROBE_LEVEL, 10);
-    if (ev->data == 7) cirrus_metric_gauge(self, PROBE_LEVEL, 4);
+    if (ev->data == 2) {
+        cirrus_metric_gauge(self, PROBE_LEVEL, 10);
+        cirrus_metric_level(self, PROBE_LEVEL_INT, 10);
+        cirrus_metric_level(self, PROBE_THIRDS, 2);
+    }
+    if (ev->data == 7) {
+        cirrus_metric_gauge(self, PROBE_LEVEL, 4);
+        cirrus_metric_level(self, PROBE_LEVEL_INT, 4);
+        cirrus_metric_level(self, PROBE_THIRDS, 1);
+    }
     cirrus_metric_latency(self, PROBE_LAT, (CirrusTime)ev->data * CIRRUS_MS);
 }
 
@@ -347,6 +360,59 @@ static void test_recorder_rows(void)
     g_assert_cmpuint(cirrus_metric_run_samples(a, PROBE_LAT), ==, 24);
     g_assert_cmpfloat(fabs(cirrus_metric_run_total(a, PROBE_LAT) - 0.3), <, 1e-12);
     g_assert_cmpfloat(fabs(cirrus_metric_run_total(a, PROBE_LEVEL) - 122), <, 1e-9);
+    test_run_free(r);
+}
+
+static void assert_same_summary(const CirrusMetricSummary *x, const CirrusMetricSummary *y)
+{
+    g_assert_cmpfloat(x->sum, ==, y->sum);
+    g_assert_cmpfloat(x->mean, ==, y->mean);
+    g_assert_cmpfloat(x->min, ==, y->min);
+    g_assert_cmpfloat(x->max, ==, y->max);
+    g_assert_cmpfloat(x->last, ==, y->last);
+}
+
+/* A level gauge (integer levels, its area kept in integers) gives a gauge
+ * of whole values exactly what the double gauge gives — every row and the
+ * summary, with or without a warm-up — and a level scaled by 100/3 the
+ * exact time-weighted means of the scaled values. */
+static void test_recorder_level_gauge(void)
+{
+    static const char *const scenarios[] = {
+        "name: p\nduration: 25s\nwarmup: 5s\nsample_interval: 10s\ncomponents: [{name: a, type: probe, mode: 1}]\n",
+        "name: p\nduration: 25s\nwarmup: 8s\nsample_interval: 10s\ncomponents: [{name: a, type: probe, mode: 1}]\n",
+        "name: p\nduration: 25s\nsample_interval: 10s\ncomponents: [{name: a, type: probe, mode: 1}]\n",
+        "name: p\nduration: 25s\nwarmup: 10s\nsample_interval: 10s\ncomponents: [{name: a, type: probe, mode: 1}]\n",
+    };
+    for (guint k = 0; k < G_N_ELEMENTS(scenarios); k++) {
+        TestRun *r = run_probe(scenarios[k]);
+        guint level = test_series(r, "/components/a", "Level"), level_int = test_series(r, "/components/a", "LevelInt");
+        guint max = test_series(r, "/components/a", "Level.max"), max_int = test_series(r, "/components/a", "LevelInt.max");
+        for (guint row = 0; row < test_n_rows(r); row++) {
+            g_assert_cmpfloat(test_value(r, row, level), ==, test_value(r, row, level_int));
+            g_assert_cmpfloat(test_value(r, row, max), ==, test_value(r, row, max_int));
+        }
+        CirrusMetricSummary d = test_summary(r, "a", "Level"), i = test_summary(r, "a", "LevelInt");
+        assert_same_summary(&d, &i);
+        CirrusComponent *a = cirrus_sim_find(r->sim, "a");
+        g_assert_cmpfloat(cirrus_metric_run_total(a, PROBE_LEVEL), ==, cirrus_metric_run_total(a, PROBE_LEVEL_INT));
+        test_run_free(r);
+    }
+    /* Thirds: 0 until 2 s, 2 of 3 busy until 7 s, then 1.  Row [0,10):
+     * 13 worker-seconds of 30, 43.33%; its max 66.67%.  After the 5-s
+     * warm-up, [5,25): 22 of 60, 36.67%, min 33.33%, max 66.67%. */
+    TestRun *r = run_probe(scenarios[0]);
+    guint thirds = test_series(r, "/components/a", "Thirds"), thirds_max = test_series(r, "/components/a", "Thirds.max");
+    g_assert_cmpfloat(fabs(test_value(r, 0, thirds) - 1300.0 / 30), <, 1e-12);
+    g_assert_cmpfloat(test_value(r, 0, thirds_max), ==, 100.0 * 2 / 3);
+    g_assert_cmpfloat(fabs(test_value(r, 1, thirds) - 100.0 / 3), <, 1e-12);
+    CirrusMetricSummary t = test_summary(r, "a", "Thirds");
+    g_assert_cmpfloat(fabs(t.mean - 2200.0 / 60), <, 1e-12);
+    g_assert_cmpfloat(t.max, ==, 100.0 * 2 / 3);
+    g_assert_cmpfloat(t.min, ==, 100.0 * 1 / 3);
+    g_assert_cmpfloat(t.last, ==, 100.0 * 1 / 3);
+    /* since time 0: 2 x 5 s + 1 x 18 s = 28 worker-seconds, x 100/3 */
+    g_assert_cmpfloat(fabs(cirrus_metric_run_total(cirrus_sim_find(r->sim, "a"), PROBE_THIRDS) - 2800.0 / 3), <, 1e-9);
     test_run_free(r);
 }
 
@@ -635,6 +701,7 @@ int main(int argc, char **argv)
     g_test_add_func("/sim/kernel/event-order", test_event_order);
     g_test_add_func("/sim/recorder/rows-and-summary", test_recorder_rows);
     g_test_add_func("/sim/recorder/gauge-extremes-after-warmup", test_recorder_gauge_extremes_after_warmup);
+    g_test_add_func("/sim/recorder/level-gauge", test_recorder_level_gauge);
     g_test_add_func("/sim/determinism/same-seed", test_determinism_same_seed);
     static const char *const services[] = {det_scenario, det_scenario_reordered};
     static const char *const tier[] = {tier_scenario, tier_scenario_reordered};

@@ -58,6 +58,9 @@ static gboolean service_configure(CirrusComponent *self, void *state, CirrusNode
         !cirrus_calls_read(self, cfg, "calls", "a service", calls_done, NULL, &s->calls, error))
         return FALSE;
     cirrus_station_init(&s->station, workers, queue_limit);
+    /* Utilization: busy workers as a percentage of the workers. */
+    cirrus_metric_set_level(self, M_UTILIZATION, 100, workers);
+    cirrus_metric_set_level(self, M_QUEUE_LENGTH, 1, 1);
     return TRUE;
 }
 
@@ -65,8 +68,8 @@ static gboolean service_configure(CirrusComponent *self, void *state, CirrusNode
  * (11 Ir of an M/M/100 request, docs/performance.md). */
 static inline __attribute__((always_inline)) void update_gauges(CirrusComponent *self, const Service *s)
 {
-    cirrus_metric_gauge(self, M_UTILIZATION, 100.0 * (double)s->station.busy / (double)s->station.workers);
-    cirrus_metric_gauge(self, M_QUEUE_LENGTH, (double)cirrus_station_waiting(&s->station));
+    cirrus_metric_level(self, M_UTILIZATION, s->station.busy);
+    cirrus_metric_level(self, M_QUEUE_LENGTH, (gint64)cirrus_station_waiting(&s->station));
 }
 
 /* `req` holds a worker: its service time begins, in this outage epoch. */

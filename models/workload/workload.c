@@ -364,7 +364,6 @@ static gboolean workload_configure(CirrusComponent *self, void *state, CirrusNod
     CirrusNode *request, *client;
     const char *target;
     int invocation;
-    (void)self;
     if (!cirrus_cfg_require(cfg, "target", "the component that receives the requests", error) ||
         !cirrus_cfg_string(cfg, "target", NULL, &target, error) ||
         !cirrus_cfg_enum(cfg, "invocation", invocations, CIRRUS_INVOKE_SYNC, &invocation, error) ||
@@ -395,6 +394,7 @@ static gboolean workload_configure(CirrusComponent *self, void *state, CirrusNod
     w->target_node = cirrus_node_peek(cfg, "target");
     w->target_name = g_strdup(target);
     w->invocation = (CirrusInvocation)invocation;
+    cirrus_metric_set_level(self, M_OUTSTANDING, 1, 1);
     return TRUE;
 }
 
@@ -454,7 +454,7 @@ static void workload_start(CirrusComponent *self, void *state)
 static void set_outstanding(CirrusComponent *self, Workload *w, gint64 delta)
 {
     w->outstanding += delta;
-    cirrus_metric_gauge(self, M_OUTSTANDING, (double)w->outstanding);
+    cirrus_metric_level(self, M_OUTSTANDING, w->outstanding);
 }
 
 /* One attempt: hand it over and, for a sync caller with a timeout, set

@@ -171,6 +171,14 @@ guint cirrus_metric_add(CirrusComponent *c, const char *name, CirrusMetricKind k
  * DynamoDB's ConsumedReadCapacityUnits (an eventually consistent read of
  * 4 KB is 0.5).  Summed like a count. */
 void  cirrus_metric_count_amount(CirrusComponent *c, guint metric, double amount);
+/* Gauge `metric` of c counts whole things (busy workers, requests in
+ * flight, instances): from now on it is set with cirrus_metric_level (an
+ * integer level, inline in metric-inline.h), never cirrus_metric_gauge,
+ * and its value is level x num / den (num 100, den the workers: busy
+ * workers as a percentage; 1 and 1: the level itself).  Its time-weighted
+ * area is then kept in integers, exactly and more cheaply.  Before the
+ * first update: in the model's configure(). */
+void  cirrus_metric_set_level(CirrusComponent *c, guint metric, gint64 num, gint64 den);
 /* What a metric amounted to since time 0, warm-up included, for the bill
  * (the model type's cost slot): a count's events, a gauge's level x
  * seconds (its integral over time up to now), a latency's values summed in

@@ -15,6 +15,11 @@
 #include "sim/kernel/hist.h"
 #include "sim/kernel/hot-assert.h"
 
+/* A gauge's area under its integer level (cirrus_metric_level), in
+ * level-nanoseconds: exact, and wide enough for a million of anything for
+ * a thousand years. */
+__extension__ typedef __int128 CirrusLevelArea;
+
 /* Where a latency value goes besides its interval histogram: nowhere
  * before statistics begin; to the total histogram whole in the interval in
  * which they begin (that interval's histogram also holds values from
@@ -41,6 +46,15 @@ typedef struct CirrusMetricData {
      * interval's at each row (recorder.c) */
     double value, interval_area, interval_max, interval_min, stat_area, stat_min, stat_max;
     double interval_max_before_stats;   /* in the interval in which statistics begin: the max before */
+    /* a gauge set by integer levels (cirrus_metric_set_level): the level,
+     * this interval's extremes, and the area under it since time 0, which
+     * the recorder turns into the fields above (value = level x
+     * level_num / level_den) whenever it reads them */
+    gint64 level, level_max, level_min;
+    CirrusLevelArea level_area;
+    CirrusLevelArea level_area_row, level_area_stats;   /* level_area when this row began, when statistics did */
+    gint64 level_num, level_den;
+    gboolean by_level;
     CirrusTime last_change;
     union {
         /* latency */
@@ -140,6 +154,7 @@ static inline void cirrus_metric_count(CirrusComponent *c, guint metric, gint64 
 static inline void cirrus_metric_gauge(CirrusComponent *c, guint metric, double value)
 {
     CirrusMetricData *m = cirrus_metric_at_(c, metric, CIRRUS_METRIC_GAUGE);
+    cirrus_hot_assert(!m->by_level);   /* a level gauge: cirrus_metric_level */
     /* A level of +0 set again (an empty queue staying empty, the common
      * case) changes nothing: the areas would each gain +0 * dt, which
      * leaves a sum that is never -0 as it is; the extremes already cover
@@ -150,6 +165,27 @@ static inline void cirrus_metric_gauge(CirrusComponent *c, guint metric, double 
     m->value = value;
     if (value > m->interval_max) m->interval_max = value;
     if (value < m->interval_min) m->interval_min = value;
+}
+
+/* Gauge `metric` of c, made a level gauge with cirrus_metric_set_level,
+ * is at `level` from now on.  The time at the previous level is added to
+ * the area in integers — exact, with one multiplication, where
+ * cirrus_metric_gauge adds a double to three areas — and the statistics
+ * since the warm-up, the interval's mean and the run's total all follow
+ * from that one area by subtraction when the recorder reads them. */
+static inline void cirrus_metric_level(CirrusComponent *c, guint metric, gint64 level)
+{
+    CirrusMetricData *m = cirrus_metric_at_(c, metric, CIRRUS_METRIC_GAUGE);
+    cirrus_hot_assert(m->by_level);
+    /* 0 set again: nothing to add, and the extremes already cover 0 (as
+     * in cirrus_metric_gauge). */
+    if ((level | m->level) == 0) return;
+    CirrusTime now = *cirrus_component_metrics_(c)->now;
+    m->level_area += (CirrusLevelArea)m->level * (now - m->last_change);
+    m->last_change = now;
+    m->level = level;
+    if (level > m->level_max) m->level_max = level;
+    if (level < m->level_min) m->level_min = level;
 }
 
 /* A latency goes into the interval histogram only; the total's counts,

@@ -62,10 +62,62 @@ void cirrus_metric_count_amount(CirrusComponent *c, guint metric, double amount)
     if (c->sim->in_stats) m->total_amount += amount;
 }
 
-/* Bring a gauge's areas up to `now` at its current level. */
-static inline void gauge_advance(Metric *m, CirrusTime now)
+void cirrus_metric_set_level(CirrusComponent *c, guint metric, gint64 num, gint64 den)
 {
-    cirrus_metric_gauge_advance_(m, now);
+    Metric *m = metric_at(c, metric);
+    g_assert(m->def.kind == CIRRUS_METRIC_GAUGE && num != 0 && den > 0);
+    g_assert(m->value == 0 && m->last_change == 0);   /* before its first update */
+    m->by_level = TRUE;
+    m->level_num = num;
+    m->level_den = den;
+}
+
+/* A level gauge's value at `level`: as a model computing it in doubles
+ * would (100.0 * busy / workers: the product is exact). */
+static double level_value(const Metric *m, gint64 level)
+{
+    return (double)(level * m->level_num) / (double)m->level_den;
+}
+
+/* An area under a level gauge, as value-nanoseconds. */
+static double level_area_value(const Metric *m, CirrusLevelArea area)
+{
+    return (double)area * (double)m->level_num / (double)m->level_den;
+}
+
+/* A level gauge's area up to `now`. */
+static CirrusLevelArea level_area_at(const Metric *m, CirrusTime now)
+{
+    return m->level_area + (CirrusLevelArea)m->level * (now - m->last_change);
+}
+
+/* Bring a gauge's areas up to `now` at its current level; for a level
+ * gauge, its double fields, which the rest of the recorder reads, from its
+ * integer ones. */
+static void gauge_advance(Metric *m, CirrusTime now)
+{
+    if (!m->by_level) {
+        cirrus_metric_gauge_advance_(m, now);
+        return;
+    }
+    m->level_area = level_area_at(m, now);
+    m->last_change = now;
+    m->value = level_value(m, m->level);
+    m->interval_area = level_area_value(m, m->level_area - m->level_area_row);
+    m->stat_area = level_area_value(m, m->level_area - m->level_area_stats);
+    m->run_total = level_area_value(m, m->level_area) / CIRRUS_SEC;
+    m->interval_max = level_value(m, m->level_max);
+    m->interval_min = level_value(m, m->level_min);
+}
+
+/* A row begins for a gauge: its interval's area and extremes start again,
+ * at the current level. */
+static void gauge_new_interval(Metric *m)
+{
+    m->interval_area = 0;
+    m->interval_max = m->interval_min = m->value;
+    m->level_area_row = m->level_area;
+    m->level_max = m->level_min = m->level;
 }
 
 /* A gauge's extremes since statistics began (none before): the closed
@@ -109,6 +161,8 @@ double cirrus_metric_run_total(CirrusComponent *c, guint metric)
     const Metric *m = metric_at(c, metric);
     /* A gauge's level since its last change, without touching the areas
      * the summary reads. */
+    if (m->def.kind == CIRRUS_METRIC_GAUGE && m->by_level)
+        return level_area_value(m, level_area_at(m, c->sim->now)) / CIRRUS_SEC;
     if (m->def.kind == CIRRUS_METRIC_GAUGE)
         return m->run_total + m->value * (double)(c->sim->now - m->last_change) / CIRRUS_SEC;
     /* A count's whole events are integers: their sum as a double is the
@@ -187,11 +241,13 @@ void recorder_begin_stats(CirrusSim *sim, CirrusTime at)
             if (m->def.kind != CIRRUS_METRIC_GAUGE) continue;
             gauge_advance(m, at);
             m->stat_area = 0;
+            m->level_area_stats = m->level_area;
             m->stat_min = m->stat_max = m->value;
             /* This interval's extremes so far are from before statistics:
              * its row still shows its max, the statistics do not. */
             m->interval_max_before_stats = m->interval_max;
             m->interval_max = m->interval_min = m->value;
+            m->level_max = m->level_min = m->level;
         }
     }
 }
@@ -231,8 +287,7 @@ void recorder_fill_row(CirrusSim *sim, CirrusTime at, CirrusTime interval)
                 out[0] = m->interval_area / (double)interval;
                 out[1] = MAX(m->interval_max, m->interval_max_before_stats);
                 gauge_stat_extremes(sim, m, &m->stat_min, &m->stat_max);
-                m->interval_area = 0;
-                m->interval_max = m->interval_min = m->value;
+                gauge_new_interval(m);
                 m->interval_max_before_stats = -INFINITY;
                 if (after_warmup) series_note(m, out[0]);
                 break;
@@ -315,6 +370,13 @@ void cirrus_component_metric_summary(const CirrusComponent *c, guint i, CirrusMe
 {
     const Metric *m = &g_array_index(c->metrics, Metric, i);
     const CirrusSim *sim = c->sim;
+    Metric synced;
+    if (m->by_level) {
+        /* Its double fields as of its last change, as for any gauge. */
+        synced = *m;
+        gauge_advance(&synced, m->last_change);
+        m = &synced;
+    }
     *out = (CirrusMetricSummary){ .name = m->def.name, .kind = m->def.kind, .unit = m->def.unit };
     gboolean any = m->series_n > 0;
     out->intervals = m->series_n;
