@@ -17,7 +17,7 @@
 
 /* A gauge's area under its integer level (cirrus_metric_level), in
  * level-nanoseconds: exact, and wide enough for a million of anything for
- * a thousand years. */
+ * a thousand years; also a latency's nanoseconds summed since time 0. */
 __extension__ typedef __int128 CirrusLevelArea;
 
 /* Where a latency value goes besides its interval histogram: nowhere
@@ -65,10 +65,14 @@ typedef struct CirrusMetricData {
         struct { double interval_amount, total_amount; };
     };
     /* since time 0, warm-up included (cirrus_metric_run_total, for costs):
-     * level x seconds (gauge), seconds summed (latency), amounts (count:
-     * its whole events are run_count + interval_count) */
+     * level x seconds (gauge), amounts (count: its whole events are
+     * run_count + interval_count) */
     double run_total;
-    guint64 run_samples;    /* latency: values of the closed intervals since time 0 */
+    /* latency: the values of the closed intervals since time 0, and their
+     * sum (ns: each interval histogram's, whose sum of whole nanoseconds
+     * is exact; cirrus_metric_run_total adds this interval's) */
+    guint64 run_samples;
+    CirrusLevelArea run_ns;
     /* latency: where a value goes besides the interval histogram
      * (CirrusLatencyTotal); set by the recorder */
     guint8 total_path;
@@ -219,7 +223,6 @@ static inline __attribute__((always_inline)) void cirrus_metric_latency(CirrusCo
     if (v > h->max) h->max = v;
     h->count++;
     h->sum += dv;
-    m->run_total += (double)value / CIRRUS_SEC;
     if (m->total_path == CIRRUS_LATENCY_TOTAL_SUM) m->total_hist->sum += dv;
     else if (G_UNLIKELY(m->total_path == CIRRUS_LATENCY_TOTAL_DIRECT)) cirrus_hist_add(m->total_hist, value);
 }

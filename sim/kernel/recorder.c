@@ -169,7 +169,9 @@ double cirrus_metric_run_total(CirrusComponent *c, guint metric)
      * one adding them one by one gave (below 2^53); a count takes events
      * or amounts, never both (cirrus_metric_count_amount). */
     if (m->def.kind == CIRRUS_METRIC_COUNT) return (double)(m->run_count + m->interval_count) + m->run_total;
-    return m->run_total;
+    /* A latency's: the rows' nanoseconds and this interval's, in seconds
+     * (a negative duration counted as 0, as in its histograms). */
+    return (double)(m->run_ns + (CirrusLevelArea)m->interval_hist->sum) / CIRRUS_SEC;
 }
 
 static void add_series(CirrusSim *sim, CirrusComponent *c, char *name)
@@ -299,6 +301,7 @@ void recorder_fill_row(CirrusSim *sim, CirrusTime at, CirrusTime interval)
                 latency_flush(sim, m);
                 m->total_path = sim->in_stats ? CIRRUS_LATENCY_TOTAL_SUM : CIRRUS_LATENCY_TOTAL_NONE;
                 m->run_samples += h->count;
+                m->run_ns += (CirrusLevelArea)h->sum;
                 cirrus_hist_reset(m->interval_hist);
                 break;
             }
