@@ -22,8 +22,9 @@
 typedef struct CirrusHist {
     uint64_t count;
     double   sum;          /* sum of values, for the exact mean */
-    int64_t  min, max;     /* exact; INT64_MAX and INT64_MIN when count == 0 */
-    int      lo, hi;       /* lowest/highest bucket index in use (hi < lo: empty) */
+    /* exact; INT64_MAX and INT64_MIN when count == 0.  The buckets in use
+     * are those of min to max (hist.c): an add updates no bucket range. */
+    int64_t  min, max;
     uint64_t buckets[CIRRUS_HIST_BUCKETS];
 } CirrusHist;
 
@@ -64,8 +65,6 @@ static inline void cirrus_hist_add(CirrusHist *h, int64_t value)
     if (value < 0) value = 0;
     int b = cirrus_hist_bucket_of_nonneg(value);
     h->buckets[b]++;
-    if (b < h->lo) h->lo = b;
-    if (b > h->hi) h->hi = b;
     if (value < h->min) h->min = value;
     if (value > h->max) h->max = value;
     h->count++;

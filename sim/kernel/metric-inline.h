@@ -217,8 +217,6 @@ static inline __attribute__((always_inline)) void cirrus_metric_latency(CirrusCo
     double dv = (double)v;
     int b = cirrus_hist_bucket_of_nonneg(v);
     h->buckets[b]++;
-    if (b < h->lo) h->lo = b;
-    if (b > h->hi) h->hi = b;
     if (v < h->min) h->min = v;
     if (v > h->max) h->max = v;
     h->count++;
