@@ -20,14 +20,14 @@
  * a thousand years; also a latency's nanoseconds summed since time 0. */
 __extension__ typedef __int128 CirrusLevelArea;
 
-/* Where a latency value goes besides its interval histogram: nowhere
- * before statistics begin; to the total histogram whole in the interval in
- * which they begin (that interval's histogram also holds values from
- * before) and after the last row; else its sum alone, the counts following
- * at each row (recorder.c, "the total histogram"). */
+/* How a latency's values reach its total histogram: not at all before
+ * statistics begin; each as it is recorded in the interval in which they
+ * begin (that interval's histogram also holds values from before) and
+ * after the last row; else with the interval's at each row ("the total
+ * histogram", below). */
 typedef enum {
     CIRRUS_LATENCY_TOTAL_NONE,
-    CIRRUS_LATENCY_TOTAL_SUM,
+    CIRRUS_LATENCY_TOTAL_MERGED,
     CIRRUS_LATENCY_TOTAL_DIRECT,
 } CirrusLatencyTotal;
 
@@ -192,13 +192,14 @@ static inline void cirrus_metric_level(CirrusComponent *c, guint metric, gint64 
     if (level < m->level_min) m->level_min = level;
 }
 
-/* A latency goes into the interval histogram only; the total's counts,
- * extremes and bucket range follow at each row by merging the interval's
- * (exact integer sums and comparisons, so the result is the same as adding
- * every value twice, for a bucket walk per row instead of a bucket add per
- * value).  The total's sum of values is a double, whose rounding depends
- * on the order of the additions, so it is still kept value by value.  In
- * the interval in which statistics begin, the interval histogram also
+/* A latency goes into the interval histogram only; the total follows at
+ * each row by merging the interval's (exact integer sums and comparisons,
+ * so the result is the same as adding every value twice, for a bucket
+ * walk per row instead of a bucket add per value).  The sums of values are
+ * doubles, but of whole nanoseconds, so they too are exact in any order
+ * below 2^53 ns (104 days of latencies added up); beyond, the total's is
+ * rounded once a row rather than once a value.  In the interval in which
+ * statistics begin, the interval histogram also
  * holds values from before, so there values go to the total directly
  * (CIRRUS_LATENCY_TOTAL_DIRECT) and that row merges nothing (recorder.c).
  * The count of values since time 0 (cirrus_metric_run_samples) is the
@@ -221,8 +222,7 @@ static inline __attribute__((always_inline)) void cirrus_metric_latency(CirrusCo
     if (v > h->max) h->max = v;
     h->count++;
     h->sum += dv;
-    if (m->total_path == CIRRUS_LATENCY_TOTAL_SUM) m->total_hist->sum += dv;
-    else if (G_UNLIKELY(m->total_path == CIRRUS_LATENCY_TOTAL_DIRECT)) cirrus_hist_add(m->total_hist, value);
+    if (G_UNLIKELY(m->total_path == CIRRUS_LATENCY_TOTAL_DIRECT)) cirrus_hist_add(m->total_hist, value);
 }
 
 #endif

@@ -139,21 +139,12 @@ static gint64 count_total(const CirrusSim *sim, const Metric *m)
 /* cirrus_metric_count, _gauge and _latency are inline in metric-inline.h;
  * "the total histogram" there says how a latency reaches total_hist. */
 
-/* Merge `from`'s counts, extremes and bucket range into `into`, but not
- * its sum (see "the total histogram"). */
-static void hist_merge_counts(CirrusHist *into, const CirrusHist *from)
-{
-    double sum = into->sum;
-    cirrus_hist_merge(into, from);
-    into->sum = sum;
-}
-
 /* A latency metric's interval values that are not yet in its total go
  * there, once statistics have begun. */
 static void latency_flush(CirrusSim *sim, Metric *m)
 {
     if (sim->in_stats && m->total_path != CIRRUS_LATENCY_TOTAL_DIRECT)
-        hist_merge_counts(m->total_hist, m->interval_hist);
+        cirrus_hist_merge(m->total_hist, m->interval_hist);
 }
 
 double cirrus_metric_run_total(CirrusComponent *c, guint metric)
@@ -299,7 +290,7 @@ void recorder_fill_row(CirrusSim *sim, CirrusTime at, CirrusTime interval)
                 for (guint k = 0; k < G_N_ELEMENTS(latency_quantiles); k++) out[k] /= 1e9;
                 out[3] = cirrus_hist_mean(h) / 1e9;
                 latency_flush(sim, m);
-                m->total_path = sim->in_stats ? CIRRUS_LATENCY_TOTAL_SUM : CIRRUS_LATENCY_TOTAL_NONE;
+                m->total_path = sim->in_stats ? CIRRUS_LATENCY_TOTAL_MERGED : CIRRUS_LATENCY_TOTAL_NONE;
                 m->run_samples += h->count;
                 m->run_ns += (CirrusLevelArea)h->sum;
                 cirrus_hist_reset(m->interval_hist);
