@@ -554,9 +554,10 @@ gboolean cirrus_sim_run(CirrusSim *sim, const CirrusRunSpec *spec, GError **erro
 
     const CirrusTime stop = spec->duration, interval = spec->sample_interval;
     CirrusTime next_sample = interval;
-    /* The first instant at which rows_until has something to do: the next
-     * sample, or the end of the warm-up if that comes first. */
-    CirrusTime next_mark = sim->in_stats ? next_sample : MIN(next_sample, sim->warmup);
+    /* The first instant at which the loop has something to do besides
+     * handling the event: stop, take a sample, or end the warm-up (one
+     * test an event, not two). */
+    CirrusTime next_mark = MIN(stop, sim->in_stats ? next_sample : MIN(next_sample, sim->warmup));
     gboolean ok = TRUE;
     CirrusEvent ev;
     /* Events handled since events_done was last brought up to date. */
@@ -565,10 +566,11 @@ gboolean cirrus_sim_run(CirrusSim *sim, const CirrusRunSpec *spec, GError **erro
      * hooks aside, above): posts without delay go to the due-now ring. */
     sim->dispatching = TRUE;
     for (;;) {
-        /* An event at or after the stop time ends the run unexecuted. */
-        if (!next_event(sim, &ev) || ev.time >= stop) break;
+        if (!next_event(sim, &ev)) break;
         CirrusTime t = ev.time;
         if (t >= next_mark) {
+            /* An event at or after the stop time ends the run unexecuted. */
+            if (t >= stop) break;
             /* Sample hooks are not handlers: what they post goes to the pes. */
             sim->dispatching = FALSE;
             gboolean rows_ok = rows_until(sim, spec, t, &next_sample, error);
@@ -577,7 +579,7 @@ gboolean cirrus_sim_run(CirrusSim *sim, const CirrusRunSpec *spec, GError **erro
                 ok = FALSE;
                 break;
             }
-            next_mark = sim->in_stats ? next_sample : MIN(next_sample, sim->warmup);
+            next_mark = MIN(stop, sim->in_stats ? next_sample : MIN(next_sample, sim->warmup));
         }
         sim->now = t;
         cirrus_model_handle(ev.target->type, ev.target, ev.target->state, &ev);
