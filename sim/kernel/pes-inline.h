@@ -298,6 +298,40 @@ gboolean cirrus_pes_push_slow(CirrusPes *pes, CirrusTime time, guint32 index);
 gboolean cirrus_pes_pop_slow(CirrusPes *pes, CirrusTime *time, guint32 *index);
 
 /* cirrus_pes_push, cirrus_pes_pop and cirrus_pes_peek_time, inline. */
+/* Push (time, index) when that takes no call — the calendar wheel, its
+ * window, a free node, and no walk of the bucket's list — as
+ * cirrus_pes_push_inline would: TRUE.  Else FALSE, and nothing done: the
+ * caller pushes through cirrus_pes_push_inline in a function of its own
+ * (kernel.c, cirrus_schedule: a call on a path makes gcc save registers
+ * on every entry). */
+static inline __attribute__((always_inline)) gboolean cirrus_pes_try_push_inline(CirrusPes *pes, CirrusTime time,
+                                                                                 guint32 index)
+{
+    if (G_UNLIKELY(pes->kind != CIRRUS_PES_WHEEL)) return FALSE;
+    Wheel *w = &pes->u.wheel;
+    cirrus_hot_assert(index < CIRRUS_PES_MAX_INDEX && time >= w->last);
+    guint64 offset = (guint64)(time - w->start);   /* time >= last >= start */
+    if (G_UNLIKELY(offset >= w->span || w->free_node == WHEEL_NIL)) return FALSE;
+    guint b = (guint)(offset >> w->shift);
+    WheelBucket *bk = &w->bucket[b];
+    if (bk->head != WHEEL_NIL && time < w->nodes[bk->tail].time) return FALSE;
+    guint32 n = w->free_node;
+    WheelNode *node = &w->nodes[n];
+    w->free_node = node->next;
+    *node = (WheelNode){ time, index, WHEEL_NIL };
+    w->size++;
+    if (bk->head == WHEEL_NIL) {
+        bk->head = bk->tail = n;
+        w->words[b >> 6] |= (guint64)1 << (b & 63);
+        w->summary[b >> 12] |= (guint64)1 << ((b >> 6) & 63);
+        if (b < w->cursor) w->cursor = b;
+    } else {
+        w->nodes[bk->tail].next = n;
+        bk->tail = n;
+    }
+    return TRUE;
+}
+
 static inline __attribute__((always_inline)) gboolean cirrus_pes_push_inline(CirrusPes *pes, CirrusTime time, guint32 index)
 {
     if (G_LIKELY(pes->kind == CIRRUS_PES_WHEEL)) {
