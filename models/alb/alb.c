@@ -154,6 +154,7 @@ static gboolean lb_configure(CirrusComponent *self, Lb *lb, CirrusNode *cfg, con
     int algorithm;
     lb->flavour = f;
     lb->faults = cirrus_component_faults(self);
+    cirrus_metric_set_level(self, M_ACTIVE, 1, 1);   /* requests in flight: a level gauge */
     if (!cirrus_cfg_require(cfg, "targets", "the Auto Scaling group (asg) whose instances it balances", error) ||
         !cirrus_cfg_string(cfg, "targets", NULL, &targets, error) ||
         !cirrus_cfg_enum(cfg, "algorithm", algorithm_names, f->algorithm, &algorithm, error) ||
@@ -511,7 +512,7 @@ static Target *pick_sticky(CirrusComponent *self, Lb *lb, guint64 client)
 static void set_in_flight(CirrusComponent *self, Lb *lb, gint64 delta)
 {
     lb->in_flight += delta;
-    cirrus_metric_gauge(self, M_ACTIVE, (double)lb->in_flight);
+    cirrus_metric_level(self, M_ACTIVE, lb->in_flight);
 }
 
 static void on_request(CirrusComponent *self, Lb *lb, CirrusRequest *req)

@@ -150,6 +150,7 @@ static gboolean ec_configure(CirrusComponent *self, void *state, CirrusNode *cfg
     static const char *const engines[] = {"redis", "valkey", "memcached", NULL};
     Cache *c = state;
     CirrusDist default_latency;
+    cirrus_metric_set_level(self, M_CONNECTIONS, 1, 1);   /* operations in flight: a level gauge */
     int engine, eviction;
     c->faults = cirrus_component_faults(self);
     if (!cirrus_cfg_enum(cfg, "engine", engines, ENGINE_REDIS, &engine, error) || !read_node_type(c, cfg, error))
@@ -275,7 +276,7 @@ static void update_gauges(CirrusComponent *self, Cache *c)
     CirrusTime elapsed = MAX(cirrus_now(self) - c->interval_start, CIRRUS_MS);
     double cpu = 100.0 * cirrus_time_to_s(c->busiest) / cirrus_time_to_s(elapsed);
     cirrus_metric_gauge(self, M_ENGINE_CPU, MIN(cpu, 100.0));
-    cirrus_metric_gauge(self, M_CONNECTIONS, (double)c->in_flight);
+    cirrus_metric_level(self, M_CONNECTIONS, c->in_flight);
 }
 
 static void update_items(CirrusComponent *self, Cache *c)
@@ -346,7 +347,7 @@ static void on_done(CirrusComponent *self, Cache *c, CirrusRequest *req)
 {
     c->in_flight--;
     cirrus_metric_latency(self, req->holder ? M_READ_LATENCY : M_WRITE_LATENCY, cirrus_now(self) - req->arrived);
-    cirrus_metric_gauge(self, M_CONNECTIONS, (double)c->in_flight);
+    cirrus_metric_level(self, M_CONNECTIONS, c->in_flight);
     cirrus_reply(self, req, CIRRUS_OUTCOME_OK);
 }
 

@@ -150,6 +150,10 @@ static gboolean lambda_configure(CirrusComponent *self, void *state, CirrusNode 
     static const char *const reuses[] = {"mru", "lru", "random", NULL};
     Lambda *f = state;
     CirrusDist cold_default;
+    /* Counts of invocations and environments: level gauges. */
+    cirrus_metric_set_level(self, M_CONCURRENT, 1, 1);
+    cirrus_metric_set_level(self, M_PROV_CONCURRENT, 1, 1);
+    cirrus_metric_set_level(self, M_ENVIRONMENTS, 1, 1);
     CirrusNode *source;
     int reuse;
     f->faults = cirrus_component_faults(self);

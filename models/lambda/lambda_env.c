@@ -206,13 +206,13 @@ void lambda_envs_clear(Lambda *f)
  * at each start and end, Environments only when one is made or goes. */
 static void concurrency_changed(CirrusComponent *self, const Lambda *f, gboolean provisioned)
 {
-    cirrus_metric_gauge(self, M_CONCURRENT, (double)f->busy);
-    if (provisioned) cirrus_metric_gauge(self, M_PROV_CONCURRENT, (double)f->busy_prov);
+    cirrus_metric_level(self, M_CONCURRENT, f->busy);
+    if (provisioned) cirrus_metric_level(self, M_PROV_CONCURRENT, f->busy_prov);
 }
 
 static void environments_changed(CirrusComponent *self, const Lambda *f)
 {
-    cirrus_metric_gauge(self, M_ENVIRONMENTS, (double)f->live);
+    cirrus_metric_level(self, M_ENVIRONMENTS, f->live);
 }
 
 void lambda_envs_start(CirrusComponent *self, Lambda *f)
