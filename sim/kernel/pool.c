@@ -53,26 +53,33 @@ void cirrus_pool_free(CirrusPool *pool)
     g_free(pool);
 }
 
+/* An object carved from the newest chunk (a new one when it is used up):
+ * out of line, so that the free list's path makes no call and saves no
+ * registers (a request is taken and released on every arrival). */
+G_GNUC_NO_INLINE static void *pool_carve(CirrusPool *pool)
+{
+    if (pool->chunk_next == pool->chunk_len) {
+        /* Chunks double in size, so the number of chunks stays small. */
+        gsize len = pool->chunk_len ? pool->chunk_len * 2 : POOL_FIRST_CHUNK;
+        char *chunk = g_malloc(len * pool->object_size);
+        pool_poison(chunk, len * pool->object_size);
+        g_ptr_array_add(pool->chunks, chunk);
+        pool->chunk_len = len;
+        pool->chunk_next = 0;
+    }
+    char *chunk = g_ptr_array_index(pool->chunks, pool->chunks->len - 1);
+    void *object = chunk + pool->chunk_next++ * pool->object_size;
+    pool->capacity++;
+    pool_unpoison(object, pool->object_size);
+    pool->in_use++;
+    return object;
+}
+
 void *cirrus_pool_take(CirrusPool *pool)
 {
-    void *object;
-    if (pool->free_list) {
-        object = pool->free_list;
-        pool->free_list = pool->free_list->next;
-    } else {
-        if (pool->chunk_next == pool->chunk_len) {
-            /* Chunks double in size, so the number of chunks stays small. */
-            gsize len = pool->chunk_len ? pool->chunk_len * 2 : POOL_FIRST_CHUNK;
-            char *chunk = g_malloc(len * pool->object_size);
-            pool_poison(chunk, len * pool->object_size);
-            g_ptr_array_add(pool->chunks, chunk);
-            pool->chunk_len = len;
-            pool->chunk_next = 0;
-        }
-        char *chunk = g_ptr_array_index(pool->chunks, pool->chunks->len - 1);
-        object = chunk + pool->chunk_next++ * pool->object_size;
-        pool->capacity++;
-    }
+    FreeObject *object = pool->free_list;
+    if (G_UNLIKELY(!object)) return pool_carve(pool);
+    pool->free_list = object->next;
     pool_unpoison(object, pool->object_size);
     pool->in_use++;
     return object;
