@@ -26,7 +26,7 @@
 # The training run: `cirrus bench --quick` (the hold model and the M/M/100)
 # and a few minutes of the bench scenarios (compute tier, a sync call,
 # Lambda, SQS, DynamoDB).  Functions the training does not reach keep
-# -O2's optimisation (-fprofile-partial-training) instead of being
+# the default build's optimisation (-fprofile-partial-training) instead of being
 # optimised for size as cold code.
 set -euo pipefail
 cd "$(dirname "$0")/.."
