@@ -278,22 +278,35 @@ G_GNUC_NO_INLINE static void schedule_posted(CirrusComponent *target, CirrusTime
     post_event(target, target, delay, kind, request, data);
 }
 
+/* The same for a timer whose event cirrus_schedule already put in `slot`
+ * (taken from the top of the free stack) when the wheel would not take
+ * it without a call: the slot goes back, and post_event takes it again
+ * and writes the same event — so the fast path need not keep its
+ * arguments for this. */
+G_GNUC_NO_INLINE static void schedule_slot_posted(CirrusSim *sim, guint32 slot)
+{
+    CirrusEvent ev = sim->events[slot];
+    sim->n_free++;
+    post_event(ev.target, ev.target, ev.time - sim->now, ev.kind, ev.request, ev.data);
+}
+
 void cirrus_schedule(CirrusComponent *target, CirrusTime delay, int kind, CirrusRequest *request,
                      guint64 data)
 {
     /* The common case — a timer for later, a free event slot, and a push
      * the calendar wheel takes without a call — with no call on its path
      * (see ring_try_post): the slot post_event would take, the same
-     * event, the same push. */
+     * event, the same push.  The event is written before the push, so
+     * that the arguments are dead across it and fewer registers are
+     * needed. */
     CirrusSim *sim = target->sim;
     CirrusTime when;
     if (G_LIKELY(delay > 0 && sim->n_free > 0 && !__builtin_add_overflow(sim->now, delay, &when))) {
-        guint32 slot = sim->free_slots[sim->n_free - 1];
-        if (cirrus_pes_try_push_inline(sim->pes, when, slot)) {
-            sim->n_free--;
-            sim->events[slot] = (CirrusEvent){ when, target, target, kind, request, data };
-            return;
-        }
+        guint32 slot = sim->free_slots[--sim->n_free];
+        sim->events[slot] = (CirrusEvent){ when, target, target, kind, request, data };
+        if (G_LIKELY(cirrus_pes_try_push_inline(sim->pes, when, slot))) return;
+        schedule_slot_posted(sim, slot);
+        return;
     }
     schedule_posted(target, delay, kind, request, data);
 }
