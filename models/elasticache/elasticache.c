@@ -150,9 +150,9 @@ static gboolean ec_configure(CirrusComponent *self, void *state, CirrusNode *cfg
     static const char *const engines[] = {"redis", "valkey", "memcached", NULL};
     Cache *c = state;
     CirrusDist default_latency;
-    cirrus_metric_set_level(self, M_CONNECTIONS, 1, 1);   /* operations in flight: a level gauge */
     int engine, eviction;
     c->faults = cirrus_component_faults(self);
+    cirrus_metric_set_level(self, M_CONNECTIONS, 1, 1);   /* operations in flight: a level gauge */
     if (!cirrus_cfg_enum(cfg, "engine", engines, ENGINE_REDIS, &engine, error) || !read_node_type(c, cfg, error))
         return FALSE;
     c->engine = (Engine)engine;

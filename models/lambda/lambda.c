@@ -150,13 +150,13 @@ static gboolean lambda_configure(CirrusComponent *self, void *state, CirrusNode 
     static const char *const reuses[] = {"mru", "lru", "random", NULL};
     Lambda *f = state;
     CirrusDist cold_default;
+    CirrusNode *source;
+    int reuse;
+    f->faults = cirrus_component_faults(self);
     /* Counts of invocations and environments: level gauges. */
     cirrus_metric_set_level(self, M_CONCURRENT, 1, 1);
     cirrus_metric_set_level(self, M_PROV_CONCURRENT, 1, 1);
     cirrus_metric_set_level(self, M_ENVIRONMENTS, 1, 1);
-    CirrusNode *source;
-    int reuse;
-    f->faults = cirrus_component_faults(self);
     if (!cirrus_cfg_map(cfg, "event_source", &source, error) ||
         (source && !lambda_esm_configure(self, f, source, error)))
         return FALSE;

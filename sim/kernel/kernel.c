@@ -225,6 +225,12 @@ static inline gboolean next_event(CirrusSim *sim, CirrusEvent *ev)
     return TRUE;
 }
 
+/* ev at the ring's end (it has room). */
+static inline void ring_append(EventRing *q, CirrusEvent ev)
+{
+    q->items[(q->head + q->len++) & (q->capacity - 1)] = ev;
+}
+
 /* cirrus_post's body, inline in it and in cirrus_schedule: a model's
  * timer (two per request on the M/M/c path) then costs one call, not
  * two.  Returns the event's time (now + delay, saturated). */
@@ -240,7 +246,7 @@ static inline __attribute__((always_inline)) CirrusTime post_event(CirrusCompone
     if (delay == 0 && sim->dispatching) {
         EventRing *q = &sim->due_now;
         if (G_UNLIKELY(q->len == q->capacity)) event_ring_grow(q);
-        q->items[(q->head + q->len++) & (q->capacity - 1)] = ev;
+        ring_append(q, ev);
     } else {
         guint32 slot = event_slot(sim);
         sim->events[slot] = ev;
@@ -249,8 +255,11 @@ static inline __attribute__((always_inline)) CirrusTime post_event(CirrusCompone
     return when;
 }
 
-void cirrus_post(CirrusComponent *from, CirrusComponent *target, CirrusTime delay, int kind,
-                 CirrusRequest *request, guint64 data)
+/* Never inline: it is also the general path of cirrus_schedule and
+ * cirrus_reply, taken as a tail call so that their fast paths make no
+ * other call (see ring_try_post). */
+G_GNUC_NO_INLINE void cirrus_post(CirrusComponent *from, CirrusComponent *target, CirrusTime delay, int kind,
+                                  CirrusRequest *request, guint64 data)
 {
     post_event(from, target, delay, kind, request, data);
 }
@@ -267,15 +276,17 @@ static inline gboolean ring_try_post(CirrusSim *sim, CirrusComponent *from, Cirr
 {
     EventRing *q = &sim->due_now;
     if (G_UNLIKELY(!sim->dispatching || q->len == q->capacity)) return FALSE;
-    q->items[(q->head + q->len++) & (q->capacity - 1)] = (CirrusEvent){ sim->now, target, from, kind, request, 0 };
+    ring_append(q, (CirrusEvent){ sim->now, target, from, kind, request, 0 });
     return TRUE;
 }
 
-/* cirrus_schedule's general path. */
+/* cirrus_schedule's general path: cirrus_post with one argument fewer
+ * (the target is the poster), which spares cirrus_schedule's fast path a
+ * register save. */
 G_GNUC_NO_INLINE static void schedule_posted(CirrusComponent *target, CirrusTime delay, int kind,
                                              CirrusRequest *request, guint64 data)
 {
-    post_event(target, target, delay, kind, request, data);
+    cirrus_post(target, target, delay, kind, request, data);
 }
 
 /* The same for a timer whose event cirrus_schedule already put in `slot`
@@ -287,7 +298,7 @@ G_GNUC_NO_INLINE static void schedule_slot_posted(CirrusSim *sim, guint32 slot)
 {
     CirrusEvent ev = sim->events[slot];
     sim->n_free++;
-    post_event(ev.target, ev.target, ev.time - sim->now, ev.kind, ev.request, ev.data);
+    cirrus_post(ev.target, ev.target, ev.time - sim->now, ev.kind, ev.request, ev.data);
 }
 
 void cirrus_schedule(CirrusComponent *target, CirrusTime delay, int kind, CirrusRequest *request,
@@ -498,18 +509,13 @@ void cirrus_send(CirrusComponent *from, CirrusComponent *to, CirrusRequest *requ
     send_posted(from, to, request, delay);
 }
 
-/* cirrus_reply's general path: not from a handler, or no room in the ring. */
-G_GNUC_NO_INLINE static void reply_posted(CirrusComponent *self, CirrusRequest *request)
-{
-    post_event(self, request->reply_to, 0, CIRRUS_EVENT_REPLY, request, 0);
-}
-
 void cirrus_reply(CirrusComponent *self, CirrusRequest *request, CirrusOutcome outcome)
 {
     g_assert(request->reply_to != NULL);
     request->outcome = (guint8)outcome;
     request->holder = 0;
-    if (!ring_try_post(self->sim, self, request->reply_to, CIRRUS_EVENT_REPLY, request)) reply_posted(self, request);
+    if (!ring_try_post(self->sim, self, request->reply_to, CIRRUS_EVENT_REPLY, request))
+        cirrus_post(self, request->reply_to, 0, CIRRUS_EVENT_REPLY, request, 0);   /* not from a handler, or no room */
 }
 
 /* ---- running ----------------------------------------------------------- */

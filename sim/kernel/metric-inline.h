@@ -53,8 +53,7 @@ typedef struct CirrusMetricData {
     gint64 level, level_max, level_min;
     CirrusLevelArea level_area;
     CirrusLevelArea level_area_row, level_area_stats;   /* level_area when this row began, when statistics did */
-    gint64 level_num, level_den;
-    gboolean by_level;
+    gint64 level_num, level_den;   /* level_den > 0: a level gauge */
     CirrusTime last_change;
     union {
         /* latency */
@@ -158,7 +157,7 @@ static inline void cirrus_metric_count(CirrusComponent *c, guint metric, gint64 
 static inline void cirrus_metric_gauge(CirrusComponent *c, guint metric, double value)
 {
     CirrusMetricData *m = cirrus_metric_at_(c, metric, CIRRUS_METRIC_GAUGE);
-    cirrus_hot_assert(!m->by_level);   /* a level gauge: cirrus_metric_level */
+    cirrus_hot_assert(m->level_den == 0);   /* a level gauge: cirrus_metric_level */
     /* A level of +0 set again (an empty queue staying empty, the common
      * case) changes nothing: the areas would each gain +0 * dt, which
      * leaves a sum that is never -0 as it is; the extremes already cover
@@ -180,7 +179,7 @@ static inline void cirrus_metric_gauge(CirrusComponent *c, guint metric, double 
 static inline void cirrus_metric_level(CirrusComponent *c, guint metric, gint64 level)
 {
     CirrusMetricData *m = cirrus_metric_at_(c, metric, CIRRUS_METRIC_GAUGE);
-    cirrus_hot_assert(m->by_level);
+    cirrus_hot_assert(m->level_den > 0);
     /* 0 set again: nothing to add, and the extremes already cover 0 (as
      * in cirrus_metric_gauge). */
     if ((level | m->level) == 0) return;
@@ -211,17 +210,7 @@ static inline void cirrus_metric_level(CirrusComponent *c, guint metric, gint64 
 static inline __attribute__((always_inline)) void cirrus_metric_latency(CirrusComponent *c, guint metric, CirrusTime value)
 {
     CirrusMetricData *m = cirrus_metric_at_(c, metric, CIRRUS_METRIC_LATENCY);
-    /* cirrus_hist_add by hand, to convert the value to double once for
-     * both sums. */
-    CirrusHist *h = m->interval_hist;
-    gint64 v = value < 0 ? 0 : value;
-    double dv = (double)v;
-    int b = cirrus_hist_bucket_of_nonneg(v);
-    h->buckets[b]++;
-    if (v < h->min) h->min = v;
-    if (v > h->max) h->max = v;
-    h->count++;
-    h->sum += dv;
+    cirrus_hist_add(m->interval_hist, value);
     if (G_UNLIKELY(m->total_path == CIRRUS_LATENCY_TOTAL_DIRECT)) cirrus_hist_add(m->total_hist, value);
 }
 

@@ -190,15 +190,27 @@ struct CirrusPes {
     } u;
 };
 
-/* Out of line, in pes.c: a push at or after the window's end, or one
- * that lands before its bucket's last entry; a pop with the window empty
- * (the next window is filled from the overflow, or with very many
- * pending the overflow gives the entry itself; FALSE when nothing is
- * pending); a node array full. */
+/* Out of line, in pes.c: a push at or after the window's end (to the
+ * overflow); one in the window that wheel_try_push does not take (no
+ * free node, or due before its bucket's last entry); a pop with the
+ * window empty (the next window is filled from the overflow, or with very
+ * many pending the overflow gives the entry itself; FALSE when nothing is
+ * pending). */
 void     cirrus_pes_wheel_spill_(Wheel *w, CirrusTime time, guint32 index);
-void     cirrus_pes_wheel_insert_(Wheel *w, WheelBucket *b, guint32 node);
+void     cirrus_pes_wheel_push_other_(Wheel *w, CirrusTime time, guint32 index);
 gboolean cirrus_pes_wheel_pop_empty_(Wheel *w, CirrusTime *time, guint32 *index);
-void     cirrus_pes_wheel_grow_(Wheel *w);
+
+/* A node for (time, index) from the free list (it has one), counted in
+ * the wheel's size. */
+static inline guint32 wheel_node_new(Wheel *w, CirrusTime time, guint32 index)
+{
+    guint32 n = w->free_node;
+    WheelNode *node = &w->nodes[n];
+    w->free_node = node->next;
+    *node = (WheelNode){ time, index, WHEEL_NIL };
+    w->size++;
+    return n;
+}
 
 /* The first bucket at or after `from` that holds entries (there is one). */
 static inline guint wheel_first_from(const Wheel *w, guint from)
@@ -221,33 +233,37 @@ static inline guint wheel_first_from(const Wheel *w, guint from)
     return word * 64 + (guint)__builtin_ctzll(w->words[word]);
 }
 
-static inline __attribute__((always_inline)) void wheel_push(Wheel *w, CirrusTime time, guint32 index)
+/* Push (time, index) when that takes no call — in the window, a free
+ * node, and no walk of the bucket's list (an empty bucket, or at or after
+ * its last entry): TRUE.  Else FALSE, and nothing done. */
+static inline __attribute__((always_inline)) gboolean wheel_try_push(Wheel *w, CirrusTime time, guint32 index)
 {
     cirrus_hot_assert(index < CIRRUS_PES_MAX_INDEX && time >= w->last);
     guint64 offset = (guint64)(time - w->start);   /* time >= last >= start */
-    if (G_UNLIKELY(offset >= w->span)) {
-        cirrus_pes_wheel_spill_(w, time, index);
-        return;
-    }
-    if (G_UNLIKELY(w->free_node == WHEEL_NIL)) cirrus_pes_wheel_grow_(w);
-    guint32 n = w->free_node;
-    WheelNode *node = &w->nodes[n];
-    w->free_node = node->next;
-    *node = (WheelNode){ time, index, WHEEL_NIL };
-    w->size++;
+    if (G_UNLIKELY(offset >= w->span || w->free_node == WHEEL_NIL)) return FALSE;
     guint b = (guint)(offset >> w->shift);
     WheelBucket *bk = &w->bucket[b];
+    if (bk->head != WHEEL_NIL && time < w->nodes[bk->tail].time) return FALSE;
+    guint32 n = wheel_node_new(w, time, index);
     if (bk->head == WHEEL_NIL) {
         bk->head = bk->tail = n;
         w->words[b >> 6] |= (guint64)1 << (b & 63);
         w->summary[b >> 12] |= (guint64)1 << ((b >> 6) & 63);
         if (b < w->cursor) w->cursor = b;
-    } else if (time >= w->nodes[bk->tail].time) {
+    } else {
         w->nodes[bk->tail].next = n;
         bk->tail = n;
-    } else {
-        cirrus_pes_wheel_insert_(w, bk, n);
     }
+    return TRUE;
+}
+
+static inline __attribute__((always_inline)) void wheel_push(Wheel *w, CirrusTime time, guint32 index)
+{
+    /* The window's end tested first: above 16,384 pending every push
+     * goes to the overflow, and one call is all it should cost (the
+     * test is the one wheel_try_push makes: gcc merges them). */
+    if (G_UNLIKELY((guint64)(time - w->start) >= w->span)) cirrus_pes_wheel_spill_(w, time, index);
+    else if (G_UNLIKELY(!wheel_try_push(w, time, index))) cirrus_pes_wheel_push_other_(w, time, index);
 }
 
 /* Bucket b (the cursor's) has just been emptied: its bits go, and the
@@ -307,29 +323,7 @@ gboolean cirrus_pes_pop_slow(CirrusPes *pes, CirrusTime *time, guint32 *index);
 static inline __attribute__((always_inline)) gboolean cirrus_pes_try_push_inline(CirrusPes *pes, CirrusTime time,
                                                                                  guint32 index)
 {
-    if (G_UNLIKELY(pes->kind != CIRRUS_PES_WHEEL)) return FALSE;
-    Wheel *w = &pes->u.wheel;
-    cirrus_hot_assert(index < CIRRUS_PES_MAX_INDEX && time >= w->last);
-    guint64 offset = (guint64)(time - w->start);   /* time >= last >= start */
-    if (G_UNLIKELY(offset >= w->span || w->free_node == WHEEL_NIL)) return FALSE;
-    guint b = (guint)(offset >> w->shift);
-    WheelBucket *bk = &w->bucket[b];
-    if (bk->head != WHEEL_NIL && time < w->nodes[bk->tail].time) return FALSE;
-    guint32 n = w->free_node;
-    WheelNode *node = &w->nodes[n];
-    w->free_node = node->next;
-    *node = (WheelNode){ time, index, WHEEL_NIL };
-    w->size++;
-    if (bk->head == WHEEL_NIL) {
-        bk->head = bk->tail = n;
-        w->words[b >> 6] |= (guint64)1 << (b & 63);
-        w->summary[b >> 12] |= (guint64)1 << ((b >> 6) & 63);
-        if (b < w->cursor) w->cursor = b;
-    } else {
-        w->nodes[bk->tail].next = n;
-        bk->tail = n;
-    }
-    return TRUE;
+    return G_LIKELY(pes->kind == CIRRUS_PES_WHEEL) && wheel_try_push(&pes->u.wheel, time, index);
 }
 
 static inline __attribute__((always_inline)) gboolean cirrus_pes_push_inline(CirrusPes *pes, CirrusTime time, guint32 index)

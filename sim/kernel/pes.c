@@ -552,7 +552,7 @@ static RadixEntry radix_pop_any(Radix *r)
 #define WHEEL_WALK_LIMIT 32                     /* a longer walk narrows at once */
 #define WHEEL_BYPASS_ABOVE 16384                /* more pending: the radix heap alone */
 
-void cirrus_pes_wheel_grow_(Wheel *w)
+static void wheel_grow(Wheel *w)
 {
     guint32 old = w->nodes_capacity, cap = old ? old * 2 : 1024;
     g_assert(cap <= CIRRUS_PES_MAX_INDEX);
@@ -599,7 +599,7 @@ static void wheel_flush(Wheel *w)
     w->span = 0;
 }
 
-void cirrus_pes_wheel_insert_(Wheel *w, WheelBucket *bk, guint32 n)
+static void wheel_insert(Wheel *w, WheelBucket *bk, guint32 n)
 {
     /* Earlier than the bucket's last entry: before the first entry due
      * later than it (there is one, the tail). */
@@ -638,6 +638,20 @@ void cirrus_pes_wheel_spill_(Wheel *w, CirrusTime time, guint32 index)
         return;
     }
     radix_push_any(o, time, index);
+}
+
+/* A push in the window that wheel_try_push does not take: with no free
+ * node the node array grows; one due before its bucket's last entry walks
+ * the bucket's list. */
+void cirrus_pes_wheel_push_other_(Wheel *w, CirrusTime time, guint32 index)
+{
+    guint64 offset = (guint64)(time - w->start);   /* in the window */
+    if (w->free_node == WHEEL_NIL) {
+        wheel_grow(w);
+        if (wheel_try_push(w, time, index)) return;
+    }
+    guint32 n = wheel_node_new(w, time, index);
+    wheel_insert(w, &w->bucket[offset >> w->shift], n);
 }
 
 /* The next window's width, from how the last one went.  Doubling the

@@ -67,7 +67,6 @@ void cirrus_metric_set_level(CirrusComponent *c, guint metric, gint64 num, gint6
     Metric *m = metric_at(c, metric);
     g_assert(m->def.kind == CIRRUS_METRIC_GAUGE && num != 0 && den > 0);
     g_assert(m->value == 0 && m->last_change == 0);   /* before its first update */
-    m->by_level = TRUE;
     m->level_num = num;
     m->level_den = den;
 }
@@ -96,7 +95,7 @@ static CirrusLevelArea level_area_at(const Metric *m, CirrusTime now)
  * integer ones. */
 static void gauge_advance(Metric *m, CirrusTime now)
 {
-    if (!m->by_level) {
+    if (m->level_den == 0) {
         cirrus_metric_gauge_advance_(m, now);
         return;
     }
@@ -152,7 +151,7 @@ double cirrus_metric_run_total(CirrusComponent *c, guint metric)
     const Metric *m = metric_at(c, metric);
     /* A gauge's level since its last change, without touching the areas
      * the summary reads. */
-    if (m->def.kind == CIRRUS_METRIC_GAUGE && m->by_level)
+    if (m->def.kind == CIRRUS_METRIC_GAUGE && m->level_den > 0)
         return level_area_value(m, level_area_at(m, c->sim->now)) / CIRRUS_SEC;
     if (m->def.kind == CIRRUS_METRIC_GAUGE)
         return m->run_total + m->value * (double)(c->sim->now - m->last_change) / CIRRUS_SEC;
@@ -365,8 +364,8 @@ void cirrus_component_metric_summary(const CirrusComponent *c, guint i, CirrusMe
     const Metric *m = &g_array_index(c->metrics, Metric, i);
     const CirrusSim *sim = c->sim;
     Metric synced;
-    if (m->by_level) {
-        /* Its double fields as of its last change, as for any gauge. */
+    if (m->level_den > 0) {
+        /* A level gauge: its double fields as of its last change, as for any gauge. */
         synced = *m;
         gauge_advance(&synced, m->last_change);
         m = &synced;
