@@ -256,19 +256,106 @@ static void test_exp1_moments(void)
     /* Exp(1): variance 1, fourth central moment 9. */
     g_assert_cmpfloat(fabs(mean - 1.0), <, 4.0 / sqrt(N));
     g_assert_cmpfloat(fabs(var - 1.0), <, 4.0 * sqrt(8.0 / N));
+}
 
-    /* uniform_pos() == 1 must give +0, not -0: craft a state whose next
-     * output is all ones.  The output is rotl(s[1] * 5, 7) * 9, so
-     * s[1] = rotr(~0 * 9^-1, 7) * 5^-1 (inverses mod 2^64). */
-    guint64 r = UINT64_MAX * inverse_mod64(9);
-    CirrusRng top = {.s = {0, ((r >> 7) | (r << 57)) * inverse_mod64(5), 0, 0}};
-    CirrusRng probe = top;
-    g_assert_cmpuint(cirrus_rng_next(&probe), ==, UINT64_MAX);
-    probe = top;
-    g_assert_cmpfloat(cirrus_rng_uniform_pos(&probe), ==, 1.0);
-    double x = cirrus_rng_exp1(&top);
-    g_assert_cmpfloat(x, ==, 0.0);
-    g_assert_false(signbit(x));
+/* A stream whose next raw word is `word`: the output is
+ * rotl(s[1] * 5, 7) * 9, so s[1] = rotr(word * 9^-1, 7) * 5^-1 (inverses
+ * mod 2^64); s[0], s[2] and s[3] are free and only shape later words. */
+static CirrusRng stream_giving(guint64 word)
+{
+    guint64 r = word * inverse_mod64(9);
+    CirrusRng rng = {.s = {1, ((r >> 7) | (r << 57)) * inverse_mod64(5), 2, 3}};
+    CirrusRng probe = rng;
+    g_assert_cmpuint(cirrus_rng_next(&probe), ==, word);
+    return rng;
+}
+
+/* The draw's paths, each from a word chosen to take it: the inner
+ * rectangle (x = j x width, exactly), the base layer past r (the tail:
+ * r + Exp(1), so beyond r), and the top layer, which has no inner
+ * rectangle (every word there goes to the wedge test, and a rejected one
+ * to a new draw). */
+static void test_exp1_paths(void)
+{
+    const double r = 7.69711747013104972;
+    guint64 j = 12345;
+    CirrusRng inner = stream_giving(j << 11 | 7);
+    g_assert_cmpfloat(cirrus_rng_exp1(&inner), ==, (double)j * cirrus_rng_zig_[7].width);
+    g_assert_cmpuint(cirrus_rng_zig_[255].inner, ==, 0);
+    for (int k = 0; k < 64; k++) {
+        CirrusRng tail = stream_giving(~(guint64)0 << 8 ^ (guint64)k << 11);   /* layer 0, j near 2^53 */
+        double x = cirrus_rng_exp1(&tail);
+        g_assert_cmpfloat(x, >=, r);
+        g_assert_true(isfinite(x));
+        CirrusRng top = stream_giving(~(guint64)0 ^ (guint64)k << 11);          /* layer 255 */
+        double y = cirrus_rng_exp1(&top);
+        g_assert_cmpfloat(y, >=, 0.0);
+        g_assert_true(isfinite(y));
+        g_assert_false(signbit(y));
+    }
+}
+
+/* The ziggurat's 256 layers (rng.c) each have the same area v = 3.9497e-3
+ * under f(x) = exp(-x): the base layer x_0 f(x_1) (its rectangle plus the
+ * tail), layer i the rectangle x_i (f(x_{i+1}) - f(x_i)), up to the top
+ * one, whose x_256 = 0 closes the recursion only if r and v match. */
+static void test_exp1_layers(void)
+{
+    const double v = 0.0039496598225815571993;
+    double x[257];
+    for (int i = 0; i < 256; i++) x[i] = cirrus_rng_zig_[i].width * 9007199254740992.0;
+    x[256] = 0.0;
+    g_assert_cmpfloat(fabs(x[1] - 7.69711747013104972), <, 1e-15);
+    g_assert_cmpfloat(fabs(x[0] * exp(-x[1]) / v - 1), <, 1e-12);
+    for (int i = 1; i < 256; i++) {
+        g_assert_cmpfloat(x[i + 1], <, x[i]);
+        g_assert_cmpfloat(fabs(x[i] * (exp(-x[i + 1]) - exp(-x[i])) / v - 1), <, 1e-9);
+        /* The inner rectangle: a 53-bit draw below `inner` has x < x_{i+1}. */
+        uint64_t in = cirrus_rng_zig_[i].inner;
+        g_assert_cmpfloat((double)in * cirrus_rng_zig_[i].width, <=, x[i + 1]);
+        g_assert_cmpfloat((double)(in + 1) * cirrus_rng_zig_[i].width, >, x[i + 1] * (1 - 1e-15));
+    }
+}
+
+/* 2,000,000 draws in 1,000 bins of equal probability (by F(x) = 1 - e^-x):
+ * the chi-square statistic has mean 999 and sd sqrt(2 x 999) = 44.7; it
+ * must lie within 5 sd.  The bins reach F = 0.999, past the layers' rare
+ * wedges, so a wrong wedge or base layer shows. */
+static void test_exp1_chi_square(void)
+{
+    enum { N = 2000000, K = 1000 };
+    CirrusRng rng;
+    cirrus_rng_seed_named(&rng, 11, "exp-chi", 0);
+    static long bins[K];
+    for (int i = 0; i < N; i++) {
+        int b = (int)(-expm1(-cirrus_rng_exp1(&rng)) * K);
+        bins[b < K ? b : K - 1]++;
+    }
+    double chi = 0, e = (double)N / K;
+    for (int k = 0; k < K; k++) chi += (bins[k] - e) * (bins[k] - e) / e;
+    double z = (chi - (K - 1)) / sqrt(2.0 * (K - 1));
+    g_test_message("exp1 chi-square %.1f on %d df (z %.2f)", chi, K - 1, z);
+    g_assert_cmpfloat(fabs(z), <, 5.0);
+}
+
+/* The tail beyond r = 7.697 (one draw in 2,200, drawn as r + Exp(1)): its
+ * share is e^-r within 4 binomial SE of 20,000,000 draws, and the excess
+ * over r has mean 1 (memoryless) within 4 SE of its count. */
+static void test_exp1_tail(void)
+{
+    enum { N = 20000000 };
+    const double r = 7.69711747013104972, p = exp(-r);
+    CirrusRng rng;
+    cirrus_rng_seed_named(&rng, 12, "exp-tail", 0);
+    long n = 0;
+    double excess = 0;
+    for (int i = 0; i < N; i++) {
+        double x = cirrus_rng_exp1(&rng);
+        if (x > r) { n++; excess += x - r; }
+    }
+    g_test_message("exp1 tail: %ld beyond r (expected %.0f), mean excess %.4f", n, N * p, excess / n);
+    g_assert_cmpfloat(fabs(n - N * p), <, 4 * sqrt(N * p * (1 - p)));
+    g_assert_cmpfloat(fabs(excess / n - 1), <, 4 / sqrt((double)n));
 }
 
 int main(int argc, char **argv)
@@ -282,5 +369,9 @@ int main(int argc, char **argv)
     g_test_add_func("/sim/rng/below-chi-square", test_below_chi_square);
     g_test_add_func("/sim/rng/normal-moments", test_normal_moments);
     g_test_add_func("/sim/rng/exp1-moments", test_exp1_moments);
+    g_test_add_func("/sim/rng/exp1-layers", test_exp1_layers);
+    g_test_add_func("/sim/rng/exp1-paths", test_exp1_paths);
+    g_test_add_func("/sim/rng/exp1-chi-square", test_exp1_chi_square);
+    g_test_add_func("/sim/rng/exp1-tail", test_exp1_tail);
     return g_test_run();
 }

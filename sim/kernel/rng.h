@@ -67,12 +67,33 @@ uint64_t cirrus_rng_below(CirrusRng *rng, uint64_t n);
  * the stream position depends only on the number of calls). */
 double cirrus_rng_normal(CirrusRng *rng);
 
-/* Exponential with mean 1. */
+/* ---- exponential draws: a 256-layer ziggurat ----
+ *
+ * Marsaglia and Tsang, "The Ziggurat Method for Generating Random
+ * Variables" (J. Stat. Software 5(8), 2000), in the 64-bit form: one raw
+ * word gives the layer (its low 8 bits) and a 53-bit uniform (its top 53),
+ * and 98.9% of draws end at one integer comparison and one multiply, with
+ * no log().  The tables are computed once (rng.c) from the layers' edges;
+ * the rare draws outside the inner rectangles take cirrus_rng_exp1_slow_. */
+typedef struct CirrusRngZigLayer {
+    uint64_t inner;     /* a 53-bit draw below this lies under the curve */
+    double width;       /* the layer's right edge x 2^-53 */
+} CirrusRngZigLayer;
+
+extern CirrusRngZigLayer cirrus_rng_zig_[256];
+
+/* The draws whose point fell outside its layer's inner rectangle: the
+ * wedge test, the tail beyond the base layer, and the retries. */
+double cirrus_rng_exp1_slow_(CirrusRng *rng, uint64_t word);
+
+/* Exponential with mean 1 (never negative, never -0.0). */
 static inline double cirrus_rng_exp1(CirrusRng *rng)
 {
-    /* uniform_pos is never 0, so the log is finite (at most ~36.7).  Adding
-     * +0.0 turns the -0.0 that -log(1.0) gives into +0.0. */
-    return -log(cirrus_rng_uniform_pos(rng)) + 0.0;
+    uint64_t word = cirrus_rng_next(rng);
+    const CirrusRngZigLayer *layer = &cirrus_rng_zig_[word & 255];
+    uint64_t j = word >> 11;
+    if (__builtin_expect(j < layer->inner, 1)) return (double)j * layer->width;
+    return cirrus_rng_exp1_slow_(rng, word);
 }
 
 #endif
