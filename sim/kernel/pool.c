@@ -1,5 +1,6 @@
 /* cirrus — fixed-size object pool (see pool.h). */
 #include "sim/kernel/pool.h"
+#include "sim/kernel/hot-assert.h"
 #include <stddef.h>
 #include <string.h>
 
@@ -92,7 +93,7 @@ void *cirrus_pool_alloc(CirrusPool *pool)
 
 void cirrus_pool_release(CirrusPool *pool, void *object)
 {
-    g_assert(object != NULL && pool->in_use > 0);
+    cirrus_hot_assert(object != NULL && pool->in_use > 0);
     FreeObject *f = object;
     f->next = pool->free_list;
     pool->free_list = f;

@@ -16,6 +16,7 @@
 #define CIRRUS_STATION_H
 
 #include "sim/kernel/fifo.h"
+#include "sim/kernel/hot-assert.h"
 #include "sim/kernel/kernel.h"
 
 typedef struct CirrusStation {
@@ -61,7 +62,7 @@ static inline CirrusStationAdmit cirrus_station_admit(CirrusStation *s, CirrusRe
  * another (its instance is failing): it is freed and the queue left. */
 static inline CirrusRequest *cirrus_station_release(CirrusStation *s, gboolean next)
 {
-    g_assert(s->busy > 0);
+    cirrus_hot_assert(s->busy > 0);
     CirrusRequest *req = next ? cirrus_fifo_pop(&s->waiting) : NULL;
     if (!req) s->busy--;
     return req;
