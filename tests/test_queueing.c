@@ -71,7 +71,7 @@ static void test_mm4_erlang_c(void)
     const double lambda = 80, mu = 25, a = lambda / mu;
     double pw = erlang_c(c, a), wq = pw / (c * mu - lambda), w = wq + 1 / mu;
     g_assert_cmpfloat(fabs(w - 0.06982), <, 0.0001);   /* the issue quotes 69.8 ms */
-    /* 8 h: at 2 h, 4 SE is 3.4% of W — too short to show 3% agreement. */
+    /* 8 h: at 2 h, 4 SE is 3.5% of W — too short to show 3% agreement. */
     TestRun *r = run_mmc("8h", 42, lambda, c, -1, 40);
     guint completed = test_series(r, "/components/station", "Completed");
     double mean, se, wait, wait_se;
