@@ -47,6 +47,11 @@ struct CirrusSim {
      * slot to take and give back. */
     EventRing due_now;
     gboolean dispatching;    /* inside a model's handle() */
+    /* FALSE when the pes holds nothing due at `now`: the last pes pop said
+     * no other entry had its time, and since then only handlers have
+     * posted (their posts at now go to the ring, the others later).  Then
+     * the ring's next event goes without a peek at the pes. */
+    gboolean pes_may_hold_now;
     CirrusEvent *events;     /* event slots, indexed by the pes payload */
     guint32 n_events_cap;
     guint32 *free_slots;     /* stack of free slot indices */

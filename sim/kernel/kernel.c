@@ -207,11 +207,13 @@ static inline gsize pending_events(const CirrusSim *sim)
 
 /* The next event, into *ev: one due now that was posted without delay,
  * unless the pes still holds one due now (posted earlier, so it goes
- * first); else the pes's next.  FALSE when there is none. */
+ * first); else the pes's next.  FALSE when there is none.  Whether the
+ * pes may hold one due now is known without a peek in the common case
+ * (sim->pes_may_hold_now, below). */
 static inline gboolean next_event(CirrusSim *sim, CirrusEvent *ev)
 {
     EventRing *q = &sim->due_now;
-    if (q->len > 0 && cirrus_pes_peek_time_inline(sim->pes) != sim->now) {
+    if (q->len > 0 && (!sim->pes_may_hold_now || cirrus_pes_peek_time_inline(sim->pes) != sim->now)) {
         *ev = q->items[q->head];
         q->head = (q->head + 1) & (q->capacity - 1);
         q->len--;
@@ -219,7 +221,7 @@ static inline gboolean next_event(CirrusSim *sim, CirrusEvent *ev)
     }
     CirrusTime t;
     guint32 slot;
-    if (!cirrus_pes_pop_inline(sim->pes, &t, &slot)) return FALSE;
+    if (!cirrus_pes_pop_same_time_inline(sim->pes, &t, &slot, &sim->pes_may_hold_now)) return FALSE;
     *ev = sim->events[slot];
     sim->free_slots[sim->n_free++] = slot;
     return TRUE;
@@ -639,6 +641,7 @@ gboolean cirrus_sim_run(CirrusSim *sim, const CirrusRunSpec *spec, GError **erro
     /* Every post from here to the end of the loop is a handler's (sample
      * hooks aside, above): posts without delay go to the due-now ring. */
     sim->dispatching = TRUE;
+    sim->pes_may_hold_now = TRUE;
     for (;;) {
         if (!next_event(sim, &ev)) break;
         CirrusTime t = ev.time;
@@ -649,6 +652,7 @@ gboolean cirrus_sim_run(CirrusSim *sim, const CirrusRunSpec *spec, GError **erro
             sim->dispatching = FALSE;
             gboolean rows_ok = rows_until(sim, spec, t, &next_sample, error);
             sim->dispatching = TRUE;
+            sim->pes_may_hold_now = TRUE;   /* the hooks may have posted at now */
             if (!rows_ok) {
                 ok = FALSE;
                 break;

@@ -278,20 +278,26 @@ static inline void wheel_bucket_emptied(Wheel *w, guint b, gsize remaining)
 }
 
 /* Take the earliest entry of the window (size > 0: it is the head of
- * the cursor's bucket). */
-static inline void wheel_take(Wheel *w, CirrusTime *time, guint32 *index)
+ * the cursor's bucket).  Returns whether another entry has the same time:
+ * only the bucket's next can (a time has one bucket, a bucket's list is
+ * in time order, and the overflow holds only times after the window's). */
+static inline gboolean wheel_take(Wheel *w, CirrusTime *time, guint32 *index)
 {
     guint b = w->cursor;
     WheelBucket *bk = &w->bucket[b];
     guint32 n = bk->head;
     WheelNode *node = &w->nodes[n];
-    *time = w->last = node->time;
+    CirrusTime t = *time = w->last = node->time;
     *index = node->index;
-    bk->head = node->next;
+    guint32 next = bk->head = node->next;
     node->next = w->free_node;
     w->free_node = n;
-    if (bk->head == WHEEL_NIL) wheel_bucket_emptied(w, b, w->size - 1);
     w->size--;
+    if (next == WHEEL_NIL) {
+        wheel_bucket_emptied(w, b, w->size);
+        return FALSE;
+    }
+    return w->nodes[next].time == t;
 }
 
 static inline gboolean wheel_pop(Wheel *w, CirrusTime *time, guint32 *index)
@@ -363,6 +369,22 @@ static inline CirrusTime cirrus_pes_peek_time_inline(const CirrusPes *pes)
     }
     const Heap4 *h = &pes->u.heap4;
     return h->size ? (CirrusTime)(guint64)(h->heap[0] >> 64) : CIRRUS_TIME_NEVER;
+}
+
+/* cirrus_pes_pop_inline, and *same_time: whether another entry pending
+ * has the time of the one popped — FALSE only when none has (the wheel
+ * knows it from the popped entry's bucket; elsewhere a peek tells). */
+static inline gboolean cirrus_pes_pop_same_time_inline(CirrusPes *pes, CirrusTime *time, guint32 *index,
+                                                       gboolean *same_time)
+{
+    Wheel *w = &pes->u.wheel;
+    if (G_LIKELY(pes->kind == CIRRUS_PES_WHEEL && w->size > 0)) {
+        *same_time = wheel_take(w, time, index);
+        return TRUE;
+    }
+    if (!cirrus_pes_pop_inline(pes, time, index)) return FALSE;
+    *same_time = cirrus_pes_peek_time_inline(pes) == *time;
+    return TRUE;
 }
 
 #endif
