@@ -602,6 +602,14 @@ static gboolean within_limits(CirrusSim *sim, const CirrusRunSpec *spec, const L
     return FALSE;
 }
 
+/* The first instant at which the run loop has something to do besides
+ * handling an event: stop, take a sample, or end the warm-up (one test an
+ * event, not two). */
+static CirrusTime next_mark(const CirrusSim *sim, CirrusTime stop, CirrusTime next_sample)
+{
+    return MIN(stop, sim->in_stats ? next_sample : MIN(next_sample, sim->warmup));
+}
+
 gboolean cirrus_sim_run(CirrusSim *sim, const CirrusRunSpec *spec, GError **error)
 {
     Limits limits = {
@@ -630,10 +638,7 @@ gboolean cirrus_sim_run(CirrusSim *sim, const CirrusRunSpec *spec, GError **erro
 
     const CirrusTime stop = spec->duration, interval = spec->sample_interval;
     CirrusTime next_sample = interval;
-    /* The first instant at which the loop has something to do besides
-     * handling the event: stop, take a sample, or end the warm-up (one
-     * test an event, not two). */
-    CirrusTime next_mark = MIN(stop, sim->in_stats ? next_sample : MIN(next_sample, sim->warmup));
+    CirrusTime mark = next_mark(sim, stop, next_sample);
     gboolean ok = TRUE;
     CirrusEvent ev;
     /* Events handled since events_done was last brought up to date. */
@@ -645,7 +650,7 @@ gboolean cirrus_sim_run(CirrusSim *sim, const CirrusRunSpec *spec, GError **erro
     for (;;) {
         if (!next_event(sim, &ev)) break;
         CirrusTime t = ev.time;
-        if (t >= next_mark) {
+        if (t >= mark) {
             /* An event at or after the stop time ends the run unexecuted. */
             if (t >= stop) break;
             /* Sample hooks are not handlers: what they post goes to the pes. */
@@ -657,7 +662,7 @@ gboolean cirrus_sim_run(CirrusSim *sim, const CirrusRunSpec *spec, GError **erro
                 ok = FALSE;
                 break;
             }
-            next_mark = MIN(stop, sim->in_stats ? next_sample : MIN(next_sample, sim->warmup));
+            mark = next_mark(sim, stop, next_sample);
         }
         sim->now = t;
         cirrus_model_handle(ev.target->type, ev.target, ev.target->state, &ev);

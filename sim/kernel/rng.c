@@ -115,38 +115,34 @@ double cirrus_rng_normal(CirrusRng *rng)
 #define ZIG_V 0.0039496598225815571993
 
 CirrusRngZigLayer cirrus_rng_zig_[256];
-static double zig_edge[257];    /* x_i; x_0 is the base layer's width v / f(r) */
-static double zig_height[257];  /* f(x_i) */
+static double zig_height[257];  /* f(x_i), for the wedge test */
 
 /* Filled when the program loads (before main, so before any stream can
  * draw, and once: no lock on the draw's path).  exp() and log() are
  * libm's, as the draws were before the ziggurat. */
 __attribute__((constructor)) static void zig_init(void)
 {
-    zig_edge[0] = ZIG_V / exp(-ZIG_R);
-    zig_edge[1] = ZIG_R;
-    for (int i = 1; i < 255; i++) zig_edge[i + 1] = -log(ZIG_V / zig_edge[i] + exp(-zig_edge[i]));
-    zig_edge[256] = 0.0;
-    for (int i = 0; i <= 256; i++) zig_height[i] = exp(-zig_edge[i]);
+    double edge[257];   /* x_i; x_0 is the base layer's width v / f(r) */
+    edge[0] = ZIG_V / exp(-ZIG_R);
+    edge[1] = ZIG_R;
+    for (int i = 1; i < 255; i++) edge[i + 1] = -log(ZIG_V / edge[i] + exp(-edge[i]));
+    edge[256] = 0.0;
+    for (int i = 0; i <= 256; i++) zig_height[i] = exp(-edge[i]);
     for (int i = 0; i < 256; i++) {
-        cirrus_rng_zig_[i].inner = (uint64_t)(zig_edge[i + 1] / zig_edge[i] * 9007199254740992.0);
-        cirrus_rng_zig_[i].width = zig_edge[i] * CIRRUS_RNG_2POW_M53;
+        cirrus_rng_zig_[i].inner = (uint64_t)(edge[i + 1] / edge[i] / CIRRUS_RNG_2POW_M53);
+        cirrus_rng_zig_[i].width = edge[i] * CIRRUS_RNG_2POW_M53;
     }
 }
 
 double cirrus_rng_exp1_slow_(CirrusRng *rng, uint64_t word)
 {
-    for (;;) {
-        unsigned i = (unsigned)(word & 255);
-        uint64_t j = word >> 11;
-        if (j < cirrus_rng_zig_[i].inner) return (double)j * cirrus_rng_zig_[i].width;
-        if (i == 0)   /* the tail: beyond r, Exp(1) is r + Exp(1) (memoryless) */
-            return ZIG_R - log(cirrus_rng_uniform_pos(rng));
-        /* The wedge between the inner rectangle and the curve: a height
-         * uniform across the layer, kept if under f(x). */
-        double x = (double)j * cirrus_rng_zig_[i].width;
-        double y = zig_height[i] + cirrus_rng_uniform(rng) * (zig_height[i + 1] - zig_height[i]);
-        if (y < exp(-x)) return x;
-        word = cirrus_rng_next(rng);
-    }
+    unsigned i = (unsigned)(word & 255);
+    if (i == 0)   /* the tail: beyond r, Exp(1) is r + Exp(1) (memoryless) */
+        return ZIG_R - log(cirrus_rng_uniform_pos(rng));
+    /* The wedge between the inner rectangle and the curve: a height
+     * uniform across the layer, kept if under f(x); else a new draw. */
+    double x = (double)(word >> 11) * cirrus_rng_zig_[i].width;
+    double y = zig_height[i] + cirrus_rng_uniform(rng) * (zig_height[i + 1] - zig_height[i]);
+    if (y < exp(-x)) return x;
+    return cirrus_rng_exp1(rng);
 }
