@@ -86,7 +86,7 @@ static void on_request(CirrusComponent *self, Service *s, CirrusRequest *req)
     cirrus_metric_count(self, M_REQUESTS, 1);
     if (cirrus_fault_down(s->faults) || cirrus_station_full(&s->station)) {
         cirrus_metric_count(self, M_REJECTED, 1);
-        cirrus_reply(self, req, CIRRUS_OUTCOME_REJECTED);
+        cirrus_reply_last(self, req, CIRRUS_OUTCOME_REJECTED);
         return;
     }
     req = cirrus_station_accept_async(self, req);
@@ -95,31 +95,34 @@ static void on_request(CirrusComponent *self, Service *s, CirrusRequest *req)
     update_gauges(self, s);
 }
 
-/* Finish a request: answer a sync caller with `outcome`, drop async work. */
-static void finish(CirrusComponent *self, CirrusRequest *req, CirrusOutcome outcome)
+/* Finish a request, the handler's last act: answer a sync caller with
+ * `outcome` (at once when nothing else is due now: cirrus_reply_last),
+ * drop async work. */
+static void finish_last(CirrusComponent *self, CirrusRequest *req, CirrusOutcome outcome)
 {
     if (req->invocation == CIRRUS_INVOKE_ASYNC) cirrus_request_free(self, req);
-    else cirrus_reply(self, req, outcome);
+    else cirrus_reply_last(self, req, outcome);
 }
 
 /* The request leaves its worker with `outcome` (its calls made, if any):
- * counted, answered, and the worker takes the next one waiting.  `epoch`:
- * the outage epoch its service began in. */
+ * counted, the worker takes the next one waiting, and it is answered —
+ * last, so that the answer may be handled at once.  `epoch`: the outage
+ * epoch its service began in. */
 static inline void complete(CirrusComponent *self, Service *s, CirrusRequest *req, guint64 epoch, CirrusOutcome outcome)
 {
     if (epoch != s->faults->epoch || outcome != CIRRUS_OUTCOME_OK) {
         /* Begun before an outage that has since struck: it died with it;
          * or a sync call failed: the application's 5xx. */
         cirrus_metric_count(self, M_FAILED, 1);
-        finish(self, req, CIRRUS_OUTCOME_FAILED);
+        outcome = CIRRUS_OUTCOME_FAILED;
     } else {
         cirrus_metric_count(self, M_COMPLETED, 1);
         cirrus_metric_latency(self, M_LATENCY, cirrus_now(self) - req->arrived);
-        finish(self, req, CIRRUS_OUTCOME_OK);
     }
     CirrusRequest *next = cirrus_station_release(&s->station, TRUE);
     if (next) begin_service(self, s, next);
     update_gauges(self, s);
+    finish_last(self, req, outcome);
 }
 
 static void calls_done(CirrusComponent *self, void *state, CirrusRequest *req, CirrusOutcome outcome)
@@ -146,7 +149,8 @@ static void on_fault(CirrusComponent *self, Service *s, const CirrusFault *f, gb
     CirrusRequest *req;
     while ((req = cirrus_station_take_waiting(&s->station))) {
         cirrus_metric_count(self, M_FAILED, 1);
-        finish(self, req, CIRRUS_OUTCOME_FAILED);
+        if (req->invocation == CIRRUS_INVOKE_ASYNC) cirrus_request_free(self, req);
+        else cirrus_reply(self, req, CIRRUS_OUTCOME_FAILED);
     }
     update_gauges(self, s);
 }

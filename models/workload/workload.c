@@ -424,21 +424,28 @@ static gboolean workload_link(CirrusComponent *self, void *state, CirrusScenario
     return TRUE;
 }
 
-/* Schedule the next arrival, if there is one. */
-static void schedule_next(CirrusComponent *self, Workload *w)
+/* The next arrival's delay from now, drawn; -1 when there is none. */
+static CirrusTime next_arrival(CirrusComponent *self, Workload *w)
 {
     double next;
     if (w->process == ARRIVAL_TRACE) {
-        if (w->trace_next >= w->trace->len) return;
+        if (w->trace_next >= w->trace->len) return -1;
         next = g_array_index(w->trace, double, w->trace_next++);
     } else {
         double amount = w->process == ARRIVAL_POISSON ? cirrus_rng_exp1(cirrus_component_rng(self)) : 1.0;
         next = cirrus_rate_profile_advance(&w->profile, w->next_s, amount);
-        if (!isfinite(next)) return;
+        if (!isfinite(next)) return -1;
         w->next_s = next;
     }
     CirrusTime at = cirrus_time_from_s(next), now = cirrus_now(self);
-    cirrus_schedule(self, at > now ? at - now : 0, WORKLOAD_ARRIVAL, NULL, 0);
+    return at > now ? at - now : 0;
+}
+
+/* Schedule the next arrival, if there is one. */
+static void schedule_next(CirrusComponent *self, Workload *w)
+{
+    CirrusTime delay = next_arrival(self, w);
+    if (delay >= 0) cirrus_schedule(self, delay, WORKLOAD_ARRIVAL, NULL, 0);
 }
 
 static void workload_start(CirrusComponent *self, void *state)
@@ -457,13 +464,20 @@ static void set_outstanding(CirrusComponent *self, Workload *w, gint64 delta)
     cirrus_metric_level(self, M_OUTSTANDING, w->outstanding);
 }
 
-/* One attempt: hand it over and, for a sync caller with a timeout, set
- * the timer (the timeout is per attempt, as an SDK's attempt timeout). */
-static void send_attempt(CirrusComponent *self, Workload *w, CirrusRequest *req)
+/* A sync caller's timer for attempt `req`, when it has a timeout (per
+ * attempt, as an SDK's attempt timeout). */
+static void set_attempt_timer(CirrusComponent *self, Workload *w, CirrusRequest *req)
 {
-    cirrus_send(self, w->target, req, 0);
     if (w->timeout > 0 && w->invocation == CIRRUS_INVOKE_SYNC)
         cirrus_schedule(self, w->timeout, WORKLOAD_TIMEOUT, req, req->id);
+}
+
+/* One attempt, the handler's last act: its timer, and the hand-over
+ * (handled at once when nothing else is due now: cirrus_send_last). */
+static void send_attempt_last(CirrusComponent *self, Workload *w, CirrusRequest *req)
+{
+    set_attempt_timer(self, w, req);
+    cirrus_send_last(self, w->target, req);
 }
 
 static void on_arrival(CirrusComponent *self, Workload *w)
@@ -476,8 +490,21 @@ static void on_arrival(CirrusComponent *self, Workload *w)
     if (!w->no_attributes) cirrus_request_data(req)->attributes = draw_attributes(w);
     cirrus_metric_count(self, M_REQUESTS, 1);
     set_outstanding(self, w, +1);
-    send_attempt(self, w, req);
-    schedule_next(self, w);
+    CirrusTime next = next_arrival(self, w);
+    if (G_UNLIKELY(next == 0)) {
+        /* The next arrival is due now too: posted after the request, in
+         * the order the two are handled. */
+        cirrus_send(self, w->target, req, 0);
+        set_attempt_timer(self, w, req);
+        cirrus_schedule(self, 0, WORKLOAD_ARRIVAL, NULL, 0);
+        return;
+    }
+    /* A later next arrival is posted before the hand-over, so that the
+     * hand-over is the last act; the timers keep their order (the
+     * attempt's, then the arrival's). */
+    set_attempt_timer(self, w, req);
+    if (next > 0) cirrus_schedule(self, next, WORKLOAD_ARRIVAL, NULL, 0);
+    cirrus_send_last(self, w->target, req);
 }
 
 /* The attempt `req` is over (answered or given up): what its retry state
@@ -542,7 +569,7 @@ static gboolean try_retry(CirrusComponent *self, Workload *w, const CirrusReques
 static void on_retry_due(CirrusComponent *self, Workload *w, CirrusRequest *req)
 {
     cirrus_metric_count(self, M_RETRIES, 1);
-    send_attempt(self, w, req);
+    send_attempt_last(self, w, req);
 }
 
 static void on_reply(CirrusComponent *self, Workload *w, CirrusRequest *req)

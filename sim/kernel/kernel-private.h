@@ -17,6 +17,9 @@ typedef struct {
     guint32 head, len, capacity;   /* capacity: 0 or a power of two */
 } EventRing;
 
+/* CirrusSim.dispatching. */
+enum { DISPATCH_NONE, DISPATCH_HANDLER, DISPATCH_AT_ONCE, DISPATCH_HANDED_OVER };
+
 struct CirrusComponent {
     CirrusComponentMetrics hot;   /* first: the inline metric updates' view */
     CirrusSim *sim;
@@ -46,7 +49,12 @@ struct CirrusSim {
      * notices between components.  The events themselves, in a ring: no
      * slot to take and give back. */
     EventRing due_now;
-    gboolean dispatching;    /* inside a model's handle() */
+    /* Whose code runs: DISPATCH_NONE outside handlers (set-up, sample
+     * hooks), DISPATCH_HANDLER in a handler the run loop called,
+     * DISPATCH_AT_ONCE in one a hand-over ran inside another
+     * (cirrus_send_last), DISPATCH_HANDED_OVER (debug builds) in a handler
+     * after its last act.  Non-zero: posts at now go to the ring. */
+    int dispatching;
     /* FALSE when the pes holds nothing due at `now`: the last pes pop said
      * no other entry had its time, and since then only handlers have
      * posted (their posts at now go to the ring, the others later).  Then
@@ -59,6 +67,7 @@ struct CirrusSim {
     CirrusPool *requests;
     guint64 next_request_id;
     guint64 events_done;
+    guint64 events_at_once;  /* of them, hand-overs run inside the sender's handler */
     gsize peak_pending;
     volatile gint stop_requested;
     GArray *faults;          /* FaultEntry */

@@ -4,6 +4,16 @@
 #include <stddef.h>
 #include <string.h>
 
+/* Debug builds: nothing is posted, sent, answered, made or freed after a
+ * handler's last act (see cirrus_send_last). */
+#define assert_not_handed_over(sim) cirrus_hot_assert((sim)->dispatching != DISPATCH_HANDED_OVER)
+
+#ifdef NDEBUG
+#define AFTER_LAST_ACT DISPATCH_HANDLER
+#else
+#define AFTER_LAST_ACT DISPATCH_HANDED_OVER
+#endif
+
 const char *cirrus_outcome_name(CirrusOutcome outcome)
 {
     switch (outcome) {
@@ -151,7 +161,7 @@ void cirrus_component_substream(const CirrusComponent *c, const char *purpose, C
 
 #undef cirrus_now
 CirrusTime cirrus_now(const CirrusComponent *c) { return c->sim->now; }
-guint64 cirrus_sim_events(const CirrusSim *sim) { return sim->events_done; }
+guint64 cirrus_sim_events(const CirrusSim *sim) { return sim->events_done + sim->events_at_once; }
 gsize cirrus_sim_peak_pending(const CirrusSim *sim) { return sim->peak_pending; }
 CirrusTime cirrus_sim_now(const CirrusSim *sim) { return sim->now; }
 void cirrus_sim_set_pes(CirrusSim *sim, CirrusPesKind kind)
@@ -242,6 +252,7 @@ static inline __attribute__((always_inline)) CirrusTime post_event(CirrusCompone
 {
     CirrusSim *sim = target->sim;
     g_assert(delay >= 0);
+    assert_not_handed_over(sim);
     CirrusTime when;
     if (__builtin_add_overflow(sim->now, delay, &when)) when = CIRRUS_TIME_NEVER;   /* saturate */
     CirrusEvent ev = { when, target, from, kind, request, data };
@@ -277,6 +288,7 @@ static inline gboolean ring_try_post(CirrusSim *sim, CirrusComponent *from, Cirr
                                      CirrusRequest *request)
 {
     EventRing *q = &sim->due_now;
+    assert_not_handed_over(sim);
     if (G_UNLIKELY(!sim->dispatching || q->len == q->capacity)) return FALSE;
     ring_append(q, (CirrusEvent){ sim->now, target, from, kind, request, 0 });
     return TRUE;
@@ -313,6 +325,7 @@ void cirrus_schedule(CirrusComponent *target, CirrusTime delay, int kind, Cirrus
      * that the arguments are dead across it and fewer registers are
      * needed. */
     CirrusSim *sim = target->sim;
+    assert_not_handed_over(sim);
     CirrusTime when;
     if (G_LIKELY(delay > 0 && sim->n_free > 0 && !__builtin_add_overflow(sim->now, delay, &when))) {
         guint32 slot = sim->free_slots[--sim->n_free];
@@ -451,6 +464,7 @@ G_STATIC_ASSERT(sizeof(CirrusRequest) % 8 == 0);
 CirrusRequest *cirrus_request_new(CirrusComponent *origin)
 {
     CirrusSim *sim = origin->sim;
+    assert_not_handed_over(sim);
     CirrusRequest *r = cirrus_pool_take(sim->requests);
     *r = (CirrusRequest){ .id = ++sim->next_request_id, .created = sim->now, .arrived = sim->now,
                           .origin = origin };
@@ -460,12 +474,14 @@ CirrusRequest *cirrus_request_new(CirrusComponent *origin)
 
 void cirrus_request_free(CirrusComponent *holder, CirrusRequest *request)
 {
+    assert_not_handed_over(holder->sim);
     request->id = 0;  /* stale events carrying the old id now see a mismatch */
     cirrus_pool_release(holder->sim->requests, request);
 }
 
 CirrusRequest *cirrus_request_copy(CirrusComponent *holder, const CirrusRequest *request)
 {
+    assert_not_handed_over(holder->sim);
     CirrusRequest *r = cirrus_pool_take(holder->sim->requests);
     *r = *request;
     memcpy(cirrus_request_protocol_data(r), cirrus_request_protocol_data_const(request),
@@ -518,6 +534,74 @@ void cirrus_reply(CirrusComponent *self, CirrusRequest *request, CirrusOutcome o
     request->holder = 0;
     if (!ring_try_post(self->sim, self, request->reply_to, CIRRUS_EVENT_REPLY, request))
         cirrus_post(self, request->reply_to, 0, CIRRUS_EVENT_REPLY, request, 0);   /* not from a handler, or no room */
+}
+
+/* ---- hand-overs as a handler's last act --------------------------------
+ *
+ * A request handed over now is an event due now, dispatched after every
+ * event already due now: the pes's, then the ring's.  When there are none
+ * and the sender's handler does nothing after the hand-over, the run loop
+ * would dispatch it next, with nothing in between — so running the
+ * target's handler at once, inside the sender's, gives the same order and
+ * the same results, and spares the event its trip through the ring and
+ * the loop (issue 22).  One level only: a handler run at once posts its
+ * own hand-overs as events, so the stack stays flat whatever the chain. */
+
+/* Would a hand-over posted now be the next event? */
+static inline gboolean hand_over_is_next(CirrusSim *sim)
+{
+    return sim->dispatching == DISPATCH_HANDLER && sim->due_now.len == 0 &&
+           (!sim->pes_may_hold_now || cirrus_pes_peek_time_inline(sim->pes) != sim->now);
+}
+
+/* The hand-over's event, handled now (hand_over_is_next). */
+static void hand_over_at_once(CirrusSim *sim, CirrusComponent *from, CirrusComponent *target, int kind,
+                              CirrusRequest *request)
+{
+    CirrusEvent ev = { sim->now, target, from, kind, request, 0 };
+    sim->dispatching = DISPATCH_AT_ONCE;
+    sim->events_at_once++;
+    cirrus_model_handle(target->type, target, target->state, &ev);
+    sim->dispatching = AFTER_LAST_ACT;
+}
+
+/* A last act that went through the ring. */
+static inline void mark_last_act(CirrusSim *sim)
+{
+#ifndef NDEBUG
+    if (sim->dispatching != DISPATCH_NONE) sim->dispatching = DISPATCH_HANDED_OVER;
+#else
+    (void)sim;
+#endif
+}
+
+void cirrus_send_last(CirrusComponent *from, CirrusComponent *to, CirrusRequest *request)
+{
+    CirrusSim *sim = from->sim;
+    if (G_UNLIKELY(sim->send_watch) || !hand_over_is_next(sim)) {
+        cirrus_send(from, to, request, 0);
+        mark_last_act(sim);
+        return;
+    }
+    request->reply_to = from;
+    request->holder = 0;
+    request->outcome = CIRRUS_OUTCOME_PENDING;
+    request->arrived = sim->now;
+    hand_over_at_once(sim, from, to, CIRRUS_EVENT_REQUEST, request);
+}
+
+void cirrus_reply_last(CirrusComponent *self, CirrusRequest *request, CirrusOutcome outcome)
+{
+    CirrusSim *sim = self->sim;
+    if (!hand_over_is_next(sim)) {
+        cirrus_reply(self, request, outcome);
+        mark_last_act(sim);
+        return;
+    }
+    g_assert(request->reply_to != NULL);
+    request->outcome = (guint8)outcome;
+    request->holder = 0;
+    hand_over_at_once(sim, self, request->reply_to, CIRRUS_EVENT_REPLY, request);
 }
 
 /* ---- running ----------------------------------------------------------- */
@@ -645,7 +729,7 @@ gboolean cirrus_sim_run(CirrusSim *sim, const CirrusRunSpec *spec, GError **erro
     guint until_check = 4096;
     /* Every post from here to the end of the loop is a handler's (sample
      * hooks aside, above): posts without delay go to the due-now ring. */
-    sim->dispatching = TRUE;
+    sim->dispatching = DISPATCH_HANDLER;
     sim->pes_may_hold_now = TRUE;
     for (;;) {
         if (!next_event(sim, &ev)) break;
@@ -654,9 +738,9 @@ gboolean cirrus_sim_run(CirrusSim *sim, const CirrusRunSpec *spec, GError **erro
             /* An event at or after the stop time ends the run unexecuted. */
             if (t >= stop) break;
             /* Sample hooks are not handlers: what they post goes to the pes. */
-            sim->dispatching = FALSE;
+            sim->dispatching = DISPATCH_NONE;
             gboolean rows_ok = rows_until(sim, spec, t, &next_sample, error);
-            sim->dispatching = TRUE;
+            sim->dispatching = DISPATCH_HANDLER;
             sim->pes_may_hold_now = TRUE;   /* the hooks may have posted at now */
             if (!rows_ok) {
                 ok = FALSE;
@@ -665,6 +749,9 @@ gboolean cirrus_sim_run(CirrusSim *sim, const CirrusRunSpec *spec, GError **erro
             mark = next_mark(sim, stop, next_sample);
         }
         sim->now = t;
+#ifndef NDEBUG
+        sim->dispatching = DISPATCH_HANDLER;   /* after a last act (cirrus_send_last) */
+#endif
         cirrus_model_handle(ev.target->type, ev.target, ev.target->state, &ev);
         if (G_UNLIKELY(--until_check == 0)) {
             /* Every 4,096 events (well under a millisecond): a stop request
@@ -673,11 +760,11 @@ gboolean cirrus_sim_run(CirrusSim *sim, const CirrusRunSpec *spec, GError **erro
             until_check = 4096;
             sim->events_done += 4096;
             if (spec->progress && (sim->events_done & 0xFFFFF) == 0)
-                spec->progress(spec->user_data, t, stop, sim->events_done);
+                spec->progress(spec->user_data, t, stop, cirrus_sim_events(sim));
             if (!within_limits(sim, spec, &limits, t, error)) { ok = FALSE; break; }
         }
     }
-    sim->dispatching = FALSE;
+    sim->dispatching = DISPATCH_NONE;
     sim->events_done += 4096 - until_check;
     sim->peak_pending = MAX(sim->peak_pending, pending_events(sim));
     if (!ok) goto done;

@@ -147,6 +147,17 @@ void cirrus_send(CirrusComponent *from, CirrusComponent *to, CirrusRequest *requ
 /* Answer a request that `self` was handed: `request->reply_to` gets a
  * CIRRUS_EVENT_REPLY now, with request->outcome set. */
 void cirrus_reply(CirrusComponent *self, CirrusRequest *request, CirrusOutcome outcome);
+/* cirrus_send (no delay) and cirrus_reply as the calling handler's last
+ * act.  The contract: after it the handler returns, with nothing posted,
+ * scheduled, sent, answered, made or freed (debug builds assert it).
+ * When the hand-over would be the next event — the caller is a handler
+ * the run loop called and nothing else due now is pending — the
+ * receiver's handler runs at once, inside this call, as that event would
+ * have: the same order and results, counted as an event, without the
+ * event's trip through the run loop (issue 22).  Else exactly
+ * cirrus_send / cirrus_reply. */
+void cirrus_send_last(CirrusComponent *from, CirrusComponent *to, CirrusRequest *request);
+void cirrus_reply_last(CirrusComponent *self, CirrusRequest *request, CirrusOutcome outcome);
 
 /* ---- metrics ----
  * Metric indices are those of the model type's `metrics` table, followed by
