@@ -443,6 +443,16 @@ static inline void send_attempt(CirrusComponent *self, CallOut *out)
     if (out->call->timeout > 0 && out->run) cirrus_schedule(self, out->call->timeout, CIRRUS_CALL_TIMEOUT, d, d->id);
 }
 
+/* send_attempt as the handler's last act: the timer first (the only post
+ * of the two that takes a place in the pes), then the hand-over. */
+static inline void send_attempt_last(CirrusComponent *self, CallOut *out)
+{
+    CirrusRequest *d = out->attempt;
+    d->caller.ptr = out;
+    if (out->call->timeout > 0 && out->run) cirrus_schedule(self, out->call->timeout, CIRRUS_CALL_TIMEOUT, d, d->id);
+    cirrus_send_last(self, out->call->target, d);
+}
+
 static void drop_out(CirrusCalls *calls, CallOut *out)
 {
     if (out->run) out->run->outs[out->slot] = NULL;
@@ -594,7 +604,8 @@ static gboolean advance(CirrusCalls *calls, CirrusComponent *self, CirrusCallRun
 
 /* The single path's start: its one call, sent (the general path's advance
  * would make the same call, its probability 1 drawing nothing). */
-static CirrusCallRun *begin_single(CirrusCalls *calls, CirrusComponent *self, CirrusCallRun *run, guint64 session)
+static CirrusCallRun *begin_single(CirrusCalls *calls, CirrusComponent *self, CirrusCallRun *run, guint64 session,
+                                   gboolean last)
 {
     if (!may_proceed(calls, self, run)) {
         run_free(calls, self, run, CIRRUS_OUTCOME_FAILED, TRUE);
@@ -607,7 +618,8 @@ static CirrusCallRun *begin_single(CirrusCalls *calls, CirrusComponent *self, Ci
     out->call = c;
     out->first_sent = cirrus_now(self);
     out->attempt = new_attempt(self, c, run->req, 0, session);
-    send_attempt(self, out);
+    if (last) send_attempt_last(self, out);
+    else send_attempt(self, out);
     return run;
 }
 
@@ -622,7 +634,9 @@ static void single_answered(CirrusCalls *calls, CirrusComponent *self, CallOut *
     run_free(calls, self, out->run, outcome == CIRRUS_OUTCOME_OK ? CIRRUS_OUTCOME_OK : CIRRUS_OUTCOME_FAILED, TRUE);
 }
 
-CirrusCallRun *cirrus_calls_begin(CirrusCalls *calls, CirrusComponent *self, void *state, CirrusRequest *req)
+/* cirrus_calls_begin; `last`: as the handler's last act. */
+static CirrusCallRun *calls_begin(CirrusCalls *calls, CirrusComponent *self, void *state, CirrusRequest *req,
+                                  gboolean last)
 {
     /* Not zeroed: every field is set here, and frames[] is read only
      * below n_frames (cache_enter writes before it counts). */
@@ -630,7 +644,7 @@ CirrusCallRun *cirrus_calls_begin(CirrusCalls *calls, CirrusComponent *self, voi
     run->req = req;
     run->state = state;
     guint64 session = calls->session ? calls->session(self, state, req) : 0;
-    if (calls->single) return begin_single(calls, self, run, session);
+    if (calls->single) return begin_single(calls, self, run, session, last);
     run->step = 0;
     run->end = calls->n_main;
     run->n_frames = 0;
@@ -641,6 +655,16 @@ CirrusCallRun *cirrus_calls_begin(CirrusCalls *calls, CirrusComponent *self, voi
     run->outs[0] = NULL;
     for (guint k = 1; k < calls->widest; k++) run->outs[k] = NULL;
     return advance(calls, self, run) ? run : NULL;
+}
+
+CirrusCallRun *cirrus_calls_begin(CirrusCalls *calls, CirrusComponent *self, void *state, CirrusRequest *req)
+{
+    return calls_begin(calls, self, state, req, FALSE);
+}
+
+void cirrus_calls_begin_last(CirrusCalls *calls, CirrusComponent *self, void *state, CirrusRequest *req)
+{
+    calls_begin(calls, self, state, req, TRUE);
 }
 
 void cirrus_calls_abandon(CirrusCalls *calls, CirrusComponent *self, CirrusCallRun *run)

@@ -89,6 +89,10 @@ void     cirrus_calls_free(CirrusCalls *calls);
 /* Make the calls of `req` on behalf of the model whose state is `state`.
  * The run, or NULL when it ended at once (done has been called). */
 CirrusCallRun *cirrus_calls_begin(CirrusCalls *calls, CirrusComponent *self, void *state, CirrusRequest *req);
+/* The same as the handler's last act (cirrus_send_last's contract: the
+ * handler returns right after it), so that a single call's hand-over may
+ * be handled at once. */
+void           cirrus_calls_begin_last(CirrusCalls *calls, CirrusComponent *self, void *state, CirrusRequest *req);
 /* A reply to a call or a calls' timer: handled (TRUE), or not the calls'.
  * Inline, so that a model without calls (NULL) pays one test per event,
  * and one with calls a test of the kind for its other events (requests,

@@ -135,7 +135,7 @@ static void on_done(CirrusComponent *self, Service *s, CirrusRequest *req, guint
 {
     if (s->calls && epoch == s->faults->epoch) {
         req->holder = epoch;   /* ours while we hold it: checked when the calls end */
-        cirrus_calls_begin(s->calls, self, s, req);
+        cirrus_calls_begin_last(s->calls, self, s, req);
         return;
     }
     complete(self, s, req, epoch, CIRRUS_OUTCOME_OK);

@@ -18,7 +18,7 @@ typedef struct {
 } EventRing;
 
 /* CirrusSim.dispatching. */
-enum { DISPATCH_NONE, DISPATCH_HANDLER, DISPATCH_AT_ONCE, DISPATCH_HANDED_OVER };
+enum { DISPATCH_NONE, DISPATCH_HANDLER };
 
 struct CirrusComponent {
     CirrusComponentMetrics hot;   /* first: the inline metric updates' view */
@@ -50,11 +50,13 @@ struct CirrusSim {
      * slot to take and give back. */
     EventRing due_now;
     /* Whose code runs: DISPATCH_NONE outside handlers (set-up, sample
-     * hooks), DISPATCH_HANDLER in a handler the run loop called,
-     * DISPATCH_AT_ONCE in one a hand-over ran inside another
-     * (cirrus_send_last), DISPATCH_HANDED_OVER (debug builds) in a handler
-     * after its last act.  Non-zero: posts at now go to the ring. */
+     * hooks), DISPATCH_HANDLER in a handler the run loop called, and
+     * DISPATCH_HANDLER + d in one run at once by a hand-over d levels
+     * down (cirrus_send_last; d <= CIRRUS_AT_ONCE_MAX_DEPTH).  Non-zero: posts at now go to the ring. */
     int dispatching;
+    /* Debug builds: the running handler made its last act (set by
+     * cirrus_send_last, cleared by the run loop). */
+    gboolean handed_over;
     /* FALSE when the pes holds nothing due at `now`: the last pes pop said
      * no other entry had its time, and since then only handlers have
      * posted (their posts at now go to the ring, the others later).  Then

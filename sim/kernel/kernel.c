@@ -6,13 +6,7 @@
 
 /* Debug builds: nothing is posted, sent, answered, made or freed after a
  * handler's last act (see cirrus_send_last). */
-#define assert_not_handed_over(sim) cirrus_hot_assert((sim)->dispatching != DISPATCH_HANDED_OVER)
-
-#ifdef NDEBUG
-#define AFTER_LAST_ACT DISPATCH_HANDLER
-#else
-#define AFTER_LAST_ACT DISPATCH_HANDED_OVER
-#endif
+#define assert_not_handed_over(sim) cirrus_hot_assert(!(sim)->handed_over)
 
 const char *cirrus_outcome_name(CirrusOutcome outcome)
 {
@@ -162,6 +156,7 @@ void cirrus_component_substream(const CirrusComponent *c, const char *purpose, C
 #undef cirrus_now
 CirrusTime cirrus_now(const CirrusComponent *c) { return c->sim->now; }
 guint64 cirrus_sim_events(const CirrusSim *sim) { return sim->events_done + sim->events_at_once; }
+guint64 cirrus_sim_events_at_once(const CirrusSim *sim) { return sim->events_at_once; }
 gsize cirrus_sim_peak_pending(const CirrusSim *sim) { return sim->peak_pending; }
 CirrusTime cirrus_sim_now(const CirrusSim *sim) { return sim->now; }
 void cirrus_sim_set_pes(CirrusSim *sim, CirrusPesKind kind)
@@ -544,14 +539,27 @@ void cirrus_reply(CirrusComponent *self, CirrusRequest *request, CirrusOutcome o
  * would dispatch it next, with nothing in between — so running the
  * target's handler at once, inside the sender's, gives the same order and
  * the same results, and spares the event its trip through the ring and
- * the loop (issue 22).  One level only: a handler run at once posts its
- * own hand-overs as events, so the stack stays flat whatever the chain. */
+ * the loop (issue 22).  A handler run at once may hand over at once in
+ * turn, CIRRUS_AT_ONCE_MAX_DEPTH levels deep: the stack stays bounded
+ * whatever the chain of hand-overs. */
 
-/* Would a hand-over posted now be the next event? */
+/* Would a hand-over posted now be the next event, and may it run at
+ * once (not too deep)? */
 static inline gboolean hand_over_is_next(CirrusSim *sim)
 {
-    return sim->dispatching == DISPATCH_HANDLER && sim->due_now.len == 0 &&
+    /* In a handler, fewer than CIRRUS_AT_ONCE_MAX_DEPTH levels down: one unsigned test. */
+    return (guint)(sim->dispatching - DISPATCH_HANDLER) < CIRRUS_AT_ONCE_MAX_DEPTH && sim->due_now.len == 0 &&
            (!sim->pes_may_hold_now || cirrus_pes_peek_time_inline(sim->pes) != sim->now);
+}
+
+/* The sender's last act is made (debug builds: see assert_not_handed_over). */
+static inline void mark_last_act(CirrusSim *sim)
+{
+#ifndef NDEBUG
+    if (sim->dispatching != DISPATCH_NONE) sim->handed_over = TRUE;
+#else
+    (void)sim;
+#endif
 }
 
 /* The hand-over's event, handled now (hand_over_is_next). */
@@ -559,20 +567,11 @@ static void hand_over_at_once(CirrusSim *sim, CirrusComponent *from, CirrusCompo
                               CirrusRequest *request)
 {
     CirrusEvent ev = { sim->now, target, from, kind, request, 0 };
-    sim->dispatching = DISPATCH_AT_ONCE;
+    sim->dispatching++;
     sim->events_at_once++;
     cirrus_model_handle(target->type, target, target->state, &ev);
-    sim->dispatching = AFTER_LAST_ACT;
-}
-
-/* A last act that went through the ring. */
-static inline void mark_last_act(CirrusSim *sim)
-{
-#ifndef NDEBUG
-    if (sim->dispatching != DISPATCH_NONE) sim->dispatching = DISPATCH_HANDED_OVER;
-#else
-    (void)sim;
-#endif
+    sim->dispatching--;
+    mark_last_act(sim);
 }
 
 void cirrus_send_last(CirrusComponent *from, CirrusComponent *to, CirrusRequest *request)
@@ -749,10 +748,10 @@ gboolean cirrus_sim_run(CirrusSim *sim, const CirrusRunSpec *spec, GError **erro
             mark = next_mark(sim, stop, next_sample);
         }
         sim->now = t;
-#ifndef NDEBUG
-        sim->dispatching = DISPATCH_HANDLER;   /* after a last act (cirrus_send_last) */
-#endif
         cirrus_model_handle(ev.target->type, ev.target, ev.target->state, &ev);
+#ifndef NDEBUG
+        sim->handed_over = FALSE;   /* see cirrus_send_last */
+#endif
         if (G_UNLIKELY(--until_check == 0)) {
             /* Every 4,096 events (well under a millisecond): a stop request
              * is honoured promptly, progress reported now and then.  The

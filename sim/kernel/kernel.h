@@ -156,6 +156,9 @@ void cirrus_reply(CirrusComponent *self, CirrusRequest *request, CirrusOutcome o
  * have: the same order and results, counted as an event, without the
  * event's trip through the run loop (issue 22).  Else exactly
  * cirrus_send / cirrus_reply. */
+/* How many hand-overs deep receivers run at once (each inside the
+ * last's handler); deeper, the hand-over is posted as an event. */
+#define CIRRUS_AT_ONCE_MAX_DEPTH 8
 void cirrus_send_last(CirrusComponent *from, CirrusComponent *to, CirrusRequest *request);
 void cirrus_reply_last(CirrusComponent *self, CirrusRequest *request, CirrusOutcome outcome);
 

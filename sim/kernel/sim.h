@@ -100,7 +100,10 @@ void     cirrus_sim_request_stop(CirrusSim *sim);
  * early, rows written up to the last sample time before it). */
 gboolean cirrus_sim_stopped(const CirrusSim *sim);
 
+/* Events handled so far, and of them those run at once, inside their
+ * sender's handler (cirrus_send_last). */
 guint64  cirrus_sim_events(const CirrusSim *sim);
+guint64  cirrus_sim_events_at_once(const CirrusSim *sim);
 /* The most events found pending (in the pes and the due-now ring) when
  * the run loop checked its limits — every 4,096 events and at the end:
  * a sample, not a watch on every post (that cost ~24 instructions a
