@@ -523,7 +523,7 @@ static void on_request(CirrusComponent *self, Lb *lb, CirrusRequest *req)
     if (!cirrus_fault_down(lb->faults)) t = lb->sticky ? pick_sticky(self, lb, req->client) : pick(self, lb);
     if (!t) {
         cirrus_metric_count(self, M_ELB_5XX, 1);
-        cirrus_reply(self, req, CIRRUS_OUTCOME_REJECTED);
+        cirrus_reply_last(self, req, CIRRUS_OUTCOME_REJECTED);
         return;
     }
     /* The caller's request waits here; the instance gets a child request
@@ -542,7 +542,7 @@ static void on_request(CirrusComponent *self, Lb *lb, CirrusRequest *req)
     req->holder = t->id;
     t->outstanding++;
     set_in_flight(self, lb, +1);
-    cirrus_send(self, lb->provider, fwd, 0);
+    cirrus_send_last(self, lb->provider, fwd);
 }
 
 static void on_reply(CirrusComponent *self, Lb *lb, CirrusRequest *fwd)
@@ -557,11 +557,16 @@ static void on_reply(CirrusComponent *self, Lb *lb, CirrusRequest *fwd)
         cirrus_metric_count(self, M_TARGET_5XX, 1);
     else if (outcome == CIRRUS_OUTCOME_TIMED_OUT)
         cirrus_metric_count(self, M_ELB_5XX, 1);   /* a 504 comes from the load balancer */
-    cirrus_reply(self, req, outcome);
-    if (t) {
+    if (t && t->draining && t->outstanding == 1) {
+        /* Its last request: the answer, then the target drained (which
+         * tells the group, after the answer, as it always has). */
+        cirrus_reply(self, req, outcome);
         t->outstanding--;
-        if (t->draining && t->outstanding == 0) drained(self, lb, t);
+        drained(self, lb, t);
+        return;
     }
+    if (t) t->outstanding--;
+    cirrus_reply_last(self, req, outcome);   /* last: it may be handled at once */
 }
 
 /* ---- the rest ---------------------------------------------------------- */

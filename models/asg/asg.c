@@ -299,18 +299,22 @@ static void activity_step(CirrusComponent *self, Asg *g, Instance *in)
 
 /* ---- requests ---------------------------------------------------------- */
 
-/* Done with a request: count it, answer a sync caller (a held async copy
- * has been answered already and is dropped).  `in` may be NULL: gone. */
-static void finish(CirrusComponent *self, Instance *in, CirrusRequest *req, CirrusOutcome outcome)
+/* Count a request done (`in`: its instance, NULL when gone) and answer a
+ * sync caller — with cirrus_reply_last when `last` (the handler's last
+ * act) — or drop a held async copy (answered already). */
+static void finish_as(CirrusComponent *self, Instance *in, CirrusRequest *req, CirrusOutcome outcome, gboolean last)
 {
     if (in) in->outstanding--;
     if (outcome == CIRRUS_OUTCOME_OK) cirrus_metric_latency(self, M_LATENCY, cirrus_now(self) - req->arrived);
     else cirrus_metric_count(self, M_FAILED, 1);
-    if (req->invocation == CIRRUS_INVOKE_ASYNC) {
-        cirrus_request_free(self, req);
-    } else {
-        cirrus_reply(self, req, outcome);
-    }
+    if (req->invocation == CIRRUS_INVOKE_ASYNC) cirrus_request_free(self, req);
+    else if (last) cirrus_reply_last(self, req, outcome);
+    else cirrus_reply(self, req, outcome);
+}
+
+static void finish(CirrusComponent *self, Instance *in, CirrusRequest *req, CirrusOutcome outcome)
+{
+    finish_as(self, in, req, outcome, FALSE);
 }
 
 static void fail_queued(CirrusComponent *self, Instance *in)
@@ -348,10 +352,20 @@ static void begin_service(CirrusComponent *self, Asg *g, Instance *in, CirrusReq
  * one waiting. */
 static void release(CirrusComponent *self, Asg *g, Instance *in, CirrusRequest *req, CirrusOutcome outcome)
 {
-    finish(self, in, req, outcome);
+    if (in->state == INST_TERMINATING) {
+        /* It may go with this request: answered first, as it always was. */
+        finish(self, in, req, outcome);
+        CirrusRequest *next = cirrus_station_release(&in->station, asg_answers(g, in));
+        if (next) begin_service(self, g, in, next);
+        asg_maybe_gone(self, g, in);
+        return;
+    }
+    /* Else the answer is the handler's last act, so that it may be handled
+     * at once (cirrus_reply_last); the next request's start (its draw and
+     * timer) is not touched by it. */
     CirrusRequest *next = cirrus_station_release(&in->station, asg_answers(g, in));
     if (next) begin_service(self, g, in, next);
-    asg_maybe_gone(self, g, in);
+    finish_as(self, in, req, outcome, TRUE);
 }
 
 /* Its service time is over: its calls, or done. */
@@ -364,7 +378,7 @@ static void on_done(CirrusComponent *self, Asg *g, CirrusRequest *req)
     }
     asg_computing(self, g, in, -1);
     if (req->arrived <= in->failed_at) release(self, g, in, req, CIRRUS_OUTCOME_FAILED);   /* held when it stopped */
-    else if (g->calls) cirrus_calls_begin(g->calls, self, g, req);
+    else if (g->calls) cirrus_calls_begin_last(g->calls, self, g, req);
     else release(self, g, in, req, CIRRUS_OUTCOME_OK);
 }
 

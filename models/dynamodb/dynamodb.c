@@ -458,7 +458,7 @@ static void on_request(CirrusComponent *self, Ddb *t, CirrusRequest *req)
     if (cirrus_fault_down(t->faults)) {   /* an InternalServerError: a 500 */
         cirrus_metric_count(self, M_SYSTEM_ERRORS, 1);
         d->ref.answer.memo = memo;
-        cirrus_reply(self, req, CIRRUS_OUTCOME_FAILED);
+        cirrus_reply_last(self, req, CIRRUS_OUTCOME_FAILED);
         return;
     }
     const CirrusRequestKeys *k = &d->keys;
@@ -493,7 +493,7 @@ static void on_done(CirrusComponent *self, CirrusRequest *req)
     /* CloudWatch's table latency: what reached the table (not DAX's hits). */
     if (outcome == CIRRUS_OUTCOME_OK && !(req->holder & DAX_HIT))
         cirrus_metric_latency(self, M_LATENCY, cirrus_now(self) - req->arrived);
-    cirrus_reply(self, req, outcome);
+    cirrus_reply_last(self, req, outcome);
 }
 
 /* Once a minute: auto scaling and on-demand growth, and the partitions

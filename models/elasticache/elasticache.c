@@ -348,7 +348,7 @@ static void on_done(CirrusComponent *self, Cache *c, CirrusRequest *req)
     c->in_flight--;
     cirrus_metric_latency(self, req->holder ? M_READ_LATENCY : M_WRITE_LATENCY, cirrus_now(self) - req->arrived);
     cirrus_metric_level(self, M_CONNECTIONS, c->in_flight);
-    cirrus_reply(self, req, CIRRUS_OUTCOME_OK);
+    cirrus_reply_last(self, req, CIRRUS_OUTCOME_OK);
 }
 
 /* `count` primaries fail, on distinct shards drawn at random among those

@@ -367,7 +367,7 @@ CirrusOutcome lambda_invoke(CirrusComponent *self, Lambda *f, CirrusRequest *req
 static void answer_sync(CirrusComponent *self, Lambda *f, CirrusRequest *req, CirrusOutcome outcome)
 {
     if (lambda_esm_owns(f, self, req)) lambda_esm_invoked(self, f, req, outcome);
-    else cirrus_reply(self, req, outcome);
+    else cirrus_reply_last(self, req, outcome);   /* every caller's last act */
 }
 
 static void on_request(CirrusComponent *self, Lambda *f, CirrusRequest *req)
@@ -375,7 +375,7 @@ static void on_request(CirrusComponent *self, Lambda *f, CirrusRequest *req)
     if (cirrus_fault_down(f->faults)) {
         /* The Invoke API itself fails (a 5xx), sync or async. */
         cirrus_metric_count(self, M_SERVICE_ERRORS, 1);
-        cirrus_reply(self, req, CIRRUS_OUTCOME_FAILED);
+        cirrus_reply_last(self, req, CIRRUS_OUTCOME_FAILED);
         return;
     }
     if (req->invocation == CIRRUS_INVOKE_ASYNC) {
@@ -391,7 +391,7 @@ static void on_request(CirrusComponent *self, Lambda *f, CirrusRequest *req)
         return;
     }
     CirrusOutcome started = lambda_invoke(self, f, req, 1);
-    if (started != CIRRUS_OUTCOME_OK) cirrus_reply(self, req, started);
+    if (started != CIRRUS_OUTCOME_OK) cirrus_reply_last(self, req, started);
 }
 
 /* The invocation on `slot` is over, as `end` says: Duration and the bill,
