@@ -93,11 +93,14 @@ CirrusCallRun *cirrus_calls_begin(CirrusCalls *calls, CirrusComponent *self, voi
  * handler returns right after it), so that a single call's hand-over may
  * be handled at once. */
 void           cirrus_calls_begin_last(CirrusCalls *calls, CirrusComponent *self, void *state, CirrusRequest *req);
-/* A reply to a call or a calls' timer: handled (TRUE), or not the calls'.
- * Inline, so that a model without calls (NULL) pays one test per event,
+/* A reply to a call or a calls' timer: handled (TRUE), or not the calls'
+ * (FALSE).  A model whose handler switches on its own kinds first may
+ * call this from its default branch; cirrus_calls_handle, below, is the
+ * test to make before the model's own kinds. */
+gboolean cirrus_calls_handle_event(CirrusCalls *calls, CirrusComponent *self, const CirrusEvent *ev);
+/* Inline, so that a model without calls (NULL) pays one test per event,
  * and one with calls a test of the kind for its other events (requests,
  * its own timers) rather than a call that would return FALSE. */
-gboolean cirrus_calls_handle_event(CirrusCalls *calls, CirrusComponent *self, const CirrusEvent *ev);
 static inline gboolean cirrus_calls_handle(CirrusCalls *calls, CirrusComponent *self, const CirrusEvent *ev)
 {
     return calls &&
