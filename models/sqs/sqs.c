@@ -794,7 +794,7 @@ static gboolean fifo_duplicate(CirrusComponent *self, Sqs *q, const CirrusReques
 static void on_send(CirrusComponent *self, Sqs *q, CirrusRequest *req)
 {
     if (cirrus_fault_down(q->faults)) {
-        cirrus_reply(self, req, CIRRUS_OUTCOME_FAILED);
+        cirrus_reply_last(self, req, CIRRUS_OUTCOME_FAILED);
         return;
     }
     /* SendMessageBatch: up to 10 messages whose sizes add up to at most
@@ -802,25 +802,31 @@ static void on_send(CirrusComponent *self, Sqs *q, CirrusRequest *req)
     guint n = MAX(cirrus_request_data(req)->keys.messages, 1u);
     if (req->size > q->max_size || n > CIRRUS_QUEUE_MAX_BATCH) {
         cirrus_metric_count(self, M_REJECTED, 1);
-        cirrus_reply(self, req, CIRRUS_OUTCOME_REJECTED);
+        cirrus_reply_last(self, req, CIRRUS_OUTCOME_REJECTED);
         return;
     }
     if (q->fifo && !fifo_admit(self, q, req)) {
         cirrus_metric_count(self, M_THROTTLED, 1);
-        cirrus_reply(self, req, CIRRUS_OUTCOME_THROTTLED);
+        cirrus_reply_last(self, req, CIRRUS_OUTCOME_THROTTLED);
         return;
     }
     if (q->fifo && fifo_duplicate(self, q, req)) {
         /* AWS: accepted successfully, but not delivered. */
         cirrus_metric_count(self, M_DEDUPLICATED, 1);
-        cirrus_reply(self, req, CIRRUS_OUTCOME_OK);
+        cirrus_reply_last(self, req, CIRRUS_OUTCOME_OK);
         return;
     }
     for (guint k = 0; k < n; k++) msg(q, enqueue(self, q, req, cirrus_now(self), q->delay))->size = req->size / n;
     cirrus_metric_count(self, M_SENT, n);
-    cirrus_reply(self, req, CIRRUS_OUTCOME_OK);
-    serve_waiters(self, q);
+    if (q->waiting.head != NONE) {
+        /* Long polls wait: they are answered after the sender, as always. */
+        cirrus_reply(self, req, CIRRUS_OUTCOME_OK);
+        serve_waiters(self, q);
+        update_gauges(self, q);
+        return;
+    }
     update_gauges(self, q);
+    cirrus_reply_last(self, req, CIRRUS_OUTCOME_OK);   /* last: it may be handled at once */
 }
 
 /* A message moved here from a source queue.  AWS: a standard queue keeps
