@@ -9,6 +9,7 @@
  * random shares are 4 binomial standard errors, sqrt(p(1-p)/n). */
 #include "testutil.h"
 #include "models/alb/alb.h"
+#include "models/alb/min_tree.h"
 #include "models/aws/globals.h"
 #include "models/service/service.h"
 #include "models/protocol/targets.h"
@@ -415,6 +416,37 @@ static void test_least_outstanding_beats_round_robin(void)
     g_assert_cmpfloat(lor, <, 0.6 * rr);
 }
 
+/* The least-outstanding index: after every change of a random leaf's key
+ * (small counts, as outstanding requests, and a unique low part, as an
+ * id), and after rebuilds of other sizes (1, a power of two, one over),
+ * its least is a scan's. */
+static void test_min_tree_against_a_scan(void)
+{
+    static const guint sizes[] = {1, 2, 3, 40, 64, 65, 7};
+    CirrusMinTree tree = { 0 };
+    CirrusRng rng;
+    cirrus_rng_seed(&rng, 22);
+    for (guint k = 0; k < G_N_ELEMENTS(sizes); k++) {
+        guint n = sizes[k];
+        guint64 *keys = g_new(guint64, n);
+        for (guint i = 0; i < n; i++) keys[i] = cirrus_rng_below(&rng, 4) << 32 | (guint64)(n - i);
+        cirrus_min_tree_build(&tree, keys, n);
+        for (int step = 0; step < 20000; step++) {
+            guint least = 0;
+            for (guint i = 1; i < n; i++)
+                if (keys[i] < keys[least]) least = i;
+            g_assert_cmpuint(cirrus_min_tree_least(&tree), ==, least);
+            guint i = (guint)cirrus_rng_below(&rng, n);
+            guint64 count = keys[i] >> 32;
+            count = count == 0 || cirrus_rng_below(&rng, 2) ? count + 1 : count - 1;
+            keys[i] = count << 32 | (keys[i] & 0xFFFFFFFFu);
+            cirrus_min_tree_set(&tree, i, keys[i]);
+        }
+        g_free(keys);
+    }
+    cirrus_min_tree_clear(&tree);
+}
+
 /* ---- health ------------------------------------------------------------- */
 
 /* Target 1 of 3 dies at 105 s (no probe answers, requests fail).  Checks
@@ -716,6 +748,7 @@ int main(int argc, char **argv)
     g_test_add_func("/models/alb/cross-zone/on", test_cross_zone_on);
     g_test_add_func("/models/alb/cross-zone/off-round-robin", test_cross_zone_off_round_robin);
     g_test_add_func("/models/alb/least-outstanding/slow-target", test_least_outstanding_beats_round_robin);
+    g_test_add_func("/models/alb/least-outstanding/min-tree", test_min_tree_against_a_scan);
     g_test_add_func("/models/alb/health/unhealthy-detection", test_unhealthy_detection);
     g_test_add_func("/models/alb/health/initial", test_initial_health);
     g_test_add_func("/models/alb/health/recovery", test_recovery);

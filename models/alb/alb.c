@@ -28,6 +28,7 @@
  * hears TARGETS_DRAINED when its last in-flight request is answered, or
  * `deregistration_delay` after the deregistration, whichever is first. */
 #include "models/alb/alb.h"
+#include "models/alb/min_tree.h"
 #include "models/aws/globals.h"
 #include "models/protocol/protocol.h"
 #include "models/protocol/targets.h"
@@ -99,7 +100,12 @@ typedef struct {
     guint32 probe_seq;      /* number of the latest probe */
     gint64  passes, failures;   /* consecutive check results */
     gint64  outstanding;    /* forwarded requests not yet answered */
+    /* Its leaf in the least-outstanding trees (rebuild_candidates):
+     * across zones, and in its zone's; NOT_A_CANDIDATE when not routable. */
+    guint   cand_pos, zone_pos;
 } Target;
+
+#define NOT_A_CANDIDATE G_MAXUINT
 
 /* A client's duration-based stickiness cookie. */
 typedef struct {
@@ -129,6 +135,9 @@ typedef struct {
     GPtrArray  *candidates;
     gboolean    cand_dirty;
     GPtrArray  *zone_cands[256];
+    /* least_outstanding_requests: the candidates keyed by (outstanding,
+     * id), the same across zones and per zone (min_tree.h). */
+    CirrusMinTree lor_all, *lor_zone[256];
     guint8      cand_zones[256];
     guint       n_cand_zones;
     guint64 cursor, zone_cursor[256];  /* round robin, across zones / per zone */
@@ -418,24 +427,49 @@ static void on_health_result(CirrusComponent *self, Lb *lb, CirrusTarget named)
 
 /* ---- routing ----------------------------------------------------------- */
 
-static Target *pick_least_outstanding(GPtrArray *candidates)
+/* A target's place among the least-outstanding ones: fewest outstanding
+ * requests first, ties to the lowest id (ids are unique, so one is
+ * least). */
+static guint64 lor_key(const Target *t)
 {
-    Target *best = NULL;
-    for (guint i = 0; i < candidates->len; i++) {
-        Target *t = candidates->pdata[i];
-        if (!best || t->outstanding < best->outstanding ||
-            (t->outstanding == best->outstanding && t->id < best->id))
-            best = t;
+    g_assert(t->outstanding >= 0 && t->outstanding <= G_MAXUINT32);
+    return (guint64)t->outstanding << 32 | t->id;
+}
+
+/* The trees over `c` (the candidates across zones, or one zone's), with
+ * each target's leaf kept in *pos's field. */
+static void lor_build(CirrusMinTree *tree, GPtrArray *c, gboolean zone)
+{
+    guint64 *keys = g_new(guint64, MAX(c->len, 1u));
+    for (guint i = 0; i < c->len; i++) {
+        Target *t = c->pdata[i];
+        keys[i] = lor_key(t);
+        if (zone) t->zone_pos = i;
+        else t->cand_pos = i;
     }
-    return best;
+    cirrus_min_tree_build(tree, keys, c->len);
+    g_free(keys);
+}
+
+/* Target t's outstanding count changed: its leaves follow (the trees are
+ * rebuilt anyway when the candidates are). */
+static void lor_changed(Lb *lb, const Target *t)
+{
+    if (lb->algorithm != ALGO_LEAST_OUTSTANDING || lb->cand_dirty || t->cand_pos == NOT_A_CANDIDATE) return;
+    guint64 key = lor_key(t);
+    cirrus_min_tree_set(&lb->lor_all, t->cand_pos, key);
+    if (!lb->cross_zone) cirrus_min_tree_set(lb->lor_zone[t->zone], t->zone_pos, key);
 }
 
 static void rebuild_candidates(Lb *lb)
 {
     GPtrArray *c = lb->candidates;
     g_ptr_array_set_size(c, 0);
-    for (guint i = 0; i < lb->targets->len; i++)
-        if (routable(lb, lb->targets->pdata[i])) g_ptr_array_add(c, lb->targets->pdata[i]);
+    for (guint i = 0; i < lb->targets->len; i++) {
+        Target *t = lb->targets->pdata[i];
+        t->cand_pos = t->zone_pos = NOT_A_CANDIDATE;
+        if (routable(lb, t)) g_ptr_array_add(c, t);
+    }
     for (guint z = 0; z < lb->n_cand_zones; z++) g_ptr_array_set_size(lb->zone_cands[lb->cand_zones[z]], 0);
     lb->n_cand_zones = 0;
     if (!lb->cross_zone) {
@@ -444,6 +478,14 @@ static void rebuild_candidates(Lb *lb)
             if (!lb->zone_cands[z]) lb->zone_cands[z] = g_ptr_array_new();
             if (lb->zone_cands[z]->len == 0) lb->cand_zones[lb->n_cand_zones++] = z;
             g_ptr_array_add(lb->zone_cands[z], c->pdata[i]);
+        }
+    }
+    if (lb->algorithm == ALGO_LEAST_OUTSTANDING) {
+        lor_build(&lb->lor_all, c, FALSE);
+        for (guint k = 0; k < lb->n_cand_zones; k++) {
+            guint8 z = lb->cand_zones[k];
+            if (!lb->lor_zone[z]) lb->lor_zone[z] = g_new0(CirrusMinTree, 1);
+            lor_build(lb->lor_zone[z], lb->zone_cands[z], TRUE);
         }
     }
     lb->cand_dirty = FALSE;
@@ -456,6 +498,7 @@ static Target *pick(CirrusComponent *self, Lb *lb)
     GPtrArray *c = lb->candidates;
     if (c->len == 0) return NULL;
     guint64 *cursor = &lb->cursor;
+    const CirrusMinTree *least = &lb->lor_all;
     if (!lb->cross_zone) {
         /* The request lands on one of the nodes whose zone has a routable
          * target (a node without one is out of DNS), each equally likely,
@@ -464,10 +507,11 @@ static Target *pick(CirrusComponent *self, Lb *lb)
         guint8 zone = lb->cand_zones[n > 1 ? cirrus_rng_below(&lb->zone_rng, n) : 0];
         c = lb->zone_cands[zone];
         cursor = &lb->zone_cursor[zone];
+        least = lb->lor_zone[zone];   /* NULL unless least_outstanding_requests */
     }
     switch (lb->algorithm) {
     case ALGO_ROUND_ROBIN: return c->pdata[(*cursor)++ % c->len];
-    case ALGO_LEAST_OUTSTANDING: return pick_least_outstanding(c);
+    case ALGO_LEAST_OUTSTANDING: return c->pdata[cirrus_min_tree_least(least)];
     case ALGO_RANDOM: return c->pdata[cirrus_rng_below(cirrus_component_rng(self), c->len)];
     }
     g_assert_not_reached();
@@ -541,6 +585,7 @@ static void on_request(CirrusComponent *self, Lb *lb, CirrusRequest *req)
     cirrus_request_data(fwd)->ref.instance = t->id;
     req->holder = t->id;
     t->outstanding++;
+    lor_changed(lb, t);
     set_in_flight(self, lb, +1);
     cirrus_send_last(self, lb->provider, fwd);
 }
@@ -561,11 +606,14 @@ static void on_reply(CirrusComponent *self, Lb *lb, CirrusRequest *fwd)
         /* Its last request: the answer, then the target drained (which
          * tells the group, after the answer, as it always has). */
         cirrus_reply(self, req, outcome);
-        t->outstanding--;
+        t->outstanding--;   /* draining: no longer a candidate */
         drained(self, lb, t);
         return;
     }
-    if (t) t->outstanding--;
+    if (t) {
+        t->outstanding--;
+        lor_changed(lb, t);
+    }
     cirrus_reply_last(self, req, outcome);   /* last: it may be handled at once */
 }
 
@@ -608,8 +656,12 @@ static void lb_destroy(CirrusComponent *self, void *state)
     if (lb->targets) g_ptr_array_free(lb->targets, TRUE);
     if (lb->by_id) g_hash_table_destroy(lb->by_id);
     if (lb->candidates) g_ptr_array_free(lb->candidates, TRUE);
-    for (guint z = 0; z < G_N_ELEMENTS(lb->zone_cands); z++)
+    for (guint z = 0; z < G_N_ELEMENTS(lb->zone_cands); z++) {
         if (lb->zone_cands[z]) g_ptr_array_free(lb->zone_cands[z], TRUE);
+        if (lb->lor_zone[z]) cirrus_min_tree_clear(lb->lor_zone[z]);
+        g_free(lb->lor_zone[z]);
+    }
+    cirrus_min_tree_clear(&lb->lor_all);
     if (lb->cookies) g_hash_table_destroy(lb->cookies);
     if (lb->watchers) g_ptr_array_free(lb->watchers, TRUE);
 }
