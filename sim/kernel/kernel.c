@@ -505,11 +505,25 @@ G_GNUC_NO_INLINE static void send_posted(CirrusComponent *from, CirrusComponent 
     request->arrived = post_event(from, to, delay, CIRRUS_EVENT_REQUEST, request, 0);
 }
 
-void cirrus_send(CirrusComponent *from, CirrusComponent *to, CirrusRequest *request, CirrusTime delay)
+/* What a send sets on the request (cirrus_send, cirrus_send_last). */
+static inline void set_sent(CirrusRequest *request, CirrusComponent *from)
 {
     request->reply_to = from;
     request->holder = 0;
     request->outcome = CIRRUS_OUTCOME_PENDING;
+}
+
+/* What an answer sets on it (cirrus_reply, cirrus_reply_last). */
+static inline void set_answered(CirrusRequest *request, CirrusOutcome outcome)
+{
+    g_assert(request->reply_to != NULL);
+    request->outcome = (guint8)outcome;
+    request->holder = 0;
+}
+
+void cirrus_send(CirrusComponent *from, CirrusComponent *to, CirrusRequest *request, CirrusTime delay)
+{
+    set_sent(request, from);
     /* Its arrival at `to` — the delivery's time — set here rather than by
      * the run loop at delivery (a test of every event's kind saved):
      * nothing reads a request's `arrived` while it travels (its sender
@@ -524,9 +538,7 @@ void cirrus_send(CirrusComponent *from, CirrusComponent *to, CirrusRequest *requ
 
 void cirrus_reply(CirrusComponent *self, CirrusRequest *request, CirrusOutcome outcome)
 {
-    g_assert(request->reply_to != NULL);
-    request->outcome = (guint8)outcome;
-    request->holder = 0;
+    set_answered(request, outcome);
     if (!ring_try_post(self->sim, self, request->reply_to, CIRRUS_EVENT_REPLY, request))
         cirrus_post(self, request->reply_to, 0, CIRRUS_EVENT_REPLY, request, 0);   /* not from a handler, or no room */
 }
@@ -582,9 +594,7 @@ void cirrus_send_last(CirrusComponent *from, CirrusComponent *to, CirrusRequest 
         mark_last_act(sim);
         return;
     }
-    request->reply_to = from;
-    request->holder = 0;
-    request->outcome = CIRRUS_OUTCOME_PENDING;
+    set_sent(request, from);
     request->arrived = sim->now;
     hand_over_at_once(sim, from, to, CIRRUS_EVENT_REQUEST, request);
 }
@@ -597,9 +607,7 @@ void cirrus_reply_last(CirrusComponent *self, CirrusRequest *request, CirrusOutc
         mark_last_act(sim);
         return;
     }
-    g_assert(request->reply_to != NULL);
-    request->outcome = (guint8)outcome;
-    request->holder = 0;
+    set_answered(request, outcome);
     hand_over_at_once(sim, self, request->reply_to, CIRRUS_EVENT_REPLY, request);
 }
 
