@@ -37,8 +37,9 @@ void apigw_on_answer(CirrusComponent *self, Apigw *g, CirrusRequest *req)
     if (cls == CLASS_5XX) cirrus_metric_count(self, M_5XX, 1);
     cirrus_metric_latency(self, M_LATENCY, cirrus_now(self) - req->arrived);
     /* An HTTP API answers every request, whatever its caller does with
-     * the answer (an async caller's "accepted" is this response too). */
-    cirrus_reply(self, req, outcome);
+     * the answer (an async caller's "accepted" is this response too).
+     * The handler's last act: it may be handled at once. */
+    cirrus_reply_last(self, req, outcome);
 }
 
 /* A copy of the request for the authorizer or the integration, keyed as
@@ -69,8 +70,11 @@ static void integrate(CirrusComponent *self, Apigw *g, ApigwCtx *ctx)
     ctx->out = d;
     ctx->authorizing = FALSE;
     ctx->sent = cirrus_now(self);
-    cirrus_send(self, in->target, d, 0);
+    /* Every caller's last act (proceed's, itself the last of its
+     * callers'): the timer, then the hand-over, which may be handled at
+     * once. */
     cirrus_schedule(self, g->timeout, APIGW_TIMEOUT, d, d->id);
+    cirrus_send_last(self, in->target, d);
 }
 
 /* Authorized: billed (AWS does not charge for throttled or unauthorized
@@ -135,7 +139,7 @@ void apigw_on_request(CirrusComponent *self, Apigw *g, CirrusRequest *req)
             CirrusRequest *d = copy_for(self, ctx, NULL, CIRRUS_INVOKE_SYNC);
             ctx->out = d;
             ctx->authorizing = TRUE;
-            cirrus_send(self, g->authorizer, d, 0);
+            cirrus_send_last(self, g->authorizer, d);
             return;
         }
         cirrus_metric_count(self, M_AUTHORIZER_CACHE_HITS, 1);
