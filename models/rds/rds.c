@@ -405,6 +405,13 @@ static void answer(CirrusComponent *self, CirrusRequest *req, CirrusOutcome outc
     else cirrus_reply(self, req, outcome);
 }
 
+/* The same as the handler's last act (cirrus_reply_last). */
+static void answer_last(CirrusComponent *self, CirrusRequest *req, CirrusOutcome outcome)
+{
+    if (req->invocation == CIRRUS_INVOKE_ASYNC) cirrus_request_free(self, req);
+    else cirrus_reply_last(self, req, outcome);
+}
+
 /* A query the database holds fails (counted; with a proxy, it leaves it). */
 static void fail(CirrusComponent *self, Rds *d, CirrusRequest *req)
 {
@@ -691,8 +698,11 @@ static void on_done(CirrusComponent *self, Rds *d, CirrusRequest *req)
     gboolean write = (h & H_WRITE) != 0;
     if (h & H_SESSION) session_done(self, d, req, i);
     else in->conns--;
+    CirrusOutcome outcome = CIRRUS_OUTCOME_OK;
     if (H_EPOCH(h) != in->epoch) {
-        fail(self, d, req);   /* its instance failed, or the cluster went down, meanwhile */
+        /* Its instance failed, or the cluster went down, meanwhile. */
+        cirrus_metric_count(self, M_FAILED, 1);
+        outcome = CIRRUS_OUTCOME_FAILED;
     } else {
         CirrusTime latency = cirrus_now(self) - req->arrived;
         if (write) {
@@ -708,13 +718,18 @@ static void on_done(CirrusComponent *self, Rds *d, CirrusRequest *req)
             cirrus_metric_count(self, in->m_read_iops, 1);
             if (h & H_STALE) cirrus_metric_count(self, M_STALE_READS, 1);
         }
-        if (d->proxy) d->in_proxy--;
-        answer(self, req, CIRRUS_OUTCOME_OK);
+    }
+    if (d->proxy) {
+        /* The proxy's dispatch may answer others: this answer first, as
+         * it always was. */
+        d->in_proxy--;
+        answer(self, req, outcome);
     }
     CirrusRequest *next = cirrus_station_release(&in->station, TRUE);
     if (next) begin(self, d, i, next);
     if (d->proxy) proxy_dispatch(self, d, i);
     update_gauges(self, d, i);
+    if (!d->proxy) answer_last(self, req, outcome);   /* may be handled at once */
 }
 
 /* Instance i fails: what it holds fails now (queued) or when its query's
