@@ -307,9 +307,8 @@ static void finish_as(CirrusComponent *self, Instance *in, CirrusRequest *req, C
     if (in) in->outstanding--;
     if (outcome == CIRRUS_OUTCOME_OK) cirrus_metric_latency(self, M_LATENCY, cirrus_now(self) - req->arrived);
     else cirrus_metric_count(self, M_FAILED, 1);
-    if (req->invocation == CIRRUS_INVOKE_ASYNC) cirrus_request_free(self, req);
-    else if (last) cirrus_reply_last(self, req, outcome);
-    else cirrus_reply(self, req, outcome);
+    if (last) cirrus_station_finish_last(self, req, outcome);
+    else cirrus_station_finish(self, req, outcome);
 }
 
 static void finish(CirrusComponent *self, Instance *in, CirrusRequest *req, CirrusOutcome outcome)

@@ -434,23 +434,18 @@ static CirrusRequest *new_attempt(CirrusComponent *self, const Call *c, const Ci
 
 /* inline: gcc leaves it out of line (four callers), and the single path
  * would pay a call for a few stores. */
-static inline void send_attempt(CirrusComponent *self, CallOut *out)
+/* `last`: the handler's last act (cirrus_send_last).  The timer goes
+ * first: of the two posts it alone takes a place in the pending-event
+ * set (the hand-over, from a handler, goes to the due-now ring), so
+ * either order is the same, and this one lets the hand-over be last. */
+static inline void send_attempt(CirrusComponent *self, CallOut *out, gboolean last)
 {
     CirrusRequest *d = out->attempt;
     d->caller.ptr = out;
-    cirrus_send(self, out->call->target, d, 0);
     /* Only a waited-for attempt times out (a cache's fill is not waited for). */
     if (out->call->timeout > 0 && out->run) cirrus_schedule(self, out->call->timeout, CIRRUS_CALL_TIMEOUT, d, d->id);
-}
-
-/* send_attempt as the handler's last act: the timer first (the only post
- * of the two that takes a place in the pes), then the hand-over. */
-static inline void send_attempt_last(CirrusComponent *self, CallOut *out)
-{
-    CirrusRequest *d = out->attempt;
-    d->caller.ptr = out;
-    if (out->call->timeout > 0 && out->run) cirrus_schedule(self, out->call->timeout, CIRRUS_CALL_TIMEOUT, d, d->id);
-    cirrus_send_last(self, out->call->target, d);
+    if (last) cirrus_send_last(self, out->call->target, d);
+    else cirrus_send(self, out->call->target, d, 0);
 }
 
 static void drop_out(CirrusCalls *calls, CallOut *out)
@@ -535,7 +530,7 @@ static void cache_leave(CirrusCalls *calls, CirrusComponent *self, CirrusCallRun
     CallOut *out = cirrus_pool_take(calls->outs);   /* the literal below sets it all */
     *out = (CallOut){ .call = f->call, .first_sent = cirrus_now(self) };
     out->attempt = cache_attempt(self, f->call, run->req, op, f->key, CIRRUS_INVOKE_ASYNC);
-    send_attempt(self, out);
+    send_attempt(self, out, FALSE);
     run->step = f->return_step;
     run->end = f->return_end;
 }
@@ -556,7 +551,7 @@ static gboolean cache_begin(CirrusCalls *calls, CirrusComponent *self, CirrusCal
     out->attempt = cache_attempt(self, c, run->req, CIRRUS_CACHE_GET, key, CIRRUS_INVOKE_SYNC);
     run->outs[0] = out;
     run->pending = 1;
-    send_attempt(self, out);
+    send_attempt(self, out, FALSE);
     return TRUE;
 }
 
@@ -594,7 +589,7 @@ static gboolean advance(CirrusCalls *calls, CirrusComponent *self, CirrusCallRun
                 run->outs[k] = out;
                 run->pending++;
             }
-            send_attempt(self, out);
+            send_attempt(self, out, FALSE);
         }
         if (run->pending > 0) return TRUE;
     }
@@ -618,8 +613,7 @@ static CirrusCallRun *begin_single(CirrusCalls *calls, CirrusComponent *self, Ci
     out->call = c;
     out->first_sent = cirrus_now(self);
     out->attempt = new_attempt(self, c, run->req, 0, session);
-    if (last) send_attempt_last(self, out);
-    else send_attempt(self, out);
+    send_attempt(self, out, last);
     return run;
 }
 
@@ -795,7 +789,7 @@ gboolean cirrus_calls_handle_event(CirrusCalls *calls, CirrusComponent *self, co
         return TRUE;
     case CIRRUS_CALL_RETRY:
         if (d->abandoned) cirrus_request_free(self, d);   /* its run ended meanwhile */
-        else send_attempt(self, d->caller.ptr);
+        else send_attempt(self, d->caller.ptr, FALSE);
         return TRUE;
     default:
         return FALSE;

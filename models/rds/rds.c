@@ -397,27 +397,13 @@ static void update_gauges(CirrusComponent *self, Rds *d, guint i)
 
 /* ---- queries ------------------------------------------------------------------ */
 
-/* Answer `req` with `outcome` (async copies are dropped: their caller had
- * its answer on acceptance). */
-static void answer(CirrusComponent *self, CirrusRequest *req, CirrusOutcome outcome)
-{
-    if (req->invocation == CIRRUS_INVOKE_ASYNC) cirrus_request_free(self, req);
-    else cirrus_reply(self, req, outcome);
-}
-
-/* The same as the handler's last act (cirrus_reply_last). */
-static void answer_last(CirrusComponent *self, CirrusRequest *req, CirrusOutcome outcome)
-{
-    if (req->invocation == CIRRUS_INVOKE_ASYNC) cirrus_request_free(self, req);
-    else cirrus_reply_last(self, req, outcome);
-}
 
 /* A query the database holds fails (counted; with a proxy, it leaves it). */
 static void fail(CirrusComponent *self, Rds *d, CirrusRequest *req)
 {
     cirrus_metric_count(self, M_FAILED, 1);
     if (d->proxy) d->in_proxy--;
-    answer(self, req, CIRRUS_OUTCOME_FAILED);
+    cirrus_station_finish(self, req, CIRRUS_OUTCOME_FAILED);
 }
 
 /* `req` holds a worker of instance i: its query runs.  A read on a replica
@@ -723,13 +709,13 @@ static void on_done(CirrusComponent *self, Rds *d, CirrusRequest *req)
         /* The proxy's dispatch may answer others: this answer first, as
          * it always was. */
         d->in_proxy--;
-        answer(self, req, outcome);
+        cirrus_station_finish(self, req, outcome);
     }
     CirrusRequest *next = cirrus_station_release(&in->station, TRUE);
     if (next) begin(self, d, i, next);
     if (d->proxy) proxy_dispatch(self, d, i);
     update_gauges(self, d, i);
-    if (!d->proxy) answer_last(self, req, outcome);   /* may be handled at once */
+    if (!d->proxy) cirrus_station_finish_last(self, req, outcome);   /* may be handled at once */
 }
 
 /* Instance i fails: what it holds fails now (queued) or when its query's

@@ -95,15 +95,6 @@ static void on_request(CirrusComponent *self, Service *s, CirrusRequest *req)
     update_gauges(self, s);
 }
 
-/* Finish a request, the handler's last act: answer a sync caller with
- * `outcome` (at once when nothing else is due now: cirrus_reply_last),
- * drop async work. */
-static void finish_last(CirrusComponent *self, CirrusRequest *req, CirrusOutcome outcome)
-{
-    if (req->invocation == CIRRUS_INVOKE_ASYNC) cirrus_request_free(self, req);
-    else cirrus_reply_last(self, req, outcome);
-}
-
 /* The request leaves its worker with `outcome` (its calls made, if any):
  * counted, the worker takes the next one waiting, and it is answered —
  * last, so that the answer may be handled at once.  `epoch`: the outage
@@ -122,7 +113,7 @@ static inline void complete(CirrusComponent *self, Service *s, CirrusRequest *re
     CirrusRequest *next = cirrus_station_release(&s->station, TRUE);
     if (next) begin_service(self, s, next);
     update_gauges(self, s);
-    finish_last(self, req, outcome);
+    cirrus_station_finish_last(self, req, outcome);
 }
 
 static void calls_done(CirrusComponent *self, void *state, CirrusRequest *req, CirrusOutcome outcome)
@@ -149,8 +140,7 @@ static void on_fault(CirrusComponent *self, Service *s, const CirrusFault *f, gb
     CirrusRequest *req;
     while ((req = cirrus_station_take_waiting(&s->station))) {
         cirrus_metric_count(self, M_FAILED, 1);
-        if (req->invocation == CIRRUS_INVOKE_ASYNC) cirrus_request_free(self, req);
-        else cirrus_reply(self, req, CIRRUS_OUTCOME_FAILED);
+        cirrus_station_finish(self, req, CIRRUS_OUTCOME_FAILED);
     }
     update_gauges(self, s);
 }

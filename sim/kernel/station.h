@@ -9,9 +9,10 @@
  * A request holds its worker from admission (or from leaving the queue)
  * until the model releases it.
  *
- * cirrus_station_accept_async() is the other half every such model
- * repeats: an async request is answered "accepted" at once and worked on
- * as a copy. */
+ * cirrus_station_accept_async() and cirrus_station_finish() are the other
+ * half every such model repeats: an async request is answered "accepted"
+ * at once and worked on as a copy, which is dropped when its work is
+ * over; a sync one is answered then. */
 #ifndef CIRRUS_STATION_H
 #define CIRRUS_STATION_H
 
@@ -78,6 +79,22 @@ CirrusRequest *cirrus_station_accept_copy(CirrusComponent *self, CirrusRequest *
 static inline CirrusRequest *cirrus_station_accept_async(CirrusComponent *self, CirrusRequest *req)
 {
     return req->invocation == CIRRUS_INVOKE_ASYNC ? cirrus_station_accept_copy(self, req) : req;
+}
+
+/* The work on `req` is over, with `outcome`: a sync request is answered;
+ * an async copy (its caller answered at acceptance) is dropped. */
+static inline void cirrus_station_finish(CirrusComponent *self, CirrusRequest *req, CirrusOutcome outcome)
+{
+    if (req->invocation == CIRRUS_INVOKE_ASYNC) cirrus_request_free(self, req);
+    else cirrus_reply(self, req, outcome);
+}
+
+/* The same as the handler's last act: the answer may be handled at once
+ * (cirrus_reply_last's contract). */
+static inline void cirrus_station_finish_last(CirrusComponent *self, CirrusRequest *req, CirrusOutcome outcome)
+{
+    if (req->invocation == CIRRUS_INVOKE_ASYNC) cirrus_request_free(self, req);
+    else cirrus_reply_last(self, req, outcome);
 }
 
 #endif
